@@ -1,0 +1,47 @@
+import type { Server } from 'node:http'
+import type { DomainConfig } from '@federizer/store'
+import express from 'express'
+import { createAsRouter } from './as/router.ts'
+import { type GatewayContext, type GatewayOptions, createGatewayContext } from './context.ts'
+import { createFederationRouter } from './federation/router.ts'
+import { startMtaWorkers } from './mta/workers.ts'
+
+export interface Gateway {
+  app: express.Express
+  ctx: GatewayContext
+  /** Listens on `port` (0 = any free port) on 127.0.0.1 unless `host` is given; resolves to the bound port. */
+  listen(port: number, host?: string): Promise<number>
+  close(): Promise<void>
+}
+
+/** Builds one domain's gateway: the AS, the federation API and (unless disabled) the MTA workers. */
+export async function createGateway(config: DomainConfig, options: GatewayOptions = {}): Promise<Gateway> {
+  const ctx = await createGatewayContext(config, options)
+  const app = express()
+  app.disable('x-powered-by')
+  app.set('trust proxy', false)
+  const basePath = new URL(config.gatewayUrl).pathname.replace(/\/$/, '')
+  app.use(basePath || '/', createAsRouter(ctx))
+  app.use(basePath || '/', createFederationRouter(ctx))
+  const workers = options.workers === false ? undefined : startMtaWorkers(ctx)
+  let server: Server | undefined
+  return {
+    app,
+    ctx,
+    listen(port, host = '127.0.0.1') {
+      return new Promise((resolve, reject) => {
+        server = app.listen(port, host, (err?: Error) => {
+          if (err) return reject(err)
+          const address = server?.address()
+          resolve(typeof address === 'object' && address ? address.port : port)
+        })
+      })
+    },
+    async close() {
+      await workers?.stop()
+      if (server) await new Promise<void>((resolve) => server?.close(() => resolve()))
+      server?.closeAllConnections()
+      await ctx.db.destroy()
+    },
+  }
+}

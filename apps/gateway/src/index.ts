@@ -1,0 +1,2 @@
+export { createGateway, type Gateway } from './app.ts'
+export type { GatewayContext, GatewayOptions } from './context.ts'

@@ -1,0 +1,6 @@
+export * from './errors.ts'
+export * from './jose/index.ts'
+export * from './digest/index.ts'
+export * from './message/index.ts'
+export * from './envelope/index.ts'
+export * from './discovery/index.ts'

@@ -1,0 +1,50 @@
+import path from 'node:path'
+
+/**
+ * One trust domain's node: its AS + federation gateway, its mailbox api (which also serves the webmail),
+ * and the data folder they share. Read once by the launcher (or a test) and passed to every factory.
+ */
+export interface DomainConfig {
+  /** The mail domain, e.g. `example.com`. Users' addresses are `local@domain`. */
+  domain: string
+  /** Folder holding `mail.sqlite`, `resources/` and `keys/` (mode 0700). */
+  dataDir: string
+  /**
+   * Public base URL of the gateway (AS + federation), no trailing slash; may carry a path
+   * (`https://mail.example.com/fz`). It is also the AS `issuer` and the mailbox `resource_url`.
+   */
+  gatewayUrl: string
+  /** Public base URL of the mailbox api; it also serves the webmail (`/`), tRPC (`/trpc`) and byte streams. */
+  apiUrl: string
+  /** OAuth client_id of this domain's MTA (confidential, private_key_jwt); published in /.well-known/federizer. */
+  mtaClientId: string
+  /** OAuth client_id of the webmail (public client, PKCE); its redirect_uri is `${apiUrl}/callback`. */
+  webClientId: string
+  /** DNS servers (`host:port`) for SRV discovery; undefined means the system's resolver. */
+  dnsServers?: string[]
+  /** Allow discovery targets on loopback/private addresses and plain http (development, tests, demo). */
+  allowInsecureTargets: boolean
+  limits: {
+    /** Largest resource accepted on upload and on fetch (default 1 GiB). */
+    maxResourceBytes: number
+    /** Largest Placeholder Message accepted (JSON or YAML bytes, default 256 KiB). */
+    maxPlaceholderBytes: number
+  }
+  /** Seconds a sent message is held by the server so the user can undo (default 10). */
+  undoSendSeconds: number
+  /** Speed-ups for tests and the demo: multiply every queue delay by this factor (default 1). */
+  queueTimeScale: number
+}
+
+export function domainPaths(config: Pick<DomainConfig, 'dataDir'>) {
+  return {
+    database: path.join(config.dataDir, 'mail.sqlite'),
+    resources: path.join(config.dataDir, 'resources'),
+    keys: path.join(config.dataDir, 'keys'),
+  }
+}
+
+export const defaultLimits: DomainConfig['limits'] = {
+  maxResourceBytes: 1024 * 1024 * 1024,
+  maxPlaceholderBytes: 256 * 1024,
+}

@@ -1,0 +1,2 @@
+// Tables of the federation area.
+export interface FederationTables {}

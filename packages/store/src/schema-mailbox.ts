@@ -1,0 +1,2 @@
+// Tables of the mailbox area.
+export interface MailboxTables {}
