@@ -1,16 +1,39 @@
 #!/usr/bin/env bash
-# The README's test command: installs what is missing, then runs lint, typecheck and every test suite.
+# The README's test command: installs what is missing, then runs lint, typecheck and every test suite
+# (unit, integration on real loopback servers, and the browser tests in Debian's Chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true
+export REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true NO_UPDATE_NOTIFIER=1
 if [ ! -x /usr/bin/chromium ]; then
   echo "== installing Debian's chromium (browser tests)"
-  if [ "$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi
+  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
 fi
 echo "== npm ci"
-npm ci --no-audit --no-fund
-echo "== lint"
+npm ci --no-audit --no-fund 2>&1 | grep -v 'Unknown project config "build-from-source"' || true
+[ -d node_modules/.bin ] || { echo "npm ci failed"; exit 1; }
+echo "== lint (biome)"
 npx biome check .
-echo "== typecheck and tests"
-npx turbo run typecheck test --concurrency=2 --output-logs=new-only
+echo "== typecheck and tests (turbo)"
+log=$(mktemp)
+set +e
+npx turbo run typecheck test --concurrency=1 --output-logs=full 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+# One closing line for every vitest run in every package.
+node -e '
+  const text = require("fs").readFileSync(process.argv[1], "utf8").replace(/\x1b\[[0-9;]*m/g, "")
+  let passed = 0, failed = 0, skipped = 0
+  for (const m of text.matchAll(/^\S*:test:\s+Tests\s+(.*)\((\d+)\)\s*$/gm)) {
+    for (const p of m[1].split("|")) {
+      const [, n, what] = p.trim().match(/^(\d+) (\w+)/) ?? []
+      if (what === "passed") passed += +n
+      else if (what === "failed") failed += +n
+      else if (what === "skipped" || what === "todo") skipped += +n
+    }
+  }
+  console.log(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped`)
+' "$log"
+rm -f "$log"
+exit "$status"
