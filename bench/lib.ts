@@ -1,0 +1,96 @@
+import { createReadStream, createWriteStream } from 'node:fs'
+import { open, rm } from 'node:fs/promises'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { pipeline } from 'node:stream/promises'
+import { randomBytes } from 'node:crypto'
+
+/** Median, min and max of repeated measurements. */
+export interface Stat {
+  median: number
+  min: number
+  max: number
+  runs: number
+}
+
+export function stat(values: number[]): Stat {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+  return { median, min: sorted[0]!, max: sorted[sorted.length - 1]!, runs: sorted.length }
+}
+
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
+}
+
+/** Runs `fn` `runs` times and returns the stat of its results. */
+export async function repeat(runs: number, fn: () => Promise<number>): Promise<Stat> {
+  const values: number[] = []
+  for (let i = 0; i < runs; i++) values.push(await fn())
+  return stat(values)
+}
+
+/** Samples this process's RSS while `fn` runs; returns fn's result and the peak in MiB. */
+export async function withPeakRss<T>(fn: () => Promise<T>): Promise<{ result: T; peakRssMiB: number; baseRssMiB: number }> {
+  const base = process.memoryUsage().rss
+  let peak = base
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss)
+  }, 20)
+  try {
+    const result = await fn()
+    return { result, peakRssMiB: peak / 2 ** 20, baseRssMiB: base / 2 ** 20 }
+  } finally {
+    clearInterval(timer)
+  }
+}
+
+/** Writes a file of `bytes` bytes from a repeated 4 MiB random block (fast to make, not compressible). */
+export async function makeFile(file: string, bytes: number): Promise<void> {
+  const block = randomBytes(4 * 2 ** 20)
+  const handle = await open(file, 'w')
+  try {
+    for (let written = 0; written < bytes; ) {
+      const n = Math.min(block.length, bytes - written)
+      // Vary each block a little so no two blocks are identical.
+      block.writeUInt32BE(written >>> 0, 0)
+      await handle.write(block, 0, n)
+      written += n
+    }
+  } finally {
+    await handle.close()
+  }
+}
+
+/**
+ * The baseline for every transfer figure: a raw node:http upload of `file` over loopback into a file on
+ * disk, no hashing, no framework. Returns MB/s (10^6 bytes per second).
+ */
+export async function rawLoopbackCopy(file: string, target: string, bytes: number): Promise<number> {
+  const server = http.createServer((req, res) => {
+    pipeline(req, createWriteStream(target, { highWaterMark: 4 * 2 ** 20 }))
+      .then(() => res.end('ok'))
+      .catch((e) => res.destroy(e))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  const started = performance.now()
+  await new Promise<void>((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/', headers: { 'content-length': bytes } }, (res) => {
+      res.resume()
+      res.on('end', resolve)
+    })
+    req.on('error', reject)
+    createReadStream(file, { highWaterMark: 4 * 2 ** 20 }).pipe(req)
+  })
+  const seconds = (performance.now() - started) / 1000
+  server.close()
+  await rm(target, { force: true })
+  return bytes / 1e6 / seconds
+}
+
+export function fmt(n: number, digits = 1): string {
+  return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+}
