@@ -1,13 +1,13 @@
 import {
   type CryptoKey,
-  type JWK,
-  type JWTPayload,
-  type JWSHeaderParameters,
-  SignJWT,
   decodeProtectedHeader,
-  errors as joseErrors,
   importJWK,
+  type JWK,
+  type JWSHeaderParameters,
+  type JWTPayload,
+  errors as joseErrors,
   jwtVerify,
+  SignJWT,
 } from 'jose'
 import { ProtocolError } from '../errors.ts'
 
@@ -23,7 +23,9 @@ export interface SigningKey {
 }
 
 /** Resolves the public key for a JWS header; throws ProtocolError('unknown_key') when there is none. */
-export type KeyResolver = (header: JWSHeaderParameters & { alg: AllowedAlg; kid: string }) => Promise<CryptoKey | JWK>
+export type KeyResolver = (
+  header: JWSHeaderParameters & { alg: AllowedAlg; kid: string },
+) => Promise<CryptoKey | JWK>
 
 /** Signs `payload` as a compact JWS with an explicit `typ` and the key's `kid` (RFC 8725 §3.11). */
 export async function signJwt(
@@ -32,7 +34,8 @@ export async function signJwt(
   typ: string,
   extraHeader: Partial<JWSHeaderParameters> = {},
 ): Promise<string> {
-  const privateKey = 'kty' in key.privateKey ? await importJWK(key.privateKey as JWK, key.alg) : key.privateKey
+  const privateKey =
+    'kty' in key.privateKey ? await importJWK(key.privateKey as JWK, key.alg) : key.privateKey
   return new SignJWT(payload)
     .setProtectedHeader({ ...extraHeader, alg: key.alg, typ, kid: key.kid })
     .sign(privateKey as CryptoKey)
@@ -41,6 +44,8 @@ export async function signJwt(
 export interface VerifyJwtOptions {
   /** The expected `typ` (compared case-insensitively, `application/` prefix allowed per RFC 7515 §4.1.9). */
   typ: string | string[]
+  /** Accept a JWS without `typ` too (RFC 7523 client assertions predate explicit typing). */
+  allowAbsentTyp?: boolean
   resolveKey: KeyResolver
   /** Seconds since the epoch. */
   now: number
@@ -61,8 +66,12 @@ export interface VerifiedJwt {
 const normalizeTyp = (t: string) => t.toLowerCase().replace(/^application\//, '')
 
 /** Reads the protected header of a compact JWS and enforces alg allow-list, `kid` and `typ`. */
-export function readProtectedHeader(jws: string, typ: string | string[] | null): VerifiedJwt['header'] {
-  if (typeof jws !== 'string' || !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+$/.test(jws)) {
+export function readProtectedHeader(
+  jws: string,
+  typ: string | string[] | null,
+  allowAbsentTyp = false,
+): VerifiedJwt['header'] {
+  if (typeof jws !== 'string' || !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/.test(jws)) {
     throw new ProtocolError('invalid_jwt', 'the token is not a compact JWS (three base64url segments)')
   }
   let header: JWSHeaderParameters
@@ -72,14 +81,21 @@ export function readProtectedHeader(jws: string, typ: string | string[] | null):
     throw new ProtocolError('invalid_jwt', 'the JWS protected header is not valid base64url JSON', { cause })
   }
   if (!ALLOWED_ALGS.includes(header.alg as AllowedAlg)) {
-    throw new ProtocolError('alg_not_allowed', `JWS alg "${String(header.alg)}" is not allowed (ES256, EdDSA, RS256 only)`)
+    throw new ProtocolError(
+      'alg_not_allowed',
+      `JWS alg "${String(header.alg)}" is not allowed (ES256, EdDSA, RS256 only)`,
+    )
   }
-  if (header.crit !== undefined) throw new ProtocolError('invalid_jwt', 'JWS "crit" header parameters are not supported')
-  if (typ !== null) {
+  if (header.crit !== undefined)
+    throw new ProtocolError('invalid_jwt', 'JWS "crit" header parameters are not supported')
+  if (typ !== null && !(allowAbsentTyp && header.typ === undefined)) {
     const expected = (Array.isArray(typ) ? typ : [typ]).map(normalizeTyp)
     const actual = typeof header.typ === 'string' ? normalizeTyp(header.typ) : undefined
     if (actual === undefined || !expected.includes(actual)) {
-      throw new ProtocolError('wrong_typ', `JWS typ "${String(header.typ)}" is not the expected "${expected.join('" or "')}"`)
+      throw new ProtocolError(
+        'wrong_typ',
+        `JWS typ "${String(header.typ)}" is not the expected "${expected.join('" or "')}"`,
+      )
     }
   }
   return header as VerifiedJwt['header']
@@ -91,11 +107,22 @@ export function readProtectedHeader(jws: string, typ: string | string[] | null):
  * @see RFC 8725 §3 (JWT BCP)
  */
 export async function verifyJwt(jws: string, options: VerifyJwtOptions): Promise<VerifiedJwt> {
-  const header = readProtectedHeader(jws, options.typ)
+  const header = readProtectedHeader(jws, options.typ, options.allowAbsentTyp)
   if (typeof header.kid !== 'string' || header.kid === '') {
-    throw new ProtocolError('missing_kid', 'the JWS header has no "kid": keys are resolved only through the issuer JWKS')
+    throw new ProtocolError(
+      'missing_kid',
+      'the JWS header has no "kid": keys are resolved only through the issuer JWKS',
+    )
   }
-  const key = await options.resolveKey(header)
+  let key: CryptoKey | JWK
+  try {
+    key = await options.resolveKey(header)
+  } catch (e) {
+    if (e instanceof ProtocolError) throw e
+    throw new ProtocolError('unknown_key', `cannot resolve key "${header.kid}": ${(e as Error).message}`, {
+      cause: e,
+    })
+  }
   const tolerance = options.clockTolerance ?? 60
   try {
     const { payload } = await jwtVerify(jws, 'kty' in key ? await importJWK(key as JWK, header.alg) : key, {
@@ -118,13 +145,16 @@ export async function verifyJwt(jws: string, options: VerifyJwtOptions): Promise
 /** Maps jose's errors onto stable ProtocolError codes. */
 export function translateJoseError(e: unknown): ProtocolError {
   if (e instanceof ProtocolError) return e
-  if (e instanceof joseErrors.JWTExpired) return new ProtocolError('expired', `the token has expired (${e.message})`, { cause: e })
+  if (e instanceof joseErrors.JWTExpired)
+    return new ProtocolError('expired', `the token has expired (${e.message})`, { cause: e })
   if (e instanceof joseErrors.JWSSignatureVerificationFailed) {
     return new ProtocolError('invalid_signature', 'the JWS signature does not verify', { cause: e })
   }
   if (e instanceof joseErrors.JWTClaimValidationFailed) {
-    if (e.claim === 'iss') return new ProtocolError('wrong_issuer', `unexpected issuer: ${e.message}`, { cause: e })
-    if (e.claim === 'aud') return new ProtocolError('wrong_audience', `unexpected audience: ${e.message}`, { cause: e })
+    if (e.claim === 'iss')
+      return new ProtocolError('wrong_issuer', `unexpected issuer: ${e.message}`, { cause: e })
+    if (e.claim === 'aud')
+      return new ProtocolError('wrong_audience', `unexpected audience: ${e.message}`, { cause: e })
     if (e.claim === 'nbf' || e.claim === 'iat') {
       return new ProtocolError('not_yet_valid', `the token is not yet valid: ${e.message}`, { cause: e })
     }
