@@ -1,0 +1,48 @@
+// Small display formatters shared by the list, the reader and compose.
+
+const UNITS = ['B', 'KB', 'MB', 'GB', 'TB']
+
+/** 3520247 → "3.4 MB" (binary multiples, one decimal below 10). */
+export function formatSize(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 0) return '?'
+  let value = bytes
+  let unit = 0
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024
+    unit++
+  }
+  const digits = unit === 0 || value >= 10 ? 0 : 1
+  return `${value.toFixed(digits)} ${UNITS[unit]}`
+}
+
+/** List date: time today, "Mon 3" this year, full date otherwise. */
+export function formatListDate(date: Date, now: Date, locale?: string): string {
+  if (Number.isNaN(date.getTime())) return ''
+  const sameDay = date.toDateString() === now.toDateString()
+  if (sameDay) return date.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' })
+  if (date.getFullYear() === now.getFullYear()) {
+    return date.toLocaleDateString(locale, { month: 'short', day: 'numeric' })
+  }
+  return date.toLocaleDateString(locale, { year: 'numeric', month: 'short', day: 'numeric' })
+}
+
+/** Full date for the reader header. */
+export function formatFullDate(date: Date, locale?: string): string {
+  if (Number.isNaN(date.getTime())) return ''
+  return date.toLocaleString(locale, { dateStyle: 'medium', timeStyle: 'short' })
+}
+
+/** One or two letters for an avatar. */
+export function initials(nameOrAddress: string): string {
+  const clean = nameOrAddress.replace(/<.*>/, '').replace(/@.*/, '').trim()
+  const words = clean.split(/[\s._-]+/).filter(Boolean)
+  const letters =
+    words.length > 1 ? `${words[0]?.[0] ?? ''}${words[1]?.[0] ?? ''}` : (words[0]?.slice(0, 1) ?? '?')
+  return letters.toUpperCase() || '?'
+}
+
+/** "Re: " / "Fwd: " prefixes without stacking them. */
+export function prefixSubject(prefix: 'Re' | 'Fwd', subject: string): string {
+  const pattern = prefix === 'Re' ? /^\s*re\s*:/i : /^\s*(fwd?|fw)\s*:/i
+  return pattern.test(subject) ? subject : `${prefix}: ${subject}`
+}
