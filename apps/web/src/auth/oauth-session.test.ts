@@ -1,0 +1,63 @@
+import { createServer } from 'node:net'
+import { describe, expect, it } from 'vitest'
+import { memoryStorage } from '../lib/offline-queue.ts'
+import { AuthError, createAuthSession, decodeJwtPayload } from './oauth-session.ts'
+
+/** A loopback port that nothing listens on (bound, read, then released). */
+async function closedPort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  if (!address || typeof address === 'string') throw new Error('no port')
+  return address.port
+}
+
+const configFor = (port: number) => ({
+  issuer: `http://127.0.0.1:${port}`,
+  clientId: 'webmail',
+  apiUrl: 'http://127.0.0.1:1',
+  domain: 'example.com',
+})
+
+describe('auth session', () => {
+  it('says clearly when the AS cannot be reached', async () => {
+    const port = await closedPort()
+    const session = createAuthSession({
+      config: configFor(port),
+      storage: memoryStorage(),
+      navigate: () => {},
+    })
+    const error = await session.signIn().catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(AuthError)
+    expect((error as AuthError).code).toBe('as_unreachable')
+    expect((error as AuthError).message).toMatch(/cannot be reached/)
+  })
+
+  it('refuses a callback without a pending sign-in from this tab (CSRF / stale link)', async () => {
+    const session = createAuthSession({ config: configFor(1), storage: memoryStorage(), navigate: () => {} })
+    const error = await session
+      .handleCallback('http://127.0.0.1:1/callback?code=x&state=y')
+      .catch((e: unknown) => e)
+    expect((error as AuthError).code).toBe('state_mismatch')
+  })
+
+  it('has no session without a refresh token and will not hand out a token', async () => {
+    const session = createAuthSession({ config: configFor(1), storage: memoryStorage(), navigate: () => {} })
+    expect(await session.resume()).toBeUndefined()
+    const error = await session.accessToken().catch((e: unknown) => e)
+    expect((error as AuthError).code).toBe('no_session')
+  })
+
+  it('uses redirect_uri = apiUrl + /callback', () => {
+    const session = createAuthSession({ config: configFor(1), storage: memoryStorage() })
+    expect(session.redirectUri).toBe('http://127.0.0.1:1/callback')
+  })
+
+  it('decodes a JWT payload for display and rejects garbage', () => {
+    const payload = Buffer.from(JSON.stringify({ email: 'alice@example.com' })).toString('base64url')
+    expect(decodeJwtPayload(`e30.${payload}.sig`)).toEqual({ email: 'alice@example.com' })
+    expect(decodeJwtPayload('nonsense')).toBeUndefined()
+    expect(decodeJwtPayload('a.!!!.c')).toBeUndefined()
+  })
+})
