@@ -1,0 +1,50 @@
+import type { Db } from './db.ts'
+
+/** Remembers addresses the account corresponds with, for compose suggestions. */
+export async function rememberContacts(
+  db: Db,
+  account: string,
+  people: Array<{ name?: string; address: string }>,
+  at: number,
+): Promise<void> {
+  for (const p of people) {
+    const address = p.address.toLowerCase()
+    if (address === account) continue
+    await db
+      .insertInto('contacts')
+      .values({ account, address, name: p.name ?? null, use_count: 1, last_used_at: at })
+      .onConflict((oc) =>
+        oc.columns(['account', 'address']).doUpdateSet((eb) => ({
+          use_count: eb('contacts.use_count', '+', 1),
+          last_used_at: at,
+          name: p.name ?? eb.ref('contacts.name'),
+        })),
+      )
+      .execute()
+  }
+}
+
+/** Addresses or names starting with `prefix`, most used first. */
+export async function suggestContacts(
+  db: Db,
+  account: string,
+  prefix: string,
+  limit = 10,
+): Promise<Array<{ name: string | null; address: string }>> {
+  const p = prefix
+    .trim()
+    .toLowerCase()
+    .replace(/[\\%_]/g, (c) => `\\${c}`)
+  if (!p) return []
+  const pattern = `${p}%`
+  const rows = await db
+    .selectFrom('contacts')
+    .select(['name', 'address'])
+    .where('account', '=', account)
+    .where((eb) => eb.or([eb('address', 'like', pattern), eb(eb.fn('lower', ['name']), 'like', pattern)]))
+    .orderBy('use_count', 'desc')
+    .orderBy('last_used_at', 'desc')
+    .limit(limit)
+    .execute()
+  return rows
+}

@@ -1,0 +1,62 @@
+import type { Db } from './db.ts'
+import { ConflictError } from './errors.ts'
+import { mailboxByRole } from './mailboxes.ts'
+import { derivedColumns, destroyRows, getMessageRow, insertMessage } from './messages.ts'
+import type { StoredPlaceholder } from './placeholder-index.ts'
+import { addResourceRefs, removeResourceRefs } from './resource-refs.ts'
+import { indexMessageHeaders } from './search.ts'
+import { allocateModseq } from './sync.ts'
+import { inTransaction, nowSeconds } from './tx.ts'
+
+/**
+ * Creates a draft, or replaces draft `id` in place (same id, new modseq): safe for autosave, since the
+ * latest save wins and the row id the webmail holds stays valid.
+ */
+export async function saveDraft(
+  db: Db,
+  input: { account: string; id?: string; placeholder: StoredPlaceholder },
+): Promise<{ id: string }> {
+  const account = input.account.toLowerCase()
+  if (!input.id) {
+    return insertMessage(db, {
+      account,
+      mailboxRole: 'drafts',
+      placeholder: input.placeholder,
+      keywords: ['$draft', '$seen'],
+    })
+  }
+  const id = input.id
+  return inTransaction(db, async (trx) => {
+    const row = await getMessageRow(trx, account, id)
+    const drafts = await mailboxByRole(trx, account, 'drafts')
+    if (row.mailbox_id !== drafts.id || row.sent_at !== null) {
+      throw new ConflictError(`message ${id} is no longer a draft (it was sent or moved)`)
+    }
+    const { ix, columns, addresses } = await derivedColumns(trx, account, input.placeholder)
+    const modseq = await allocateModseq(trx, account)
+    await trx
+      .updateTable('messages')
+      .set({ ...columns, received_at: nowSeconds(), modseq })
+      .where('id', '=', id)
+      .execute()
+    await removeResourceRefs(trx, 'message', id)
+    await addResourceRefs(trx, {
+      account,
+      ownerKind: 'message',
+      ownerId: id,
+      contentIds: ix.resources.map((r) => r.contentId),
+    })
+    await indexMessageHeaders(trx, { seq: Number(row.seq), subject: ix.subject, addresses })
+    return { id }
+  })
+}
+
+/** Deletes a draft for good (drafts skip the Trash). */
+export async function deleteDraft(db: Db, account: string, id: string): Promise<void> {
+  await inTransaction(db, async (trx) => {
+    const row = await getMessageRow(trx, account, id)
+    const drafts = await mailboxByRole(trx, account, 'drafts')
+    if (row.mailbox_id !== drafts.id) throw new ConflictError(`message ${id} is not a draft`)
+    await destroyRows(trx, account, [row])
+  })
+}

@@ -1,0 +1,138 @@
+import type { Db } from './db.ts'
+import { newId } from './ids.ts'
+import { addResourceRefs, removeResourceRefs } from './resource-refs.ts'
+import type { DeliveryState, DeliveryStatusRow, OutboxRow } from './schema-mailbox.ts'
+import { allocateModseq } from './sync.ts'
+import { inTransaction, nowSeconds } from './tx.ts'
+
+/** Queue lifetime (design §4): an outbox row expires 5 days after send. */
+export const QUEUE_LIFETIME_SECONDS = 5 * 24 * 3600
+/** How long recipients may still fetch after the last delivery attempt (fetch token lifetime + slack). */
+export const FETCH_WINDOW_SECONDS = 2 * 24 * 3600
+
+export interface NewOutboxEntry {
+  account: string
+  messageRowId: string
+  recipientDomain: string
+  recipients: string[]
+  /** The message as delivered to that domain (Bcc removed, assertion pushed). */
+  placeholder: unknown
+  dpopKey: { privateJwk: unknown; publicJwk: unknown }
+  /** Resources the delivered message references: kept on disk while recipients may fetch them. */
+  contentIds: string[]
+  holdUntil: number
+  now: number
+}
+
+/** Queues one delivery (state 'held' until `holdUntil`, the undo window); returns the row id. */
+export async function enqueueOutbox(db: Db, e: NewOutboxEntry): Promise<string> {
+  const id = newId('ob')
+  const expiresAt = e.now + QUEUE_LIFETIME_SECONDS
+  await db
+    .insertInto('outbox')
+    .values({
+      id,
+      account: e.account,
+      message_row_id: e.messageRowId,
+      recipient_domain: e.recipientDomain,
+      recipients: JSON.stringify(e.recipients),
+      placeholder: JSON.stringify(e.placeholder),
+      dpop_key: JSON.stringify(e.dpopKey),
+      state: 'held',
+      attempts: 0,
+      next_attempt_at: e.holdUntil,
+      lease_until: null,
+      expires_at: expiresAt,
+      last_error: null,
+      delay_notified: 0,
+      created_at: e.now,
+      updated_at: e.now,
+    })
+    .execute()
+  await addResourceRefs(db, {
+    account: e.account,
+    ownerKind: 'outbox',
+    ownerId: id,
+    contentIds: e.contentIds,
+    keepUntil: expiresAt + FETCH_WINDOW_SECONDS,
+  })
+  return id
+}
+
+export async function outboxRowsForMessage(db: Db, messageRowId: string): Promise<OutboxRow[]> {
+  return db.selectFrom('outbox').selectAll().where('message_row_id', '=', messageRowId).execute()
+}
+
+/**
+ * Cancels every delivery of a message while all of them are still held and unclaimed.
+ * Returns false (and changes nothing) once any of them has been claimed or released to the MTA.
+ */
+export async function cancelHeldOutbox(db: Db, messageRowId: string, now: number): Promise<boolean> {
+  return inTransaction(db, async (trx) => {
+    const rows = await outboxRowsForMessage(trx, messageRowId)
+    const cancellable = rows.every(
+      (r) => r.state === 'held' && r.lease_until === null && Number(r.next_attempt_at) > now,
+    )
+    if (rows.length === 0 || !cancellable) return false
+    const res = await trx
+      .updateTable('outbox')
+      .set({ state: 'cancelled', updated_at: now })
+      .where('message_row_id', '=', messageRowId)
+      .where('state', '=', 'held')
+      .where('lease_until', 'is', null)
+      .where('next_attempt_at', '>', now)
+      .executeTakeFirst()
+    if (Number(res.numUpdatedRows) !== rows.length) throw new Error('outbox rows changed while cancelling')
+    for (const r of rows) await removeResourceRefs(trx, 'outbox', r.id)
+    await trx.deleteFrom('delivery_status').where('message_row_id', '=', messageRowId).execute()
+    return true
+  })
+}
+
+/**
+ * Records the delivery state of one recipient of a sent message (shown on the sender's copy) and bumps
+ * the sender's state so the webmail sees it.
+ */
+export async function recordDeliveryStatus(
+  db: Db,
+  input: { messageRowId: string; recipient: string; state: DeliveryState; detail?: string },
+): Promise<void> {
+  await inTransaction(db, async (trx) => {
+    const now = nowSeconds()
+    const recipient = input.recipient.toLowerCase()
+    await trx
+      .insertInto('delivery_status')
+      .values({
+        message_row_id: input.messageRowId,
+        recipient,
+        state: input.state,
+        detail: input.detail ?? null,
+        updated_at: now,
+      })
+      .onConflict((oc) =>
+        oc
+          .columns(['message_row_id', 'recipient'])
+          .doUpdateSet({ state: input.state, detail: input.detail ?? null, updated_at: now }),
+      )
+      .execute()
+    const msg = await trx
+      .selectFrom('messages')
+      .select('account')
+      .where('id', '=', input.messageRowId)
+      .executeTakeFirst()
+    if (msg) {
+      const modseq = await allocateModseq(trx, msg.account)
+      await trx.updateTable('messages').set({ modseq }).where('id', '=', input.messageRowId).execute()
+    }
+  })
+}
+
+export async function deliveryStatusFor(db: Db, messageRowIds: string[]): Promise<DeliveryStatusRow[]> {
+  if (messageRowIds.length === 0) return []
+  return db
+    .selectFrom('delivery_status')
+    .selectAll()
+    .where('message_row_id', 'in', messageRowIds)
+    .orderBy('recipient')
+    .execute()
+}

@@ -1,0 +1,173 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { createReadStream, type ReadStream } from 'node:fs'
+import { mkdir, open, rename, rm, stat, utimes } from 'node:fs/promises'
+import path from 'node:path'
+import type { Readable } from 'node:stream'
+import { StoreError } from './errors.ts'
+
+/** A resource larger than the configured limit; nothing was kept. */
+export class ResourceTooLargeError extends StoreError {
+  override readonly name = 'ResourceTooLargeError'
+  constructor(readonly maxBytes: number) {
+    super('too_large', `the resource is larger than the limit of ${maxBytes} bytes`)
+  }
+}
+
+/** The bytes do not hash to the Content-ID they were announced under; nothing was kept. */
+export class ContentMismatchError extends StoreError {
+  override readonly name = 'ContentMismatchError'
+  constructor(
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super('content_mismatch', `the bytes hash to ${actual}, not to the expected Content-ID ${expected}`)
+  }
+}
+
+/** The source stream failed or was aborted before its end; nothing was kept. */
+export class ResourceAbortedError extends StoreError {
+  override readonly name = 'ResourceAbortedError'
+  constructor(cause: unknown) {
+    super(
+      'aborted',
+      `the upload stopped before its end: ${cause instanceof Error ? cause.message : String(cause)}`,
+      {
+        cause,
+      },
+    )
+  }
+}
+
+const CONTENT_ID = /^[A-Za-z0-9_-]{43}$/
+
+export function isContentId(s: string): boolean {
+  return CONTENT_ID.test(s)
+}
+
+export interface ByteRange {
+  /** First byte, inclusive. */
+  start: number
+  /** Last byte, inclusive. */
+  end: number
+}
+
+/** Accumulates chunks up to this size before each write(2): fewer syscalls, ~4 MiB of memory at most. */
+const WRITE_BATCH = 1024 * 1024
+
+/**
+ * The content-addressed resource folder: a resource's file name is its Content-ID (base64url SHA-256,
+ * design §3), sharded by its first two characters. Writes go to a temp file in the same folder, are hashed
+ * while written, fsynced and renamed into place; an existing file with the same name wins (dedupe).
+ */
+export class ResourceStore {
+  constructor(readonly dir: string) {}
+
+  /** The file path of a Content-ID (whether or not it exists). */
+  path(contentId: string): string {
+    if (!isContentId(contentId)) throw new StoreError('invalid_input', `"${contentId}" is not a Content-ID`)
+    return path.join(this.dir, contentId.slice(0, 2), contentId)
+  }
+
+  async has(contentId: string): Promise<boolean> {
+    return (await this.stat(contentId)) !== undefined
+  }
+
+  async stat(contentId: string): Promise<{ size: number; mtimeMs: number } | undefined> {
+    if (!isContentId(contentId)) return undefined
+    try {
+      const s = await stat(this.path(contentId))
+      return { size: s.size, mtimeMs: s.mtimeMs }
+    } catch {
+      return undefined
+    }
+  }
+
+  /**
+   * Streams `source` into the store without ever holding it whole in memory.
+   * @throws ResourceTooLargeError, ContentMismatchError, ResourceAbortedError (no temp file is left)
+   */
+  async write(
+    source: AsyncIterable<Uint8Array> | Readable,
+    options: { maxBytes: number; expectedContentId?: string },
+  ): Promise<{ contentId: string; size: number }> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 })
+    const temp = path.join(this.dir, `.tmp-${randomBytes(12).toString('hex')}`)
+    const handle = await open(temp, 'wx', 0o600)
+    const hash = createHash('sha256')
+    let size = 0
+    let closed = false
+    try {
+      let batch: Uint8Array[] = []
+      let batched = 0
+      const flush = async () => {
+        if (batched === 0) return
+        const buf = batch.length === 1 ? (batch[0] as Uint8Array) : Buffer.concat(batch, batched)
+        batch = []
+        batched = 0
+        let off = 0
+        while (off < buf.byteLength) {
+          const { bytesWritten } = await handle.write(buf, off, buf.byteLength - off)
+          off += bytesWritten
+        }
+      }
+      try {
+        for await (const chunk of source as AsyncIterable<Uint8Array>) {
+          size += chunk.byteLength
+          if (size > options.maxBytes) throw new ResourceTooLargeError(options.maxBytes)
+          hash.update(chunk)
+          batch.push(chunk)
+          batched += chunk.byteLength
+          if (batched >= WRITE_BATCH) await flush()
+        }
+      } catch (e) {
+        if (e instanceof StoreError) throw e
+        throw new ResourceAbortedError(e)
+      }
+      await flush()
+      await handle.sync()
+      await handle.close()
+      closed = true
+      const contentId = hash.digest('base64url')
+      if (options.expectedContentId !== undefined && options.expectedContentId !== contentId) {
+        throw new ContentMismatchError(options.expectedContentId, contentId)
+      }
+      const target = this.path(contentId)
+      if (await this.has(contentId)) {
+        // The existing file wins; refresh its mtime so the collector's grace period protects it again.
+        const t = new Date()
+        await utimes(target, t, t).catch(() => {})
+        await rm(temp, { force: true })
+      } else {
+        await mkdir(path.dirname(target), { recursive: true, mode: 0o700 })
+        await rename(temp, target)
+      }
+      return { contentId, size }
+    } catch (e) {
+      if (!closed) await handle.close().catch(() => {})
+      await rm(temp, { force: true })
+      throw e
+    }
+  }
+
+  /** Reads a resource, or the inclusive byte range of it. */
+  createReadStream(contentId: string, range?: ByteRange): ReadStream {
+    return createReadStream(this.path(contentId), {
+      ...(range ? { start: range.start, end: range.end } : {}),
+      highWaterMark: 1024 * 1024,
+    })
+  }
+
+  /** Reads a small resource whole (inline text / HTML); undefined when absent or over `maxBytes`. */
+  async readSmall(contentId: string, maxBytes: number): Promise<Buffer | undefined> {
+    const s = await this.stat(contentId)
+    if (!s || s.size > maxBytes) return undefined
+    const chunks: Buffer[] = []
+    for await (const c of this.createReadStream(contentId)) chunks.push(c as Buffer)
+    return Buffer.concat(chunks)
+  }
+
+  /** Deletes a resource file (the garbage collector's job; callers check references first). */
+  async remove(contentId: string): Promise<void> {
+    await rm(this.path(contentId), { force: true })
+  }
+}

@@ -1,0 +1,81 @@
+import { createHash } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { type Db, openDatabase } from '../src/db.ts'
+import type { StoredPlaceholder } from '../src/placeholder-index.ts'
+
+export const cid = (bytes: string | Uint8Array) => createHash('sha256').update(bytes).digest('base64url')
+
+export async function tempDb(): Promise<{ db: Db; dir: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'fz-store-'))
+  const db = await openDatabase(path.join(dir, 'mail.sqlite'))
+  return {
+    db,
+    dir,
+    async cleanup() {
+      await db.destroy()
+      await rm(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+const leaf = (contentId: string, size: number, mediaType: string, disposition: string) => ({
+  headers: [
+    ['Content-Disposition', disposition],
+    ['Content-ID', `<${contentId}>`],
+    [
+      'Content-Type',
+      [
+        `message/external-body; access-type=x-content-addressed-uri; hash-algorithm=sha256; size=${size}`,
+        mediaType,
+      ],
+    ],
+  ] as StoredPlaceholder['parts'][number]['headers'],
+})
+
+/** A Placeholder Message in the JSON model, built by hand (the store does not depend on the composer). */
+export function placeholder(input: {
+  from: string
+  to: string[]
+  cc?: string[]
+  bcc?: string[]
+  subject: string
+  messageId: string
+  threadId?: string
+  inReplyTo?: string
+  date?: string
+  text?: string
+  attachment?: { bytes: string; filename: string }
+}): StoredPlaceholder {
+  const headers: StoredPlaceholder['parts'][number]['headers'] = [
+    ['From', input.from],
+    ['Subject', input.subject],
+    ['To', input.to.join(', ')],
+  ]
+  if (input.cc?.length) headers.push(['Cc', input.cc.join(', ')])
+  if (input.bcc?.length) headers.push(['Bcc', input.bcc.join(', ')])
+  headers.push(['Message-ID', input.messageId])
+  if (input.threadId) headers.push(['X-Thread-ID', input.threadId])
+  if (input.inReplyTo) headers.push(['In-Reply-To', input.inReplyTo])
+  if (input.date) headers.push(['Date', input.date])
+  headers.push(['Content-Type', 'multipart/mixed'])
+  const parts: StoredPlaceholder['parts'] = []
+  if (input.text !== undefined) {
+    parts.push({
+      headers: [['Content-Type', 'multipart/alternative']],
+      parts: [leaf(cid(input.text), Buffer.byteLength(input.text), 'text/plain; charset=UTF-8', 'inline')],
+    })
+  }
+  if (input.attachment) {
+    parts.push(
+      leaf(
+        cid(input.attachment.bytes),
+        Buffer.byteLength(input.attachment.bytes),
+        'application/pdf',
+        `attachment; filename="${input.attachment.filename}"`,
+      ),
+    )
+  }
+  return { envelope: [{ headers }], parts }
+}

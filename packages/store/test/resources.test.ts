@@ -1,0 +1,107 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { Readable } from 'node:stream'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import {
+  ContentMismatchError,
+  ResourceAbortedError,
+  ResourceStore,
+  ResourceTooLargeError,
+} from '../src/resources.ts'
+import { cid } from './helpers.ts'
+
+let dir: string
+let store: ResourceStore
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'fz-res-'))
+  store = new ResourceStore(path.join(dir, 'resources'))
+})
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+async function* chunks(parts: Array<string | Error>) {
+  for (const p of parts) {
+    if (p instanceof Error) throw p
+    yield Buffer.from(p)
+  }
+}
+
+/** Every file left under the store folder, temp files included. */
+async function allFiles(): Promise<string[]> {
+  try {
+    return (await readdir(store.dir, { recursive: true, withFileTypes: true }))
+      .filter((d) => d.isFile())
+      .map((d) => d.name)
+  } catch {
+    return []
+  }
+}
+
+describe('ResourceStore', () => {
+  it('streams, hashes and renames into <first two chars>/<contentId>', async () => {
+    const { contentId, size } = await store.write(chunks(['hello ', 'world']), { maxBytes: 100 })
+    expect(contentId).toBe(cid('hello world'))
+    expect(size).toBe(11)
+    expect(store.path(contentId)).toBe(path.join(store.dir, contentId.slice(0, 2), contentId))
+    expect(await readFile(store.path(contentId), 'utf8')).toBe('hello world')
+    expect(await store.has(contentId)).toBe(true)
+    expect(await allFiles()).toEqual([contentId])
+  })
+
+  it('accepts a node Readable and large multi-chunk input', async () => {
+    const big = Buffer.alloc(3 * 1024 * 1024 + 7, 0x61)
+    const { contentId, size } = await store.write(
+      Readable.from([big.subarray(0, 1000), big.subarray(1000)]),
+      {
+        maxBytes: big.length,
+      },
+    )
+    expect(size).toBe(big.length)
+    expect(contentId).toBe(cid(big))
+  })
+
+  it('dedupes: the existing file wins and no temp file remains', async () => {
+    const a = await store.write(chunks(['same']), { maxBytes: 10 })
+    const b = await store.write(chunks(['sa', 'me']), { maxBytes: 10 })
+    expect(b).toEqual(a)
+    expect(await allFiles()).toEqual([a.contentId])
+  })
+
+  it('rejects an oversized source with ResourceTooLargeError and leaves nothing', async () => {
+    await expect(store.write(chunks(['12345', '67890', 'x']), { maxBytes: 10 })).rejects.toBeInstanceOf(
+      ResourceTooLargeError,
+    )
+    expect(await allFiles()).toEqual([])
+  })
+
+  it('rejects bytes that do not match the expected Content-ID and leaves nothing', async () => {
+    const err = await store
+      .write(chunks(['tampered']), { maxBytes: 100, expectedContentId: cid('original') })
+      .catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(ContentMismatchError)
+    expect((err as ContentMismatchError).code).toBe('content_mismatch')
+    expect(await allFiles()).toEqual([])
+  })
+
+  it('turns an aborted source into ResourceAbortedError and leaves nothing', async () => {
+    await expect(
+      store.write(chunks(['part', new Error('socket hang up')]), { maxBytes: 100 }),
+    ).rejects.toBeInstanceOf(ResourceAbortedError)
+    expect(await allFiles()).toEqual([])
+  })
+
+  it('reads byte ranges', async () => {
+    const { contentId } = await store.write(chunks(['0123456789']), { maxBytes: 100 })
+    const got: Buffer[] = []
+    for await (const c of store.createReadStream(contentId, { start: 2, end: 5 })) got.push(c as Buffer)
+    expect(Buffer.concat(got).toString()).toBe('2345')
+    expect(await store.stat(contentId)).toMatchObject({ size: 10 })
+  })
+
+  it('refuses a path for something that is not a Content-ID', () => {
+    expect(() => store.path('../../etc/passwd')).toThrow(/not a Content-ID/)
+  })
+})
