@@ -1,1 +1,5 @@
-export {}
+export * from './address.ts'
+export * from './discovery.ts'
+export * from './http.ts'
+export * from './schemas.ts'
+export * from './srv.ts'
