@@ -1,0 +1,123 @@
+import { Resolver } from 'node:dns/promises'
+import {
+  createDiscovery,
+  type Discovery,
+  type KeyResolver,
+  keyResolverFromJwks,
+  type ReplayStore,
+  type SigningKey,
+} from '@federizer/protocol'
+import { createReplayStore, type DomainKeys, loadOrCreateDomainKeys } from '@federizer/store'
+import type { GatewayContext } from '../context.ts'
+import { type RegisteredClient, registerClients } from './clients.ts'
+import { DpopNonces } from './dpop-nonce.ts'
+import { type RateLimit, SlidingWindowLimiter } from './rate-limit.ts'
+
+/** What the AS needs from the gateway's base context. */
+export type AsBase = Pick<GatewayContext, 'config' | 'db' | 'logger' | 'now'> & { discovery?: Discovery }
+
+/** Lifetimes in seconds. */
+export interface AsLifetimes {
+  code: number
+  accessToken: number
+  refreshToken: number
+  session: number
+  hopAssertion: number
+  fetchToken: number
+}
+
+/** Rate limits (sliding windows, per gateway process). Mutable so operators and tests can tune them. */
+export interface AsLimits {
+  loginPerAccount: RateLimit
+  loginPerIp: RateLimit
+  tokenPerClient: RateLimit
+}
+
+/** The AS's part of the gateway context, built once at start-up by `createAsContext`. */
+export interface AsContext {
+  /** = config.gatewayUrl, exactly (RFC 8414 §2: the issuer identifier). */
+  issuer: string
+  endpoints: { authorization: string; token: string; revocation: string; jwks: string; logout: string }
+  keys: DomainKeys
+  /** The signing key in force now (re-reads the key file when the operator rotated it). */
+  signingKey(): Promise<SigningKey>
+  /** Resolves this AS's own public keys (verifying the access tokens it issued). */
+  ownKeys: KeyResolver
+  clients: Map<string, RegisteredClient>
+  /** SRV + HTTPS discovery of other domains; the gateway's own when it has one. */
+  discovery: Discovery
+  /** jti replay cache on the shared database (DPoP proofs, client assertions). */
+  replay: ReplayStore
+  dpopNonces: DpopNonces
+  limiter: SlidingWindowLimiter
+  limits: AsLimits
+  lifetimes: AsLifetimes
+  /** Seconds either side of now a DPoP proof's iat may be. */
+  dpopIatWindowSeconds: number
+}
+
+export const DEFAULT_LIFETIMES: AsLifetimes = {
+  code: 60,
+  accessToken: 600,
+  refreshToken: 14 * 86400,
+  session: 12 * 3600,
+  hopAssertion: 6 * 86400,
+  fetchToken: 900,
+}
+
+export const DEFAULT_LIMITS: AsLimits = {
+  loginPerAccount: { max: 10, windowSeconds: 15 * 60 },
+  loginPerIp: { max: 50, windowSeconds: 15 * 60 },
+  tokenPerClient: { max: 1200, windowSeconds: 60 },
+}
+
+/** Builds discovery over a node:dns resolver pointed at `config.dnsServers` (the system's when unset). */
+function buildDiscovery(base: AsBase): Discovery {
+  const resolver = new Resolver({ timeout: 2000, tries: 2 })
+  if (base.config.dnsServers?.length) resolver.setServers(base.config.dnsServers)
+  return createDiscovery({
+    resolveSrv: (name: string) => resolver.resolveSrv(name),
+    fetch: globalThis.fetch,
+    now: base.now,
+    allowInsecure: base.config.allowInsecureTargets,
+  })
+}
+
+/** Builds the AS context: keys from disk, clients from config, replay cache, limits, discovery. */
+export async function createAsContext(base: AsBase): Promise<AsContext> {
+  const issuer = base.config.gatewayUrl
+  const keys = await loadOrCreateDomainKeys(base.config, { now: base.now })
+  const ownKeys: KeyResolver = async (header) => {
+    try {
+      return await keyResolverFromJwks(keys.publicJwks())(header)
+    } catch (e) {
+      // A key rotated in by the operator CLI since start-up: re-read the file once.
+      if (await keys.refresh()) return keyResolverFromJwks(keys.publicJwks())(header)
+      throw e
+    }
+  }
+  return {
+    issuer,
+    endpoints: {
+      authorization: `${issuer}/authorize`,
+      token: `${issuer}/token`,
+      revocation: `${issuer}/revoke`,
+      jwks: `${issuer}/jwks`,
+      logout: `${issuer}/logout`,
+    },
+    keys,
+    async signingKey() {
+      await keys.refresh()
+      return keys.activeSigningKey(base.now())
+    },
+    ownKeys,
+    clients: registerClients(base.config, keys.mtaClientKey.publicJwk),
+    discovery: base.discovery ?? buildDiscovery(base),
+    replay: createReplayStore(base.db, base.now),
+    dpopNonces: new DpopNonces(false),
+    limiter: new SlidingWindowLimiter(),
+    limits: structuredClone(DEFAULT_LIMITS),
+    lifetimes: { ...DEFAULT_LIFETIMES },
+    dpopIatWindowSeconds: 60,
+  }
+}

@@ -1,0 +1,60 @@
+import { verifyDpopProof } from '@federizer/protocol'
+import type { Request } from 'express'
+import { decodeJwt } from 'jose'
+import type { GatewayContext } from '../context.ts'
+import { OAuthError, toOAuthError } from './errors.ts'
+
+/**
+ * Checks the `DPoP` header of a token request: exactly one proof, for POST and the token endpoint's
+ * public URL, iat within the window, jti never seen, the server nonce when nonces are on, and (for a
+ * bound subject token) the same key. Returns the proof key's thumbprint (the new token's `cnf.jkt`).
+ * @see RFC 9449 §4.3, §5, §8, §10
+ */
+export async function checkTokenDpop(
+  ctx: GatewayContext,
+  req: Request,
+  expectedJkt?: string,
+): Promise<string> {
+  const raw = req.headers.dpop
+  if (raw === undefined) {
+    throw new OAuthError(
+      'invalid_dpop_proof',
+      'this grant requires a DPoP proof in the "DPoP" header (RFC 9449)',
+    )
+  }
+  if (Array.isArray(raw) || raw.includes(',')) {
+    throw new OAuthError('invalid_dpop_proof', 'send exactly one DPoP header')
+  }
+  const now = ctx.now()
+  let nonce: string | undefined
+  if (ctx.as.dpopNonces.required) {
+    let claimed: unknown
+    try {
+      claimed = decodeJwt(raw).nonce
+    } catch {
+      claimed = undefined
+    }
+    if (typeof claimed !== 'string' || !ctx.as.dpopNonces.accepts(claimed, now)) {
+      throw new OAuthError(
+        'use_dpop_nonce',
+        'the DPoP proof must carry the nonce from the DPoP-Nonce header of this response',
+        { headers: { 'DPoP-Nonce': ctx.as.dpopNonces.current(now) } },
+      )
+    }
+    nonce = claimed
+  }
+  try {
+    const verified = await verifyDpopProof(raw, {
+      htm: 'POST',
+      htu: ctx.as.endpoints.token,
+      now,
+      replay: ctx.as.replay,
+      expectedJkt,
+      nonce,
+      iatWindowSeconds: ctx.as.dpopIatWindowSeconds,
+    })
+    return verified.jkt
+  } catch (e) {
+    throw toOAuthError(e, 'dpop')
+  }
+}

@@ -1,0 +1,100 @@
+import type { Header } from '@federizer/protocol'
+import { OAuthError } from './errors.ts'
+
+/** Which headers a hop assertion may cover, per token-exchange mode (DESIGN §3 Envelope chain). */
+export interface HeaderRule {
+  required: readonly string[]
+  optional: readonly string[]
+}
+
+/** Mode 1 (send): the original block. To/Cc are allowed (tamper evidence), Bcc never. */
+export const SEND_HEADERS: HeaderRule = {
+  required: ['Message-ID', 'From', 'Recipients-Digest', 'Body-Digest'],
+  optional: ['Date', 'Subject', 'To', 'Cc', 'X-Thread-ID', 'In-Reply-To', 'References'],
+}
+
+/** Mode 2 (forward): the forwarder's top block. */
+export const FORWARD_HEADERS: HeaderRule = {
+  required: ['Message-ID', 'Forwarded-From', 'Forwarded-To', 'Recipients-Digest', 'JWT-Assertion-Digest'],
+  optional: ['Date'],
+}
+
+const DIGEST_HEADERS = new Set(['recipients-digest', 'body-digest', 'jwt-assertion-digest'])
+const MAX_HEADERS = 32
+const MAX_VALUE = 4096
+
+/** Parsed `headers` parameter: the pairs as given (their order is the ehl order), with lookup by name. */
+export interface SignedHeaders {
+  pairs: Header[]
+  ehl: string[]
+  get(name: string): string
+}
+
+/**
+ * Parses and checks the `headers` form parameter (a JSON array of `[name, value]` string pairs): every
+ * required name present once, nothing outside the mode's list, digests in `<…>` form, no line breaks.
+ * The pairs' order is the `ehl` the assertion will carry.
+ */
+export function parseSignedHeaders(raw: string | undefined, rule: HeaderRule): SignedHeaders {
+  if (raw === undefined)
+    throw new OAuthError(
+      'invalid_request',
+      'the "headers" parameter (JSON array of [name, value]) is required',
+    )
+  let value: unknown
+  try {
+    value = JSON.parse(raw)
+  } catch {
+    throw new OAuthError('invalid_request', '"headers" is not valid JSON')
+  }
+  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_HEADERS) {
+    throw new OAuthError(
+      'invalid_request',
+      `"headers" must be a JSON array of 1 to ${MAX_HEADERS} [name, value] pairs`,
+    )
+  }
+  const allowed = new Map([...rule.required, ...rule.optional].map((n) => [n.toLowerCase(), n]))
+  const byName = new Map<string, string>()
+  const pairs: Header[] = []
+  for (const entry of value) {
+    if (
+      !Array.isArray(entry) ||
+      entry.length !== 2 ||
+      typeof entry[0] !== 'string' ||
+      typeof entry[1] !== 'string'
+    ) {
+      throw new OAuthError('invalid_request', '"headers" entries must be [name, value] pairs of strings')
+    }
+    const [name, headerValue] = entry as [string, string]
+    const key = name.toLowerCase()
+    if (!allowed.has(key)) {
+      throw new OAuthError(
+        'invalid_request',
+        `header "${name.slice(0, 64)}" may not be signed in this exchange`,
+      )
+    }
+    if (byName.has(key)) throw new OAuthError('invalid_request', `header "${name}" appears more than once`)
+    if (headerValue.length === 0 || headerValue.length > MAX_VALUE || /[\r\n\0]/.test(headerValue)) {
+      throw new OAuthError(
+        'invalid_request',
+        `header "${name}" must be 1 to ${MAX_VALUE} characters without line breaks`,
+      )
+    }
+    if (DIGEST_HEADERS.has(key) && !/^<[A-Za-z0-9_-]{43}>$/.test(headerValue)) {
+      throw new OAuthError(
+        'invalid_request',
+        `header "${name}" must be a digest in angle brackets (<43 base64url characters>)`,
+      )
+    }
+    byName.set(key, headerValue)
+    pairs.push([name, headerValue])
+  }
+  const missing = rule.required.filter((n) => !byName.has(n.toLowerCase()))
+  if (missing.length > 0)
+    throw new OAuthError('invalid_request', `"headers" must include ${missing.join(', ')}`)
+  return {
+    pairs,
+    ehl: pairs.map(([name]) => name),
+    get: (name) => byName.get(name.toLowerCase()) ?? '',
+  }
+}

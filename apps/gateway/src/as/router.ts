@@ -1,0 +1,54 @@
+import express from 'express'
+import type { GatewayContext } from '../context.ts'
+import { authorizeGet, authorizePost } from './authorize.ts'
+import { corsForWebmail } from './cors.ts'
+import { OAuthError, sendOAuthError } from './errors.ts'
+import { logoutEndpoint } from './logout.ts'
+import { authorizationServerMetadata } from './metadata.ts'
+import { revocationEndpoint } from './revoke.ts'
+import { tokenEndpoint } from './token-endpoint.ts'
+
+/** Largest form body the AS reads (a send exchange carries an access token and ~12 headers). */
+const FORM_LIMIT = '64kb'
+
+/**
+ * The Authorization Server's routes, relative to config.gatewayUrl: metadata, JWKS, authorize + sign-in,
+ * token (code, refresh, token exchange), revocation, logout.
+ * @see RFC 8414, RFC 6749, RFC 7009, RFC 8693, RFC 9449
+ */
+export function createAsRouter(ctx: GatewayContext): express.Router {
+  const router = express.Router()
+  const form = express.urlencoded({ extended: false, limit: FORM_LIMIT, parameterLimit: 50 })
+  const cors = corsForWebmail(ctx)
+
+  router.get('/.well-known/oauth-authorization-server', (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=300')
+    res.json(authorizationServerMetadata(ctx))
+  })
+  router.get('/jwks', async (_req, res) => {
+    await ctx.as.keys.refresh()
+    res.set('Cache-Control', 'public, max-age=300')
+    res.type('application/jwk-set+json').send(JSON.stringify(ctx.as.keys.publicJwks()))
+  })
+  router.get('/authorize', authorizeGet(ctx))
+  router.post('/authorize', form, authorizePost(ctx))
+  router.options('/token', cors)
+  router.post('/token', cors, form, tokenEndpoint(ctx))
+  router.options('/revoke', cors)
+  router.post('/revoke', cors, form, revocationEndpoint(ctx))
+  router.get('/logout', logoutEndpoint(ctx))
+  router.post('/logout', form, logoutEndpoint(ctx))
+
+  // Body-parser failures on the AS routes (oversized or malformed forms) answer in the OAuth error shape.
+  router.use((err: unknown, req: express.Request, res: express.Response, next: express.NextFunction) => {
+    if (!['/token', '/revoke', '/authorize', '/logout'].includes(req.path)) return next(err)
+    const status = (err as { status?: number }).status
+    const description =
+      status === 413 ? `the request body exceeds ${FORM_LIMIT}` : 'the request body is not a valid form'
+    sendOAuthError(
+      res,
+      new OAuthError('invalid_request', description, { status: status === 413 ? 413 : 400 }),
+    )
+  })
+  return router
+}

@@ -1,0 +1,47 @@
+import type { Request, Response } from 'express'
+import type { GatewayContext } from '../context.ts'
+import { authenticateClient, claimedClientId } from './client-auth.ts'
+import { OAuthError, sendOAuthError, toOAuthError } from './errors.ts'
+import { readBody } from './form.ts'
+import { authorizationCodeGrant, refreshTokenGrant } from './token-code.ts'
+import { TOKEN_EXCHANGE_GRANT, tokenExchangeGrant } from './token-exchange.ts'
+
+/**
+ * POST /token: rate limit per client, client authentication, then the grant. Every answer carries
+ * `Cache-Control: no-store` (RFC 6749 §5.1) and, when nonces are on, a fresh `DPoP-Nonce`.
+ * @see RFC 6749 §3.2, §5; RFC 8693 §2; RFC 9449 §8
+ */
+export function tokenEndpoint(ctx: GatewayContext) {
+  return async (req: Request, res: Response) => {
+    res.set('Cache-Control', 'no-store')
+    res.set('Pragma', 'no-cache')
+    if (ctx.as.dpopNonces.required) res.set('DPoP-Nonce', ctx.as.dpopNonces.current(ctx.now()))
+    try {
+      const params = readBody(req)
+      const limitKey = `token:${claimedClientId(params) ?? `ip:${req.socket.remoteAddress ?? ''}`}`
+      const wait = ctx.as.limiter.hit(limitKey, ctx.as.limits.tokenPerClient, ctx.now())
+      if (wait > 0) {
+        throw new OAuthError('slow_down', `too many token requests for this client; retry in ${wait} s`, {
+          status: 429,
+          headers: { 'Retry-After': String(wait) },
+        })
+      }
+      const grantType = params.require('grant_type')
+      const client = await authenticateClient(ctx, params, req.headers.authorization)
+      let body: object
+      if (grantType === 'authorization_code') body = await authorizationCodeGrant(ctx, client, params)
+      else if (grantType === 'refresh_token') body = await refreshTokenGrant(ctx, client, params)
+      else if (grantType === TOKEN_EXCHANGE_GRANT) body = await tokenExchangeGrant(ctx, client, params, req)
+      else
+        throw new OAuthError(
+          'unsupported_grant_type',
+          `grant_type "${grantType.slice(0, 100)}" is not supported`,
+        )
+      res.status(200).json(body)
+    } catch (e) {
+      const error = toOAuthError(e, 'subject_token')
+      if (error.code === 'server_error') ctx.logger.error({ err: e }, 'token endpoint failed')
+      sendOAuthError(res, error)
+    }
+  }
+}
