@@ -197,7 +197,7 @@ export function createDiscovery(options: DiscoveryOptions): Discovery {
     return parsed.data
   }
 
-  const authorizationServer: Discovery['authorizationServer'] = (input) => {
+  const authorizationServer: Discovery['authorizationServer'] = async (input) => {
     const domain = normalizeDomain(input)
     return cached(`as:${domain}`, async () => {
       const { base, body, ttl: recordTtl } = await discoverDocument('as', domain, AS_METADATA_PATH)
@@ -205,7 +205,7 @@ export function createDiscovery(options: DiscoveryOptions): Discovery {
     })
   }
 
-  const mailbox: Discovery['mailbox'] = (input) => {
+  const mailbox: Discovery['mailbox'] = async (input) => {
     const domain = normalizeDomain(input)
     return cached(`rs:${domain}`, async () => {
       const { base, body, ttl: recordTtl } = await discoverDocument('rs', domain, FEDERIZER_DOCUMENT_PATH)
