@@ -2,9 +2,10 @@ import type { Server } from 'node:http'
 import type { DomainConfig } from '@federizer/store'
 import express from 'express'
 import { createAsRouter } from './as/router.ts'
-import { type GatewayContext, type GatewayOptions, createGatewayContext } from './context.ts'
+import { createGatewayContext, type GatewayContext, type GatewayOptions } from './context.ts'
 import { createFederationRouter } from './federation/router.ts'
 import { startMtaWorkers } from './mta/workers.ts'
+import { requestLog } from './ops/request-log.ts'
 
 export interface Gateway {
   app: express.Express
@@ -20,11 +21,13 @@ export async function createGateway(config: DomainConfig, options: GatewayOption
   const app = express()
   app.disable('x-powered-by')
   app.set('trust proxy', false)
+  app.use(requestLog(ctx.logger))
   const basePath = new URL(config.gatewayUrl).pathname.replace(/\/$/, '')
   app.use(basePath || '/', createAsRouter(ctx))
   app.use(basePath || '/', createFederationRouter(ctx))
   const workers = options.workers === false ? undefined : startMtaWorkers(ctx)
   let server: Server | undefined
+  let closed = false
   return {
     app,
     ctx,
@@ -35,12 +38,20 @@ export async function createGateway(config: DomainConfig, options: GatewayOption
           const address = server?.address()
           resolve(typeof address === 'object' && address ? address.port : port)
         })
+        // Large resources stream through this server: keep the socket buffers generous.
+        server.keepAliveTimeout = 5000
       })
     },
     async close() {
+      if (closed) return
+      closed = true
       await workers?.stop()
-      if (server) await new Promise<void>((resolve) => server?.close(() => resolve()))
-      server?.closeAllConnections()
+      if (server?.listening) {
+        const done = new Promise<void>((resolve) => server?.close(() => resolve()))
+        server.closeIdleConnections()
+        setTimeout(() => server?.closeAllConnections(), 2000).unref()
+        await done
+      }
       await ctx.db.destroy()
     },
   }

@@ -1,0 +1,103 @@
+import {
+  type ChainVerification,
+  domainOf,
+  getStringHeader,
+  isHeadersBlock,
+  originalHeaders,
+  type PlaceholderMessage,
+  ProtocolError,
+  parseAddress,
+  verifyChain,
+} from '@federizer/protocol'
+import type { GatewayContext } from '../context.ts'
+import { FederationError } from './errors.ts'
+
+/** Domains that may have sent a hop of this chain: the original From and every Forwarded-From. */
+export function senderDomainsOf(m: PlaceholderMessage): string[] {
+  const domains = new Set<string>()
+  const from = getStringHeader(originalHeaders(m), 'From')
+  if (from) domains.add(domainOf(parseAddress(from).address))
+  for (const block of m.envelope) {
+    if (!isHeadersBlock(block)) continue
+    const fwd = getStringHeader(block.headers, 'Forwarded-From')
+    if (fwd) domains.add(domainOf(parseAddress(fwd).address))
+  }
+  return [...domains]
+}
+
+/**
+ * Verifies the whole envelope chain of `m`: every assertion's signature (keys resolved only through the
+ * JWKS of an issuer discovered via SRV for one of the chain's sender domains, so a forged `iss` never makes
+ * us fetch an arbitrary URL), every eht and link, and for each hop that `iss` is the AS discovered for the
+ * hop sender's domain and `azp` the MTA client_id that domain's mailbox publishes.
+ * @see DESIGN §3 Envelope chain, Discovery
+ */
+export async function verifyEnvelopeChain(
+  ctx: GatewayContext,
+  m: PlaceholderMessage,
+  options: { lastHopMustBeFresh: boolean },
+): Promise<ChainVerification> {
+  const issuers = new Set<string>()
+  for (const domain of senderDomainsOf(m)) {
+    try {
+      issuers.add((await ctx.discovery.authorizationServer(domain)).issuer)
+    } catch (e) {
+      throw new FederationError(
+        'invalid_token',
+        `the authorization server of ${domain} could not be discovered: ${(e as Error).message}`,
+        { cause: e },
+      )
+    }
+  }
+  return verifyChain(m, {
+    now: ctx.now(),
+    lastHopMustBeFresh: options.lastHopMustBeFresh,
+    resolveKey: (iss: string) => {
+      if (!issuers.has(iss)) {
+        return async () => {
+          throw new ProtocolError(
+            'wrong_issuer',
+            `issuer ${iss} is not the discovered AS of any sender domain of this chain`,
+          )
+        }
+      }
+      return ctx.discovery.keyResolverFor(iss)
+    },
+    checkHop: async (hop) => {
+      if (!hop.senderDomain) throw new ProtocolError('invalid_chain', `hop ${hop.index} has no sender domain`)
+      const peer = await ctx.discovery.domainPeer(hop.senderDomain)
+      if (hop.iss !== peer.issuer) {
+        throw new ProtocolError(
+          'wrong_issuer',
+          `hop ${hop.index}: the assertion issuer ${hop.iss} is not ${peer.issuer}, the AS discovered for ${hop.senderDomain}`,
+        )
+      }
+      if (hop.azp !== peer.mtaClientId) {
+        throw new ProtocolError(
+          'invalid_jwt',
+          `hop ${hop.index}: azp ${hop.azp} is not ${peer.mtaClientId}, the MTA client_id published by ${hop.senderDomain}`,
+        )
+      }
+    },
+  })
+}
+
+/** The first failing hop of a verification, as a federation error with its reason. */
+export function chainFailure(v: ChainVerification): FederationError {
+  const bad = v.hops.find((h) => h.status === 'fail')
+  const reason = bad
+    ? `hop ${bad.index} (${bad.kind}): ${bad.reason ?? bad.code ?? 'failed'}`
+    : 'the chain is empty'
+  const tokenCodes = [
+    'wrong_issuer',
+    'invalid_signature',
+    'unknown_key',
+    'expired',
+    'wrong_typ',
+    'alg_not_allowed',
+    'invalid_jwt',
+    'missing_kid',
+  ]
+  const code = bad?.code && tokenCodes.includes(bad.code) ? 'invalid_token' : 'invalid_chain'
+  return new FederationError(code, `the envelope chain does not verify: ${reason}`)
+}

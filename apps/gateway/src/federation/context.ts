@@ -1,0 +1,65 @@
+import type { FederizerDocument, ReplayStore } from '@federizer/protocol'
+import { type DomainKeys, domainPaths, loadOrCreateDomainKeys, ResourceStore } from '@federizer/store'
+import type { AsContext } from '../as/context.ts'
+import type { GatewayBase } from '../context.ts'
+import { createDbReplayStore } from './replay.ts'
+
+/** The federation + MTA part of the gateway context. */
+export interface FederationContext {
+  /** This node's own federation URLs (all derived from `config.gatewayUrl`). */
+  urls: {
+    resourceUrl: string
+    deliveryEndpoint: string
+    fetchEndpoint: string
+    tokenEndpoint: string
+  }
+  /** The `/.well-known/federizer` document this node publishes. */
+  document: FederizerDocument
+  resources: ResourceStore
+  keys: DomainKeys
+  replay: ReplayStore
+  /** The fetch used for every outgoing request. */
+  fetch: typeof fetch
+  /** Milliseconds between queue polls when idle. */
+  pollIntervalMs: number
+  /** Wakes the MTA workers at once (new rows were queued by this process). */
+  wake(): void
+  /** Subscribed to by the workers; called by `wake`. */
+  onWake: Set<() => void>
+}
+
+/** Builds the federation context from the gateway's base part and its AS. */
+export async function createFederationContext(
+  base: GatewayBase & { as: AsContext },
+): Promise<FederationContext> {
+  const { config } = base
+  const resourceUrl = config.gatewayUrl.replace(/\/$/, '')
+  const urls = {
+    resourceUrl,
+    deliveryEndpoint: `${resourceUrl}/federizer/deliveries`,
+    fetchEndpoint: `${resourceUrl}/federizer/fetch`,
+    tokenEndpoint: `${resourceUrl}/token`,
+  }
+  const document: FederizerDocument = {
+    domain: config.domain,
+    resource_url: resourceUrl,
+    issuer: resourceUrl,
+    mta_client_id: config.mtaClientId,
+    delivery_endpoint: urls.deliveryEndpoint,
+    fetch_endpoint: urls.fetchEndpoint,
+  }
+  const onWake = new Set<() => void>()
+  return {
+    urls,
+    document,
+    resources: new ResourceStore(domainPaths(config).resources),
+    keys: base.as.keys,
+    replay: createDbReplayStore(base.db, base.now),
+    fetch: base.fetch,
+    pollIntervalMs: base.options.pollIntervalMs ?? 200,
+    onWake,
+    wake() {
+      for (const fn of onWake) fn()
+    },
+  }
+}

@@ -1,0 +1,205 @@
+import type { IncomingMessage } from 'node:http'
+import {
+  type ChainVerification,
+  domainOf,
+  getStringHeader,
+  isAddrSpec,
+  isHeadersBlock,
+  jwtAssertionDigest,
+  lastAssertion,
+  messageIdOf,
+  type PlaceholderMessage,
+  parseAddressList,
+  parseMessageJson,
+  pushReceipt,
+  readMessage,
+  verifyDpopProof,
+} from '@federizer/protocol'
+import { findUser } from '@federizer/store'
+import { decodeJwt } from 'jose'
+import type { GatewayContext } from '../context.ts'
+import { readDpopCredentials } from './auth-header.ts'
+import { bodyFormat, decodeBody, readLimitedBody } from './body.ts'
+import { chainFailure, verifyEnvelopeChain } from './chain.ts'
+import { FederationError, fromProtocolError } from './errors.ts'
+import { storeDelivery } from './inbound-store.ts'
+
+/** Bytes allowed beyond the placeholder limit for the `recipients` list and the wrapper object. */
+export const DELIVERY_WRAPPER_ALLOWANCE = 16 * 1024
+const MAX_RECIPIENTS = 100
+
+export interface DeliveryResult {
+  recipient: string
+  status: 'accepted' | 'rejected'
+  error?: string
+  error_description?: string
+}
+
+/** What the delivery endpoint answers: 202 when something new was stored, 200 for a pure repeat. */
+export interface DeliveryResponse {
+  status: 200 | 202
+  body: { message_id: string; results: DeliveryResult[] }
+}
+
+/**
+ * `POST /federizer/deliveries`: verifies the DPoP proof, the hop assertion and the whole chain, then
+ * stores the message for each local recipient and queues its fetches (or forward) in one transaction,
+ * and only then answers. Every refusal is a FederationError (a 4xx with `{ error, error_description }`)
+ * and leaves nothing behind.
+ * @see DESIGN §3 Delivery; RFC 9449 §7.1
+ */
+export async function handleDelivery(ctx: GatewayContext, req: IncomingMessage): Promise<DeliveryResponse> {
+  const format = bodyFormat(req.headers['content-type'])
+  const raw = await readLimitedBody(req, ctx.config.limits.maxPlaceholderBytes + DELIVERY_WRAPPER_ALLOWANCE)
+  const { token: assertion, proof } = readDpopCredentials(req)
+  const { placeholder: message, recipients } = parseDeliveryBody(
+    decodeBody(raw, format),
+    ctx.config.limits.maxPlaceholderBytes,
+  )
+  const now = ctx.now()
+
+  let proofKey: string
+  try {
+    proofKey = (
+      await verifyDpopProof(proof, {
+        htm: 'POST',
+        htu: ctx.federation.urls.deliveryEndpoint,
+        now,
+        replay: ctx.federation.replay,
+        accessToken: assertion,
+      })
+    ).jkt
+  } catch (e) {
+    throw fromProtocolError(e, 'DPoP proof')
+  }
+  if (lastAssertion(message) !== assertion) {
+    throw new FederationError(
+      'invalid_token',
+      'the assertion in the Authorization header is not the newest jwt-assertion block of the envelope',
+    )
+  }
+
+  let verification: ChainVerification
+  try {
+    verification = await verifyEnvelopeChain(ctx, message, { lastHopMustBeFresh: true })
+  } catch (e) {
+    throw fromProtocolError(e, 'envelope chain')
+  }
+  if (!verification.ok) throw chainFailure(verification)
+  const top = verification.hops.reduce((a, b) => (b.index > a.index ? b : a))
+  const claims = decodeJwt(assertion) as { cnf?: { jkt?: string } }
+  if (claims.cnf?.jkt !== proofKey) {
+    throw new FederationError(
+      'invalid_dpop_proof',
+      'the DPoP proof key is not the key the assertion is bound to (cnf.jkt)',
+    )
+  }
+  const senderDomain = top.senderDomain
+  if (!senderDomain) throw new FederationError('invalid_chain', 'the newest hop names no sender domain')
+
+  // Recipients: ours, and for a forwarding hop also among the signed Forwarded-To.
+  for (const r of recipients) {
+    if (domainOf(r) !== ctx.config.domain.toLowerCase()) {
+      throw new FederationError('foreign_recipient', `${r} is not an address of ${ctx.config.domain}`)
+    }
+  }
+  if (top.kind === 'forward') {
+    const forwardedTo = new Set((top.forwardedTo ?? []).map((a) => a.toLowerCase()))
+    const outside = recipients.find((r) => !forwardedTo.has(r))
+    if (outside)
+      throw new FederationError(
+        'invalid_request',
+        `${outside} is not among the signed Forwarded-To addresses`,
+      )
+  }
+  const results: DeliveryResult[] = []
+  const accepted: string[] = []
+  for (const r of recipients) {
+    const user = await findUser(ctx.db, r)
+    if (!user)
+      results.push({
+        recipient: r,
+        status: 'rejected',
+        error: 'unknown_recipient',
+        error_description: `${r} has no mailbox here`,
+      })
+    else if (user.disabled)
+      results.push({
+        recipient: r,
+        status: 'rejected',
+        error: 'recipient_disabled',
+        error_description: `the mailbox of ${r} is disabled`,
+      })
+    else accepted.push(r)
+  }
+  if (accepted.length === 0) {
+    const first = results[0]
+    throw new FederationError(
+      'unknown_recipient',
+      first?.error_description ?? 'no recipient can receive this message',
+    )
+  }
+
+  const messageId = messageIdOf(message)
+  const stored = await storeDelivery(ctx.db, {
+    message: pushReceipt(message, {
+      fromDomain: senderDomain,
+      byDomain: ctx.config.domain,
+      date: new Date(now * 1000),
+    }),
+    senderDomain,
+    messageId,
+    assertionDigest: jwtAssertionDigest(assertion),
+    originDomain: domainOf(readMessage(message).from.address),
+    recipients: accepted,
+    verification,
+    now,
+    queueTimeScale: ctx.config.queueTimeScale,
+  })
+  if (stored.some((s) => !s.duplicate)) ctx.federation.wake()
+  for (const s of stored) results.push({ recipient: s.recipient, status: 'accepted' })
+  results.sort((a, b) => recipients.indexOf(a.recipient) - recipients.indexOf(b.recipient))
+  return {
+    status: stored.every((s) => s.duplicate) ? 200 : 202,
+    body: { message_id: messageId, results },
+  }
+}
+
+/** Validates the `{ placeholder, recipients }` wrapper; the placeholder through the protocol's model. */
+export function parseDeliveryBody(
+  value: unknown,
+  maxPlaceholderBytes: number,
+): { placeholder: PlaceholderMessage; recipients: string[] } {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new FederationError('invalid_request', 'the body must be an object { placeholder, recipients }')
+  }
+  const { placeholder, recipients } = value as { placeholder?: unknown; recipients?: unknown }
+  if (!Array.isArray(recipients) || recipients.length === 0 || recipients.length > MAX_RECIPIENTS) {
+    throw new FederationError(
+      'invalid_request',
+      `"recipients" must be a list of 1 to ${MAX_RECIPIENTS} addresses`,
+    )
+  }
+  const list: string[] = []
+  for (const r of recipients) {
+    if (typeof r !== 'string' || !isAddrSpec(r)) {
+      throw new FederationError(
+        'invalid_request',
+        `"recipients" holds ${JSON.stringify(r)?.slice(0, 100)}, not an addr-spec`,
+      )
+    }
+    const lower = r.toLowerCase()
+    if (!list.includes(lower)) list.push(lower)
+  }
+  if (placeholder === undefined) throw new FederationError('invalid_request', 'the body has no "placeholder"')
+  if (JSON.stringify(placeholder).length > maxPlaceholderBytes) {
+    throw new FederationError('payload_too_large', `the placeholder exceeds ${maxPlaceholderBytes} bytes`)
+  }
+  let parsed: PlaceholderMessage
+  try {
+    parsed = parseMessageJson(placeholder)
+  } catch (e) {
+    throw fromProtocolError(e, 'placeholder')
+  }
+  return { placeholder: parsed, recipients: list }
+}

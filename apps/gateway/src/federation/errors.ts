@@ -1,0 +1,82 @@
+import { isProtocolError } from '@federizer/protocol'
+
+/** Stable error codes of the federation endpoints (the `error` member of the problem body). */
+export type FederationErrorCode =
+  | 'invalid_request' // malformed body, wrong shape, missing field
+  | 'unsupported_media_type'
+  | 'payload_too_large'
+  | 'invalid_token' // the assertion / fetch token is not acceptable (RFC 6750 §3.1)
+  | 'invalid_dpop_proof' // RFC 9449 §7.1
+  | 'use_dpop_nonce'
+  | 'invalid_chain' // the envelope chain does not verify
+  | 'unknown_recipient'
+  | 'foreign_recipient'
+  | 'access_denied'
+  | 'not_found'
+  | 'temporarily_unavailable'
+
+const statusOf: Record<FederationErrorCode, number> = {
+  invalid_request: 400,
+  unsupported_media_type: 415,
+  payload_too_large: 413,
+  invalid_token: 401,
+  invalid_dpop_proof: 401,
+  use_dpop_nonce: 401,
+  invalid_chain: 400,
+  unknown_recipient: 422,
+  foreign_recipient: 400,
+  access_denied: 403,
+  not_found: 404,
+  temporarily_unavailable: 503,
+}
+
+/** A refusal of a federation request: answered as `{ error, error_description }` with the code's status. */
+export class FederationError extends Error {
+  override readonly name = 'FederationError'
+  readonly status: number
+  constructor(
+    readonly code: FederationErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+    this.status = statusOf[code]
+  }
+  toBody() {
+    return { error: this.code, error_description: this.message }
+  }
+}
+
+/**
+ * Maps a protocol library failure onto the federation error a peer can act on.
+ * `where` names the checked object (e.g. "hop assertion") so the description says what failed.
+ */
+export function fromProtocolError(e: unknown, where: string): FederationError {
+  if (e instanceof FederationError) return e
+  if (isProtocolError(e)) {
+    const message = `${where}: ${e.message}`
+    switch (e.code) {
+      case 'invalid_dpop':
+      case 'replayed':
+        return new FederationError('invalid_dpop_proof', message, { cause: e })
+      case 'use_dpop_nonce':
+        return new FederationError('use_dpop_nonce', message, { cause: e })
+      case 'invalid_chain':
+      case 'invalid_digest':
+        return new FederationError('invalid_chain', message, { cause: e })
+      case 'malformed_message':
+      case 'malformed_json':
+      case 'malformed_yaml':
+      case 'invalid_address':
+        return new FederationError('invalid_request', message, { cause: e })
+      case 'too_large':
+        return new FederationError('payload_too_large', message, { cause: e })
+      case 'discovery_failed':
+      case 'private_address':
+        return new FederationError('invalid_token', message, { cause: e })
+      default:
+        return new FederationError('invalid_token', message, { cause: e })
+    }
+  }
+  return new FederationError('temporarily_unavailable', `${where}: internal error`, { cause: e })
+}

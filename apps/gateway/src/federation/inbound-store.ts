@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto'
+import {
+  type ChainVerification,
+  listResources,
+  type PlaceholderMessage,
+  type ResourceInfo,
+} from '@federizer/protocol'
+import { type Db, getAutoForward, insertMessage, inTransaction, setContentState } from '@federizer/store'
+import { QUEUE_LIFETIME_SECONDS, scaled } from '../mta/backoff.ts'
+
+export interface AcceptedDelivery {
+  /** The message with this domain's receipt block pushed. */
+  message: PlaceholderMessage
+  senderDomain: string
+  messageId: string
+  assertionDigest: string
+  originDomain: string
+  recipients: string[]
+  verification: ChainVerification
+  now: number
+  queueTimeScale: number
+}
+
+export interface StoredRecipient {
+  recipient: string
+  messageRowId: string
+  duplicate: boolean
+  forwarded: boolean
+}
+
+/**
+ * Stores an accepted delivery in ONE transaction: per recipient, the message copy (content 'arriving'),
+ * the idempotency row, and its fetch jobs (inline parts first) — or a forward job for a user with
+ * auto-forward. A recipient already recorded for (sender domain, Message-ID) is reported as a duplicate
+ * and nothing is stored for it again.
+ * @see DESIGN §3 Delivery (store durably before answering 2xx; idempotent)
+ */
+export async function storeDelivery(db: Db, d: AcceptedDelivery): Promise<StoredRecipient[]> {
+  const resources = listResources(d.message)
+  const lifetime = scaled(QUEUE_LIFETIME_SECONDS, d.queueTimeScale)
+  return inTransaction(db, async (trx) => {
+    const out: StoredRecipient[] = []
+    for (const recipient of d.recipients) {
+      const existing = await trx
+        .selectFrom('inbound_deliveries')
+        .select('message_row_id')
+        .where('sender_domain', '=', d.senderDomain)
+        .where('message_id_header', '=', d.messageId)
+        .where('recipient', '=', recipient)
+        .executeTakeFirst()
+      if (existing) {
+        out.push({ recipient, messageRowId: existing.message_row_id, duplicate: true, forwarded: false })
+        continue
+      }
+      const forwardTo = await getAutoForward(trx, recipient)
+      const forwarded = forwardTo !== null && forwardTo.length > 0
+      const { id } = await insertMessage(trx, {
+        account: recipient,
+        mailboxRole: 'inbox',
+        placeholder: d.message,
+        contentState: resources.length === 0 ? 'complete' : 'arriving',
+        receivedAt: d.now,
+        chainVerification: d.verification,
+      })
+      await trx
+        .insertInto('inbound_deliveries')
+        .values({
+          id: `in_${randomUUID()}`,
+          sender_domain: d.senderDomain,
+          message_id_header: d.messageId,
+          recipient,
+          assertion_digest: d.assertionDigest,
+          message_row_id: id,
+          received_at: d.now,
+        })
+        .execute()
+      if (forwarded) {
+        // The forwarder never fetches (DESIGN §3): its copy says where the message went instead.
+        if (resources.length > 0) {
+          await setContentState(trx, {
+            id,
+            contentState: 'unavailable',
+            reason: `auto-forwarded to ${forwardTo.join(', ')}; the content is not fetched by this mailbox`,
+          })
+        }
+        await trx
+          .insertInto('forward_jobs')
+          .values({
+            id: `fw_${randomUUID()}`,
+            account: recipient,
+            message_row_id: id,
+            forward_to: JSON.stringify(forwardTo),
+            placeholder: JSON.stringify(d.message),
+            state: 'queued',
+            attempts: 0,
+            next_attempt_at: d.now,
+            lease_until: null,
+            expires_at: d.now + lifetime,
+            last_error: null,
+            created_at: d.now,
+            updated_at: d.now,
+          })
+          .execute()
+      } else {
+        await queueFetchJobs(trx, { ...d, recipient, messageRowId: id, resources, lifetime })
+      }
+      out.push({ recipient, messageRowId: id, duplicate: false, forwarded })
+    }
+    return out
+  })
+}
+
+async function queueFetchJobs(
+  db: Db,
+  j: AcceptedDelivery & {
+    recipient: string
+    messageRowId: string
+    resources: ResourceInfo[]
+    lifetime: number
+  },
+) {
+  const seen = new Set<string>()
+  const envelope = JSON.stringify(j.message.envelope)
+  for (const r of j.resources) {
+    if (seen.has(r.contentId)) continue
+    seen.add(r.contentId)
+    await db
+      .insertInto('fetch_jobs')
+      .values({
+        id: `fj_${randomUUID()}`,
+        account: j.recipient,
+        message_row_id: j.messageRowId,
+        message_id_header: j.messageId,
+        origin_domain: j.originDomain,
+        content_id: r.contentId,
+        size: r.size,
+        media_type: r.mediaType,
+        priority: r.disposition === 'inline' ? 0 : 1,
+        envelope,
+        state: 'queued',
+        attempts: 0,
+        next_attempt_at: j.now,
+        lease_until: null,
+        expires_at: j.now + j.lifetime,
+        last_error: null,
+        created_at: j.now,
+        updated_at: j.now,
+      })
+      .execute()
+  }
+}

@@ -1,0 +1,218 @@
+import { Readable } from 'node:stream'
+import { createDpopKey, exchangeToken, lastAssertion } from '@federizer/protocol'
+import type { DatabaseSchema } from '@federizer/store'
+import { inTransaction, setContentState } from '@federizer/store'
+import type { Selectable } from 'kysely'
+import type { GatewayContext } from '../context.ts'
+
+type FetchJobRow = Selectable<DatabaseSchema['fetch_jobs']>
+
+import { LEASE_SECONDS, retryDelaySeconds, scaled } from './backoff.ts'
+import { dpopPost, isTransientStatus, readProblem } from './dpop-post.ts'
+import { errorText } from './outbox.ts'
+import { claimDue, renewLease } from './queue.ts'
+
+interface CachedFetchToken {
+  token: string
+  key: Awaited<ReturnType<typeof createDpopKey>>
+  expiresAt: number
+}
+
+/** Fetch tokens by (message row, origin): one exchange serves every resource of a message for its lifetime. */
+const tokenCaches = new WeakMap<GatewayContext, Map<string, CachedFetchToken>>()
+
+export async function claimFetchJobs(ctx: GatewayContext, limit: number, exclude: ReadonlySet<string>) {
+  const ids = await claimDue(ctx.db, 'fetch_jobs', {
+    now: ctx.now(),
+    limit,
+    exclude,
+    states: ['queued'],
+    byPriority: true,
+    leaseSeconds: scaled(LEASE_SECONDS, ctx.config.queueTimeScale, 2),
+  })
+  if (ids.length === 0) return []
+  return ctx.db.selectFrom('fetch_jobs').selectAll().where('id', 'in', ids).orderBy('priority').execute()
+}
+
+class FetchFailure extends Error {
+  constructor(
+    message: string,
+    readonly permanent: boolean,
+  ) {
+    super(message)
+  }
+}
+
+/**
+ * Fetches one External Resource from the origin mailbox: a mode-3 token exchange at this domain's own AS
+ * (audience = the origin's resource URL, message_id), then `POST /federizer/fetch` with the whole envelope
+ * chain and the Content-ID; the response is streamed into the resource store, which hashes while writing
+ * and keeps the file only if its SHA-256 is the Content-ID.
+ * @see DESIGN §3 Fetch; RFC 8693 §2.1; RFC 9449 §7.1
+ */
+export async function runFetchJob(ctx: GatewayContext, job: FetchJobRow, signal: AbortSignal): Promise<void> {
+  let failure: FetchFailure | undefined
+  if (!(await ctx.federation.resources.has(job.content_id))) {
+    const leaseSeconds = scaled(LEASE_SECONDS, ctx.config.queueTimeScale, 2)
+    const renew = setInterval(
+      () => void renewLease(ctx.db, 'fetch_jobs', job.id, ctx.now() + leaseSeconds).catch(() => {}),
+      Math.max(500, (leaseSeconds * 1000) / 2),
+    )
+    try {
+      await fetchInto(ctx, job, signal)
+    } catch (e) {
+      if (signal.aborted) throw e
+      failure = e instanceof FetchFailure ? e : new FetchFailure(errorText(e), false)
+    } finally {
+      clearInterval(renew)
+    }
+  }
+  await recordFetchOutcome(ctx, job, failure)
+}
+
+async function fetchInto(ctx: GatewayContext, job: FetchJobRow, signal: AbortSignal): Promise<void> {
+  let peer: Awaited<ReturnType<GatewayContext['discovery']['mailbox']>>
+  try {
+    peer = await ctx.discovery.mailbox(job.origin_domain)
+  } catch (e) {
+    throw new FetchFailure(
+      `the mailbox of ${job.origin_domain} could not be discovered: ${errorText(e)}`,
+      false,
+    )
+  }
+  const envelope = JSON.parse(job.envelope)
+  const cacheKey = `${job.message_row_id} ${peer.resource_url}`
+  const { token, key } = await fetchToken(ctx, job, envelope, peer.resource_url, cacheKey)
+  const res = await dpopPost({
+    fetch: ctx.federation.fetch,
+    url: peer.fetch_endpoint,
+    token,
+    key,
+    body: JSON.stringify({ envelope, content_id: job.content_id }),
+    accept: 'application/octet-stream',
+    now: ctx.now,
+    signal,
+  })
+  if (!res.ok || !res.body) {
+    const problem = await readProblem(res)
+    if (res.status === 401) tokenCaches.get(ctx)?.delete(cacheKey)
+    const reason = `${job.origin_domain} refused the fetch (${problem.error}): ${problem.description}`
+    throw new FetchFailure(reason, !isTransientStatus(res.status) && res.status !== 401)
+  }
+  const maxBytes = Math.min(job.size, ctx.config.limits.maxResourceBytes)
+  try {
+    await ctx.federation.resources.write(Readable.fromWeb(res.body as never, { highWaterMark: 4 << 20 }), {
+      maxBytes,
+      expectedContentId: job.content_id,
+    })
+  } catch (e) {
+    if (signal.aborted) throw e
+    throw new FetchFailure(`the bytes served by ${job.origin_domain} were not kept: ${errorText(e)}`, false)
+  }
+}
+
+async function fetchToken(
+  ctx: GatewayContext,
+  job: FetchJobRow,
+  envelope: unknown[],
+  audience: string,
+  cacheKey: string,
+): Promise<CachedFetchToken> {
+  let cache = tokenCaches.get(ctx)
+  if (!cache) {
+    cache = new Map()
+    tokenCaches.set(ctx, cache)
+  }
+  const now = ctx.now()
+  const cached = cache.get(cacheKey)
+  if (cached && cached.expiresAt > now + 30) return cached
+  const subjectToken = lastAssertion({ envelope, parts: [] } as never)
+  if (!subjectToken) throw new FetchFailure('the stored message carries no hop assertion', true)
+  const key = await createDpopKey()
+  try {
+    const issued = await exchangeToken({
+      tokenEndpoint: ctx.federation.urls.tokenEndpoint,
+      clientId: ctx.config.mtaClientId,
+      clientKey: ctx.federation.keys.mtaClientKey,
+      dpopKey: key,
+      subjectToken,
+      subjectTokenType: 'jwt',
+      requestedTokenType: 'access_token',
+      audience,
+      messageId: job.message_id_header,
+      fetch: ctx.federation.fetch,
+      now,
+    })
+    const entry = { token: issued.token, key, expiresAt: now + Math.max(60, issued.expiresIn ?? 300) }
+    cache.set(cacheKey, entry)
+    if (cache.size > 10_000) cache.delete(cache.keys().next().value as string)
+    return entry
+  } catch (e) {
+    throw new FetchFailure(`this domain's AS refused the fetch token: ${errorText(e)}`, false)
+  }
+}
+
+async function recordFetchOutcome(
+  ctx: GatewayContext,
+  job: FetchJobRow,
+  failure?: FetchFailure,
+): Promise<void> {
+  const now = ctx.now()
+  await inTransaction(ctx.db, async (trx) => {
+    if (!failure) {
+      await trx
+        .updateTable('fetch_jobs')
+        .set({
+          state: 'done',
+          lease_until: null,
+          last_error: null,
+          attempts: job.attempts + 1,
+          updated_at: now,
+        })
+        .where('id', '=', job.id)
+        .execute()
+      const open = await trx
+        .selectFrom('fetch_jobs')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('message_row_id', '=', job.message_row_id)
+        .where('state', '!=', 'done')
+        .executeTakeFirst()
+      if (Number(open?.n ?? 0) === 0) {
+        await setContentState(trx, { id: job.message_row_id, contentState: 'complete' })
+      }
+      return
+    }
+    const attempts = job.attempts + 1
+    if (failure.permanent || now >= job.expires_at) {
+      const reason = failure.permanent
+        ? failure.message
+        : `gave up after the queue lifetime; last error: ${failure.message}`
+      await trx
+        .updateTable('fetch_jobs')
+        .set({ state: 'failed', lease_until: null, last_error: reason, attempts, updated_at: now })
+        .where('id', '=', job.id)
+        .execute()
+      await setContentState(trx, { id: job.message_row_id, contentState: 'unavailable', reason })
+      return
+    }
+    await trx
+      .updateTable('fetch_jobs')
+      .set({
+        lease_until: null,
+        last_error: failure.message,
+        attempts,
+        next_attempt_at: Math.min(
+          now + retryDelaySeconds(attempts, ctx.config.queueTimeScale),
+          job.expires_at,
+        ),
+        updated_at: now,
+      })
+      .where('id', '=', job.id)
+      .execute()
+  })
+  if (failure)
+    ctx.logger.warn(
+      { job: job.id, contentId: job.content_id, reason: failure.message },
+      'fetch attempt failed',
+    )
+}

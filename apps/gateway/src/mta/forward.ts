@@ -1,0 +1,174 @@
+import { randomUUID } from 'node:crypto'
+import {
+  addForwarding,
+  createDpopKey,
+  exchangeToken,
+  getHeader,
+  type Header,
+  lastAssertion,
+  type PlaceholderMessage,
+  pushAssertion,
+} from '@federizer/protocol'
+import type { DatabaseSchema } from '@federizer/store'
+import { findUser, inTransaction, recordDeliveryStatus, setContentState } from '@federizer/store'
+import type { Selectable } from 'kysely'
+import type { GatewayContext } from '../context.ts'
+
+type ForwardJobRow = Selectable<DatabaseSchema['forward_jobs']>
+
+import { LEASE_SECONDS, QUEUE_LIFETIME_SECONDS, retryDelaySeconds, scaled } from './backoff.ts'
+import { errorText } from './outbox.ts'
+import { claimDue } from './queue.ts'
+
+export async function claimForwardJobs(ctx: GatewayContext, limit: number, exclude: ReadonlySet<string>) {
+  const ids = await claimDue(ctx.db, 'forward_jobs', {
+    now: ctx.now(),
+    limit,
+    exclude,
+    states: ['queued'],
+    leaseSeconds: scaled(LEASE_SECONDS, ctx.config.queueTimeScale, 2),
+  })
+  if (ids.length === 0) return []
+  return ctx.db.selectFrom('forward_jobs').selectAll().where('id', 'in', ids).execute()
+}
+
+/** The `[name, value]` pairs of `block` named by `ehl`, in `ehl` order: what the AS is asked to sign. */
+export function headersToSign(block: Header[], ehl: string[]): Header[] {
+  return ehl.map((name) => {
+    const value = getHeader(block, name)
+    if (value === undefined) throw new Error(`the forwarding block has no ${name} header`)
+    return [name, value] as Header
+  })
+}
+
+/** Groups addresses by their domain (lower-cased). */
+export function byDomain(addresses: string[]): Map<string, string[]> {
+  const groups = new Map<string, string[]>()
+  for (const a of addresses) {
+    const domain = a.slice(a.lastIndexOf('@') + 1).toLowerCase()
+    groups.set(domain, [...(groups.get(domain) ?? []), a.toLowerCase()])
+  }
+  return groups
+}
+
+/**
+ * Auto-forwards one received message: adds the forwarding block (Forwarded-From, Forwarded-To,
+ * Recipients-Digest, Date) to this domain's receipt block, exchanges the previous hop's assertion for a
+ * new one at this domain's own AS (mode 2, where the user's forwarding policy is enforced) with a fresh
+ * DPoP key, and queues the result in the outbox, one row per next domain. The forwarder never fetches.
+ * @see DESIGN §3 Envelope chain, Token endpoint mode 2
+ */
+export async function runForwardJob(
+  ctx: GatewayContext,
+  job: ForwardJobRow,
+  signal: AbortSignal,
+): Promise<void> {
+  const now = ctx.now()
+  const forwardTo: string[] = JSON.parse(job.forward_to)
+  let queued: { message: PlaceholderMessage; key: Awaited<ReturnType<typeof createDpopKey>> } | undefined
+  let failure: { reason: string; permanent: boolean } | undefined
+  try {
+    const received = JSON.parse(job.placeholder) as PlaceholderMessage
+    const user = await findUser(ctx.db, job.account)
+    const { message, eh } = addForwarding(received, {
+      forwardedFrom: { ...(user?.name ? { name: user.name } : {}), address: job.account },
+      forwardedTo: forwardTo.map((address) => ({ address })),
+      date: new Date(now * 1000),
+    })
+    const top = message.envelope[0]
+    if (!top || !('headers' in top)) throw new Error('the forwarding block is missing')
+    const subjectToken = lastAssertion(received)
+    if (!subjectToken) throw new Error('the received message carries no hop assertion')
+    const key = await createDpopKey()
+    const issued = await exchangeToken({
+      tokenEndpoint: ctx.federation.urls.tokenEndpoint,
+      clientId: ctx.config.mtaClientId,
+      clientKey: ctx.federation.keys.mtaClientKey,
+      dpopKey: key,
+      subjectToken,
+      subjectTokenType: 'jwt',
+      requestedTokenType: 'jwt',
+      headers: headersToSign(top.headers, eh.ehl),
+      fetch: ctx.federation.fetch,
+      now,
+    })
+    queued = { message: pushAssertion(message, issued.token), key }
+  } catch (e) {
+    if (signal.aborted) throw e
+    const code = (e as { code?: string }).code
+    // The AS refusing (policy, unknown user) is final; an unreachable AS is retried.
+    const permanent =
+      code !== undefined && code !== 'discovery_failed' && !/temporarily|server_error/.test(errorText(e))
+    failure = { reason: `auto-forward was refused: ${errorText(e)}`, permanent }
+  }
+
+  await inTransaction(ctx.db, async (trx) => {
+    if (queued) {
+      const lifetime = scaled(QUEUE_LIFETIME_SECONDS, ctx.config.queueTimeScale)
+      for (const [domain, recipients] of byDomain(forwardTo)) {
+        await trx
+          .insertInto('outbox')
+          .values({
+            id: `ob_${randomUUID()}`,
+            account: job.account,
+            message_row_id: job.message_row_id,
+            recipient_domain: domain,
+            recipients: JSON.stringify(recipients),
+            placeholder: JSON.stringify(queued.message),
+            dpop_key: JSON.stringify({ privateJwk: queued.key.privateJwk, publicJwk: queued.key.publicJwk }),
+            state: 'queued',
+            attempts: 0,
+            next_attempt_at: now,
+            lease_until: null,
+            expires_at: now + lifetime,
+            last_error: null,
+            delay_notified: 0,
+            created_at: now,
+            updated_at: now,
+          })
+          .execute()
+        for (const recipient of recipients) {
+          await recordDeliveryStatus(trx, { messageRowId: job.message_row_id, recipient, state: 'queued' })
+        }
+      }
+      await trx
+        .updateTable('forward_jobs')
+        .set({
+          state: 'done',
+          lease_until: null,
+          last_error: null,
+          attempts: job.attempts + 1,
+          updated_at: now,
+        })
+        .where('id', '=', job.id)
+        .execute()
+      return
+    }
+    const reason = failure?.reason ?? 'auto-forward failed'
+    const attempts = job.attempts + 1
+    if (failure?.permanent || now >= job.expires_at) {
+      await trx
+        .updateTable('forward_jobs')
+        .set({ state: 'failed', lease_until: null, last_error: reason, attempts, updated_at: now })
+        .where('id', '=', job.id)
+        .execute()
+      await setContentState(trx, { id: job.message_row_id, contentState: 'unavailable', reason })
+      return
+    }
+    await trx
+      .updateTable('forward_jobs')
+      .set({
+        lease_until: null,
+        last_error: reason,
+        attempts,
+        next_attempt_at: Math.min(
+          now + retryDelaySeconds(attempts, ctx.config.queueTimeScale),
+          job.expires_at,
+        ),
+        updated_at: now,
+      })
+      .where('id', '=', job.id)
+      .execute()
+  })
+  if (queued) ctx.federation.wake()
+}

@@ -1,0 +1,235 @@
+import { lastAssertion, type PlaceholderMessage, readMessage } from '@federizer/protocol'
+import { type Db, inTransaction, type OutboxRow, recordDeliveryStatus } from '@federizer/store'
+import type { GatewayContext } from '../context.ts'
+import { DELAY_NOTICE_AFTER_SECONDS, LEASE_SECONDS, retryDelaySeconds, scaled } from './backoff.ts'
+import { dpopPost, isTransientStatus, readProblem } from './dpop-post.ts'
+import { insertNotice } from './notices.ts'
+import { claimDue } from './queue.ts'
+
+/** One recipient's answer from the receiving mailbox. */
+export interface RecipientResult {
+  recipient: string
+  status: 'accepted' | 'rejected'
+  error?: string
+  error_description?: string
+}
+
+type Outcome =
+  | { kind: 'delivered'; results: RecipientResult[] }
+  | { kind: 'permanent'; reason: string }
+  | { kind: 'transient'; reason: string }
+
+/** Claims due outbox rows (`held` past its undo window, or `queued` and due) and turns them `queued`. */
+export async function claimOutbox(ctx: GatewayContext, limit: number, exclude: ReadonlySet<string>) {
+  const now = ctx.now()
+  const ids = await claimDue(ctx.db, 'outbox', {
+    now,
+    limit,
+    exclude,
+    states: ['held', 'queued'],
+    setState: 'queued',
+    leaseSeconds: scaled(LEASE_SECONDS, ctx.config.queueTimeScale, 2),
+  })
+  if (ids.length === 0) return []
+  return ctx.db.selectFrom('outbox').selectAll().where('id', 'in', ids).execute()
+}
+
+/**
+ * Delivers one outbox row: discovers the recipient domain's mailbox, POSTs the placeholder with the
+ * hop assertion (`Authorization: DPoP`) and a proof made with the row's ephemeral key, then records the
+ * per-recipient outcome. Permanent refusals (4xx other than 408/429) fail at once with the receiver's
+ * reason; anything else is retried with backoff until the queue lifetime ends.
+ * @see DESIGN §3 Delivery, §4 Queues; RFC 9449 §7.1
+ */
+export async function deliverOutboxRow(
+  ctx: GatewayContext,
+  row: OutboxRow,
+  signal: AbortSignal,
+): Promise<void> {
+  const outcome = await attemptDelivery(ctx, row, signal)
+  if (signal.aborted) throw signal.reason ?? new Error('aborted')
+  await recordOutcome(ctx, row, outcome)
+}
+
+async function attemptDelivery(ctx: GatewayContext, row: OutboxRow, signal: AbortSignal): Promise<Outcome> {
+  let placeholder: PlaceholderMessage
+  let recipients: string[]
+  let key: { privateJwk: never; publicJwk: never }
+  try {
+    placeholder = JSON.parse(row.placeholder)
+    recipients = JSON.parse(row.recipients)
+    key = JSON.parse(row.dpop_key)
+  } catch {
+    return { kind: 'permanent', reason: 'the queued message is corrupt and cannot be sent' }
+  }
+  const assertion = lastAssertion(placeholder)
+  if (!assertion) return { kind: 'permanent', reason: 'the queued message carries no hop assertion' }
+  let endpoint: string
+  try {
+    endpoint = (await ctx.discovery.mailbox(row.recipient_domain)).delivery_endpoint
+  } catch (e) {
+    return {
+      kind: 'transient',
+      reason: `the mailbox of ${row.recipient_domain} could not be discovered: ${errorText(e)}`,
+    }
+  }
+  let res: Response
+  try {
+    res = await dpopPost({
+      fetch: ctx.federation.fetch,
+      url: endpoint,
+      token: assertion,
+      key,
+      body: JSON.stringify({ placeholder, recipients }),
+      now: ctx.now,
+      signal,
+    })
+  } catch (e) {
+    return { kind: 'transient', reason: `${row.recipient_domain} could not be reached: ${errorText(e)}` }
+  }
+  if (res.ok) {
+    const body = (await res.json().catch(() => ({}))) as { results?: RecipientResult[] }
+    const results = Array.isArray(body.results) ? body.results : []
+    return {
+      kind: 'delivered',
+      results: recipients.map(
+        (r) =>
+          results.find((x) => x.recipient?.toLowerCase() === r.toLowerCase()) ?? {
+            recipient: r,
+            status: 'accepted',
+          },
+      ),
+    }
+  }
+  const problem = await readProblem(res)
+  const reason = `${row.recipient_domain} refused the message (${problem.error}): ${problem.description}`
+  return isTransientStatus(res.status) ? { kind: 'transient', reason } : { kind: 'permanent', reason }
+}
+
+async function recordOutcome(ctx: GatewayContext, row: OutboxRow, outcome: Outcome): Promise<void> {
+  const now = ctx.now()
+  const scale = ctx.config.queueTimeScale
+  const recipients: string[] = safeJson(row.recipients, [])
+  const about = describe(row)
+  await inTransaction(ctx.db, async (trx) => {
+    if (outcome.kind === 'delivered') {
+      await updateRow(trx, row.id, {
+        state: 'delivered',
+        lease_until: null,
+        last_error: null,
+        updated_at: now,
+        attempts: row.attempts + 1,
+      })
+      const bounced: Array<{ address: string; reason: string }> = []
+      for (const r of outcome.results) {
+        const accepted = r.status === 'accepted'
+        const detail = accepted
+          ? null
+          : `${r.error ?? 'rejected'}: ${r.error_description ?? 'refused by the recipient domain'}`
+        await recordDeliveryStatus(trx, {
+          messageRowId: row.message_row_id,
+          recipient: r.recipient,
+          state: accepted ? 'delivered' : 'bounced',
+          ...(detail ? { detail } : {}),
+        })
+        if (!accepted) bounced.push({ address: r.recipient, reason: detail ?? 'rejected' })
+      }
+      if (bounced.length > 0)
+        await insertNotice(ctx, trx, { kind: 'failure', account: row.account, ...about, recipients: bounced })
+      return
+    }
+    const expired = now >= row.expires_at
+    if (outcome.kind === 'permanent' || expired) {
+      const reason =
+        outcome.kind === 'permanent'
+          ? outcome.reason
+          : `gave up after the queue lifetime; last error: ${outcome.reason}`
+      await updateRow(trx, row.id, {
+        state: 'failed',
+        lease_until: null,
+        last_error: reason,
+        updated_at: now,
+        attempts: row.attempts + 1,
+      })
+      for (const recipient of recipients) {
+        await recordDeliveryStatus(trx, {
+          messageRowId: row.message_row_id,
+          recipient,
+          state: 'failed',
+          detail: reason,
+        })
+      }
+      await insertNotice(ctx, trx, {
+        kind: 'failure',
+        account: row.account,
+        ...about,
+        recipients: recipients.map((address) => ({ address, reason })),
+      })
+      return
+    }
+    const attempts = row.attempts + 1
+    const next = now + retryDelaySeconds(attempts, scale)
+    const notifyDelay =
+      row.delay_notified === 0 && now - row.created_at >= scaled(DELAY_NOTICE_AFTER_SECONDS, scale)
+    await updateRow(trx, row.id, {
+      state: 'queued',
+      lease_until: null,
+      last_error: outcome.reason,
+      attempts,
+      next_attempt_at: Math.min(next, row.expires_at),
+      updated_at: now,
+      ...(notifyDelay ? { delay_notified: 1 } : {}),
+    })
+    for (const recipient of recipients) {
+      await recordDeliveryStatus(trx, {
+        messageRowId: row.message_row_id,
+        recipient,
+        state: notifyDelay || row.delay_notified ? 'delayed' : 'queued',
+        detail: `attempt ${attempts} failed: ${outcome.reason}`,
+      })
+    }
+    if (notifyDelay) {
+      await insertNotice(
+        ctx,
+        trx,
+        {
+          kind: 'delay',
+          account: row.account,
+          ...about,
+          recipients: recipients.map((address) => ({ address, reason: outcome.reason })),
+        },
+        'for up to 5 days',
+      )
+    }
+  })
+}
+
+function updateRow(db: Db, id: string, values: Record<string, unknown>) {
+  return db.updateTable('outbox').set(values).where('id', '=', id).execute()
+}
+
+function describe(row: OutboxRow): { subject: string; messageId: string } {
+  try {
+    const m = readMessage(JSON.parse(row.placeholder))
+    return { subject: m.subject, messageId: m.messageId }
+  } catch {
+    return { subject: '(unreadable message)', messageId: '(unknown)' }
+  }
+}
+
+function safeJson<T>(text: string, fallback: T): T {
+  try {
+    return JSON.parse(text) as T
+  } catch {
+    return fallback
+  }
+}
+
+export function errorText(e: unknown): string {
+  if (e instanceof Error) {
+    const cause = (e as { cause?: unknown }).cause
+    const causeText = cause instanceof Error ? ` (${cause.message})` : ''
+    return e.message + causeText
+  }
+  return String(e)
+}

@@ -1,0 +1,59 @@
+import type { Db } from '@federizer/store'
+import { sql } from 'kysely'
+
+/** The MTA's queue tables; all share id, state, next_attempt_at, lease_until. */
+export type QueueTable = 'outbox' | 'fetch_jobs' | 'forward_jobs'
+
+export interface ClaimOptions {
+  now: number
+  leaseSeconds: number
+  limit: number
+  /** States a row may be claimed in. */
+  states: string[]
+  /** Ids this process is already working on (never claimed twice). */
+  exclude: ReadonlySet<string>
+  /** Extra assignments made by the claim itself (e.g. outbox `held` → `queued`). */
+  setState?: string
+  /** Order by `priority` first (fetch jobs: inline parts before attachments). */
+  byPriority?: boolean
+}
+
+/**
+ * Claims due rows by lease: `UPDATE … SET lease_until = now + lease WHERE id = ? AND (lease_until IS NULL
+ * OR lease_until < now)`, so two workers (or two replicas) never run the same row, and a crashed worker's
+ * rows come back once its lease lapses. Returns the claimed ids.
+ */
+export async function claimDue(db: Db, table: QueueTable, options: ClaimOptions): Promise<string[]> {
+  const { now, leaseSeconds, limit, states } = options
+  const t = sql.table(table)
+  const order = options.byPriority ? sql`priority, next_attempt_at` : sql`next_attempt_at`
+  const candidates = await sql<{ id: string }>`
+    SELECT id FROM ${t}
+    WHERE state IN (${sql.join(states)}) AND next_attempt_at <= ${now}
+      AND (lease_until IS NULL OR lease_until < ${now})
+    ORDER BY ${order}
+    LIMIT ${limit + options.exclude.size}`.execute(db)
+  const claimed: string[] = []
+  for (const { id } of candidates.rows) {
+    if (claimed.length >= limit) break
+    if (options.exclude.has(id)) continue
+    const setState = options.setState ? sql`, state = ${options.setState}` : sql``
+    const result = await sql`
+      UPDATE ${t} SET lease_until = ${now + leaseSeconds}, updated_at = ${now} ${setState}
+      WHERE id = ${id} AND state IN (${sql.join(states)}) AND (lease_until IS NULL OR lease_until < ${now})`.execute(
+      db,
+    )
+    if (Number(result.numAffectedRows ?? 0n) === 1) claimed.push(id)
+  }
+  return claimed
+}
+
+/** Extends a claim while a long job (a large fetch) is still running. */
+export async function renewLease(db: Db, table: QueueTable, id: string, until: number): Promise<void> {
+  await sql`UPDATE ${sql.table(table)} SET lease_until = ${until} WHERE id = ${id}`.execute(db)
+}
+
+/** Gives a claimed row back (the worker is stopping), so a restarted worker need not wait for the lease. */
+export async function releaseLease(db: Db, table: QueueTable, id: string): Promise<void> {
+  await sql`UPDATE ${sql.table(table)} SET lease_until = NULL WHERE id = ${id}`.execute(db)
+}

@@ -1,0 +1,99 @@
+import type { Logger } from 'pino'
+
+export interface QueueRunnerOptions<Row> {
+  name: string
+  concurrency: number
+  pollIntervalMs: number
+  logger: Logger
+  /** Claims up to `limit` due rows not in `exclude`. */
+  claim(limit: number, exclude: ReadonlySet<string>): Promise<Row[]>
+  id(row: Row): string
+  /** Runs one row; must record its own outcome. `signal` aborts when the runner stops. */
+  run(row: Row, signal: AbortSignal): Promise<void>
+  /** Called for a row whose run was aborted by stop (gives the lease back). */
+  release(row: Row): Promise<void>
+}
+
+export interface QueueRunner {
+  wake(): void
+  stop(): Promise<void>
+}
+
+/**
+ * Polls one queue: claims as many rows as it has free slots, runs them concurrently, sleeps
+ * `pollIntervalMs` when idle unless woken. `stop` aborts running rows and waits for them.
+ */
+export function startQueueRunner<Row>(options: QueueRunnerOptions<Row>): QueueRunner {
+  const inflight = new Map<string, Promise<void>>()
+  const controller = new AbortController()
+  let running = true
+  let wakeUp: (() => void) | undefined
+  // A wake that arrives while the loop is claiming is remembered, so the next sleep is skipped.
+  let pending = false
+  const wake = () => {
+    pending = true
+    wakeUp?.()
+  }
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (pending) {
+        pending = false
+        resolve()
+        return
+      }
+      const timer = setTimeout(done, ms)
+      function done() {
+        clearTimeout(timer)
+        wakeUp = undefined
+        pending = false
+        resolve()
+      }
+      wakeUp = done
+    })
+
+  const loop = async () => {
+    while (running) {
+      const free = options.concurrency - inflight.size
+      let claimed: Row[] = []
+      if (free > 0) {
+        try {
+          claimed = await options.claim(free, new Set(inflight.keys()))
+        } catch (e) {
+          if (!running) break
+          options.logger.error({ err: e, queue: options.name }, 'queue claim failed')
+        }
+      }
+      for (const row of claimed) {
+        const id = options.id(row)
+        const task = options
+          .run(row, controller.signal)
+          .catch(async (e) => {
+            if (controller.signal.aborted) {
+              await options.release(row).catch(() => {})
+              return
+            }
+            options.logger.error({ err: e, queue: options.name, id }, 'queue job failed unexpectedly')
+            await options.release(row).catch(() => {})
+          })
+          .finally(() => {
+            inflight.delete(id)
+            wake()
+          })
+        inflight.set(id, task)
+      }
+      if (!running) break
+      if (claimed.length === 0 || inflight.size >= options.concurrency) await sleep(options.pollIntervalMs)
+    }
+  }
+  const done = loop()
+  return {
+    wake,
+    async stop() {
+      running = false
+      controller.abort()
+      wake()
+      await done
+      await Promise.allSettled([...inflight.values()])
+    },
+  }
+}

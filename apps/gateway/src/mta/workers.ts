@@ -1,0 +1,62 @@
+import type { GatewayContext } from '../context.ts'
+import { claimFetchJobs, runFetchJob } from './fetch.ts'
+import { claimForwardJobs, runForwardJob } from './forward.ts'
+import { claimOutbox, deliverOutboxRow } from './outbox.ts'
+import { releaseLease } from './queue.ts'
+import { startQueueRunner } from './runner.ts'
+
+export interface MtaWorkers {
+  stop(): Promise<void>
+}
+
+/**
+ * Starts the MTA: three queue runners (outbound deliveries, auto-forwards, inbound fetches) that claim
+ * rows by lease, so several gateway processes may share one database. `stop` aborts running jobs, gives
+ * their leases back and resolves once every job has ended.
+ */
+export function startMtaWorkers(ctx: GatewayContext): MtaWorkers {
+  const { logger } = ctx
+  const pollIntervalMs = ctx.federation.pollIntervalMs
+  const runners = [
+    startQueueRunner({
+      name: 'outbox',
+      concurrency: 32,
+      pollIntervalMs,
+      logger,
+      claim: (limit, exclude) => claimOutbox(ctx, limit, exclude),
+      id: (row) => row.id,
+      run: (row, signal) => deliverOutboxRow(ctx, row, signal),
+      release: (row) => releaseLease(ctx.db, 'outbox', row.id),
+    }),
+    startQueueRunner({
+      name: 'forward',
+      concurrency: 8,
+      pollIntervalMs,
+      logger,
+      claim: (limit, exclude) => claimForwardJobs(ctx, limit, exclude),
+      id: (row) => row.id,
+      run: (row, signal) => runForwardJob(ctx, row, signal),
+      release: (row) => releaseLease(ctx.db, 'forward_jobs', row.id),
+    }),
+    startQueueRunner({
+      name: 'fetch',
+      concurrency: 8,
+      pollIntervalMs,
+      logger,
+      claim: (limit, exclude) => claimFetchJobs(ctx, limit, exclude),
+      id: (row) => row.id,
+      run: (row, signal) => runFetchJob(ctx, row, signal),
+      release: (row) => releaseLease(ctx.db, 'fetch_jobs', row.id),
+    }),
+  ]
+  const wake = () => {
+    for (const r of runners) r.wake()
+  }
+  ctx.federation.onWake.add(wake)
+  return {
+    async stop() {
+      ctx.federation.onWake.delete(wake)
+      await Promise.all(runners.map((r) => r.stop()))
+    },
+  }
+}

@@ -1,0 +1,35 @@
+import { Router } from 'express'
+import { sql } from 'kysely'
+import type { GatewayContext } from '../context.ts'
+
+/**
+ * `/healthz` (the process is up) and `/readyz` (the database answers and the resource folder is
+ * reachable: the node can accept a delivery now). Neither reveals configuration.
+ */
+export function createHealthRouter(ctx: GatewayContext): Router {
+  const router = Router()
+  router.get('/healthz', (_req, res) => {
+    res.set('cache-control', 'no-store').json({ status: 'ok', domain: ctx.config.domain })
+  })
+  router.get('/readyz', async (_req, res) => {
+    const checks: Record<string, 'ok' | 'fail'> = {}
+    try {
+      await sql`SELECT 1`.execute(ctx.db)
+      checks.database = 'ok'
+    } catch {
+      checks.database = 'fail'
+    }
+    try {
+      await ctx.federation.resources.stat('A'.repeat(43))
+      checks.resources = 'ok'
+    } catch {
+      checks.resources = 'fail'
+    }
+    const ready = Object.values(checks).every((v) => v === 'ok')
+    res
+      .status(ready ? 200 : 503)
+      .set('cache-control', 'no-store')
+      .json({ status: ready ? 'ready' : 'not_ready', checks })
+  })
+  return router
+}
