@@ -98,10 +98,22 @@ export const placeholderMessageSchema: z.ZodType<PlaceholderMessage> = z
     }
   })
 
+/**
+ * True when any issue (including those nested in union alternatives) is one of the model's size limits.
+ * A tuple of the wrong length is also `too_big` in zod (maximum 2): that is a shape error, not a limit.
+ */
+function hasTooBig(issues: readonly z.core.$ZodIssue[]): boolean {
+  return issues.some(
+    (i) =>
+      (i.code === 'too_big' && Number(i.maximum) > 2) ||
+      (i.code === 'invalid_union' && i.errors.some((alt) => hasTooBig(alt))),
+  )
+}
+
 function zodToProtocolError(error: z.ZodError): ProtocolError {
   const issue = error.issues[0]
   const custom = (issue as { params?: { code?: ProtocolErrorCode } } | undefined)?.params?.code
-  const tooBig = error.issues.some((i) => i.code === 'too_big')
+  const tooBig = hasTooBig(error.issues)
   const code: ProtocolErrorCode = custom ?? (tooBig ? 'too_large' : 'malformed_message')
   const where = issue && issue.path.length > 0 ? ` at ${issue.path.map(String).join('.')}` : ''
   const message = custom
