@@ -69,7 +69,8 @@ export async function outboxRowsForMessage(db: Db, messageRowId: string): Promis
  */
 export async function cancelHeldOutbox(db: Db, messageRowId: string, now: number): Promise<boolean> {
   return inTransaction(db, async (trx) => {
-    const rows = await outboxRowsForMessage(trx, messageRowId)
+    // Rows of an earlier, undone send of the same message stay cancelled and do not count.
+    const rows = (await outboxRowsForMessage(trx, messageRowId)).filter((r) => r.state !== 'cancelled')
     const cancellable = rows.every(
       (r) => r.state === 'held' && r.lease_until === null && Number(r.next_attempt_at) > now,
     )

@@ -1,0 +1,71 @@
+import type { Server } from 'node:http'
+import type { DomainConfig } from '@federizer/store'
+import { createExpressMiddleware } from '@trpc/server/adapters/express'
+import express from 'express'
+import { type ApiContext, type ApiOptions, createApiContext } from './context.ts'
+import { createResourceRoutes } from './http/resources.ts'
+import { createStaticRoutes } from './http/static.ts'
+import { appRouter } from './router.ts'
+
+export interface Api {
+  app: express.Express
+  ctx: ApiContext
+  /** Listens on `port` (0 = any free port) on 127.0.0.1 unless `host` is given; resolves to the bound port. */
+  listen(port: number, host?: string): Promise<number>
+  close(): Promise<void>
+}
+
+/** Builds one domain's mailbox api: tRPC at /trpc, byte streams at /resources, the webmail at /. */
+export async function createApi(config: DomainConfig, options: ApiOptions = {}): Promise<Api> {
+  const ctx = await createApiContext(config, options)
+  const app = express()
+  app.disable('x-powered-by')
+  app.set('trust proxy', false)
+  const basePath = new URL(config.apiUrl).pathname.replace(/\/$/, '')
+  const mount = basePath || '/'
+  app.use(
+    `${basePath}/trpc`,
+    express.json({ limit: '8mb' }),
+    createExpressMiddleware({
+      router: appRouter,
+      createContext: ({ req }) => ({ api: ctx, authorization: req.headers.authorization }),
+      maxBodySize: 8 * 1024 * 1024,
+    }),
+  )
+  app.use(mount, createResourceRoutes(ctx))
+  app.use(mount, createStaticRoutes(ctx))
+  app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    ctx.logger.error({ err }, 'request failed')
+    if (res.headersSent) return res.destroy()
+    const status = (err as { status?: number }).status
+    if (status === 413)
+      return res.status(413).json({ error: 'too_large', message: 'the request body is too large' })
+    if (status === 400)
+      return res.status(400).json({ error: 'bad_request', message: 'the request body is not valid JSON' })
+    res.status(500).json({ error: 'internal', message: 'internal error' })
+  })
+  let server: Server | undefined
+  return {
+    app,
+    ctx,
+    listen(port, host = '127.0.0.1') {
+      return new Promise((resolve, reject) => {
+        server = app.listen(port, host, (err?: Error) => {
+          if (err) return reject(err)
+          const address = server?.address()
+          resolve(typeof address === 'object' && address ? address.port : port)
+        })
+      })
+    },
+    async close() {
+      if (server) {
+        const s = server
+        await new Promise<void>((resolve) => {
+          s.close(() => resolve())
+          s.closeAllConnections()
+        })
+      }
+      await ctx.db.destroy()
+    },
+  }
+}

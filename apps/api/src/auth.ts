@@ -1,0 +1,64 @@
+import {
+  type AccessTokenClaims,
+  isProtocolError,
+  keyResolverFromJwks,
+  verifyAccessToken,
+} from '@federizer/protocol'
+import type { ApiContext } from './context.ts'
+
+/** The signed-in user of a request. */
+export interface AuthUser {
+  /** Lower-cased address: the key of every mailbox row. */
+  account: string
+  email: string
+  claims: AccessTokenClaims
+  /** The raw access token: the subject token of the send-time token exchange. */
+  accessToken: string
+}
+
+/** Why a request is not authenticated; `message` is safe to show. */
+export class AuthError extends Error {
+  override readonly name = 'AuthError'
+  readonly code = 'unauthorized'
+}
+
+/** Extracts the token of an `Authorization: Bearer …` header (RFC 6750 §2.1). */
+export function bearerToken(header: string | undefined): string | undefined {
+  const m = header ? /^Bearer\s+([A-Za-z0-9._~+/-]+=*)\s*$/i.exec(header) : null
+  return m?.[1]
+}
+
+/**
+ * Verifies a webmail access token locally against the domain AS's published keys: typ at+jwt, iss =
+ * gatewayUrl, aud = apiUrl, exp, signature (re-reading the key file once on an unknown kid).
+ * @see RFC 9068 §4, RFC 6750 §3.1
+ */
+export async function authenticate(ctx: ApiContext, header: string | undefined): Promise<AuthUser> {
+  const token = bearerToken(header)
+  if (!token) throw new AuthError('sign in first: send Authorization: Bearer <access token>')
+  const verify = () =>
+    verifyAccessToken(token, {
+      resolveKey: keyResolverFromJwks(ctx.keys.publicJwks()),
+      now: ctx.now(),
+      issuer: ctx.config.gatewayUrl,
+      audience: ctx.config.apiUrl,
+    })
+  try {
+    let result: Awaited<ReturnType<typeof verify>>
+    try {
+      result = await verify()
+    } catch (e) {
+      if (!isProtocolError(e, 'unknown_key') || !(await ctx.keys.refresh())) throw e
+      result = await verify()
+    }
+    const email = result.claims.email.toLowerCase()
+    return { account: email, email, claims: result.claims, accessToken: token }
+  } catch (e) {
+    if (isProtocolError(e)) {
+      const why =
+        e.code === 'expired' ? 'the access token has expired: refresh it' : `invalid access token (${e.code})`
+      throw new AuthError(why, { cause: e })
+    }
+    throw e
+  }
+}

@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto'
+import { buildDraft, type PlaceholderMessage, type ResourceRef } from '@federizer/protocol'
+import { accountResources, ConflictError, findUser, type MessageRow, NotFoundError } from '@federizer/store'
+import type { AuthUser } from './auth.ts'
+import type { ApiContext } from './context.ts'
+import type { DraftInput } from './schemas.ts'
+
+/** Stores a text body as a resource and returns its reference. */
+async function storeBody(ctx: ApiContext, body: string, mediaType: string): Promise<ResourceRef> {
+  const bytes = Buffer.from(body, 'utf8')
+  async function* once() {
+    yield bytes
+  }
+  const { contentId, size } = await ctx.resources.write(once(), {
+    maxBytes: ctx.config.limits.maxResourceBytes,
+  })
+  return { contentId, size, mediaType }
+}
+
+/**
+ * Builds the draft Placeholder Message from the compose form: text and HTML become resources in the
+ * store, attachments must already be the user's (uploaded, or in one of their messages: forward by
+ * reference) and present on disk. The Message-ID of a replaced draft is kept.
+ */
+export async function composeDraft(
+  ctx: ApiContext,
+  user: AuthUser,
+  input: DraftInput,
+  existing: MessageRow | undefined,
+): Promise<{ placeholder: PlaceholderMessage; text: string | undefined }> {
+  const wanted = input.attachments.map((a) => a.contentId)
+  const mine = await accountResources(ctx.db, user.account, wanted)
+  for (const a of input.attachments) {
+    if (!mine.has(a.contentId)) {
+      throw new NotFoundError(
+        `attachment ${a.filename ?? a.contentId} is not one of your uploads or messages`,
+      )
+    }
+    const stat = await ctx.resources.stat(a.contentId)
+    if (!stat)
+      throw new ConflictError(`attachment ${a.filename ?? a.contentId} has not arrived yet; try again later`)
+    if (stat.size !== a.size)
+      throw new ConflictError(`attachment ${a.filename ?? a.contentId} is ${stat.size} bytes, not ${a.size}`)
+  }
+  const profile = await findUser(ctx.db, user.email).catch(() => undefined)
+  const text =
+    input.text !== undefined ? await storeBody(ctx, input.text, 'text/plain; charset=UTF-8') : undefined
+  const html =
+    input.html !== undefined ? await storeBody(ctx, input.html, 'text/html; charset=UTF-8') : undefined
+  const messageId = existing?.message_id_header || `<${randomUUID()}@${ctx.config.domain}>`
+  const placeholder = buildDraft({
+    from: profile?.name ? { name: profile.name, address: user.email } : { address: user.email },
+    to: input.to,
+    cc: input.cc,
+    bcc: input.bcc,
+    subject: input.subject,
+    messageId,
+    threadId: input.threadId,
+    inReplyTo: input.inReplyTo,
+    references: input.references,
+    text,
+    html,
+    attachments: input.attachments,
+  })
+  return { placeholder, text: input.text ?? (input.html !== undefined ? htmlToText(input.html) : undefined) }
+}
+
+/** Rough text of an HTML body, for the search index and the list preview only (never rendered). */
+export function htmlToText(html: string): string {
+  return html
+    .replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&amp;/g, '&')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/\s+/g, ' ')
+    .trim()
+}

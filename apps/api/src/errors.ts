@@ -1,0 +1,79 @@
+import { isProtocolError, type ProtocolError } from '@federizer/protocol'
+import {
+  ContentMismatchError,
+  InvalidSyncStateError,
+  KeyStoreError,
+  ResourceAbortedError,
+  ResourceTooLargeError,
+  StoreError,
+} from '@federizer/store'
+import { TRPCError } from '@trpc/server'
+import { AuthError } from './auth.ts'
+
+/** A failure of the send-time token exchange with the domain's AS. */
+export class SendRefusedError extends Error {
+  override readonly name = 'SendRefusedError'
+  constructor(
+    readonly code: 'refused' | 'unreachable',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+  }
+}
+
+type Code = TRPCError['code']
+
+/** The one table from domain errors to tRPC codes (and so HTTP statuses). */
+const STORE_CODES: Record<StoreError['code'], Code> = {
+  not_found: 'NOT_FOUND',
+  conflict: 'CONFLICT',
+  invalid_input: 'BAD_REQUEST',
+  too_large: 'PAYLOAD_TOO_LARGE',
+  content_mismatch: 'BAD_REQUEST',
+  aborted: 'BAD_REQUEST',
+}
+
+const PROTOCOL_CODES: Partial<Record<ProtocolError['code'], Code>> = {
+  malformed_message: 'BAD_REQUEST',
+  malformed_json: 'BAD_REQUEST',
+  malformed_yaml: 'BAD_REQUEST',
+  too_large: 'PAYLOAD_TOO_LARGE',
+  invalid_digest: 'BAD_REQUEST',
+  invalid_address: 'BAD_REQUEST',
+}
+
+/** Maps anything thrown by a procedure to a TRPCError whose message a person can act on. */
+export function toTrpcError(e: unknown): TRPCError {
+  if (e instanceof TRPCError) return e
+  if (e instanceof AuthError) return new TRPCError({ code: 'UNAUTHORIZED', message: e.message, cause: e })
+  if (e instanceof InvalidSyncStateError)
+    return new TRPCError({ code: 'BAD_REQUEST', message: e.message, cause: e })
+  if (
+    e instanceof StoreError ||
+    e instanceof ResourceTooLargeError ||
+    e instanceof ContentMismatchError ||
+    e instanceof ResourceAbortedError
+  ) {
+    return new TRPCError({ code: STORE_CODES[e.code], message: e.message, cause: e })
+  }
+  if (e instanceof SendRefusedError) {
+    return new TRPCError({
+      code: e.code === 'refused' ? 'FORBIDDEN' : 'BAD_GATEWAY',
+      message: e.message,
+      cause: e,
+    })
+  }
+  if (e instanceof KeyStoreError) {
+    return new TRPCError({
+      code: 'SERVICE_UNAVAILABLE',
+      message: 'the domain keys are not available yet',
+      cause: e,
+    })
+  }
+  if (isProtocolError(e)) {
+    const code = PROTOCOL_CODES[e.code]
+    if (code) return new TRPCError({ code, message: e.message, cause: e })
+  }
+  return new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'internal error', cause: e })
+}

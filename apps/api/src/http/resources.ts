@@ -1,0 +1,154 @@
+import { pipeline } from 'node:stream/promises'
+import {
+  accountHasResource,
+  findUpload,
+  isContentId,
+  ResourceAbortedError,
+  ResourceTooLargeError,
+  recordUpload,
+} from '@federizer/store'
+import express, { type Request, type Response } from 'express'
+import { AuthError, authenticate } from '../auth.ts'
+import type { ApiContext } from '../context.ts'
+import { parseRange } from './range.ts'
+import { verifyTicket } from './tickets.ts'
+
+/** The one JSON error shape of the byte-stream routes. */
+function problem(res: Response, status: number, error: string, message: string): void {
+  if (res.headersSent) {
+    res.destroy()
+    return
+  }
+  if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer error="invalid_token"')
+  res.status(status).json({ error, message })
+}
+
+const MEDIA_TYPE = /^[A-Za-z0-9][\w!#$&^.+-]{0,126}\/[A-Za-z0-9][\w!#$&^.+-]{0,126}(\s*;[^\r\n]{0,200})?$/
+
+function cleanFilename(raw: string | undefined): string | undefined {
+  if (!raw) return undefined
+  let name: string
+  try {
+    name = decodeURIComponent(raw)
+  } catch {
+    name = raw
+  }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are stripped from file names
+  name = name.replace(/[\u0000-\u001f\u007f/\\]+/g, '_').trim()
+  return name ? name.slice(0, 255) : undefined
+}
+
+const contentDisposition = (filename: string | undefined) =>
+  filename ? `attachment; filename*=UTF-8''${encodeURIComponent(filename)}` : 'attachment'
+
+/** `POST /resources` (streamed upload) and `GET /resources/:contentId` (download with Range). */
+export function createResourceRoutes(ctx: ApiContext): express.Router {
+  const routes = express.Router()
+
+  routes.post('/resources', async (req: Request, res: Response) => {
+    let account: string
+    try {
+      account = (await authenticate(ctx, req.headers.authorization)).account
+    } catch (e) {
+      if (e instanceof AuthError) return problem(res, 401, 'unauthorized', e.message)
+      throw e
+    }
+    const max = ctx.config.limits.maxResourceBytes
+    const declared = req.headers['content-length']
+    if (declared !== undefined && Number(declared) > max) {
+      res.setHeader('Connection', 'close')
+      return problem(res, 413, 'too_large', `the file is ${declared} bytes; the limit is ${max} bytes`)
+    }
+    const mediaType = (req.headers['content-type'] ?? 'application/octet-stream').trim()
+    if (!MEDIA_TYPE.test(mediaType))
+      return problem(res, 400, 'bad_request', `"${mediaType}" is not a media type`)
+    const filename = cleanFilename(req.header('x-filename'))
+    try {
+      const { contentId, size } = await ctx.resources.write(req, { maxBytes: max })
+      await recordUpload(ctx.db, { account, contentId, size, mediaType, filename, now: ctx.now() })
+      res.status(201).json({ contentId, size, mediaType, ...(filename ? { filename } : {}) })
+    } catch (e) {
+      if (e instanceof ResourceTooLargeError) {
+        res.setHeader('Connection', 'close')
+        return problem(res, 413, 'too_large', e.message)
+      }
+      if (e instanceof ResourceAbortedError) {
+        ctx.logger.info({ account }, 'upload aborted by the client; nothing kept')
+        return problem(res, 400, 'aborted', e.message)
+      }
+      ctx.logger.error({ err: e }, 'upload failed')
+      return problem(res, 500, 'internal', 'the upload failed on the server')
+    }
+  })
+
+  routes.get('/resources/:contentId', async (req: Request, res: Response) => {
+    const contentId = String(req.params.contentId)
+    const ticketParam = typeof req.query.ticket === 'string' ? req.query.ticket : undefined
+    let account: string
+    let filename: string | undefined
+    let mediaType: string | undefined
+    if (ticketParam !== undefined) {
+      const t = verifyTicket(ctx.ticketSecret, ticketParam, contentId, ctx.now())
+      if (!t)
+        return problem(
+          res,
+          401,
+          'unauthorized',
+          'the download link is invalid or has expired: ask for a new one',
+        )
+      account = t.a
+      filename = t.f
+      mediaType = t.t
+    } else {
+      try {
+        account = (await authenticate(ctx, req.headers.authorization)).account
+      } catch (e) {
+        if (e instanceof AuthError) return problem(res, 401, 'unauthorized', e.message)
+        throw e
+      }
+    }
+    // 404 for "not yours" and "no such resource" alike: no existence oracle.
+    const notFound = () => problem(res, 404, 'not_found', `resource ${contentId} is not in your mailbox`)
+    if (!isContentId(contentId) || !(await accountHasResource(ctx.db, account, contentId))) return notFound()
+    const stat = await ctx.resources.stat(contentId)
+    if (!stat) return problem(res, 404, 'not_found', `resource ${contentId} has not arrived yet`)
+    if (!mediaType) mediaType = (await findUpload(ctx.db, account, contentId))?.media_type
+    const etag = `"${contentId}"`
+    res.setHeader('ETag', etag)
+    res.setHeader('Cache-Control', 'private, max-age=31536000, immutable')
+    res.setHeader('Accept-Ranges', 'bytes')
+    res.setHeader('X-Content-Type-Options', 'nosniff')
+    // Bytes are never rendered as a document of the webmail's origin.
+    res.setHeader('Content-Security-Policy', "sandbox; default-src 'none'")
+    res.setHeader('Content-Disposition', contentDisposition(filename))
+    res.setHeader(
+      'Content-Type',
+      mediaType && MEDIA_TYPE.test(mediaType) ? mediaType : 'application/octet-stream',
+    )
+    if (req.headers['if-none-match']?.split(/\s*,\s*/).includes(etag)) {
+      res.status(304).end()
+      return
+    }
+    const range = parseRange(req.headers.range, stat.size)
+    if (range === 'unsatisfiable') {
+      res.setHeader('Content-Range', `bytes */${stat.size}`)
+      return problem(res, 416, 'range_not_satisfiable', `the resource has ${stat.size} bytes`)
+    }
+    if (range) {
+      res.status(206)
+      res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${stat.size}`)
+      res.setHeader('Content-Length', String(range.end - range.start + 1))
+    } else {
+      res.status(200)
+      res.setHeader('Content-Length', String(stat.size))
+    }
+    try {
+      await pipeline(ctx.resources.createReadStream(contentId, range), res)
+    } catch (e) {
+      if (!res.destroyed) res.destroy()
+      ctx.logger.debug({ err: e }, 'download interrupted')
+    }
+  })
+
+  return routes
+}

@@ -1,0 +1,93 @@
+import {
+  accountResources,
+  deliveryStatusFor,
+  type IndexedResource,
+  indexPlaceholder,
+  type MessageRow,
+  type MessageSummary,
+  outboxRowsForMessage,
+  type StoredPlaceholder,
+  toSummary,
+} from '@federizer/store'
+import type { ApiContext } from './context.ts'
+
+export interface ResourceView extends IndexedResource {
+  /** The bytes are in this mailbox (received mail: fetched; own mail: uploaded). */
+  available: boolean
+}
+
+export interface MessageView extends MessageSummary {
+  placeholder: StoredPlaceholder
+  /** The inline text part, when it is here and at most `maxInlineBytes`. */
+  text: string | null
+  /** The inline HTML part (unsanitised: the webmail sanitises and sandboxes it). */
+  html: string | null
+  resources: ResourceView[]
+  contentReason: string | null
+  deliveryStatus: Array<{ recipient: string; state: string; detail: string | null; updatedAt: number }>
+  /** What the receiving gateway found when it verified the envelope chain; null for own mail. */
+  chainVerification: unknown
+  /** Until when `send.undo` can still cancel this message (sent mail in its undo window). */
+  holdUntil: number | null
+}
+
+async function inline(ctx: ApiContext, r: IndexedResource | undefined): Promise<string | null> {
+  if (!r || r.size > ctx.maxInlineBytes) return null
+  const bytes = await ctx.resources.readSmall(r.contentId, ctx.maxInlineBytes)
+  return bytes ? bytes.toString('utf8') : null
+}
+
+/** The batch read of message.get: placeholder, inline bodies, resources, status, in one round trip. */
+export async function messageViews(
+  ctx: ApiContext,
+  account: string,
+  rows: MessageRow[],
+): Promise<MessageView[]> {
+  const statuses = await deliveryStatusFor(
+    ctx.db,
+    rows.map((r) => r.id),
+  )
+  return Promise.all(
+    rows.map(async (row) => {
+      const placeholder = JSON.parse(row.placeholder) as StoredPlaceholder
+      const ix = indexPlaceholder(placeholder)
+      const mine = await accountResources(
+        ctx.db,
+        account,
+        ix.resources.map((r) => r.contentId),
+      )
+      const resources = await Promise.all(
+        ix.resources.map(async (r) => ({
+          ...r,
+          available: mine.has(r.contentId) && (await ctx.resources.has(r.contentId)),
+        })),
+      )
+      const inlines = ix.resources.filter((r) => r.disposition === 'inline')
+      const textRef = inlines.find((r) => r.mediaType.startsWith('text/plain'))
+      const htmlRef = inlines.find((r) => r.mediaType.startsWith('text/html'))
+      const outbox =
+        row.sent_at !== null
+          ? (await outboxRowsForMessage(ctx.db, row.id)).filter((o) => o.state !== 'cancelled')
+          : []
+      const held = outbox.filter((o) => o.state === 'held')
+      return {
+        ...toSummary(row),
+        placeholder,
+        text: await inline(ctx, textRef),
+        html: await inline(ctx, htmlRef),
+        resources,
+        contentReason: row.content_reason,
+        deliveryStatus: statuses
+          .filter((s) => s.message_row_id === row.id)
+          .map((s) => ({
+            recipient: s.recipient,
+            state: s.state,
+            detail: s.detail,
+            updatedAt: Number(s.updated_at),
+          })),
+        chainVerification: row.chain_verification ? (JSON.parse(row.chain_verification) as unknown) : null,
+        holdUntil: held.length > 0 && held.length === outbox.length ? Number(held[0]?.next_attempt_at) : null,
+      }
+    }),
+  )
+}

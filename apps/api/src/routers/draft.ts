@@ -1,0 +1,31 @@
+import {
+  deleteDraft,
+  getMessageRow,
+  indexMessageText,
+  indexPlaceholder,
+  inTransaction,
+  saveDraft,
+} from '@federizer/store'
+import { z } from 'zod'
+import { composeDraft } from '../compose.ts'
+import { draftInputSchema, rowIdSchema } from '../schemas.ts'
+import { authedProcedure, router } from '../trpc.ts'
+
+/** Drafts: create, or replace in place (autosave: the latest save wins, the id stays). */
+export const draftRouter = router({
+  save: authedProcedure.input(draftInputSchema).mutation(async ({ ctx, input }) => {
+    const { db } = ctx.api
+    const account = ctx.user.account
+    const existing = input.id ? await getMessageRow(db, account, input.id) : undefined
+    const { placeholder, text } = await composeDraft(ctx.api, ctx.user, input, existing)
+    return inTransaction(db, async (trx) => {
+      const { id } = await saveDraft(trx, { account, id: input.id, placeholder })
+      await indexMessageText(trx, { id, text: text ?? '' })
+      return { id, messageIdHeader: indexPlaceholder(placeholder).messageId }
+    })
+  }),
+  delete: authedProcedure.input(z.object({ id: rowIdSchema })).mutation(async ({ ctx, input }) => {
+    await deleteDraft(ctx.api.db, ctx.user.account, input.id)
+    return { ok: true as const }
+  }),
+})

@@ -1,0 +1,14 @@
+import { z } from 'zod'
+import { rowIdSchema } from '../schemas.ts'
+import { submitDraft, undoSend } from '../send.ts'
+import { authedProcedure, router } from '../trpc.ts'
+
+/** Send with an undo window held on the server (DESIGN §3 token endpoint mode 1). */
+export const sendRouter = router({
+  submit: authedProcedure
+    .input(z.object({ draftId: rowIdSchema }))
+    .mutation(({ ctx, input }) => submitDraft(ctx.api, ctx.user, input.draftId)),
+  undo: authedProcedure
+    .input(z.object({ messageId: rowIdSchema }))
+    .mutation(({ ctx, input }) => undoSend(ctx.api, ctx.user, input.messageId)),
+})
