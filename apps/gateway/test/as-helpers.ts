@@ -114,12 +114,13 @@ export function parseForm(html: string): { action: string; fields: Record<string
   const fields: Record<string, string> = {}
   for (const [tag] of html.matchAll(/<input[^>]*>/g)) {
     const name = /\sname="([^"]*)"/.exec(tag)?.[1]
-    if (name !== undefined) fields[unescape(name)] = unescape(/\svalue="([^"]*)"/.exec(tag)?.[1] ?? '')
+    if (name !== undefined)
+      fields[unescapeHtml(name)] = unescapeHtml(/\svalue="([^"]*)"/.exec(tag)?.[1] ?? '')
   }
-  return { action: unescape(action), fields }
+  return { action: unescapeHtml(action), fields }
 }
 
-const unescape = (s: string) => s.replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n)))
+const unescapeHtml = (s: string) => s.replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n)))
 
 /** The AS as oauth4webapi sees it, discovered from its metadata (strict RFC 8414 checks). */
 export async function discoverAs(d: TestDomain): Promise<oauth.AuthorizationServer> {
