@@ -7,7 +7,7 @@ import { countHeaders, getStringHeader, removeHeaders } from '../message/headers
 import { originalHeaders } from '../message/reader.ts'
 import { compactJwsSchema, parsePlaceholderMessage } from '../message/schema.ts'
 import type { Address, EnvelopeBlock, Header, PlaceholderMessage } from '../message/types.ts'
-import { fullCoverageEhl } from './ehl.ts'
+import { profileEhl } from './ehl.ts'
 
 /** The `eh` claim a hop assertion signs. */
 export interface EnvelopeHeadersClaim {
@@ -78,7 +78,7 @@ export function sealForSend(
     ...h,
   ]
   const message = parsePlaceholderMessage({ envelope: [{ headers }], parts: draft.parts })
-  const ehl = fullCoverageEhl(headers, 'origin')
+  const ehl = profileEhl(headers, 'origin')
   return { message, eh: { eht: ehThumbprint(headers, ehl), ehl } }
 }
 
@@ -155,6 +155,6 @@ export function addForwarding(
     ...top,
   ]
   const message = parsePlaceholderMessage({ envelope: [{ headers }, ...m.envelope.slice(1)], parts: m.parts })
-  const ehl = fullCoverageEhl(headers, 'forward')
+  const ehl = profileEhl(headers, 'forward')
   return { message, eh: { eht: ehThumbprint(headers, ehl), ehl } }
 }

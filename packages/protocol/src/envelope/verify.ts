@@ -9,7 +9,7 @@ import { countHeaders, getStringHeader, sameName } from '../message/headers.ts'
 import { LIMITS } from '../message/limits.ts'
 import type { Header, PlaceholderMessage } from '../message/types.ts'
 import { parseReceived } from '../message/validate.ts'
-import { FORWARD_EHL_REQUIRED, ORIGIN_EHL_REQUIRED, UNSIGNED_HEADERS } from './ehl.ts'
+import { FORWARD_EHL_REQUIRED, ORIGIN_EHL_REQUIRED, UNSIGNED_ALLOWED } from './ehl.ts'
 
 /** Stable codes of a failed hop (plus any ProtocolError code from token verification or checkHop). */
 export type HopFailureCode =
@@ -189,13 +189,16 @@ async function verifyHop(input: HopInput, options: VerifyChainOptions, result: H
   const required = kind === 'origin' ? ORIGIN_EHL_REQUIRED : FORWARD_EHL_REQUIRED
   const missing = required.filter((n) => !ehl.some((e) => sameName(e, n)))
   if (missing.length > 0) hopFail('ehl_incomplete', `ehl lacks ${missing.join(', ')}`)
-  const unsigned = headers.find(
-    ([n]) =>
-      !ehl.some((e) => sameName(e, n)) &&
-      !(kind === 'origin' && UNSIGNED_HEADERS.some((u) => sameName(u, n))),
-  )
-  if (unsigned)
-    hopFail('unsigned_header', `header "${unsigned[0]}" of hop ${index} is not covered by the assertion`)
+  for (const [n, v] of headers) {
+    if (ehl.some((e) => sameName(e, n))) continue
+    if (!UNSIGNED_ALLOWED[kind].some((u) => u === n)) {
+      hopFail('unsigned_header', `header "${n}" of hop ${index} is not covered by the assertion`)
+    }
+    // An unsigned original Content-Type can only be the fixed one (Received is pinned above).
+    if (n === 'Content-Type' && v !== 'multipart/mixed') {
+      hopFail('unsigned_header', 'the unsigned original Content-Type must be exactly multipart/mixed')
+    }
+  }
   let eht: string
   try {
     eht = ehThumbprint(headers, ehl)
