@@ -45,7 +45,9 @@ const lower = (name: string) => name.replace(/\.$/, '').toLowerCase()
  * record set, with the TTL of each record, and NXDOMAIN for names it does not know.
  * @see RFC 2782 (SRV), RFC 1035 §4.1.1 (RCODE 3, name error)
  */
-export async function startDnsServer(options: { records?: DnsRecords; port?: number } = {}): Promise<DnsServer> {
+export async function startDnsServer(
+  options: { records?: DnsRecords; port?: number } = {},
+): Promise<DnsServer> {
   let records: DnsRecords = options.records ?? {}
   let queries = 0
   const server = dns2.createServer({
@@ -95,7 +97,9 @@ export async function startDnsServer(options: { records?: DnsRecords; port?: num
   server.on('requestError', () => {
     // A malformed datagram: dns2 already dropped it; nothing to answer.
   })
-  const addresses = (await server.listen({ udp: { port: options.port ?? 0, address: '127.0.0.1', type: 'udp4' } })) as {
+  const addresses = (await server.listen({
+    udp: { port: options.port ?? 0, address: '127.0.0.1' },
+  })) as {
     udp?: { port: number }
   }
   const port = addresses.udp?.port

@@ -1,4 +1,4 @@
-import { type Server, createServer } from 'node:http'
+import { createServer, type Server } from 'node:http'
 
 export interface RedirectService {
   port: number
@@ -14,7 +14,10 @@ export interface RedirectService {
  * every request with `302 Found` to the real base URL plus the requested path and query.
  * @see RFC 9110 §15.4.3 (302 Found)
  */
-export async function startRedirectService(target: string, options: { port?: number } = {}): Promise<RedirectService> {
+export async function startRedirectService(
+  target: string,
+  options: { port?: number } = {},
+): Promise<RedirectService> {
   let base = target.replace(/\/$/, '')
   const server: Server = createServer((req, res) => {
     res.statusCode = 302

@@ -1,0 +1,5 @@
+export * from './dns-server.ts'
+export * from './free-port.ts'
+export * from './mail-client.ts'
+export * from './network.ts'
+export * from './redirect-service.ts'

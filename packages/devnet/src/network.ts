@@ -1,0 +1,233 @@
+import { mkdir } from 'node:fs/promises'
+import path from 'node:path'
+import { type Api, createApi } from '@federizer/api'
+import { createGateway, type Gateway, type GatewayOptions, issueAccessToken } from '@federizer/gateway'
+import { createUser, type DomainConfig, defaultLimits, openDatabase, setAutoForward } from '@federizer/store'
+import pino, { type Logger } from 'pino'
+import { type DnsServer, type SrvRecord, startDnsServer } from './dns-server.ts'
+import { freePort } from './free-port.ts'
+import { type RedirectService, startRedirectService } from './redirect-service.ts'
+
+export interface NetworkUser {
+  email: string
+  password: string
+  name?: string
+  /** Addresses this user's mail is auto-forwarded to. */
+  autoForwardTo?: string[]
+}
+
+export interface NetworkDomain {
+  domain: string
+  users: NetworkUser[]
+  /** Publish the SRV records at a redirect service (the seed's Note 1) instead of the gateway itself. */
+  behindRedirect?: boolean
+  /** A path for the gateway's base URL, e.g. `/fz` (most useful with `behindRedirect`). */
+  gatewayPath?: string
+  /** Start the mailbox api too (default true). */
+  api?: boolean
+  /** Fixed ports (default: free ports chosen at start). */
+  gatewayPort?: number
+  apiPort?: number
+}
+
+export interface StartNetworkOptions {
+  domains: NetworkDomain[]
+  /** Each domain gets `<dataRoot>/<domain>/` (database, resources, keys). */
+  dataRoot: string
+  /** Fixed DNS port (default: a free one). */
+  dnsPort?: number
+  /** TTL of the published SRV records in seconds (default 5: restarts are seen quickly). */
+  srvTtl?: number
+  /** DomainConfig.queueTimeScale for every node (default 1). */
+  queueTimeScale?: number
+  /** DomainConfig.undoSendSeconds for every node (default 0: sent mail leaves at once). */
+  undoSendSeconds?: number
+  limits?: Partial<DomainConfig['limits']>
+  logger?: Logger
+  /** Passed to every gateway (e.g. `pollIntervalMs`, `workers: false`). */
+  gatewayOptions?: GatewayOptions
+}
+
+export interface NetworkNode {
+  domain: string
+  config: DomainConfig
+  gatewayUrl: string
+  apiUrl: string
+  gatewayPort: number
+  apiPort: number
+  /** The running gateway (undefined while stopped). */
+  gateway: Gateway | undefined
+  /** The running api (undefined while stopped or when not started). */
+  api: Api | undefined
+  redirect?: RedirectService
+  running: boolean
+  /** Stops the gateway and api (the data folder stays); SRV records keep pointing at the same ports. */
+  stop(): Promise<void>
+  /** Starts them again on the same ports and data. */
+  start(): Promise<void>
+  /** A webmail access token (at+jwt, RFC 9068) for a user, signed by this node's AS key. */
+  accessToken(email: string): Promise<string>
+}
+
+export interface Network {
+  nodes: Map<string, NetworkNode>
+  dns: DnsServer
+  node(domain: string): NetworkNode
+  /** The SRV records the DNS server publishes for the nodes. */
+  srvRecords(): SrvRecord[]
+  stop(): Promise<void>
+}
+
+/**
+ * Starts a development network of Federizer nodes in this process: a real DNS server on 127.0.0.1 with
+ * each domain's `_federizer._as._tcp` and `_federizer._rs._tcp` SRV records (target `localhost`, or a
+ * redirect service), and per domain a gateway (AS + federation + MTA) and a mailbox api on loopback
+ * ports, with its own data folder and seeded users.
+ */
+export async function startNetwork(options: StartNetworkOptions): Promise<Network> {
+  const dns = await startDnsServer({ port: options.dnsPort })
+  const logger = options.logger ?? pino({ level: 'silent' })
+  const nodes = new Map<string, NetworkNode>()
+  const ttl = options.srvTtl ?? 5
+  const srv: SrvRecord[] = []
+  try {
+    for (const spec of options.domains) {
+      const gatewayPort = spec.gatewayPort ?? (await freePort())
+      const apiPort = spec.apiPort ?? (await freePort())
+      const gatewayUrl = `http://localhost:${gatewayPort}${spec.gatewayPath ?? ''}`.replace(/\/$/, '')
+      const config: DomainConfig = {
+        domain: spec.domain,
+        dataDir: path.join(options.dataRoot, spec.domain),
+        gatewayUrl,
+        apiUrl: `http://localhost:${apiPort}`,
+        mtaClientId: `mta.${spec.domain}`,
+        webClientId: `webmail.${spec.domain}`,
+        dnsServers: [dns.address],
+        allowInsecureTargets: true,
+        limits: { ...defaultLimits, ...options.limits },
+        undoSendSeconds: options.undoSendSeconds ?? 0,
+        queueTimeScale: options.queueTimeScale ?? 1,
+      }
+      await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
+      const redirect = spec.behindRedirect ? await startRedirectService(gatewayUrl) : undefined
+      const srvPort = redirect ? redirect.port : gatewayPort
+      for (const service of ['as', 'rs']) {
+        srv.push({
+          name: `_federizer._${service}._tcp.${spec.domain}`,
+          target: 'localhost',
+          port: srvPort,
+          ttl,
+        })
+      }
+      const node = createNode({
+        spec,
+        config,
+        gatewayPort,
+        apiPort,
+        redirect,
+        logger,
+        gatewayOptions: options.gatewayOptions,
+      })
+      nodes.set(spec.domain, node)
+      await seedUsers(config, spec.users)
+      await node.start()
+    }
+    dns.setRecords({ srv })
+  } catch (e) {
+    for (const n of nodes.values()) await n.stop().catch(() => {})
+    for (const n of nodes.values()) await n.redirect?.close().catch(() => {})
+    await dns.close()
+    throw e
+  }
+  return {
+    nodes,
+    dns,
+    node(domain) {
+      const n = nodes.get(domain)
+      if (!n) throw new Error(`no node for ${domain} in this network`)
+      return n
+    },
+    srvRecords: () => srv,
+    async stop() {
+      for (const n of nodes.values()) await n.stop()
+      for (const n of nodes.values()) await n.redirect?.close()
+      await dns.close()
+    },
+  }
+}
+
+async function seedUsers(config: DomainConfig, users: NetworkUser[]) {
+  const db = await openDatabase(path.join(config.dataDir, 'mail.sqlite'))
+  try {
+    for (const u of users) {
+      await createUser(db, { email: u.email, password: u.password, ...(u.name ? { name: u.name } : {}) })
+      if (u.autoForwardTo?.length) await setAutoForward(db, u.email.toLowerCase(), u.autoForwardTo)
+    }
+  } finally {
+    await db.destroy()
+  }
+}
+
+function createNode(input: {
+  spec: NetworkDomain
+  config: DomainConfig
+  gatewayPort: number
+  apiPort: number
+  redirect: RedirectService | undefined
+  logger: Logger
+  gatewayOptions: GatewayOptions | undefined
+}): NetworkNode {
+  const { spec, config } = input
+  const node: NetworkNode = {
+    domain: spec.domain,
+    config,
+    gatewayUrl: config.gatewayUrl,
+    apiUrl: config.apiUrl,
+    gatewayPort: input.gatewayPort,
+    apiPort: input.apiPort,
+    gateway: undefined,
+    api: undefined,
+    ...(input.redirect ? { redirect: input.redirect } : {}),
+    running: false,
+    async start() {
+      if (node.running) return
+      const gateway = await createGateway(config, {
+        logger: input.logger.child({ domain: spec.domain, part: 'gateway' }),
+        ...input.gatewayOptions,
+      })
+      try {
+        await gateway.listen(input.gatewayPort)
+      } catch (e) {
+        await gateway.close()
+        throw e
+      }
+      node.gateway = gateway
+      if (spec.api !== false) {
+        const api = await createApi(config, {
+          logger: input.logger.child({ domain: spec.domain, part: 'api' }),
+        })
+        await api.listen(input.apiPort)
+        node.api = api
+      }
+      node.running = true
+    },
+    async stop() {
+      const { gateway, api } = node
+      node.gateway = undefined
+      node.api = undefined
+      node.running = false
+      await api?.close()
+      await gateway?.close()
+    },
+    async accessToken(email) {
+      if (!node.gateway) throw new Error(`${spec.domain} is stopped`)
+      const { token } = await issueAccessToken(node.gateway.ctx, {
+        account: email.toLowerCase(),
+        clientId: config.webClientId,
+        scope: 'mail',
+      })
+      return token
+    },
+  }
+  return node
+}
