@@ -25,7 +25,6 @@ export async function createApi(config: DomainConfig, options: ApiOptions = {}):
   const mount = basePath || '/'
   app.use(
     `${basePath}/trpc`,
-    express.json({ limit: '8mb' }),
     createExpressMiddleware({
       router: appRouter,
       createContext: ({ req }) => ({ api: ctx, authorization: req.headers.authorization }),

@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { signAccessToken } from '@federizer/protocol'
+import { type DomainConfig, defaultLimits, loadOrCreateDomainKeys } from '@federizer/store'
+import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client'
+import pino from 'pino'
+import { type Api, type ApiOptions, type AppRouter, createApi } from '../src/index.ts'
+
+export interface Harness {
+  api: Api
+  config: DomainConfig
+  baseUrl: string
+  dataDir: string
+  /** Mints an access token of the domain's AS for `email` (as the gateway would). */
+  token(email: string, overrides?: Partial<Parameters<typeof signAccessToken>[0]>): Promise<string>
+  client(email: string): Promise<ReturnType<typeof createTRPCClient<AppRouter>>>
+  clientWithToken(token: string | undefined): ReturnType<typeof createTRPCClient<AppRouter>>
+  close(): Promise<void>
+}
+
+export const now = () => Math.floor(Date.now() / 1000)
+
+/** A real api on 127.0.0.1:0 over a temp data folder. `configure` may point the gateway URL elsewhere. */
+export async function startApi(
+  options: { configure?: (c: DomainConfig) => DomainConfig; api?: ApiOptions } = {},
+): Promise<Harness> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'fz-api-'))
+  let config: DomainConfig = {
+    domain: 'example.com',
+    dataDir,
+    gatewayUrl: 'http://127.0.0.1:1/as',
+    apiUrl: 'http://127.0.0.1:0',
+    mtaClientId: 'mta.example.com',
+    webClientId: 'webmail.example.com',
+    allowInsecureTargets: true,
+    limits: { ...defaultLimits, maxResourceBytes: 1024 * 1024 },
+    undoSendSeconds: 30,
+    queueTimeScale: 1,
+  }
+  if (options.configure) config = options.configure(config)
+  // The api URL must be known before tokens are minted (aud); pick the port first through a probe.
+  const probe = await createApi(config, { logger: pino({ level: 'silent' }), webDist: false, ...options.api })
+  const port = await probe.listen(0)
+  await probe.close()
+  config = { ...config, apiUrl: `http://127.0.0.1:${port}` }
+  const api = await createApi(config, { logger: pino({ level: 'silent' }), webDist: false, ...options.api })
+  await api.listen(port)
+  const keys = await loadOrCreateDomainKeys(config)
+  const baseUrl = config.apiUrl
+  const token: Harness['token'] = (email, overrides = {}) =>
+    signAccessToken(
+      {
+        iss: config.gatewayUrl,
+        sub: email,
+        email,
+        aud: config.apiUrl,
+        client_id: config.webClientId,
+        scope: 'openid mail',
+        iat: now(),
+        exp: now() + 600,
+        jti: randomUUID(),
+        ...overrides,
+      },
+      keys.activeSigningKey(),
+    )
+  const clientWithToken = (t: string | undefined) =>
+    createTRPCClient<AppRouter>({
+      links: [
+        httpBatchLink({
+          url: `${baseUrl}/trpc`,
+          headers: () => (t ? { authorization: `Bearer ${t}` } : {}),
+        }),
+      ],
+    })
+  return {
+    api,
+    config,
+    baseUrl,
+    dataDir,
+    token,
+    clientWithToken,
+    async client(email) {
+      return clientWithToken(await token(email))
+    },
+    async close() {
+      await api.close()
+      await rm(dataDir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** The tRPC error code of a failed call (e.g. 'NOT_FOUND'), or 'no error'. */
+export async function errorCode(p: Promise<unknown>): Promise<string> {
+  try {
+    await p
+    return 'no error'
+  } catch (e) {
+    if (e instanceof TRPCClientError) return String((e.data as { code?: string } | undefined)?.code)
+    throw e
+  }
+}
+
+export async function errorOf(p: Promise<unknown>): Promise<{ code: string; message: string }> {
+  try {
+    await p
+  } catch (e) {
+    if (e instanceof TRPCClientError) {
+      return { code: String((e.data as { code?: string } | undefined)?.code), message: e.message }
+    }
+    throw e
+  }
+  throw new Error('expected the call to fail')
+}
+
+/** Uploads bytes through the plain HTTP route. */
+export async function upload(
+  h: Harness,
+  token: string,
+  body: string | Uint8Array,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return fetch(`${h.baseUrl}/resources`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/pdf', ...headers },
+    body: typeof body === 'string' ? body : Buffer.from(body),
+  })
+}
