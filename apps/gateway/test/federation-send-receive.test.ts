@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { type Network, sendMail } from '@federizer/devnet'
 import { digest, readMessage } from '@federizer/protocol'
+import { setAutoForward } from '@federizer/store'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   db,
@@ -65,5 +66,100 @@ describe('Alice → Bob across domains (the seed scenario)', () => {
       return s[0]?.state === 'delivered' ? s : undefined
     }, 'delivery status delivered')
     expect(status).toMatchObject([{ recipient: 'bob@example.net', state: 'delivered' }])
+  })
+})
+
+describe('Bcc', () => {
+  it('is never visible to the other recipients, yet the Bcc recipient receives and fetches', {
+    timeout: 60_000,
+  }, async () => {
+    const sent = await sendMail(network.node('example.com'), {
+      from: 'alice@example.com',
+      to: ['bob@example.net'],
+      cc: ['carol@example.com'],
+      bcc: ['bobby@example.org'],
+      subject: 'Party planning',
+      text: 'Surprise party for Bob!',
+    })
+    const copies = await Promise.all(
+      [
+        ['example.net', 'bob@example.net'],
+        ['example.com', 'carol@example.com'],
+        ['example.org', 'bobby@example.org'],
+      ].map(([domain, account]) =>
+        waitFor(async () => {
+          const rows = await messagesIn(db(network, domain!), account!, 'inbox')
+          const row = rows.find((r) => r.message_id_header === sent.messageIdHeader)
+          return row?.content_state === 'complete' ? row : undefined
+        }, `${account}'s complete copy`),
+      ),
+    )
+    for (const copy of copies) {
+      expect(copy.placeholder).not.toMatch(/"Bcc"/i)
+      expect(copy.placeholder).not.toContain('bobby@example.org')
+      expect(readMessage(JSON.parse(copy.placeholder)).bcc).toEqual([])
+    }
+    // Only the sender's own copy keeps the Bcc list.
+    const [own] = (await messagesIn(db(network, 'example.com'), 'alice@example.com', 'sent')).filter(
+      (r) => r.message_id_header === sent.messageIdHeader,
+    )
+    expect(readMessage(JSON.parse(own!.placeholder)).bcc.map((a) => a.address)).toEqual(['bobby@example.org'])
+  })
+})
+
+describe('auto-forward', () => {
+  it('Bob forwards to bobby@example.org, who fetches from example.com through two verified hops', {
+    timeout: 60_000,
+  }, async () => {
+    const netDb = db(network, 'example.net')
+    await setAutoForward(netDb, 'bob@example.net', ['bobby@example.org'])
+    try {
+      const image = testBytes(200_000, 11)
+      const sent = await sendMail(network.node('example.com'), {
+        from: 'alice@example.com',
+        to: ['bob@example.net'],
+        subject: 'Forward me',
+        text: 'For Bob, and whoever Bob trusts.',
+        attachments: [{ filename: 'map.png', mediaType: 'image/png', bytes: image }],
+      })
+      const bobby = await waitFor(async () => {
+        const rows = await messagesIn(db(network, 'example.org'), 'bobby@example.org', 'inbox')
+        const row = rows.find((r) => r.message_id_header === sent.messageIdHeader)
+        return row?.content_state === 'complete' ? row : undefined
+      }, "bobby's complete copy")
+      const verification = JSON.parse(bobby.chain_verification ?? '{}')
+      expect(verification.ok).toBe(true)
+      expect(
+        verification.hops.map((h: { kind: string; senderDomain: string; status: string }) => [
+          h.kind,
+          h.senderDomain,
+          h.status,
+        ]),
+      ).toEqual([
+        ['origin', 'example.com', 'pass'],
+        ['forward', 'example.net', 'pass'],
+      ])
+      const envelope = JSON.stringify(JSON.parse(bobby.placeholder).envelope)
+      expect(envelope).toContain('Forwarded-From')
+      expect(envelope).toContain('from example.net by example.org')
+      const orgResources = network.node('example.org').gateway!.ctx.federation.resources
+      expect((await readFile(orgResources.path(digest(image)))).equals(image)).toBe(true)
+
+      // The forwarder never fetched; its copy says where the message went; its delivery status shows bobby.
+      expect(await network.node('example.net').gateway!.ctx.federation.resources.has(digest(image))).toBe(
+        false,
+      )
+      const [bobCopy] = (await messagesIn(netDb, 'bob@example.net', 'inbox')).filter(
+        (r) => r.message_id_header === sent.messageIdHeader,
+      )
+      expect(bobCopy?.content_state).toBe('unavailable')
+      expect(bobCopy?.content_reason).toContain('bobby@example.org')
+      await waitFor(async () => {
+        const s = await deliveryStatus(netDb, bobCopy!.id)
+        return s[0]?.state === 'delivered'
+      }, "the forward's delivery status")
+    } finally {
+      await setAutoForward(netDb, 'bob@example.net', null)
+    }
   })
 })
