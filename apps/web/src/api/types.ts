@@ -73,6 +73,8 @@ export interface MessageDetail {
   contentReason?: string
   delivery: DeliveryStatus[]
   chain?: ChainView
+  /** Epoch ms until which a just-sent message can still be recalled (undo send). */
+  holdUntil?: number
 }
 
 export interface ChangesPage {
@@ -120,6 +122,7 @@ export interface SendResult {
 
 export interface Settings {
   autoForward: string[] | null
-  email: string
-  name?: string
+  /** What the AS allows this user: forward anywhere, nowhere, or only to listed domains. */
+  forwardPolicy: 'allowed' | 'denied' | 'domains'
+  forwardDomains: string[]
 }

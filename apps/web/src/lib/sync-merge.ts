@@ -74,7 +74,7 @@ export function applyPending<M extends SyncedMessage>(
     if (change.kind === 'destroy') m = undefined
     else if (change.kind === 'move') m = { ...m, mailboxId: change.mailboxId }
     else {
-      const keywords = new Set(m.keywords)
+      const keywords: Set<string> = new Set(m.keywords)
       for (const k of change.add ?? []) keywords.add(k)
       for (const k of change.remove ?? []) keywords.delete(k)
       m = { ...m, keywords: [...keywords].sort() }

@@ -1,0 +1,55 @@
+import type { Address } from '@federizer/protocol/message'
+import type {
+  ChangesResult,
+  DraftState,
+  MailboxInfo,
+  MessageDetail,
+  MessageSummary,
+  SendResult,
+  Settings,
+} from './types.ts'
+
+/**
+ * Everything the webmail asks of its api, in the webmail's own types. The one implementation
+ * (trpc-mail-api.ts) adapts the typed tRPC client; keeping this seam small means a renamed server field
+ * is fixed in one file.
+ */
+export interface MailApi {
+  me(): Promise<{ email: string; name?: string }>
+  listMailboxes(): Promise<MailboxInfo[]>
+  listMessages(input: { mailboxId: string; cursor?: string; limit: number }): Promise<{
+    items: MessageSummary[]
+    nextCursor?: string
+  }>
+  summaries(ids: string[]): Promise<MessageSummary[]>
+  details(ids: string[]): Promise<MessageDetail[]>
+  setKeywords(input: { ids: string[]; add?: string[]; remove?: string[] }): Promise<void>
+  move(input: { ids: string[]; mailboxId: string }): Promise<void>
+  destroy(input: { ids: string[] }): Promise<void>
+  /** Moves messages out of Trash back to where they were. */
+  restore(input: { ids: string[] }): Promise<void>
+  search(input: { query: string; mailboxId?: string; limit?: number }): Promise<MessageSummary[]>
+  thread(threadId: string): Promise<MessageSummary[]>
+  syncState(): Promise<string>
+  changes(input: { since: string; max: number }): Promise<ChangesResult>
+  saveDraft(draft: DraftState): Promise<{ draftId: string }>
+  deleteDraft(draftId: string): Promise<void>
+  send(draftId: string): Promise<SendResult>
+  undoSend(messageId: string): Promise<void>
+  settings(): Promise<Settings>
+  setAutoForward(to: string[] | null): Promise<void>
+  suggestContacts(prefix: string): Promise<Address[]>
+  downloadUrl(input: { contentId: string; filename?: string }): Promise<string>
+  /** URL of POST /resources for XHR uploads. */
+  readonly uploadUrl: string
+  accessToken(): Promise<string>
+}
+
+/** Errors the UI distinguishes: offline/network vs. a server that answered no. */
+export function isNetworkError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false
+  if (error instanceof TypeError) return true
+  const cause = (error as { cause?: unknown }).cause
+  if (cause instanceof TypeError) return true
+  return /Failed to fetch|NetworkError|fetch failed|Load failed/i.test(error.message)
+}

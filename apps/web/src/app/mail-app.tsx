@@ -1,0 +1,115 @@
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react'
+import { createApiClient } from '../api/trpc-client.ts'
+import { createTrpcMailApi } from '../api/trpc-mail-api.ts'
+import type { DraftState } from '../api/types.ts'
+import type { WebConfig } from '../auth/config.ts'
+import type { AuthSession } from '../auth/oauth-session.ts'
+import { newDraft } from '../lib/compose-model.ts'
+import { loadLocalDraft } from '../lib/local-draft.ts'
+import { memoryStorage } from '../lib/offline-queue.ts'
+import { HelpDialog } from '../scenes/mailbox/help-dialog.tsx'
+import { MailShell } from '../scenes/mailbox/mail-shell.tsx'
+import { MailContext, type MailContextValue } from './mail-context.ts'
+import { createMailStore } from './mail-store.ts'
+import { createSyncEngine } from './sync-engine.ts'
+
+// Compose and settings are not needed to read mail: they load on first use (initial JS budget).
+const ComposePanel = lazy(() =>
+  import('../scenes/compose/compose-panel.tsx').then((m) => ({ default: m.ComposePanel })),
+)
+const SettingsDialog = lazy(() =>
+  import('../scenes/settings/settings-dialog.tsx').then((m) => ({ default: m.SettingsDialog })),
+)
+
+function safeLocalStorage() {
+  try {
+    window.localStorage.setItem('fz:probe', '1')
+    window.localStorage.removeItem('fz:probe')
+    return window.localStorage
+  } catch {
+    return memoryStorage()
+  }
+}
+
+/** The signed-in application: builds the api client, the store and the sync engine once. */
+export function MailApp(props: { config: WebConfig; auth: AuthSession; email: string }) {
+  const { config, auth } = props
+  const [email, setEmail] = useState(props.email)
+  const [name, setName] = useState<string>()
+  const storage = useMemo(safeLocalStorage, [])
+  const core = useMemo(() => {
+    const token = () => auth.accessToken()
+    const client = createApiClient(config.apiUrl, token)
+    const api = createTrpcMailApi(client, { apiUrl: config.apiUrl, accessToken: token })
+    const store = createMailStore()
+    const engine = createSyncEngine({ api, store, account: props.email || 'me', storage })
+    const queryClient = new QueryClient({
+      defaultOptions: {
+        queries: { staleTime: 30_000, gcTime: 30 * 60_000, retry: 1, refetchOnWindowFocus: false },
+      },
+    })
+    return { api, store, engine, queryClient }
+    // The session and config do not change while signed in.
+  }, [auth, config, props.email, storage])
+
+  const [compose, setCompose] = useState<{ key: number; draft: DraftState } | null>(() => {
+    const local = loadLocalDraft(storage, props.email)
+    return local ? { key: 1, draft: local.draft } : null
+  })
+  const [settingsOpen, setSettingsOpen] = useState(false)
+  const [helpOpen, setHelpOpen] = useState(false)
+
+  useEffect(() => {
+    core.engine.start()
+    core.api
+      .me()
+      .then((me) => {
+        setEmail(me.email)
+        if (me.name) setName(me.name)
+      })
+      .catch(() => undefined)
+    return () => core.engine.stop()
+  }, [core])
+
+  const openCompose = useCallback((draft?: DraftState) => {
+    setCompose((c) => ({ key: (c?.key ?? 0) + 1, draft: draft ?? newDraft() }))
+  }, [])
+
+  const value: MailContextValue = {
+    config,
+    auth,
+    api: core.api,
+    store: core.store,
+    engine: core.engine,
+    email,
+    ...(name ? { name } : {}),
+    openCompose,
+    openSettings: () => setSettingsOpen(true),
+    openHelp: () => setHelpOpen(true),
+  }
+
+  return (
+    <QueryClientProvider client={core.queryClient}>
+      <MailContext.Provider value={value}>
+        <MailShell composeOpen={compose !== null} />
+        {compose && (
+          <Suspense fallback={null}>
+            <ComposePanel
+              key={compose.key}
+              initial={compose.draft}
+              storage={storage}
+              onClose={() => setCompose(null)}
+            />
+          </Suspense>
+        )}
+        {settingsOpen && (
+          <Suspense fallback={null}>
+            <SettingsDialog onClose={() => setSettingsOpen(false)} />
+          </Suspense>
+        )}
+        {helpOpen && <HelpDialog onClose={() => setHelpOpen(false)} />}
+      </MailContext.Provider>
+    </QueryClientProvider>
+  )
+}

@@ -1,0 +1,232 @@
+import { useQuery } from '@tanstack/react-query'
+import { useCallback, useEffect, useMemo, useRef } from 'react'
+import styled from 'styled-components'
+import type { MessageSummary } from '../../api/types.ts'
+import { useMail } from '../../app/mail-context.ts'
+import { useMailState } from '../../app/mail-store.ts'
+import { useHashRoute } from '../../app/use-hash-route.ts'
+import { useMedia } from '../../app/use-media.ts'
+import { shortcutFor } from '../../lib/shortcuts.ts'
+import { applyPending, mailboxView } from '../../lib/sync-merge.ts'
+import { ReaderPane } from '../reader/reader-pane.tsx'
+import { MailboxNav } from './mailbox-nav.tsx'
+import { MessageList } from './message-list.tsx'
+import { Notices } from './notices.tsx'
+import { TopBar } from './top-bar.tsx'
+import { useMessageActions } from './use-message-actions.ts'
+
+/** The signed-in layout: mailboxes | message list | reading pane (single pane on a phone). */
+export function MailShell(props: { composeOpen: boolean }) {
+  const { store, engine, api, openCompose, openHelp } = useMail()
+  const phone = useMedia('(max-width: 760px)')
+  const [route, navigate] = useHashRoute()
+  const mailboxes = useMailState(store, (s) => s.mailboxes)
+  const cache = useMailState(store, (s) => s.cache)
+  const pending = useMailState(store, (s) => s.pending)
+  const searchRef = useRef<HTMLInputElement>(null)
+  const readerActions = useRef<{ reply(all: boolean): void; forward(): void } | null>(null)
+
+  const inbox = mailboxes.find((m) => m.role === 'inbox')
+  const mailboxId = route.search !== undefined ? undefined : (route.mailboxId ?? inbox?.id)
+  const mailbox = mailboxes.find((m) => m.id === mailboxId)
+
+  // Load the first page of a mailbox the first time it is opened.
+  const cursors = useMailState(store, (s) => s.cursors)
+  useEffect(() => {
+    if (mailboxId && cache.state !== null && !(mailboxId in cursors)) {
+      engine.loadMailbox(mailboxId).catch(() => undefined)
+    }
+  }, [mailboxId, cache.state, cursors, engine])
+
+  const search = useQuery({
+    queryKey: ['search', route.search],
+    queryFn: () => api.search({ query: route.search ?? '', limit: 100 }),
+    enabled: !!route.search,
+  })
+
+  const pendingChanges = useMemo(() => pending.map((p) => p.change), [pending])
+  const items: MessageSummary[] = useMemo(() => {
+    if (route.search !== undefined) {
+      return (search.data ?? [])
+        .map((m) => applyPending(cache.messages.get(m.id) ?? m, pendingChanges))
+        .filter((m): m is MessageSummary => m !== undefined)
+    }
+    return mailboxId ? mailboxView(cache, mailboxId, pendingChanges) : []
+  }, [route.search, search.data, cache, mailboxId, pendingChanges])
+
+  const selectedId = route.messageId
+  const selectedIndex = items.findIndex((m) => m.id === selectedId)
+  const selected =
+    selectedIndex >= 0 ? items[selectedIndex] : selectedId ? cache.messages.get(selectedId) : undefined
+
+  const openMessage = useCallback(
+    (id: string | undefined) => {
+      if (route.search !== undefined) navigate({ search: route.search, ...(id ? { messageId: id } : {}) })
+      else if (mailboxId) navigate({ mailboxId, ...(id ? { messageId: id } : {}) })
+    },
+    [navigate, route.search, mailboxId],
+  )
+
+  const actions = useMessageActions()
+  const step = useCallback(
+    (delta: number) => {
+      if (items.length === 0) return
+      const next =
+        items[Math.min(items.length - 1, Math.max(0, (selectedIndex < 0 ? -1 : selectedIndex) + delta))]
+      if (next) openMessage(next.id)
+    },
+    [items, selectedIndex, openMessage],
+  )
+  const afterRemove = useCallback(() => {
+    // Gmail-like: after archive/delete show the next (older) message, else the previous, else the list.
+    const next = items[selectedIndex + 1] ?? items[selectedIndex - 1]
+    openMessage(phone ? undefined : next?.id)
+  }, [items, selectedIndex, openMessage, phone])
+
+  useEffect(() => {
+    const handleKey = (event: KeyboardEvent) => {
+      const target = event.target as HTMLElement | null
+      const action = shortcutFor({
+        key: event.key,
+        ctrlKey: event.ctrlKey,
+        metaKey: event.metaKey,
+        altKey: event.altKey,
+        ...(target?.tagName ? { targetTag: target.tagName } : {}),
+        targetEditable: !!target?.isContentEditable,
+      })
+      if (!action) return
+      if (props.composeOpen && action !== 'close') return
+      if (document.querySelector('dialog[open]') && action !== 'close') return
+      switch (action) {
+        case 'compose':
+          openCompose()
+          break
+        case 'reply':
+          readerActions.current?.reply(false)
+          break
+        case 'replyAll':
+          readerActions.current?.reply(true)
+          break
+        case 'forward':
+          readerActions.current?.forward()
+          break
+        case 'next':
+          step(1)
+          break
+        case 'previous':
+          step(-1)
+          break
+        case 'archive':
+          if (selected) actions.archive([selected]).then(afterRemove)
+          break
+        case 'delete':
+          if (selected) actions.remove([selected]).then(afterRemove)
+          break
+        case 'toggleStar':
+          if (selected) actions.toggleStar(selected)
+          break
+        case 'toggleRead':
+          if (selected) actions.toggleRead(selected)
+          break
+        case 'search':
+          searchRef.current?.focus()
+          break
+        case 'help':
+          openHelp()
+          break
+        case 'close':
+          if (document.querySelector('dialog[open]')) return
+          if (selectedId) openMessage(undefined)
+          else return
+          break
+      }
+      event.preventDefault()
+    }
+    window.addEventListener('keydown', handleKey)
+    return () => window.removeEventListener('keydown', handleKey)
+  }, [
+    props.composeOpen,
+    openCompose,
+    step,
+    selected,
+    selectedId,
+    actions,
+    afterRemove,
+    openHelp,
+    openMessage,
+  ])
+
+  const showList = !phone || !selectedId
+  const showReader = !phone || !!selectedId
+  const title = route.search !== undefined ? `Search: ${route.search}` : (mailbox?.name ?? 'Inbox')
+
+  return (
+    <Layout>
+      <TopBar
+        searchRef={searchRef}
+        initialSearch={route.search ?? ''}
+        onSearch={(q) => navigate(q ? { search: q } : inbox ? { mailboxId: inbox.id } : {})}
+      />
+      <Notices />
+      <Columns $phone={phone}>
+        {!phone && (
+          <MailboxNav
+            mailboxes={mailboxes}
+            currentId={mailboxId}
+            onSelect={(id) => navigate({ mailboxId: id })}
+          />
+        )}
+        {showList && (
+          <MessageList
+            title={title}
+            items={items}
+            selectedId={selectedId}
+            loading={route.search !== undefined ? search.isLoading : cache.state === null}
+            error={search.error ? String(search.error.message) : undefined}
+            mailboxRole={mailbox?.role ?? null}
+            onOpen={(m) => openMessage(m.id)}
+            onEndReached={() => {
+              if (mailboxId) engine.loadMore(mailboxId).catch(() => undefined)
+            }}
+            phoneNav={
+              phone ? (
+                <MailboxNav
+                  compact
+                  mailboxes={mailboxes}
+                  currentId={mailboxId}
+                  onSelect={(id) => navigate({ mailboxId: id })}
+                />
+              ) : null
+            }
+          />
+        )}
+        {showReader && (
+          <ReaderPane
+            summary={selected}
+            messageId={selectedId}
+            onBack={() => openMessage(undefined)}
+            onRemoved={afterRemove}
+            actionsRef={readerActions}
+            phone={phone}
+          />
+        )}
+      </Columns>
+    </Layout>
+  )
+}
+
+const Layout = styled.div`
+  display: flex;
+  flex-direction: column;
+  height: 100%;
+`
+
+const Columns = styled.div<{ $phone: boolean }>`
+  flex: 1;
+  min-height: 0;
+  display: grid;
+  grid-template-columns: ${(p) => (p.$phone ? '1fr' : '220px minmax(300px, 400px) 1fr')};
+  @media (max-width: 1100px) {
+    grid-template-columns: ${(p) => (p.$phone ? '1fr' : '190px minmax(260px, 340px) 1fr')};
+  }
+`

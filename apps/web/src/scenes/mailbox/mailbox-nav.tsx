@@ -1,0 +1,94 @@
+import styled from 'styled-components'
+import type { MailboxInfo } from '../../api/types.ts'
+import { Icon, type IconName } from '../shared/icons.tsx'
+
+const ICONS: Record<string, IconName> = {
+  inbox: 'inbox',
+  sent: 'send',
+  drafts: 'drafts',
+  trash: 'trash',
+  archive: 'archive',
+  junk: 'junk',
+}
+
+/** The mailbox list with unread counts; a horizontal strip on a phone. */
+export function MailboxNav(props: {
+  mailboxes: MailboxInfo[]
+  currentId: string | undefined
+  onSelect: (id: string) => void
+  compact?: boolean
+}) {
+  return (
+    <Nav aria-label="Mailboxes" $compact={props.compact ?? false}>
+      <ul>
+        {props.mailboxes.map((m) => {
+          const current = m.id === props.currentId
+          const countLabel = m.unread > 0 ? `, ${m.unread} unread` : ''
+          return (
+            <li key={m.id}>
+              <a
+                href={`#/m/${encodeURIComponent(m.id)}`}
+                aria-current={current ? 'page' : undefined}
+                aria-label={`${m.name}${countLabel}`}
+                data-role={m.role ?? undefined}
+                onClick={(e) => {
+                  e.preventDefault()
+                  props.onSelect(m.id)
+                }}
+              >
+                <Icon name={m.role ? (ICONS[m.role] ?? 'folder') : 'folder'} />
+                <span className="name">{m.name}</span>
+                {m.unread > 0 && m.role !== 'sent' && m.role !== 'trash' && (
+                  <span className="count" aria-hidden="true">
+                    {m.unread}
+                  </span>
+                )}
+              </a>
+            </li>
+          )
+        })}
+      </ul>
+    </Nav>
+  )
+}
+
+const Nav = styled.nav<{ $compact: boolean }>`
+  background: ${(p) => (p.$compact ? p.theme.color.surface : p.theme.color.bg)};
+  border-right: ${(p) => (p.$compact ? 'none' : `1px solid ${p.theme.color.border}`)};
+  border-bottom: ${(p) => (p.$compact ? `1px solid ${p.theme.color.border}` : 'none')};
+  overflow: auto;
+  padding: ${(p) => (p.$compact ? '6px 8px' : '12px 8px')};
+  ul {
+    list-style: none;
+    margin: 0;
+    padding: 0;
+    display: flex;
+    flex-direction: ${(p) => (p.$compact ? 'row' : 'column')};
+    gap: 2px;
+  }
+  a {
+    display: flex;
+    align-items: center;
+    gap: 12px;
+    padding: ${(p) => (p.$compact ? '6px 12px' : '8px 12px')};
+    border-radius: ${(p) => (p.$compact ? '18px' : '0 20px 20px 0')};
+    color: ${(p) => p.theme.color.text};
+    text-decoration: none;
+    white-space: nowrap;
+    &:hover {
+      background: ${(p) => p.theme.color.hover};
+    }
+    &[aria-current='page'] {
+      background: ${(p) => p.theme.color.selected};
+      font-weight: 700;
+    }
+  }
+  .name {
+    flex: 1;
+  }
+  .count {
+    font-weight: 700;
+    font-size: 0.85rem;
+    color: ${(p) => p.theme.color.accent};
+  }
+`

@@ -1,0 +1,266 @@
+import { useVirtualizer } from '@tanstack/react-virtual'
+import { type ReactNode, useEffect, useRef } from 'react'
+import styled from 'styled-components'
+import type { MailboxRole, MessageSummary } from '../../api/types.ts'
+import { formatListDate, initials } from '../../lib/format.ts'
+import { Icon } from '../shared/icons.tsx'
+import { useMessageActions } from './use-message-actions.ts'
+
+const ROW_HEIGHT = 78
+
+/** The virtualised message list: only the visible rows are in the DOM, so 10,000 messages scroll. */
+export function MessageList(props: {
+  title: string
+  items: MessageSummary[]
+  selectedId: string | undefined
+  loading: boolean
+  error?: string | undefined
+  mailboxRole: MailboxRole | null
+  onOpen: (m: MessageSummary) => void
+  onEndReached: () => void
+  phoneNav: ReactNode
+}) {
+  const { items, onEndReached } = props
+  const scrollRef = useRef<HTMLDivElement>(null)
+  const actions = useMessageActions()
+  const virtualizer = useVirtualizer({
+    count: items.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 8,
+  })
+  const virtualItems = virtualizer.getVirtualItems()
+  const lastIndex = virtualItems.at(-1)?.index ?? 0
+
+  useEffect(() => {
+    if (items.length > 0 && lastIndex >= items.length - 10) onEndReached()
+  }, [lastIndex, items.length, onEndReached])
+
+  // Keep the selected row in view when j/k moves the selection.
+  const selectedIndex = items.findIndex((m) => m.id === props.selectedId)
+  useEffect(() => {
+    if (selectedIndex >= 0) virtualizer.scrollToIndex(selectedIndex, { align: 'auto' })
+  }, [selectedIndex, virtualizer])
+
+  const now = new Date()
+  const showRecipient = props.mailboxRole === 'sent' || props.mailboxRole === 'drafts'
+
+  return (
+    <Section aria-labelledby="list-title">
+      {props.phoneNav}
+      <Heading>
+        <h1 id="list-title">{props.title}</h1>
+        <span>{items.length > 0 ? `${items.length} shown` : ''}</span>
+      </Heading>
+      <Scroll ref={scrollRef} data-testid="message-list">
+        {props.error && <Empty role="alert">{props.error}</Empty>}
+        {!props.error && items.length === 0 && (
+          <Empty role="status">{props.loading ? 'Loading messages…' : 'No messages here.'}</Empty>
+        )}
+        <ul style={{ height: virtualizer.getTotalSize() }} aria-label={`${props.title} messages`}>
+          {virtualItems.map((row) => {
+            const m = items[row.index]
+            if (!m) return null
+            const unread = !m.keywords.includes('$seen')
+            const starred = m.keywords.includes('$flagged')
+            const who = showRecipient
+              ? `To: ${m.to.map((a) => a.name ?? a.address).join(', ') || '(no recipients)'}`
+              : (m.from?.name ?? m.from?.address ?? '(unknown sender)')
+            const date = new Date(m.receivedAt)
+            return (
+              <Row
+                key={m.id}
+                style={{ transform: `translateY(${row.start}px)` }}
+                aria-setsize={items.length}
+                aria-posinset={row.index + 1}
+                $selected={m.id === props.selectedId}
+                $unread={unread}
+                data-testid="message-row"
+              >
+                <Avatar aria-hidden="true">{initials(m.from?.name ?? m.from?.address ?? '?')}</Avatar>
+                <a
+                  href={`#open/${m.id}`}
+                  aria-current={m.id === props.selectedId ? 'true' : undefined}
+                  onClick={(e) => {
+                    e.preventDefault()
+                    props.onOpen(m)
+                  }}
+                >
+                  <Line>
+                    <Who>
+                      {unread && <span className="visually-hidden">Unread. </span>}
+                      {who}
+                    </Who>
+                    <When dateTime={date.toISOString()}>{formatListDate(date, now)}</When>
+                  </Line>
+                  <Line>
+                    <Subject>{m.subject || '(no subject)'}</Subject>
+                    {m.hasAttachment && (
+                      <Marker title="Has attachments">
+                        <Icon name="attach" size={15} title="Has attachments" />
+                      </Marker>
+                    )}
+                  </Line>
+                  <Preview>{m.contentState === 'arriving' ? 'Content arriving…' : m.preview}</Preview>
+                </a>
+                <Star
+                  type="button"
+                  aria-pressed={starred}
+                  aria-label={starred ? 'Unstar' : 'Star'}
+                  $on={starred}
+                  onClick={() => void actions.toggleStar(m)}
+                >
+                  <Icon name="star" filled={starred} size={17} />
+                </Star>
+              </Row>
+            )
+          })}
+        </ul>
+      </Scroll>
+    </Section>
+  )
+}
+
+const Section = styled.section`
+  display: flex;
+  flex-direction: column;
+  min-height: 0;
+  min-width: 0;
+  background: ${(p) => p.theme.color.surface};
+  border-right: 1px solid ${(p) => p.theme.color.border};
+`
+
+const Heading = styled.div`
+  display: flex;
+  align-items: baseline;
+  justify-content: space-between;
+  padding: 14px 16px 10px;
+  border-bottom: 1px solid ${(p) => p.theme.color.border};
+  h1 {
+    margin: 0;
+    font-size: 1.15rem;
+    overflow: hidden;
+    text-overflow: ellipsis;
+    white-space: nowrap;
+  }
+  span {
+    font-size: 0.85rem;
+    color: ${(p) => p.theme.color.textMuted};
+  }
+`
+
+const Scroll = styled.div`
+  flex: 1;
+  overflow: auto;
+  position: relative;
+  ul {
+    list-style: none;
+    margin: 0;
+    padding: 0;
+    position: relative;
+  }
+`
+
+const Empty = styled.p`
+  padding: 32px 16px;
+  text-align: center;
+  color: ${(p) => p.theme.color.textMuted};
+`
+
+const Row = styled.li<{ $selected: boolean; $unread: boolean }>`
+  position: absolute;
+  top: 0;
+  left: 0;
+  right: 0;
+  height: ${ROW_HEIGHT}px;
+  display: flex;
+  align-items: flex-start;
+  gap: 10px;
+  padding: 10px 8px 10px 12px;
+  border-bottom: 1px solid ${(p) => p.theme.color.border};
+  background: ${(p) => (p.$selected ? p.theme.color.selected : p.$unread ? p.theme.color.surface : p.theme.color.surfaceAlt)};
+  border-left: 4px solid ${(p) => (p.$unread ? p.theme.color.accent : 'transparent')};
+  font-weight: ${(p) => (p.$unread ? 700 : 400)};
+  &:hover {
+    background: ${(p) => (p.$selected ? p.theme.color.selected : p.theme.color.hover)};
+  }
+  a {
+    flex: 1;
+    min-width: 0;
+    color: inherit;
+    text-decoration: none;
+    display: flex;
+    flex-direction: column;
+    gap: 1px;
+    outline-offset: -2px;
+  }
+`
+
+const Avatar = styled.span`
+  flex: none;
+  width: 34px;
+  height: 34px;
+  border-radius: 50%;
+  display: grid;
+  place-items: center;
+  font-size: 0.8rem;
+  font-weight: 700;
+  background: ${(p) => p.theme.color.accentSoft};
+  color: ${(p) => p.theme.color.accent};
+`
+
+const Line = styled.span`
+  display: flex;
+  align-items: center;
+  gap: 8px;
+  min-width: 0;
+`
+
+const Who = styled.span`
+  flex: 1;
+  overflow: hidden;
+  text-overflow: ellipsis;
+  white-space: nowrap;
+`
+
+const When = styled.time`
+  flex: none;
+  font-size: 0.8rem;
+  color: ${(p) => p.theme.color.textMuted};
+`
+
+const Subject = styled.span`
+  flex: 1;
+  overflow: hidden;
+  text-overflow: ellipsis;
+  white-space: nowrap;
+  font-size: 0.93rem;
+`
+
+const Marker = styled.span`
+  flex: none;
+  color: ${(p) => p.theme.color.textMuted};
+  display: inline-flex;
+`
+
+const Preview = styled.span`
+  overflow: hidden;
+  text-overflow: ellipsis;
+  white-space: nowrap;
+  font-size: 0.85rem;
+  font-weight: 400;
+  color: ${(p) => p.theme.color.textMuted};
+`
+
+const Star = styled.button<{ $on: boolean }>`
+  flex: none;
+  border: none;
+  background: none;
+  cursor: pointer;
+  padding: 4px;
+  border-radius: 50%;
+  color: ${(p) => (p.$on ? p.theme.color.star : p.theme.color.textMuted)};
+  &:hover {
+    background: ${(p) => p.theme.color.hover};
+  }
+`

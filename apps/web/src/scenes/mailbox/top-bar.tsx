@@ -1,0 +1,169 @@
+import { type FormEvent, type RefObject, useEffect, useState } from 'react'
+import styled from 'styled-components'
+import { useMail } from '../../app/mail-context.ts'
+import { useMailState } from '../../app/mail-store.ts'
+import { Button, IconButton } from '../shared/button.tsx'
+import { Icon } from '../shared/icons.tsx'
+
+/** Brand, search, connection state, compose, settings, help and account. */
+export function TopBar(props: {
+  searchRef: RefObject<HTMLInputElement | null>
+  initialSearch: string
+  onSearch: (q: string) => void
+}) {
+  const { email, auth, store, openCompose, openSettings, openHelp, config } = useMail()
+  const online = useMailState(store, (s) => s.online)
+  const syncError = useMailState(store, (s) => s.syncError)
+  const queued = useMailState(store, (s) => s.pending.filter((p) => p.key.startsWith('q:')).length)
+  const [query, setQuery] = useState(props.initialSearch)
+  useEffect(() => setQuery(props.initialSearch), [props.initialSearch])
+
+  const handleSubmit = (event: FormEvent) => {
+    event.preventDefault()
+    props.onSearch(query.trim())
+  }
+
+  return (
+    <>
+      <Bar>
+        <Brand href="#/" aria-label={`Federizer Mail, ${config.domain}: go to Inbox`}>
+          <img src="/icon.svg" alt="" width={28} height={28} />
+          <span>Federizer</span>
+        </Brand>
+        <ComposeButton $variant="primary" onClick={() => openCompose()} aria-keyshortcuts="c">
+          <Icon name="pen" /> <span>Compose</span>
+        </ComposeButton>
+        <SearchForm role="search" onSubmit={handleSubmit}>
+          <label htmlFor="search" className="visually-hidden">
+            Search mail
+          </label>
+          <Icon name="search" />
+          <input
+            id="search"
+            ref={props.searchRef}
+            type="search"
+            placeholder="Search mail"
+            value={query}
+            onChange={(e) => setQuery(e.target.value)}
+            aria-keyshortcuts="/"
+          />
+        </SearchForm>
+        <Tools>
+          <IconButton type="button" aria-label="Keyboard shortcuts" onClick={openHelp} aria-keyshortcuts="?">
+            <Icon name="keyboard" />
+          </IconButton>
+          <IconButton type="button" aria-label="Settings" onClick={openSettings}>
+            <Icon name="settings" />
+          </IconButton>
+          <Account title={email}>{email}</Account>
+          <IconButton type="button" aria-label="Sign out" onClick={() => void auth.signOut()}>
+            <Icon name="signOut" />
+          </IconButton>
+        </Tools>
+      </Bar>
+      {!online && (
+        <Banner role="status" $kind="warning">
+          You are offline. Messages already loaded stay readable
+          {queued > 0 ? `; ${queued} action(s) will be sent when you reconnect.` : '.'}
+        </Banner>
+      )}
+      {online && syncError && (
+        <Banner role="status" $kind="error">
+          Could not refresh your mailbox: {syncError}
+        </Banner>
+      )}
+    </>
+  )
+}
+
+const Bar = styled.header`
+  display: flex;
+  align-items: center;
+  gap: 12px;
+  padding: 8px 12px;
+  background: ${(p) => p.theme.color.surface};
+  border-bottom: 1px solid ${(p) => p.theme.color.border};
+`
+
+const Brand = styled.a`
+  display: flex;
+  align-items: center;
+  gap: 8px;
+  font-weight: 700;
+  font-size: 1.1rem;
+  color: ${(p) => p.theme.color.text};
+  text-decoration: none;
+  width: 196px;
+  img {
+    border-radius: 7px;
+  }
+  @media (max-width: 760px) {
+    width: auto;
+    span {
+      display: none;
+    }
+  }
+`
+
+const ComposeButton = styled(Button)`
+  @media (max-width: 760px) {
+    position: fixed;
+    right: 16px;
+    bottom: 16px;
+    z-index: 5;
+    border-radius: 28px;
+    padding: 14px 18px;
+    box-shadow: ${(p) => p.theme.shadow};
+  }
+`
+
+const SearchForm = styled.form`
+  flex: 1;
+  max-width: 640px;
+  display: flex;
+  align-items: center;
+  gap: 8px;
+  padding: 0 12px;
+  border-radius: 24px;
+  background: ${(p) => p.theme.color.surfaceAlt};
+  color: ${(p) => p.theme.color.textMuted};
+  &:focus-within {
+    outline: 3px solid ${(p) => p.theme.color.focus};
+  }
+  input {
+    flex: 1;
+    min-width: 0;
+    border: none;
+    background: transparent;
+    padding: 10px 0;
+    outline: none;
+    color: ${(p) => p.theme.color.text};
+  }
+`
+
+const Tools = styled.div`
+  display: flex;
+  align-items: center;
+  gap: 4px;
+  margin-left: auto;
+`
+
+const Account = styled.span`
+  max-width: 220px;
+  overflow: hidden;
+  text-overflow: ellipsis;
+  white-space: nowrap;
+  color: ${(p) => p.theme.color.textMuted};
+  padding: 0 6px;
+  @media (max-width: 900px) {
+    display: none;
+  }
+`
+
+const Banner = styled.div<{ $kind: 'warning' | 'error' }>`
+  padding: 8px 16px;
+  font-weight: 600;
+  color: ${(p) => (p.$kind === 'warning' ? p.theme.color.warning : p.theme.color.danger)};
+  background: ${(p) => p.theme.color.surfaceAlt};
+  border-bottom: 1px solid ${(p) => p.theme.color.border};
+`

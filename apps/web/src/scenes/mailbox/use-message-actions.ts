@@ -1,0 +1,88 @@
+import { useMemo } from 'react'
+import type { MessageSummary } from '../../api/types.ts'
+import { useMail } from '../../app/mail-context.ts'
+import { pushNotice } from '../../app/mail-store.ts'
+
+/** Mailbox work on messages: read/unread, star, archive, move, delete, restore (optimistic, queued offline). */
+export function useMessageActions() {
+  const { store, engine, api } = useMail()
+  return useMemo(() => {
+    const roleId = (role: string) => store.get().mailboxes.find((m) => m.role === role)?.id
+    const ids = (msgs: MessageSummary[]) => msgs.map((m) => m.id)
+
+    const moveWithUndo = async (msgs: MessageSummary[], targetId: string, verb: string) => {
+      const from = msgs[0]?.mailboxId
+      await engine.act({ kind: 'move', ids: ids(msgs), mailboxId: targetId }, verb)
+      pushNotice(store, {
+        kind: 'info',
+        text: `${msgs.length === 1 ? 'Conversation' : `${msgs.length} messages`} ${verb}.`,
+        ...(from
+          ? {
+              action: {
+                label: 'Undo',
+                run: () => void engine.act({ kind: 'move', ids: ids(msgs), mailboxId: from }, 'undo'),
+              },
+            }
+          : {}),
+      })
+    }
+
+    return {
+      async markRead(m: MessageSummary) {
+        if (!m.keywords.includes('$seen'))
+          await engine.act({ kind: 'setKeywords', ids: [m.id], add: ['$seen'] }, 'mark as read')
+      },
+      async toggleRead(m: MessageSummary) {
+        const seen = m.keywords.includes('$seen')
+        await engine.act(
+          { kind: 'setKeywords', ids: [m.id], ...(seen ? { remove: ['$seen'] } : { add: ['$seen'] }) },
+          seen ? 'mark as unread' : 'mark as read',
+        )
+      },
+      async toggleStar(m: MessageSummary) {
+        const flagged = m.keywords.includes('$flagged')
+        await engine.act(
+          {
+            kind: 'setKeywords',
+            ids: [m.id],
+            ...(flagged ? { remove: ['$flagged'] } : { add: ['$flagged'] }),
+          },
+          flagged ? 'unstar' : 'star',
+        )
+      },
+      async archive(msgs: MessageSummary[]) {
+        const archiveId = roleId('archive')
+        if (!archiveId || msgs.length === 0) return
+        await moveWithUndo(msgs, archiveId, 'archived')
+      },
+      async move(msgs: MessageSummary[], mailboxId: string, mailboxName: string) {
+        if (msgs.length === 0) return
+        await moveWithUndo(msgs, mailboxId, `moved to ${mailboxName}`)
+      },
+      async remove(msgs: MessageSummary[]) {
+        const trashId = roleId('trash')
+        if (msgs.length === 0) return
+        if (trashId && msgs.every((m) => m.mailboxId !== trashId)) {
+          await moveWithUndo(msgs, trashId, 'moved to Trash')
+          return
+        }
+        if (
+          !window.confirm(
+            `Delete ${msgs.length === 1 ? 'this message' : `${msgs.length} messages`} for ever?`,
+          )
+        )
+          return
+        await engine.act({ kind: 'destroy', ids: ids(msgs) }, 'delete for ever')
+      },
+      async restore(msgs: MessageSummary[]) {
+        try {
+          await api.restore({ ids: ids(msgs) })
+          await engine.syncNow()
+          pushNotice(store, { kind: 'success', text: 'Restored from Trash.' })
+        } catch (error) {
+          pushNotice(store, { kind: 'error', text: `Could not restore: ${(error as Error).message}` })
+        }
+      },
+    }
+  }, [store, engine, api])
+}

@@ -1,0 +1,117 @@
+import styled from 'styled-components'
+import type { ResourceView } from '../../api/types.ts'
+import { useMail } from '../../app/mail-context.ts'
+import { pushNotice } from '../../app/mail-store.ts'
+import { formatSize } from '../../lib/format.ts'
+import { Icon } from '../shared/icons.tsx'
+
+/** Attachments with name, size and type; download goes through a short-lived signed link. */
+export function AttachmentList(props: { attachments: ResourceView[] }) {
+  const { api, store } = useMail()
+  if (props.attachments.length === 0) return null
+
+  const handleDownload = async (a: ResourceView) => {
+    try {
+      const url = await api.downloadUrl({
+        contentId: a.contentId,
+        ...(a.filename ? { filename: a.filename } : {}),
+      })
+      const link = document.createElement('a')
+      link.href = url
+      link.download = a.filename ?? 'attachment'
+      link.rel = 'noopener'
+      document.body.append(link)
+      link.click()
+      link.remove()
+    } catch (error) {
+      pushNotice(store, { kind: 'error', text: `Download failed: ${(error as Error).message}` })
+    }
+  }
+
+  return (
+    <Section aria-label="Attachments">
+      <h2>
+        {props.attachments.length} attachment{props.attachments.length === 1 ? '' : 's'}
+      </h2>
+      <ul>
+        {props.attachments.map((a) => (
+          <li key={a.contentId}>
+            <Icon name="attach" />
+            <span className="meta">
+              <span className="name">{a.filename ?? 'Unnamed attachment'}</span>
+              <span className="info">
+                {formatSize(a.size)} · {a.mediaType.split(';')[0]}
+                {!a.available && ' · arriving…'}
+              </span>
+            </span>
+            <button
+              type="button"
+              disabled={!a.available}
+              onClick={() => void handleDownload(a)}
+              aria-label={`Download ${a.filename ?? 'attachment'}`}
+            >
+              <Icon name="download" />
+            </button>
+          </li>
+        ))}
+      </ul>
+    </Section>
+  )
+}
+
+const Section = styled.section`
+  margin-top: 16px;
+  h2 {
+    font-size: 0.9rem;
+    color: ${(p) => p.theme.color.textMuted};
+    margin: 0 0 8px;
+  }
+  ul {
+    list-style: none;
+    margin: 0;
+    padding: 0;
+    display: flex;
+    flex-wrap: wrap;
+    gap: 8px;
+  }
+  li {
+    display: flex;
+    align-items: center;
+    gap: 10px;
+    padding: 8px 8px 8px 12px;
+    border: 1px solid ${(p) => p.theme.color.border};
+    border-radius: ${(p) => p.theme.radius};
+    background: ${(p) => p.theme.color.surfaceAlt};
+    max-width: 320px;
+  }
+  .meta {
+    display: flex;
+    flex-direction: column;
+    min-width: 0;
+  }
+  .name {
+    font-weight: 600;
+    overflow: hidden;
+    text-overflow: ellipsis;
+    white-space: nowrap;
+  }
+  .info {
+    font-size: 0.8rem;
+    color: ${(p) => p.theme.color.textMuted};
+  }
+  button {
+    border: none;
+    background: none;
+    color: ${(p) => p.theme.color.accent};
+    cursor: pointer;
+    padding: 6px;
+    border-radius: 50%;
+    &:hover:not(:disabled) {
+      background: ${(p) => p.theme.color.hover};
+    }
+    &:disabled {
+      color: ${(p) => p.theme.color.textMuted};
+      cursor: default;
+    }
+  }
+`

@@ -1,0 +1,127 @@
+import styled from 'styled-components'
+import type { ChainView } from '../../api/types.ts'
+import type { EnvelopeBlockView } from '../../lib/message-view.ts'
+
+/**
+ * The signed envelope chain hop by hop: the receiving gateway's verification result for each hop
+ * (issuer, MTA client, sender domain, pass/fail with the reason), then the raw envelope blocks.
+ */
+export function ChainDetails(props: { chain?: ChainView | undefined; envelope: EnvelopeBlockView[] }) {
+  return (
+    <Wrap aria-label="Message details">
+      <h2>Delivery chain</h2>
+      {!props.chain && <p className="muted">Your own message: there is no received chain to verify.</p>}
+      {props.chain && (
+        <>
+          <p className={props.chain.ok ? 'ok' : 'fail'} role="status">
+            {props.chain.ok ? '✓ Every hop verified' : '✗ The chain did not verify'}
+          </p>
+          <ol>
+            {props.chain.hops.map((hop) => (
+              <li key={hop.index} data-status={hop.status}>
+                <strong>
+                  Hop {hop.index + 1}: {hop.kind === 'origin' ? 'sent' : 'forwarded'}
+                  {hop.senderDomain ? ` by ${hop.senderDomain}` : ''}
+                </strong>{' '}
+                <span className={hop.status === 'pass' ? 'ok' : 'fail'}>
+                  {hop.status === 'pass' ? 'verified' : 'FAILED'}
+                </span>
+                <dl>
+                  {hop.sub && (
+                    <>
+                      <dt>User</dt>
+                      <dd>{hop.sub}</dd>
+                    </>
+                  )}
+                  {hop.iss && (
+                    <>
+                      <dt>Signed by</dt>
+                      <dd>{hop.iss}</dd>
+                    </>
+                  )}
+                  {hop.azp && (
+                    <>
+                      <dt>Mail agent</dt>
+                      <dd>{hop.azp}</dd>
+                    </>
+                  )}
+                  {hop.status === 'fail' && (
+                    <>
+                      <dt>Reason</dt>
+                      <dd>
+                        {hop.reason ?? 'unknown'}
+                        {hop.code ? ` (${hop.code})` : ''}
+                      </dd>
+                    </>
+                  )}
+                </dl>
+              </li>
+            ))}
+          </ol>
+        </>
+      )}
+      <details>
+        <summary>Envelope blocks ({props.envelope.length}, newest first)</summary>
+        {props.envelope.map((block) => (
+          <pre key={block.index}>
+            {block.kind === 'assertion'
+              ? `jwt-assertion: ${JSON.stringify(block.claims ?? {}, null, 2)}`
+              : block.headers.map(([n, v]) => `${n}: ${v}`).join('\n')}
+          </pre>
+        ))}
+      </details>
+    </Wrap>
+  )
+}
+
+const Wrap = styled.section`
+  margin: 12px 0;
+  padding: 12px 16px;
+  border: 1px solid ${(p) => p.theme.color.border};
+  border-radius: ${(p) => p.theme.radius};
+  background: ${(p) => p.theme.color.surfaceAlt};
+  font-size: 0.9rem;
+  h2 {
+    font-size: 1rem;
+    margin: 0 0 8px;
+  }
+  .ok {
+    color: ${(p) => p.theme.color.success};
+    font-weight: 700;
+  }
+  .fail {
+    color: ${(p) => p.theme.color.danger};
+    font-weight: 700;
+  }
+  .muted {
+    color: ${(p) => p.theme.color.textMuted};
+  }
+  ol {
+    padding-left: 20px;
+  }
+  li {
+    margin-bottom: 8px;
+  }
+  dl {
+    display: grid;
+    grid-template-columns: max-content 1fr;
+    gap: 2px 12px;
+    margin: 4px 0 0;
+  }
+  dt {
+    color: ${(p) => p.theme.color.textMuted};
+  }
+  dd {
+    margin: 0;
+    overflow-wrap: anywhere;
+  }
+  pre {
+    font-family: ${(p) => p.theme.mono};
+    font-size: 0.78rem;
+    white-space: pre-wrap;
+    overflow-wrap: anywhere;
+    background: ${(p) => p.theme.color.surface};
+    padding: 8px;
+    border-radius: 6px;
+  }
+`

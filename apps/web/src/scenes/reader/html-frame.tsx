@@ -1,0 +1,76 @@
+import { useMemo, useState } from 'react'
+import styled, { useTheme } from 'styled-components'
+import { buildSrcDoc, createMailSanitizer, type MailSanitizer } from '../../lib/sanitize-html.ts'
+import { Button } from '../shared/button.tsx'
+
+let sanitizer: MailSanitizer | undefined
+const getSanitizer = () => {
+  sanitizer ??= createMailSanitizer(window)
+  return sanitizer
+}
+
+/**
+ * Shows an HTML body: sanitised with DOMPurify + our URL/CSS rules, then rendered in an iframe with
+ * `sandbox` (no allow-scripts, no allow-same-origin) and a CSP meta. Remote content stays blocked until
+ * the user asks, per message.
+ */
+export function HtmlFrame(props: { html: string; resolveCid?: (cid: string) => string | undefined }) {
+  const theme = useTheme()
+  const [allowRemote, setAllowRemote] = useState(false)
+  const result = useMemo(
+    () =>
+      getSanitizer()(props.html, {
+        allowRemote,
+        ...(props.resolveCid ? { resolveCid: props.resolveCid } : {}),
+      }),
+    [props.html, props.resolveCid, allowRemote],
+  )
+  const srcDoc = useMemo(
+    () => buildSrcDoc(result.html, { allowRemote, dark: theme.name === 'dark' }),
+    [result.html, allowRemote, theme.name],
+  )
+  return (
+    <>
+      {!allowRemote && result.blockedRemote > 0 && (
+        <RemoteBar role="note">
+          <span>
+            Remote content was blocked to protect your privacy ({result.blockedRemote} item
+            {result.blockedRemote === 1 ? '' : 's'}).
+          </span>
+          <Button $size="small" onClick={() => setAllowRemote(true)}>
+            Load remote content
+          </Button>
+        </RemoteBar>
+      )}
+      <Frame
+        title="Message body"
+        sandbox="allow-popups allow-popups-to-escape-sandbox"
+        referrerPolicy="no-referrer"
+        srcDoc={srcDoc}
+        data-testid="message-html"
+      />
+    </>
+  )
+}
+
+const RemoteBar = styled.div`
+  display: flex;
+  align-items: center;
+  gap: 12px;
+  justify-content: space-between;
+  flex-wrap: wrap;
+  padding: 8px 12px;
+  margin-bottom: 8px;
+  border-radius: ${(p) => p.theme.radius};
+  background: ${(p) => p.theme.color.surfaceAlt};
+  color: ${(p) => p.theme.color.textMuted};
+  font-size: 0.9rem;
+`
+
+const Frame = styled.iframe`
+  flex: 1;
+  width: 100%;
+  min-height: 360px;
+  border: none;
+  background: ${(p) => p.theme.color.surface};
+`
