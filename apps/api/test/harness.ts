@@ -1,15 +1,20 @@
 import { randomUUID } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { signAccessToken } from '@federizer/protocol'
 import { type DomainConfig, defaultLimits, loadOrCreateDomainKeys } from '@federizer/store'
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client'
 import pino from 'pino'
+// The real gateway (AS token endpoint) of the same domain, imported by path: no package dependency cycle.
+import { createGateway, type Gateway } from '../../gateway/src/index.ts'
 import { type Api, type ApiOptions, type AppRouter, createApi } from '../src/index.ts'
 
 export interface Harness {
   api: Api
+  /** The domain's real gateway (AS), when started with `gateway: true`. */
+  gateway: Gateway | undefined
   config: DomainConfig
   baseUrl: string
   dataDir: string
@@ -22,9 +27,22 @@ export interface Harness {
 
 export const now = () => Math.floor(Date.now() / 1000)
 
+/** A free loopback port (both servers' URLs must be known before either starts: iss and aud). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address()
+      const port = typeof a === 'object' && a ? a.port : 0
+      s.close(() => resolve(port))
+    })
+  })
+}
+
 /** A real api on 127.0.0.1:0 over a temp data folder. `configure` may point the gateway URL elsewhere. */
 export async function startApi(
-  options: { configure?: (c: DomainConfig) => DomainConfig; api?: ApiOptions } = {},
+  options: { configure?: (c: DomainConfig) => DomainConfig; api?: ApiOptions; gateway?: boolean } = {},
 ): Promise<Harness> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'fz-api-'))
   let config: DomainConfig = {
@@ -39,14 +57,15 @@ export async function startApi(
     undoSendSeconds: 30,
     queueTimeScale: 1,
   }
+  const apiPort = await freePort()
+  const gatewayPort = options.gateway ? await freePort() : 1
+  config = { ...config, apiUrl: `http://127.0.0.1:${apiPort}`, gatewayUrl: `http://127.0.0.1:${gatewayPort}` }
   if (options.configure) config = options.configure(config)
-  // The api URL must be known before tokens are minted (aud); pick the port first through a probe.
-  const probe = await createApi(config, { logger: pino({ level: 'silent' }), webDist: false, ...options.api })
-  const port = await probe.listen(0)
-  await probe.close()
-  config = { ...config, apiUrl: `http://127.0.0.1:${port}` }
-  const api = await createApi(config, { logger: pino({ level: 'silent' }), webDist: false, ...options.api })
-  await api.listen(port)
+  const logger = pino({ level: 'silent' })
+  const gateway = options.gateway ? await createGateway(config, { logger, workers: false }) : undefined
+  await gateway?.listen(gatewayPort)
+  const api = await createApi(config, { logger, webDist: false, ...options.api })
+  await api.listen(apiPort)
   const keys = await loadOrCreateDomainKeys(config)
   const baseUrl = config.apiUrl
   const token: Harness['token'] = (email, overrides = {}) =>
@@ -76,6 +95,7 @@ export async function startApi(
     })
   return {
     api,
+    gateway,
     config,
     baseUrl,
     dataDir,
@@ -86,6 +106,7 @@ export async function startApi(
     },
     async close() {
       await api.close()
+      await gateway?.close()
       await rm(dataDir, { recursive: true, force: true })
     },
   }

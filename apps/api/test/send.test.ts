@@ -1,0 +1,205 @@
+import {
+  ehThumbprint,
+  keyResolverFromJwks,
+  lastAssertion,
+  originalHeaders,
+  verifyHopAssertion,
+} from '@federizer/protocol'
+import { createUser, setUserDisabled } from '@federizer/store'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { errorCode, errorOf, type Harness, startApi, upload } from './harness.ts'
+
+let h: Harness
+const alice = 'alice@example.com'
+
+beforeAll(async () => {
+  h = await startApi({ gateway: true })
+  await createUser(h.api.ctx.db, { email: alice, password: 'correct horse battery', name: 'Alice' })
+})
+afterAll(async () => h?.close())
+
+async function outboxRows(messageRowId: string) {
+  return h.api.ctx.db
+    .selectFrom('outbox')
+    .selectAll()
+    .where('message_row_id', '=', messageRowId)
+    .orderBy('recipient_domain')
+    .execute()
+}
+
+describe('drafts', () => {
+  it('autosave replaces the same draft and keeps its Message-ID; text is searchable', async () => {
+    const a = await h.client(alice)
+    const first = await a.draft.save.mutate({
+      to: [{ address: 'bob@example.net' }],
+      subject: 'Plans',
+      text: 'first words',
+    })
+    const second = await a.draft.save.mutate({
+      id: first.id,
+      to: [{ address: 'bob@example.net' }],
+      subject: 'Plans for Venice',
+      text: 'gondola tickets',
+    })
+    expect(second).toEqual(first)
+    const drafts = (await a.mailbox.list.query()).find((b) => b.role === 'drafts')!
+    const list = await a.message.list.query({ mailboxId: drafts.id })
+    expect(list.items.map((m) => [m.id, m.subject, m.preview])).toEqual([
+      [first.id, 'Plans for Venice', 'gondola tickets'],
+    ])
+    const [view] = (await a.message.get.query({ ids: [first.id] })).messages
+    expect(view?.text).toBe('gondola tickets')
+    expect(view?.from).toEqual({ name: 'Alice', address: alice })
+    expect((await a.message.search.query({ query: 'gondola' })).map((m) => m.id)).toEqual([first.id])
+    await a.draft.delete.mutate({ id: first.id })
+    expect((await a.message.list.query({ mailboxId: drafts.id })).items).toEqual([])
+  })
+
+  it('rejects bad input: addresses, foreign attachments, oversized bodies', async () => {
+    const a = await h.client(alice)
+    expect(await errorCode(a.draft.save.mutate({ to: [{ address: 'not an address' }] }))).toBe('BAD_REQUEST')
+    const foreign = { contentId: 'A'.repeat(43), size: 3, mediaType: 'application/pdf', filename: 'x.pdf' }
+    const e = await errorOf(a.draft.save.mutate({ attachments: [foreign] }))
+    expect(e).toEqual({
+      code: 'NOT_FOUND',
+      message: 'attachment x.pdf is not one of your uploads or messages',
+    })
+    const huge = 'x'.repeat(h.config.limits.maxResourceBytes + 1)
+    expect(await errorCode(a.draft.save.mutate({ text: huge }))).toBe('PAYLOAD_TOO_LARGE')
+    expect(await errorCode(a.draft.save.mutate({ id: 'm_missing', subject: 'x' }))).toBe('NOT_FOUND')
+  })
+})
+
+describe('send', () => {
+  it('seals, obtains one assertion per recipient domain from the real AS, files in Sent, queues held rows', async () => {
+    const a = await h.client(alice)
+    const t = await h.token(alice)
+    const att = (await (await upload(h, t, 'PDFDATA', { 'x-filename': 'plan.pdf' })).json()) as {
+      contentId: string
+      size: number
+      mediaType: string
+    }
+    const draft = await a.draft.save.mutate({
+      to: [{ name: 'Bob', address: 'bob@example.net' }],
+      cc: [{ address: 'carol@example.org' }],
+      bcc: [{ address: 'dave@example.net' }],
+      subject: 'Vacation photo',
+      text: 'see attached',
+      attachments: [{ ...att, filename: 'plan.pdf' }],
+    })
+    const sent = await a.send.submit.mutate({ draftId: draft.id })
+    expect(sent.messageId).toBe(draft.id)
+    expect(sent.holdUntil).toBeGreaterThanOrEqual(
+      Math.floor(Date.now() / 1000) + h.config.undoSendSeconds - 2,
+    )
+
+    const [view] = (await a.message.get.query({ ids: [draft.id] })).messages
+    const sentBox = (await a.mailbox.list.query()).find((b) => b.role === 'sent')!
+    expect(view?.mailboxId).toBe(sentBox.id)
+    expect(view?.holdUntil).toBe(sent.holdUntil)
+    expect(view?.recipients.map((r) => r.address)).toContain('dave@example.net') // Bcc kept in own copy
+    expect(view?.deliveryStatus.map((s) => [s.recipient, s.state])).toEqual([
+      ['bob@example.net', 'held'],
+      ['carol@example.org', 'held'],
+      ['dave@example.net', 'held'],
+    ])
+
+    const rows = await outboxRows(draft.id)
+    expect(rows.map((r) => [r.recipient_domain, JSON.parse(r.recipients), r.state])).toEqual([
+      ['example.net', ['bob@example.net', 'dave@example.net'], 'held'],
+      ['example.org', ['carol@example.org'], 'held'],
+    ])
+    const jwks = h.api.ctx.keys.publicJwks()
+    for (const row of rows) {
+      const delivered = JSON.parse(row.placeholder)
+      expect(JSON.stringify(delivered)).not.toContain('dave@example.net')
+      expect(Number(row.next_attempt_at)).toBe(sent.holdUntil)
+      const jws = lastAssertion(delivered)!
+      const { claims } = await verifyHopAssertion(jws, {
+        resolveKey: keyResolverFromJwks(jwks),
+        now: Math.floor(Date.now() / 1000),
+        issuer: h.config.gatewayUrl,
+      })
+      expect(claims.sub).toBe(alice)
+      expect(claims.azp).toBe(h.config.mtaClientId)
+      expect(claims.cnf.jkt).toBeTruthy()
+      expect(claims.eh.eht).toBe(ehThumbprint(originalHeaders(delivered), claims.eh.ehl))
+      const dpop = JSON.parse(row.dpop_key) as { publicJwk: object }
+      expect(dpop.publicJwk).toBeTruthy()
+    }
+    // Each domain's assertion is bound to its own ephemeral DPoP key.
+    expect(new Set(rows.map((r) => r.dpop_key)).size).toBe(2)
+    // Resources stay referenced by the outbox rows for the queue lifetime + fetch window.
+    const refs = await h.api.ctx.db
+      .selectFrom('resource_refs')
+      .select(['owner_kind', 'keep_until'])
+      .where('content_id', '=', att.contentId)
+      .where('owner_kind', '=', 'outbox')
+      .execute()
+    expect(refs).toHaveLength(2)
+
+    expect(await errorCode(a.send.submit.mutate({ draftId: draft.id }))).toBe('CONFLICT')
+  })
+
+  it('undo while held cancels every row and restores the draft; after release it is too late', async () => {
+    const a = await h.client(alice)
+    const draft = await a.draft.save.mutate({
+      to: [{ address: 'bob@example.net' }],
+      subject: 'Oops',
+      text: 'not yet',
+    })
+    await a.send.submit.mutate({ draftId: draft.id })
+    expect(await a.send.undo.mutate({ messageId: draft.id })).toEqual({ draftId: draft.id })
+    expect((await outboxRows(draft.id)).map((r) => r.state)).toEqual(['cancelled'])
+    const [back] = (await a.message.get.query({ ids: [draft.id] })).messages
+    const drafts = (await a.mailbox.list.query()).find((b) => b.role === 'drafts')!
+    expect(back).toMatchObject({ mailboxId: drafts.id, subject: 'Oops', text: 'not yet', deliveryStatus: [] })
+    expect(JSON.stringify(back?.placeholder)).not.toContain('Body-Digest')
+    expect(await errorCode(a.send.undo.mutate({ messageId: draft.id }))).toBe('CONFLICT')
+
+    // Send again; the MTA claims the row (lease) → undo is refused and nothing changes.
+    await a.send.submit.mutate({ draftId: draft.id })
+    await h.api.ctx.db
+      .updateTable('outbox')
+      .set({ lease_until: Math.floor(Date.now() / 1000) + 60 })
+      .where('message_row_id', '=', draft.id)
+      .where('state', '=', 'held')
+      .execute()
+    const late = await errorOf(a.send.undo.mutate({ messageId: draft.id }))
+    expect(late.code).toBe('CONFLICT')
+    expect(late.message).toMatch(/too late to undo/)
+    expect((await outboxRows(draft.id)).map((r) => r.state).sort()).toEqual(['cancelled', 'held'])
+  })
+
+  it('a refused token exchange leaves the draft intact and queues nothing', async () => {
+    const a = await h.client(alice)
+    // Disable Alice at the AS: it refuses to sign for her (invalid_grant).
+    await setUserDisabled(h.api.ctx.db, alice, true)
+    try {
+      const draft = await a.draft.save.mutate({ to: [{ address: 'bob@example.net' }], subject: 'Blocked' })
+      const e = await errorOf(a.send.submit.mutate({ draftId: draft.id }))
+      expect(e.code).toBe('FORBIDDEN')
+      expect(e.message).toMatch(/refused to sign this message/)
+      expect(await outboxRows(draft.id)).toEqual([])
+      const [still] = (await a.message.get.query({ ids: [draft.id] })).messages
+      const drafts = (await a.mailbox.list.query()).find((b) => b.role === 'drafts')!
+      expect(still).toMatchObject({ mailboxId: drafts.id, subject: 'Blocked', sentAt: null })
+    } finally {
+      await setUserDisabled(h.api.ctx.db, alice, false)
+    }
+  })
+
+  it('an unreachable AS maps to BAD_GATEWAY and queues nothing; a draft without recipients is BAD_REQUEST', async () => {
+    const down = await startApi({ configure: (c) => ({ ...c, gatewayUrl: 'http://127.0.0.1:9' }) })
+    try {
+      const a = await down.client(alice)
+      const draft = await a.draft.save.mutate({ to: [{ address: 'bob@example.net' }], subject: 'x' })
+      expect(await errorCode(a.send.submit.mutate({ draftId: draft.id }))).toBe('BAD_GATEWAY')
+      expect(await down.api.ctx.db.selectFrom('outbox').selectAll().execute()).toEqual([])
+      const empty = await a.draft.save.mutate({ subject: 'nobody' })
+      expect(await errorCode(a.send.submit.mutate({ draftId: empty.id }))).toBe('BAD_REQUEST')
+    } finally {
+      await down.close()
+    }
+  })
+})
