@@ -20,6 +20,8 @@ export const FORWARD_HEADERS: HeaderRule = {
 }
 
 const DIGEST_HEADERS = new Set(['recipients-digest', 'body-digest', 'jwt-assertion-digest'])
+/** Address headers may repeat in a block (RFC 5322 allows it for none, but the model keeps duplicates). */
+const REPEATABLE = new Set(['to', 'cc'])
 const MAX_HEADERS = 32
 const MAX_VALUE = 4096
 
@@ -73,7 +75,13 @@ export function parseSignedHeaders(raw: string | undefined, rule: HeaderRule): S
         `header "${name.slice(0, 64)}" may not be signed in this exchange`,
       )
     }
-    if (byName.has(key)) throw new OAuthError('invalid_request', `header "${name}" appears more than once`)
+    const previous = pairs.at(-1)?.[0].toLowerCase()
+    if (byName.has(key) && !(REPEATABLE.has(key) && previous === key)) {
+      throw new OAuthError(
+        'invalid_request',
+        `header "${name}" appears more than once (or not next to its twin)`,
+      )
+    }
     if (headerValue.length === 0 || headerValue.length > MAX_VALUE || /[\r\n\0]/.test(headerValue)) {
       throw new OAuthError(
         'invalid_request',
@@ -86,7 +94,7 @@ export function parseSignedHeaders(raw: string | undefined, rule: HeaderRule): S
         `header "${name}" must be a digest in angle brackets (<43 base64url characters>)`,
       )
     }
-    byName.set(key, headerValue)
+    if (!byName.has(key)) byName.set(key, headerValue)
     pairs.push([name, headerValue])
   }
   const missing = rule.required.filter((n) => !byName.has(n.toLowerCase()))
@@ -94,7 +102,10 @@ export function parseSignedHeaders(raw: string | undefined, rule: HeaderRule): S
     throw new OAuthError('invalid_request', `"headers" must include ${missing.join(', ')}`)
   return {
     pairs,
-    ehl: pairs.map(([name]) => name),
+    // ehl lists each name once, in the order given; repeated To/Cc are adjacent so ehHeaders() keeps them.
+    ehl: pairs
+      .map(([name]) => name)
+      .filter((name, i, all) => i === 0 || all[i - 1]?.toLowerCase() !== name.toLowerCase()),
     get: (name) => byName.get(name.toLowerCase()) ?? '',
   }
 }
