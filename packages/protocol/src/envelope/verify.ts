@@ -336,7 +336,16 @@ export async function verifyChain(
   }
   const top = blocks.length % 2 === 1 && blocks.length > 1 ? blocks.at(-1) : undefined
   const last = hops.at(-1)
-  if (top && last && last.status === 'pass') {
+  if (top && 'jwt-assertion' in top && hops.length === (blocks.length - 1) / 2) {
+    // An assertion with no header block of its own beneath it (e.g. a forwarding block removed).
+    hops.push({
+      index: hops.length,
+      kind: 'forward',
+      status: 'fail',
+      code: 'malformed_chain',
+      reason: `the assertion of hop ${hops.length} has no header block beneath it`,
+    })
+  } else if (top && last && last.status === 'pass') {
     try {
       const newest = blocks.at(-2)
       if (!('headers' in top) || !newest || !('jwt-assertion' in newest)) {

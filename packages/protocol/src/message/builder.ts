@@ -144,7 +144,8 @@ export interface ForwardInput {
 
 /**
  * A draft forwarding `original`: "Fwd: " subject, References to the original, and every original
- * resource reused by reference (same Content-ID: nothing is uploaded again).
+ * attachment reused by reference (same Content-ID: nothing is uploaded again). Without a new text or
+ * html the original text and html are reused too; with one, the new body replaces them (it quotes them).
  */
 export function forwardDraft(original: PlaceholderMessage, input: ForwardInput): PlaceholderMessage {
   const h = originalHeaders(original)
