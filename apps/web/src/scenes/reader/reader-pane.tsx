@@ -78,7 +78,12 @@ export function ReaderPane(props: {
     if (summary && !summary.keywords.includes('$seen')) void actions.markRead(summary)
   }, [summary, actions])
 
-  useEffect(() => setShowDetails(false), [id])
+  // Each message starts with its details folded.
+  const [detailsFor, setDetailsFor] = useState(id)
+  if (detailsFor !== id) {
+    setDetailsFor(id)
+    setShowDetails(false)
+  }
 
   const ready = view && !(view instanceof Error) && detail ? { view, detail } : undefined
   useImperativeHandle(

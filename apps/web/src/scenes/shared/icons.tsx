@@ -35,6 +35,7 @@ export type IconName = keyof typeof paths
 export function Icon(props: { name: IconName; size?: number; filled?: boolean; title?: string }) {
   const size = props.size ?? 18
   return (
+    // biome-ignore lint/a11y/noSvgWithoutTitle: decorative (aria-hidden) unless a title is given
     <svg
       width={size}
       height={size}
