@@ -41,10 +41,12 @@ let org: TestDomain
 
 beforeAll(async () => {
   dns = await startDnsServer()
-  ;[com, net, org] = await Promise.all(
-    ['example.com', 'example.net', 'example.org'].map((d) => startDomain(d, { dns })),
-  )
-  dns.setRecords(srvRecordsFor([com!, net!, org!]))
+  ;[com, net, org] = await Promise.all([
+    startDomain('example.com', { dns }),
+    startDomain('example.net', { dns }),
+    startDomain('example.org', { dns }),
+  ])
+  dns.setRecords(srvRecordsFor([com, net, org]))
   await addUser(com, 'alice', { name: 'Alice' })
   await addUser(net, 'bob')
   await addUser(net, 'carl')
@@ -67,7 +69,7 @@ async function strictExchange(d: TestDomain, parameters: Record<string, string>)
   )
   const client: oauth.Client = { client_id: d.config.mtaClientId }
   const auth = oauth.PrivateKeyJwt({
-    key: d.gateway.ctx.as.keys.mtaClientKey.privateKey as CryptoKey,
+    key: d.gateway.ctx.as.keys.mtaClientKey.privateKey as oauth.PrivateKey['key'],
     kid: d.gateway.ctx.as.keys.mtaClientKey.kid,
   })
   const keyPair = await oauth.generateKeyPair('ES256')
