@@ -261,6 +261,14 @@ describe('keyResolverFor', () => {
     expect(gw.hits('/fz/jwks')).toBe(1)
   })
 
+  it('reuses the metadata found through SRV instead of fetching it again', async () => {
+    const d = discovery()
+    await d.authorizationServer('example.com')
+    await verifyHopAssertion(await signHopAssertion(claims('a'), k1), { resolveKey: d.keyResolverFor(base), now: t })
+    expect(gw.hits(`/fz${AS_METADATA_PATH}`)).toBe(1)
+    expect(gw.hits('/fz/jwks')).toBe(1)
+  })
+
   it('refetches once on an unknown kid (key rotation), then remembers an unknown kid briefly', async () => {
     const d = discovery()
     const resolveKey = d.keyResolverFor(base)

@@ -175,7 +175,8 @@ export function createDiscovery(options: DiscoveryOptions): Discovery {
     throw lastError
   }
 
-  const asByIssuer = new Map<string, AuthorizationServerMetadata>()
+  /** Metadata already validated through SRV discovery, reused by keyResolverFor until `ttl` passes. */
+  const asByIssuer = new Map<string, { metadata: AuthorizationServerMetadata; expiresAt: number }>()
 
   function parseMetadata(body: unknown, issuer: string): AuthorizationServerMetadata {
     const parsed = authorizationServerMetadataSchema.safeParse(body)
@@ -193,7 +194,7 @@ export function createDiscovery(options: DiscoveryOptions): Discovery {
         `AS metadata names issuer "${parsed.data.issuer}" but was served for "${issuer}" (RFC 8414 §3.3)`,
       )
     }
-    asByIssuer.set(issuer, parsed.data)
+    asByIssuer.set(issuer, { metadata: parsed.data, expiresAt: now() + ttl })
     return parsed.data
   }
 
@@ -253,7 +254,7 @@ export function createDiscovery(options: DiscoveryOptions): Discovery {
   /** Metadata of an issuer not reached through SRV: fetched from the issuer URL itself (RFC 8414 §3). */
   function metadataFor(issuer: string): Promise<AuthorizationServerMetadata> {
     const known = asByIssuer.get(issuer)
-    if (known !== undefined) return Promise.resolve(known)
+    if (known !== undefined && known.expiresAt > now()) return Promise.resolve(known.metadata)
     return cached(`meta:${issuer}`, async () => {
       let start: URL
       try {
