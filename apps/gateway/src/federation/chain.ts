@@ -38,7 +38,8 @@ export async function verifyEnvelopeChain(
   options: { lastHopMustBeFresh: boolean },
 ): Promise<ChainVerification> {
   const issuers = new Set<string>()
-  for (const domain of senderDomainsOf(m)) {
+  const domains = senderDomainsOf(m)
+  for (const domain of domains) {
     try {
       issuers.add((await ctx.discovery.authorizationServer(domain)).issuer)
     } catch (e) {
@@ -57,7 +58,7 @@ export async function verifyEnvelopeChain(
         return async () => {
           throw new ProtocolError(
             'wrong_issuer',
-            `issuer ${iss} is not the discovered AS of any sender domain of this chain`,
+            `issuer ${iss} is not the discovered AS of any sender domain of this chain (${domains.join(', ')})`,
           )
         }
       }
