@@ -63,12 +63,12 @@ export function parseMsgIdList(s: string): string[] | undefined {
 
 const RECEIVED_RE = /^from (\S+) by (\S+); (.+)$/
 
-/** Reads `from <domain> by <domain>; <RFC 5322 date>` (the profile's Received). */
+/** Reads `from <domain> by <domain>; <RFC 5322 date>` (the profile's Received); domains kept as written. */
 export function parseReceived(s: string): { from: string; by: string; date: Date } | undefined {
   const m = RECEIVED_RE.exec(s)
   if (!m) return undefined
   const date = parseRfc5322Date(m[3]!)
-  return date ? { from: m[1]!.toLowerCase(), by: m[2]!.toLowerCase(), date } : undefined
+  return date ? { from: m[1]!, by: m[2]!, date } : undefined
 }
 
 function fail(
