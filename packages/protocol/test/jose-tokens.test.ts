@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import {
   ACCESS_TOKEN_TYP,
+  algForJwk,
   FETCH_TOKEN_TYP,
   type GeneratedSigningKey,
   generateSigningKey,
@@ -11,6 +12,8 @@ import {
   signAccessToken,
   signFetchToken,
   signHopAssertion,
+  signingKeyFromJwk,
+  toPublicJwk,
   verifyAccessToken,
   verifyFetchToken,
   verifyHopAssertion,
@@ -262,5 +265,34 @@ describe('fetch token', () => {
     delete claims.message_id
     const jws = await rawJws({ alg: 'ES256', typ: FETCH_TOKEN_TYP, kid: es.kid }, claims, es.privateJwk)
     await expectCode(verifyFetchToken(jws, opts()), 'invalid_jwt')
+  })
+})
+
+describe('key helpers', () => {
+  it('keyResolverFromJwks skips keys for another alg or use, and strips private members', async () => {
+    const header = { alg: 'ES256' as const, kid: es.kid }
+    await expectCode(
+      keyResolverFromJwks({ keys: [{ ...es.publicJwk, alg: 'RS256' }] })(header),
+      'unknown_key',
+    )
+    await expectCode(keyResolverFromJwks({ keys: [{ ...es.publicJwk, use: 'enc' }] })(header), 'unknown_key')
+    const resolved = await keyResolverFromJwks({ keys: [es.privateJwk] })(header)
+    expect(resolved).not.toHaveProperty('d')
+  })
+  it('signingKeyFromJwk reads a stored private JWK, and refuses a public one', async () => {
+    const { kid: _kid, ...noKid } = rs.privateJwk
+    const key = await signingKeyFromJwk(noKid)
+    expect(key).toMatchObject({ kid: rs.kid, alg: 'RS256' })
+    const jws = await signHopAssertion(hopClaims(), key)
+    await expect(verifyHopAssertion(jws, { resolveKey, now: NOW })).resolves.toBeTruthy()
+    await expectCode(signingKeyFromJwk(rs.publicJwk), 'invalid_jwt')
+  })
+  it('algForJwk infers the alg and refuses keys outside the allow-list', async () => {
+    expect(algForJwk({ kty: 'EC', crv: 'P-256' })).toBe('ES256')
+    expect(algForJwk({ kty: 'OKP', crv: 'Ed25519' })).toBe('EdDSA')
+    expect(algForJwk({ kty: 'RSA' })).toBe('RS256')
+    await expectCode(() => algForJwk({ kty: 'EC', crv: 'P-384' }), 'alg_not_allowed')
+    await expectCode(() => algForJwk({ kty: 'oct', alg: 'HS256' }), 'alg_not_allowed')
+    await expectCode(() => toPublicJwk({ kty: 'oct', k: 'c2VjcmV0' }), 'invalid_jwt')
   })
 })
