@@ -264,7 +264,10 @@ describe('keyResolverFor', () => {
   it('reuses the metadata found through SRV instead of fetching it again', async () => {
     const d = discovery()
     await d.authorizationServer('example.com')
-    await verifyHopAssertion(await signHopAssertion(claims('a'), k1), { resolveKey: d.keyResolverFor(base), now: t })
+    await verifyHopAssertion(await signHopAssertion(claims('a'), k1), {
+      resolveKey: d.keyResolverFor(base),
+      now: t,
+    })
     expect(gw.hits(`/fz${AS_METADATA_PATH}`)).toBe(1)
     expect(gw.hits('/fz/jwks')).toBe(1)
   })
