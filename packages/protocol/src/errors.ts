@@ -26,6 +26,7 @@ export type ProtocolErrorCode =
   | 'invalid_pkce'
   | 'discovery_failed'
   | 'private_address'
+  | 'token_exchange_failed' // the AS refused a token exchange (its error and error_description are kept)
 
 export class ProtocolError extends Error {
   override readonly name = 'ProtocolError'

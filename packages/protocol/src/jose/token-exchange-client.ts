@@ -75,8 +75,7 @@ export class TokenExchangeError extends ProtocolError {
 function codeFor(error: string): ProtocolErrorCode {
   if (error === 'use_dpop_nonce') return 'use_dpop_nonce'
   if (error === 'invalid_dpop_proof') return 'invalid_dpop'
-  // Not (yet) a member of the shared ProtocolErrorCode union owned by errors.ts; see the report.
-  return 'token_exchange_failed' as ProtocolErrorCode
+  return 'token_exchange_failed'
 }
 
 const successSchema = z.object({
