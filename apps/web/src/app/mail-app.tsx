@@ -11,12 +11,15 @@ import { memoryStorage } from '../lib/offline-queue.ts'
 import { HelpDialog } from '../scenes/mailbox/help-dialog.tsx'
 import { MailShell } from '../scenes/mailbox/mail-shell.tsx'
 import { MailContext, type MailContextValue } from './mail-context.ts'
-import { createMailStore } from './mail-store.ts'
+import { createMailStore, useMailState } from './mail-store.ts'
 import { createSyncEngine } from './sync-engine.ts'
 
 // Compose and settings are not needed to read mail: they load on first use (initial JS budget).
 const ComposePanel = lazy(() =>
   import('../scenes/compose/compose-panel.tsx').then((m) => ({ default: m.ComposePanel })),
+)
+const SendTracker = lazy(() =>
+  import('../scenes/compose/send-tracker.tsx').then((m) => ({ default: m.SendTracker })),
 )
 const SettingsDialog = lazy(() =>
   import('../scenes/settings/settings-dialog.tsx').then((m) => ({ default: m.SettingsDialog })),
@@ -58,6 +61,7 @@ export function MailApp(props: { config: WebConfig; auth: AuthSession; email: st
     return local ? { key: 1, draft: local.draft } : null
   })
   const [settingsOpen, setSettingsOpen] = useState(false)
+  const tracking = useMailState(core.store, (s) => s.sends.length > 0)
   const [helpOpen, setHelpOpen] = useState(false)
 
   useEffect(() => {
@@ -101,6 +105,11 @@ export function MailApp(props: { config: WebConfig; auth: AuthSession; email: st
               storage={storage}
               onClose={() => setCompose(null)}
             />
+          </Suspense>
+        )}
+        {tracking && (
+          <Suspense fallback={null}>
+            <SendTracker />
           </Suspense>
         )}
         {settingsOpen && (

@@ -26,6 +26,15 @@ export interface MailState {
   notices: Notice[]
   /** Text for the polite live region ("2 new messages"). */
   announcement: string
+  /** Messages sent in this session whose delivery we are showing (held → queued → delivered/failed). */
+  sends: TrackedSend[]
+}
+
+export interface TrackedSend {
+  messageId: string
+  subject: string
+  /** Epoch ms until which Undo can cancel the send. */
+  holdUntil: number
 }
 
 export interface MailStore {
@@ -43,6 +52,7 @@ export function initialMailState(): MailState {
     online: typeof navigator === 'undefined' ? true : navigator.onLine,
     notices: [],
     announcement: '',
+    sends: [],
   }
 }
 

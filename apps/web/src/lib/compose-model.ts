@@ -103,3 +103,27 @@ export function isDraftEmpty(d: DraftState): boolean {
 export function allRecipients(d: DraftState): Address[] {
   return [...d.to, ...d.cc, ...d.bcc]
 }
+
+/** Reopens a stored draft (Drafts folder, or after "Undo send") for editing. */
+export function draftFromMessage(id: string, view: MessageView, text: string, html?: string): DraftState {
+  const draft: DraftState = {
+    draftId: id,
+    to: view.to,
+    cc: view.cc,
+    bcc: view.bcc,
+    subject: view.subject,
+    text,
+    ...(html ? { html } : {}),
+    attachments: view.attachments.map((a) => ({
+      contentId: a.contentId,
+      size: a.size,
+      mediaType: a.mediaType,
+      ...(a.filename ? { filename: a.filename } : {}),
+    })),
+    references: view.references,
+    mode: 'new',
+  }
+  if (view.inReplyTo) draft.inReplyTo = view.inReplyTo
+  if (view.threadId) draft.threadId = view.threadId
+  return draft
+}

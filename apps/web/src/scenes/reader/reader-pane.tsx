@@ -4,7 +4,7 @@ import styled from 'styled-components'
 import type { MessageDetail, MessageSummary } from '../../api/types.ts'
 import { useMail } from '../../app/mail-context.ts'
 import { pushNotice, useMailState } from '../../app/mail-store.ts'
-import { forwardDraftState, replyDraft } from '../../lib/compose-model.ts'
+import { draftFromMessage, forwardDraftState, replyDraft } from '../../lib/compose-model.ts'
 import { formatFullDate } from '../../lib/format.ts'
 import { linkify } from '../../lib/linkify.ts'
 import { type MessageView, reconstructMessage } from '../../lib/message-view.ts'
@@ -271,6 +271,25 @@ export function ReaderPane(props: {
         {ready && (
           <Article aria-labelledby="reader-subject">
             <h1 id="reader-subject">{ready.view.subject || '(no subject)'}</h1>
+            {mailbox?.role === 'drafts' && (
+              <EditDraft>
+                <Button
+                  $variant="primary"
+                  onClick={() =>
+                    openCompose(
+                      draftFromMessage(
+                        ready.detail.id,
+                        ready.view,
+                        ready.detail.text ?? '',
+                        ready.detail.html,
+                      ),
+                    )
+                  }
+                >
+                  <Icon name="pen" /> Edit draft
+                </Button>
+              </EditDraft>
+            )}
             <Conversation threadId={summary?.threadId ?? undefined} currentId={ready.detail.id} />
             <Meta>
               <div>
@@ -404,6 +423,10 @@ const Meta = styled.div`
     color: ${(p) => p.theme.color.textMuted};
     font-size: 0.88rem;
   }
+`
+
+const EditDraft = styled.div`
+  margin-bottom: 12px;
 `
 
 const TextBody = styled.div`

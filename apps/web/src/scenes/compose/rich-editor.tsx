@@ -1,0 +1,103 @@
+import { useEffect, useRef } from 'react'
+import styled from 'styled-components'
+
+const COMMANDS = [
+  { command: 'bold', label: 'Bold', text: 'B' },
+  { command: 'italic', label: 'Italic', text: 'I' },
+  { command: 'underline', label: 'Underline', text: 'U' },
+  { command: 'insertUnorderedList', label: 'Bulleted list', text: '•' },
+  { command: 'insertOrderedList', label: 'Numbered list', text: '1.' },
+] as const
+
+/**
+ * A small rich-text editor (contentEditable + execCommand): enough for bold, italic, lists and links.
+ * It reports both the HTML and its text rendering, so the message always carries a text part too.
+ */
+export function RichEditor(props: { initialHtml: string; onChange: (html: string, text: string) => void }) {
+  const ref = useRef<HTMLDivElement>(null)
+  const initial = useRef(props.initialHtml)
+  useEffect(() => {
+    if (ref.current) ref.current.innerHTML = initial.current
+  }, [])
+
+  const emit = () => {
+    const el = ref.current
+    if (el) props.onChange(el.innerHTML, el.innerText)
+  }
+  const run = (command: string, value?: string) => {
+    ref.current?.focus()
+    document.execCommand(command, false, value)
+    emit()
+  }
+
+  return (
+    <Wrap>
+      <Tools role="toolbar" aria-label="Formatting">
+        {COMMANDS.map((c) => (
+          <button
+            key={c.command}
+            type="button"
+            aria-label={c.label}
+            title={c.label}
+            onMouseDown={(e) => e.preventDefault()}
+            onClick={() => run(c.command)}
+          >
+            {c.text}
+          </button>
+        ))}
+        <button
+          type="button"
+          aria-label="Insert link"
+          title="Insert link"
+          onMouseDown={(e) => e.preventDefault()}
+          onClick={() => {
+            const url = window.prompt('Link address (https://…)')
+            if (url && /^(https?:|mailto:)/i.test(url.trim())) run('createLink', url.trim())
+          }}
+        >
+          🔗
+        </button>
+      </Tools>
+      <Area
+        ref={ref}
+        contentEditable
+        suppressContentEditableWarning
+        role="textbox"
+        aria-multiline="true"
+        aria-label="Message text"
+        tabIndex={0}
+        onInput={emit}
+      />
+    </Wrap>
+  )
+}
+
+const Wrap = styled.div`
+  flex: 1;
+  min-height: 0;
+  display: flex;
+  flex-direction: column;
+`
+
+const Tools = styled.div`
+  display: flex;
+  gap: 2px;
+  padding-bottom: 6px;
+  button {
+    min-width: 32px;
+    height: 30px;
+    border: 1px solid ${(p) => p.theme.color.border};
+    background: ${(p) => p.theme.color.surfaceAlt};
+    border-radius: 6px;
+    cursor: pointer;
+    font-weight: 700;
+  }
+`
+
+const Area = styled.div`
+  flex: 1;
+  overflow: auto;
+  outline: none;
+  line-height: 1.5;
+  padding: 4px 0;
+`
