@@ -2,6 +2,7 @@ import Database from 'better-sqlite3'
 import { Kysely, Migrator, SqliteDialect, type Migration, type MigrationProvider } from 'kysely'
 import { migrations } from './migrations/index.ts'
 import type { DatabaseSchema } from './schema.ts'
+import { prepareSearchIndex } from './search.ts'
 
 export type Db = Kysely<DatabaseSchema>
 
@@ -17,6 +18,7 @@ export async function openDatabase(file: string): Promise<Db> {
   sqlite.pragma('busy_timeout = 5000')
   const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: sqlite }) })
   await migrate(db)
+  await prepareSearchIndex(db)
   return db
 }
 

@@ -11,15 +11,21 @@ import { inTransaction } from './tx.ts'
 
 const ready = new WeakSet<object>()
 
-/** Creates the FTS5 table once per database (idempotent across processes). */
-async function ensureIndex(db: Db): Promise<void> {
-  const key = (db as unknown as { getExecutor(): object }).getExecutor()
+/**
+ * Creates the FTS5 table if missing. Remembered per Kysely instance only when run outside a transaction
+ * (a rolled-back transaction would undo the CREATE); openDatabase calls it once at start-up.
+ */
+export async function prepareSearchIndex(db: Db): Promise<void> {
+  // The dialect adapter is one object per Kysely instance, shared by its transactions.
+  const key = (db as unknown as { getExecutor(): { adapter: object } }).getExecutor().adapter
   if (ready.has(key)) return
   await sql`CREATE VIRTUAL TABLE IF NOT EXISTS message_fts USING fts5(
     subject, addresses, body, tokenize = 'unicode61 remove_diacritics 2'
   )`.execute(db)
-  ready.add(key)
+  if (!db.isTransaction) ready.add(key)
 }
+
+const ensureIndex = prepareSearchIndex
 
 /** Adds (or replaces) a message's subject and addresses in the index. */
 export async function indexMessageHeaders(
