@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3'
-import { Kysely, Migrator, SqliteDialect, type Migration, type MigrationProvider } from 'kysely'
+import { Kysely, type Migration, type MigrationProvider, Migrator, SqliteDialect } from 'kysely'
 import { migrations } from './migrations/index.ts'
 import type { DatabaseSchema } from './schema.ts'
 import { prepareSearchIndex } from './search.ts'
