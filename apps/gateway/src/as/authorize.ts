@@ -81,7 +81,7 @@ function redirectTo(
     if (value !== undefined) url.searchParams.set(name, value)
   url.searchParams.set('iss', ctx.as.issuer)
   res.set('Cache-Control', 'no-store')
-  res.redirect(303, url.href)
+  res.status(303).location(url.href).end()
 }
 
 function handleFailure(ctx: GatewayContext, res: Response, e: unknown): void {

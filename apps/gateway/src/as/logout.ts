@@ -21,7 +21,7 @@ export function logoutEndpoint(ctx: GatewayContext) {
         : req.query.post_logout_redirect_uri
     const target = typeof raw === 'string' && allowed.has(raw) ? raw : undefined
     res.set('Cache-Control', 'no-store')
-    if (target) return res.redirect(303, target)
+    if (target) return res.status(303).location(target).end()
     sendPage(
       res,
       200,
