@@ -146,7 +146,8 @@ export function AddressField(props: {
         {suggestions.length > 0 && (
           <Suggestions id={listId} role="listbox" aria-label="Suggestions">
             {suggestions.map((a, i) => (
-              <li
+              <div
+                tabIndex={-1}
                 key={a.address}
                 id={`${listId}-${i}`}
                 role="option"
@@ -163,7 +164,7 @@ export function AddressField(props: {
                 ) : (
                   a.address
                 )}
-              </li>
+              </div>
             ))}
           </Suggestions>
         )}
@@ -231,7 +232,7 @@ const Invalid = styled.span`
   font-size: 0.85rem;
 `
 
-const Suggestions = styled.ul`
+const Suggestions = styled.div`
   position: absolute;
   top: 100%;
   left: 0;
@@ -239,12 +240,11 @@ const Suggestions = styled.ul`
   min-width: 280px;
   margin: 4px 0 0;
   padding: 4px 0;
-  list-style: none;
   background: ${(p) => p.theme.color.surface};
   border: 1px solid ${(p) => p.theme.color.border};
   border-radius: ${(p) => p.theme.radius};
   box-shadow: ${(p) => p.theme.shadow};
-  li {
+  [role='option'] {
     padding: 8px 12px;
     cursor: pointer;
     span {

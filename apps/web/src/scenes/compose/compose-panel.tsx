@@ -77,7 +77,7 @@ export function ComposePanel(props: { initial: DraftState; storage: KeyValueStor
     saveLocalDraft(props.storage, email, withId)
     if (isDraftEmpty(draft)) return
     const timer = setTimeout(() => {
-      persist(draft).catch((e: unknown) => setSaveState(navigator.onLine ? 'error' : 'offline'))
+      persist(draft).catch(() => setSaveState(navigator.onLine ? 'error' : 'offline'))
     }, AUTOSAVE_MS)
     return () => clearTimeout(timer)
   }, [draft, persist, props.storage, email])

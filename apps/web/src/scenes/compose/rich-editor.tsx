@@ -22,6 +22,7 @@ export function RichEditor(props: { initialHtml: string; onChange: (html: string
 
   const emit = () => {
     const el = ref.current
+    // biome-ignore lint/performance/useDomNodeTextContent: innerText keeps the line breaks the text part needs
     if (el) props.onChange(el.innerHTML, el.innerText)
   }
   const run = (command: string, value?: string) => {

@@ -29,8 +29,11 @@ export function useUploads(onUploaded: (ref: ResourceRefView) => void) {
     }
   }, [])
 
-  const update = (key: string, patch: Partial<UploadItem>) =>
-    setItems((list) => list.map((i) => (i.key === key ? { ...i, ...patch } : i)))
+  const update = useCallback(
+    (key: string, patch: Partial<UploadItem>) =>
+      setItems((list) => list.map((i) => (i.key === key ? { ...i, ...patch } : i))),
+    [],
+  )
 
   const add = useCallback(
     async (files: Iterable<File>) => {
@@ -69,7 +72,7 @@ export function useUploads(onUploaded: (ref: ResourceRefView) => void) {
         })()
       }
     },
-    [api, onUploaded],
+    [api, onUploaded, update],
   )
 
   const cancel = useCallback((key: string) => {
