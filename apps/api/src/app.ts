@@ -5,6 +5,7 @@ import express from 'express'
 import { type ApiContext, type ApiOptions, createApiContext } from './context.ts'
 import { createResourceRoutes } from './http/resources.ts'
 import { createStaticRoutes } from './http/static.ts'
+import { startMaintenance } from './maintenance.ts'
 import { appRouter } from './router.ts'
 
 export interface Api {
@@ -43,6 +44,8 @@ export async function createApi(config: DomainConfig, options: ApiOptions = {}):
       return res.status(400).json({ error: 'bad_request', message: 'the request body is not valid JSON' })
     res.status(500).json({ error: 'internal', message: 'internal error' })
   })
+  const interval = options.maintenanceIntervalSeconds ?? 3600
+  const maintenance = interval === false ? undefined : startMaintenance(ctx, interval)
   let server: Server | undefined
   return {
     app,
@@ -57,6 +60,7 @@ export async function createApi(config: DomainConfig, options: ApiOptions = {}):
       })
     },
     async close() {
+      await maintenance?.stop()
       if (server) {
         const s = server
         await new Promise<void>((resolve) => {

@@ -39,6 +39,8 @@ export interface ApiOptions {
   /** Folder of the built webmail; default `apps/web/dist` when it exists; `false` to serve none. */
   webDist?: string | false
   maxInlineBytes?: number
+  /** Seconds between garbage-collection / tombstone-pruning passes (default 3600); false: none. */
+  maintenanceIntervalSeconds?: number | false
 }
 
 const defaultWebDist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist')

@@ -201,3 +201,32 @@ describe('GET /resources/:contentId', () => {
     expect(tampered.status).toBe(401)
   })
 })
+
+describe('maintenance', () => {
+  it('collects an abandoned upload after its grace period and keeps one a draft names', async () => {
+    const { runMaintenance } = await import('../src/maintenance.ts')
+    const t = await h.token(alice)
+    const abandoned = (await (await upload(h, t, 'abandoned bytes')).json()) as { contentId: string }
+    const used = (await (await upload(h, t, 'attached bytes')).json()) as { contentId: string; size: number }
+    const a = await h.client(alice)
+    await a.draft.save.mutate({ attachments: [{ ...used, mediaType: 'application/pdf', filename: 'a.pdf' }] })
+    const realNow = h.api.ctx.now
+    const files = await import('node:fs/promises')
+    // Age the files past the grace period, then run a pass two days later.
+    const old = new Date(Date.now() - 3 * 24 * 3600 * 1000)
+    for (const id of [abandoned.contentId, used.contentId])
+      await files.utimes(h.api.ctx.resources.path(id), old, old)
+    h.api.ctx.now = () => realNow() + 2 * 24 * 3600
+    try {
+      await runMaintenance(h.api.ctx)
+    } finally {
+      h.api.ctx.now = realNow
+    }
+    expect(await h.api.ctx.resources.has(abandoned.contentId)).toBe(false)
+    expect(await h.api.ctx.resources.has(used.contentId)).toBe(true)
+    const res = await fetch(`${h.baseUrl}/resources/${abandoned.contentId}`, {
+      headers: { authorization: `Bearer ${t}` },
+    })
+    expect(res.status).toBe(404)
+  })
+})
