@@ -1,0 +1,114 @@
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { type DomainConfig, defaultLimits } from '@federizer/store'
+import { parse as parseYaml } from 'yaml'
+import { z } from 'zod'
+
+/** A problem with the configuration file, reported to the operator with the path of the bad field. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError'
+}
+
+const listenSchema = z.object({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535),
+})
+
+const httpsUrl = (allowHttp: boolean) =>
+  z
+    .string()
+    .url()
+    .refine((u) => !u.endsWith('/'), 'must not end with "/"')
+    .refine((u) => allowHttp || u.startsWith('https://'), 'must be an https:// URL (set "development": true for http)')
+
+/**
+ * The production shape of one domain: https URLs, the system's DNS, listen addresses behind a TLS proxy.
+ * Every field is documented in docs/operations.md.
+ */
+export const configFileSchema = z
+  .object({
+    domain: z
+      .string()
+      .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'must be a lower-case DNS name'),
+    dataDir: z.string().min(1),
+    gatewayUrl: z.string(),
+    apiUrl: z.string(),
+    mtaClientId: z.string().min(1).optional(),
+    webClientId: z.string().min(1).optional(),
+    dnsServers: z.array(z.string().regex(/^[0-9a-fA-F.:[\]]+$/, 'must be host:port')).optional(),
+    development: z.boolean().default(false),
+    listen: z.object({ gateway: listenSchema.optional(), api: listenSchema.optional() }).default({}),
+    limits: z
+      .object({
+        maxResourceBytes: z.number().int().positive().default(defaultLimits.maxResourceBytes),
+        maxPlaceholderBytes: z.number().int().positive().default(defaultLimits.maxPlaceholderBytes),
+      })
+      .default(defaultLimits),
+    undoSendSeconds: z.number().int().min(0).max(120).default(10),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    for (const key of ['gatewayUrl', 'apiUrl'] as const) {
+      const r = httpsUrl(c.development).safeParse(c[key])
+      if (!r.success) ctx.addIssue({ code: 'custom', path: [key], message: r.error.issues[0]?.message ?? 'invalid URL' })
+    }
+  })
+
+export type ConfigFile = z.infer<typeof configFileSchema>
+
+export interface LoadedConfig {
+  domain: DomainConfig
+  listen: { gateway: { host: string; port: number }; api: { host: string; port: number } }
+  logLevel: ConfigFile['logLevel']
+}
+
+/** Reads a JSON or YAML configuration file; throws ConfigError naming the file and the bad field. */
+export async function loadConfigFile(file: string): Promise<LoadedConfig> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (e) {
+    throw new ConfigError(`cannot read the configuration file ${file}: ${(e as Error).message}`)
+  }
+  let raw: unknown
+  try {
+    raw = /\.ya?ml$/i.test(file) ? parseYaml(text, { maxAliasCount: 0 }) : JSON.parse(text)
+  } catch (e) {
+    throw new ConfigError(`${file} is not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${(e as Error).message}`)
+  }
+  return configFromObject(raw, file)
+}
+
+export function configFromObject(raw: unknown, source = 'configuration'): LoadedConfig {
+  const parsed = configFileSchema.safeParse(raw)
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  - ${i.path.join('.') || '(top level)'}: ${i.message}`)
+    throw new ConfigError(`${source} is not a valid Federizer configuration:\n${lines.join('\n')}`)
+  }
+  const c = parsed.data
+  const portOf = (u: string) => {
+    const url = new URL(u)
+    return Number(url.port || (url.protocol === 'https:' ? 443 : 80))
+  }
+  return {
+    domain: {
+      domain: c.domain,
+      dataDir: path.resolve(c.dataDir),
+      gatewayUrl: c.gatewayUrl,
+      apiUrl: c.apiUrl,
+      mtaClientId: c.mtaClientId ?? `mta.${c.domain}`,
+      webClientId: c.webClientId ?? `webmail.${c.domain}`,
+      ...(c.dnsServers ? { dnsServers: c.dnsServers } : {}),
+      allowInsecureTargets: c.development,
+      limits: c.limits,
+      undoSendSeconds: c.undoSendSeconds,
+      queueTimeScale: 1,
+    },
+    listen: {
+      gateway: c.listen.gateway ?? { host: '127.0.0.1', port: portOf(c.gatewayUrl) },
+      api: c.listen.api ?? { host: '127.0.0.1', port: portOf(c.apiUrl) },
+    },
+    logLevel: c.logLevel,
+  }
+}

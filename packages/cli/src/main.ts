@@ -1,0 +1,147 @@
+/**
+ * The `federizer` command. The only file of the CLI that touches `process`.
+ *
+ *   federizer demo [--data DIR]                          three domains on loopback (README)
+ *   federizer serve --config FILE [--only gateway|api]   one real domain (production shape)
+ *   federizer user add|disable|enable|reset-password|show|list [EMAIL] --config FILE [--password P] [--name N]
+ *   federizer keys rotate [--alg ES256|EdDSA|RS256] --config FILE
+ *   federizer send --config FILE --as EMAIL --to A [--cc A] [--bcc A] --subject S [--text T] [--attach FILE]...
+ *   federizer list --config FILE --as EMAIL [--mailbox inbox]
+ *   federizer show --config FILE --as EMAIL ID
+ */
+import { parseArgs } from 'node:util'
+import type { AllowedAlg } from '@federizer/protocol'
+import { ConfigError, loadConfigFile } from './config-file.ts'
+import { startDemo } from './demo.ts'
+import { listCommand, operatorToken, sendCommand, showCommand } from './mail.ts'
+import { serveDomain } from './serve.ts'
+import { CliError, rotateKeys, userCommand } from './users.ts'
+import { printDemoBanner } from './banner.ts'
+
+const out = (line: string) => process.stdout.write(`${line}\n`)
+
+const USAGE = `usage:
+  federizer demo [--data DIR]
+  federizer serve --config FILE [--only gateway|api]
+  federizer user add|disable|enable|reset-password|show|list [EMAIL] --config FILE [--password P] [--name N]
+  federizer keys rotate [--alg ES256|EdDSA|RS256] --config FILE
+  federizer send --config FILE --as EMAIL --to ADDR [--cc ADDR] [--bcc ADDR] --subject S [--text T] [--attach FILE]
+  federizer list --config FILE --as EMAIL [--mailbox inbox]
+  federizer show --config FILE --as EMAIL ID
+(mail commands use FEDERIZER_TOKEN when set, otherwise an operator token signed with the domain's key)`
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string' },
+      data: { type: 'string' },
+      only: { type: 'string' },
+      password: { type: 'string' },
+      name: { type: 'string' },
+      alg: { type: 'string' },
+      as: { type: 'string' },
+      to: { type: 'string', multiple: true },
+      cc: { type: 'string', multiple: true },
+      bcc: { type: 'string', multiple: true },
+      subject: { type: 'string' },
+      text: { type: 'string' },
+      attach: { type: 'string', multiple: true },
+      mailbox: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  })
+  const [command, ...rest] = positionals
+  if (!command || values.help) {
+    out(USAGE)
+    return command ? 0 : 2
+  }
+  if (command === 'demo') {
+    const demo = await startDemo({ dataRoot: values.data ?? 'data' })
+    printDemoBanner(demo, out)
+    await untilSignal()
+    out('stopping…')
+    await demo.stop()
+    return 0
+  }
+  if (!values.config) throw new CliError(`"${command}" needs --config FILE (the demo writes data/<domain>.json)`)
+  const loaded = await loadConfigFile(values.config)
+  const config = loaded.domain
+  switch (command) {
+    case 'serve': {
+      if (values.only && values.only !== 'gateway' && values.only !== 'api') throw new CliError('--only takes gateway or api')
+      const running = await serveDomain(loaded, values.only as 'gateway' | 'api' | undefined)
+      out(`${config.domain}: ${Object.entries(running.urls).map(([k, v]) => `${k} ${v}`).join(', ')}`)
+      await untilSignal()
+      await running.stop()
+      return 0
+    }
+    case 'user':
+      await userCommand(
+        config,
+        rest[0] ?? '',
+        {
+          ...(rest[1] ? { email: rest[1] } : {}),
+          ...((values.password ?? process.env.FEDERIZER_PASSWORD) ? { password: values.password ?? process.env.FEDERIZER_PASSWORD } : {}),
+          ...(values.name ? { name: values.name } : {}),
+        },
+        out,
+      )
+      return 0
+    case 'keys':
+      if (rest[0] !== 'rotate') throw new CliError('keys takes one action: rotate')
+      if (values.alg && !['ES256', 'EdDSA', 'RS256'].includes(values.alg)) throw new CliError('--alg takes ES256, EdDSA or RS256')
+      await rotateKeys(config, (values.alg ?? 'ES256') as AllowedAlg, out)
+      return 0
+    case 'send':
+    case 'list':
+    case 'show': {
+      if (!values.as) throw new CliError(`${command} needs --as EMAIL (the account to act as)`)
+      const token = process.env.FEDERIZER_TOKEN ?? (await operatorToken(config, values.as))
+      if (command === 'send') {
+        if (!values.subject) throw new CliError('send needs --subject')
+        await sendCommand(
+          config.apiUrl,
+          token,
+          {
+            to: values.to ?? [],
+            cc: values.cc ?? [],
+            bcc: values.bcc ?? [],
+            subject: values.subject,
+            ...(values.text !== undefined ? { text: values.text } : {}),
+            attach: values.attach ?? [],
+          },
+          out,
+        )
+      } else if (command === 'list') await listCommand(config.apiUrl, token, values.mailbox ?? 'inbox', out)
+      else {
+        if (!rest[0]) throw new CliError('show needs a message id (from `federizer list`)')
+        await showCommand(config.apiUrl, token, rest[0], out)
+      }
+      return 0
+    }
+    default:
+      throw new CliError(`unknown command "${command}"\n${USAGE}`)
+  }
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve())
+    process.once('SIGTERM', () => resolve())
+  })
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    if (e instanceof ConfigError || e instanceof CliError) {
+      process.stderr.write(`federizer: ${e.message}\n`)
+      process.exit(2)
+    }
+    const message = e instanceof Error ? e.message : String(e)
+    process.stderr.write(`federizer: ${message}\n`)
+    process.exit(1)
+  },
+)

@@ -1,0 +1,44 @@
+import { createApi } from '@federizer/api'
+import { createGateway } from '@federizer/gateway'
+import pino, { type Logger } from 'pino'
+import type { LoadedConfig } from './config-file.ts'
+
+export interface Running {
+  urls: { gateway?: string; api?: string }
+  /** Stops accepting requests, lets in-flight work finish, closes the databases. */
+  stop(): Promise<void>
+}
+
+/** Starts one domain from its configuration: the gateway, the api, or both (the production shape). */
+export async function serveDomain(
+  loaded: LoadedConfig,
+  only?: 'gateway' | 'api',
+  logger: Logger = pino({ level: loaded.logLevel }),
+): Promise<Running> {
+  const { domain: config, listen } = loaded
+  const stops: Array<() => Promise<void>> = []
+  const urls: Running['urls'] = {}
+  try {
+    if (only !== 'api') {
+      const gateway = await createGateway(config, { logger: logger.child({ domain: config.domain, part: 'gateway' }) })
+      stops.push(() => gateway.close())
+      await gateway.listen(listen.gateway.port, listen.gateway.host)
+      urls.gateway = config.gatewayUrl
+    }
+    if (only !== 'gateway') {
+      const api = await createApi(config, { logger: logger.child({ domain: config.domain, part: 'api' }) })
+      stops.push(() => api.close())
+      await api.listen(listen.api.port, listen.api.host)
+      urls.api = config.apiUrl
+    }
+  } catch (e) {
+    for (const stop of stops.reverse()) await stop().catch(() => {})
+    throw e
+  }
+  return {
+    urls,
+    async stop() {
+      for (const stop of stops.reverse()) await stop()
+    },
+  }
+}
