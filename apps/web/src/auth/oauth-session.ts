@@ -85,6 +85,19 @@ export function decodeJwtPayload(jwt: string): Record<string, unknown> | undefin
   }
 }
 
+/** The AS endpoints at their documented paths under the issuer (docs/architecture.md §4). */
+export function layoutMetadata(issuer: string): oauth.AuthorizationServer {
+  return {
+    issuer,
+    authorization_endpoint: `${issuer}/authorize`,
+    token_endpoint: `${issuer}/token`,
+    revocation_endpoint: `${issuer}/revoke`,
+    end_session_endpoint: `${issuer}/logout`,
+    code_challenge_methods_supported: ['S256'],
+    authorization_response_iss_parameter_supported: true,
+  }
+}
+
 /** Creates the session object. @see RFC 6749 §4.1, RFC 7636 §4, RFC 9207 §2.4, RFC 7009 §2 */
 export function createAuthSession(deps: AuthDeps): AuthSession {
   const { config, storage } = deps
@@ -109,16 +122,23 @@ export function createAuthSession(deps: AuthDeps): AuthSession {
     for (const l of listeners) l(tokens)
   }
 
-  /** RFC 8414 §3: the metadata document at `${issuer}/.well-known/oauth-authorization-server`. */
+  /**
+   * RFC 8414 §3: the metadata document at `${issuer}/.well-known/oauth-authorization-server`.
+   * When the browser cannot read it although the server answers (a gateway without CORS on the
+   * metadata route), the endpoints fall back to the node layout of docs/architecture.md §4.
+   */
   async function discover(): Promise<oauth.AuthorizationServer> {
     if (metadata) return metadata
     const issuer = new URL(config.issuer)
+    const url = `${config.issuer}/.well-known/oauth-authorization-server`
     let response: Response
     try {
-      response = await fetchFn(`${config.issuer}/.well-known/oauth-authorization-server`, {
-        headers: { accept: 'application/json' },
-      })
+      response = await fetchFn(url, { headers: { accept: 'application/json' } })
     } catch (cause) {
+      if (await reachableWithoutCors(url)) {
+        metadata = layoutMetadata(config.issuer)
+        return metadata
+      }
       throw new AuthError(
         'as_unreachable',
         `The sign-in server of ${config.domain} cannot be reached (${config.issuer}). Check your connection and try again.`,
@@ -141,6 +161,17 @@ export function createAuthSession(deps: AuthDeps): AuthSession {
       )
     }
     return metadata
+  }
+
+  /** An opaque (no-cors) request still fails on a dead server: tells "down" from "no CORS". */
+  async function reachableWithoutCors(url: string): Promise<boolean> {
+    if (typeof window === 'undefined') return false
+    try {
+      await fetchFn(url, { mode: 'no-cors' })
+      return true
+    } catch {
+      return false
+    }
   }
 
   function accept(response: oauth.TokenEndpointResponse): SessionTokens {
@@ -311,7 +342,11 @@ export function createAuthSession(deps: AuthDeps): AuthSession {
       } catch {
         // Signing out must always succeed locally, even when the AS is down.
       }
-      const logout = new URL(`${config.issuer}/logout`)
+      const logout = new URL(
+        typeof metadata?.end_session_endpoint === 'string'
+          ? metadata.end_session_endpoint
+          : `${config.issuer}/logout`,
+      )
       logout.searchParams.set('client_id', config.clientId)
       logout.searchParams.set('post_logout_redirect_uri', `${config.apiUrl}/`)
       navigate(logout.href)
