@@ -34,7 +34,7 @@ class RedirectError extends Error {
 function validateRequest(ctx: GatewayContext, params: FormParams): AuthorizationRequest {
   const clientId = params.get('client_id')
   const client = clientId === undefined ? undefined : ctx.as.clients.get(clientId)
-  if (!client || client.kind !== 'public') {
+  if (client?.kind !== 'public') {
     throw new PageError(
       clientId === undefined
         ? 'The request names no client_id.'

@@ -118,7 +118,7 @@ export async function refreshTokenGrant(
   const web = requirePublic(client, 'refresh_token')
   const token = params.require('refresh_token')
   const requestedScope = params.get('scope')
-  if (requestedScope !== undefined && requestedScope.split(' ').some((s) => !web.scopes.includes(s))) {
+  if (requestedScope?.split(' ').some((s) => !web.scopes.includes(s))) {
     throw new OAuthError(
       'invalid_scope',
       `a refresh may not widen the scope beyond "${web.scopes.join(' ')}"`,

@@ -1,0 +1,139 @@
+import type { AllowedAlg } from '@federizer/protocol'
+import {
+  createUser,
+  type Db,
+  type DomainConfig,
+  domainPaths,
+  type ForwardPolicy,
+  findUser,
+  listUsers,
+  openDatabase,
+  readSigningKeys,
+  resetPassword,
+  rotateSigningKey,
+  setForwardPolicy,
+  setUserDisabled,
+} from '@federizer/store'
+
+/** A usage error of the operator CLI (exit code 2); other failures exit 1. */
+export class AdminUsageError extends Error {
+  override readonly name = 'AdminUsageError'
+}
+
+export interface AdminIo {
+  /** Reads the password (the CLI reads it from stdin so it never appears in argv or shell history). */
+  readPassword(): Promise<string>
+  print(line: string): void
+}
+
+export const ADMIN_USAGE = `usage: federizer-admin <config.json> <command>
+  user add <email> [--name "Full Name"]      create an account (password read from stdin)
+  user disable <email> | user enable <email>
+  user reset <email>                         set a new password (stdin); signs the user out everywhere
+  user forward-policy <email> allowed|denied|domains [domain,...]
+  user show <email> | user list
+  keys rotate [--alg ES256|EdDSA|RS256] [--publish-ahead <seconds>]
+  keys list`
+
+function option(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name)
+  if (i === -1) return undefined
+  const value = args[i + 1]
+  if (value === undefined) throw new AdminUsageError(`${name} needs a value`)
+  args.splice(i, 2)
+  return value
+}
+
+async function withDb<T>(config: DomainConfig, run: (db: Db) => Promise<T>): Promise<T> {
+  const db = await openDatabase(domainPaths(config).database)
+  try {
+    return await run(db)
+  } finally {
+    await db.destroy()
+  }
+}
+
+/**
+ * Runs one operator command against a domain's data folder (the gateway may be running: SQLite WAL and
+ * the atomic key-file replace make that safe; the gateway picks up a rotated key within a second).
+ */
+export async function runAdminCommand(config: DomainConfig, argv: string[], io: AdminIo): Promise<void> {
+  const args = [...argv]
+  const [area, command, ...rest] = args
+  if (area === 'user') {
+    const name = option(rest, '--name')
+    const email = rest[0]
+    if (command === 'list') {
+      return withDb(config, async (db) => {
+        for (const u of await listUsers(db))
+          io.print(`${u.email}${u.disabled ? ' (disabled)' : ''}\t${u.name ?? ''}`)
+      })
+    }
+    if (!email) throw new AdminUsageError(`user ${command ?? ''} needs an address`)
+    return withDb(config, async (db) => {
+      switch (command) {
+        case 'add': {
+          const user = await createUser(db, {
+            email,
+            password: await io.readPassword(),
+            name,
+            domain: config.domain,
+          })
+          io.print(`created ${user.email}`)
+          return
+        }
+        case 'disable':
+        case 'enable':
+          await setUserDisabled(db, email, command === 'disable')
+          io.print(`${command}d ${email.toLowerCase()}`)
+          return
+        case 'reset':
+          await resetPassword(db, email, await io.readPassword())
+          io.print(`password reset for ${email.toLowerCase()}; its sessions and refresh tokens are revoked`)
+          return
+        case 'forward-policy': {
+          const policy = rest[1] as ForwardPolicy | undefined
+          if (!policy || !['allowed', 'denied', 'domains'].includes(policy)) {
+            throw new AdminUsageError('forward-policy needs allowed, denied or domains')
+          }
+          await setForwardPolicy(db, email, policy, (rest[2] ?? '').split(',').filter(Boolean))
+          io.print(`forwarding policy of ${email.toLowerCase()}: ${policy} ${rest[2] ?? ''}`.trim())
+          return
+        }
+        case 'show': {
+          const user = await findUser(db, email)
+          if (!user) throw new AdminUsageError(`there is no account ${email}`)
+          io.print(JSON.stringify(user))
+          return
+        }
+        default:
+          throw new AdminUsageError(`unknown user command "${command ?? ''}"`)
+      }
+    })
+  }
+  if (area === 'keys') {
+    if (command === 'rotate') {
+      const alg = (option(rest, '--alg') ?? 'ES256') as AllowedAlg
+      if (!['ES256', 'EdDSA', 'RS256'].includes(alg))
+        throw new AdminUsageError('--alg must be ES256, EdDSA or RS256')
+      const ahead = option(rest, '--publish-ahead')
+      const key = await rotateSigningKey(
+        config,
+        alg,
+        ahead === undefined ? {} : { publishAheadSeconds: Number(ahead) },
+      )
+      io.print(
+        `published ${key.kid} (${key.alg}); it signs from ${new Date(key.activatesAt * 1000).toISOString()}`,
+      )
+      return
+    }
+    if (command === 'list') {
+      for (const k of await readSigningKeys(config)) {
+        const retired = k.retiredAt ? ` retired ${new Date(k.retiredAt * 1000).toISOString()}` : ''
+        io.print(`${k.kid}\t${k.alg}\tactive from ${new Date(k.activatesAt * 1000).toISOString()}${retired}`)
+      }
+      return
+    }
+  }
+  throw new AdminUsageError(ADMIN_USAGE)
+}
