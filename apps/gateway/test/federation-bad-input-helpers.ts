@@ -174,7 +174,7 @@ export async function twoHopChain(network: Network) {
     headers: headersToSign(top.headers, eh.ehl),
     fetch,
     now: Math.floor(Date.now() / 1000),
-  })
+  }).finally(() => setAutoForward(net.db, 'bob@example.net', null))
   return {
     held,
     forwarded: pushAssertion(message, token),
