@@ -3,6 +3,7 @@ import type { GatewayContext } from '../context.ts'
 import { authenticateClient, claimedClientId } from './client-auth.ts'
 import { OAuthError, sendOAuthError, toOAuthError } from './errors.ts'
 import { readBody } from './form.ts'
+import { maybePrune } from './housekeeping.ts'
 import { authorizationCodeGrant, refreshTokenGrant } from './token-code.ts'
 import { TOKEN_EXCHANGE_GRANT, tokenExchangeGrant } from './token-exchange.ts'
 
@@ -16,6 +17,7 @@ export function tokenEndpoint(ctx: GatewayContext) {
     res.set('Cache-Control', 'no-store')
     res.set('Pragma', 'no-cache')
     if (ctx.as.dpopNonces.required) res.set('DPoP-Nonce', ctx.as.dpopNonces.current(ctx.now()))
+    maybePrune(ctx)
     try {
       const params = readBody(req)
       const limitKey = `token:${claimedClientId(params) ?? `ip:${req.socket.remoteAddress ?? ''}`}`
