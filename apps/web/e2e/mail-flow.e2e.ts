@@ -1,0 +1,233 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { type Network, startNetwork } from '@federizer/devnet'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchBrowser, openPage, shot, signIn, type TestPage } from './browser.ts'
+
+// The whole user journey against real nodes: two domains (DNS, gateways, apis serving the built
+// webmail) in this process, two people in two browser contexts.
+
+let network: Network
+let dataRoot: string
+let browser: Browser
+let alice: TestPage
+let bob: TestPage
+const SUBJECT = `Vacation photo ${Date.now().toString(36)}`
+const PHOTO = Buffer.alloc(300_000, 7)
+
+const rowWith = (page: Page, text: string) => page.getByTestId('message-row').filter({ hasText: text })
+
+async function openInbox(page: Page) {
+  await page
+    .getByRole('navigation', { name: 'Mailboxes' })
+    .getByRole('link', { name: /^Inbox/ })
+    .click()
+}
+
+beforeAll(async () => {
+  dataRoot = await mkdtemp(path.join(tmpdir(), 'fz-web-e2e-'))
+  network = await startNetwork({
+    dataRoot,
+    undoSendSeconds: 2,
+    domains: [
+      {
+        domain: 'example.com',
+        users: [{ email: 'alice@example.com', password: 'alice-password-1', name: 'Alice' }],
+      },
+      {
+        domain: 'example.net',
+        users: [{ email: 'bob@example.net', password: 'bob-password-1', name: 'Bob' }],
+      },
+    ],
+  })
+  browser = await launchBrowser()
+  alice = await openPage(browser)
+  bob = await openPage(browser)
+})
+
+afterAll(async () => {
+  for (const p of [alice, bob]) {
+    if (p?.errors.length) console.log('browser errors:', p.errors.join('\n'))
+  }
+  await browser?.close()
+  await network?.stop()
+  if (dataRoot) await rm(dataRoot, { recursive: true, force: true })
+})
+
+describe('webmail in Chromium against real nodes', () => {
+  it('signs in through the AS login page (PKCE) and shows the mailboxes', async () => {
+    await signIn(
+      alice.page,
+      network.node('example.com').apiUrl,
+      'alice@example.com',
+      'alice-password-1',
+      '01-alice',
+    )
+    await shot(alice.page, '02-alice-inbox')
+    const nav = alice.page.getByRole('navigation', { name: 'Mailboxes' })
+    for (const name of ['Inbox', 'Sent', 'Drafts', 'Trash']) {
+      await expect(nav.getByRole('link', { name: new RegExp(`^${name}`) }).count()).resolves.toBe(1)
+    }
+    // The access token lives in memory; only the refresh token is in sessionStorage, never localStorage.
+    const stored = await alice.page.evaluate(() => ({
+      session: Object.keys(sessionStorage),
+      local: JSON.stringify(localStorage),
+    }))
+    expect(stored.session).toContain('fz:auth:refresh')
+    expect(stored.local).not.toMatch(/eyJ/)
+    await signIn(bob.page, network.node('example.net').apiUrl, 'bob@example.net', 'bob-password-1', '03-bob')
+  })
+
+  it('rejects a wrong password on the AS page and stays signed out', async () => {
+    const stranger = await openPage(browser)
+    try {
+      await stranger.page.goto(`${network.node('example.com').apiUrl}/`)
+      await stranger.page.getByRole('button', { name: 'Sign in' }).click()
+      await stranger.page.getByLabel('Email address').fill('alice@example.com')
+      await stranger.page.getByLabel('Password').fill('wrong-password')
+      await stranger.page.getByRole('button', { name: 'Sign in' }).click()
+      await stranger.page.getByLabel('Password').waitFor()
+      expect(stranger.page.url()).toContain(network.node('example.com').gatewayUrl)
+      await shot(stranger.page, '04-wrong-password')
+    } finally {
+      await stranger.context.close()
+    }
+  })
+
+  it('composes with an attachment (upload progress) and sends: held → delivered', async () => {
+    const page = alice.page
+    await page.keyboard.press('c')
+    const compose = page.getByTestId('compose')
+    await compose.waitFor()
+    await compose.getByLabel('To').fill('bob@example.net,')
+    await expect(compose.getByRole('button', { name: /Remove bob@example.net/ }).count()).resolves.toBe(1)
+    await compose.getByLabel('Subject').fill(SUBJECT)
+    await compose.getByLabel('Message text').fill('Hello Bob,\nhere is the photo from Venice.\n\nAlice')
+    await compose
+      .getByTestId('file-input')
+      .setInputFiles({ name: 'Venice.png', mimeType: 'image/png', buffer: PHOTO })
+    await compose.getByRole('button', { name: 'Remove Venice.png' }).waitFor({ timeout: 15_000 })
+    await shot(page, '05-compose-with-attachment')
+    await compose.getByRole('button', { name: 'Send' }).click()
+    const status = page.getByTestId('send-status').filter({ hasText: SUBJECT })
+    await status.waitFor()
+    await shot(page, '06-send-held')
+    await status.getByText('Delivered').waitFor({ timeout: 30_000 })
+    await shot(page, '07-send-delivered')
+  })
+
+  it('shows the new mail in the recipient’s open webmail without a reload', async () => {
+    const page = bob.page
+    const row = rowWith(page, SUBJECT)
+    await row.waitFor({ timeout: 30_000 })
+    await shot(page, '08-bob-new-mail')
+    await row.getByRole('link').click()
+    const reader = page.getByRole('region', { name: 'Reading pane' })
+    await reader.getByRole('heading', { name: SUBJECT }).waitFor()
+    await reader.getByText('here is the photo from Venice.').waitFor({ timeout: 30_000 })
+    const attachments = reader.getByRole('region', { name: 'Attachments' })
+    await attachments.getByText('Venice.png').waitFor()
+    await attachments
+      .getByRole('button', { name: 'Download Venice.png' })
+      .and(page.locator(':enabled'))
+      .waitFor({ timeout: 30_000 })
+    await shot(page, '09-bob-reads')
+    // The details view shows the verified chain.
+    await reader.getByRole('button', { name: 'Show details' }).click()
+    await reader.getByText('Every hop verified').waitFor()
+    await shot(page, '10-bob-chain-details')
+    await reader.getByRole('button', { name: 'Show details' }).click()
+  })
+
+  it('downloads the attachment with the exact bytes', async () => {
+    const page = bob.page
+    const download = page.waitForEvent('download')
+    await page.getByRole('button', { name: 'Download Venice.png' }).click()
+    const file = await download
+    const stream = await file.createReadStream()
+    const chunks: Buffer[] = []
+    for await (const c of stream) chunks.push(c as Buffer)
+    expect(Buffer.concat(chunks).equals(PHOTO)).toBe(true)
+  })
+
+  it('replies with threading and the sender sees it arrive without a reload', async () => {
+    const page = bob.page
+    await page.keyboard.press('r')
+    const compose = page.getByTestId('compose')
+    await compose.waitFor()
+    await expect(
+      compose.getByRole('button', { name: /Remove Alice <alice@example.com>/ }).count(),
+    ).resolves.toBe(1)
+    await expect(compose.getByLabel('Subject').inputValue()).resolves.toBe(`Re: ${SUBJECT}`)
+    const body = compose.getByLabel('Message text')
+    await expect(body.inputValue()).resolves.toContain('> here is the photo from Venice.')
+    await body.press('Control+Home')
+    await body.pressSequentially('Thanks Alice, lovely! ')
+    await shot(page, '11-bob-reply')
+    await compose.getByRole('button', { name: 'Send' }).click()
+    await page
+      .getByTestId('send-status')
+      .filter({ hasText: `Re: ${SUBJECT}` })
+      .getByText('Delivered')
+      .waitFor({ timeout: 30_000 })
+
+    const row = rowWith(alice.page, `Re: ${SUBJECT}`)
+    await openInbox(alice.page)
+    await row.waitFor({ timeout: 30_000 })
+    await row.getByRole('link').click()
+    const reader = alice.page.getByRole('region', { name: 'Reading pane' })
+    await reader.getByText('Thanks Alice, lovely!').waitFor({ timeout: 30_000 })
+    await reader.getByText(/Conversation · 2 messages/).waitFor({ timeout: 10_000 })
+    await shot(alice.page, '12-alice-reads-reply')
+  })
+
+  it('forwards by reference: nothing is uploaded again and the recipient gets the attachment', async () => {
+    const page = bob.page
+    await openInbox(page)
+    await rowWith(page, SUBJECT).first().getByRole('link').click()
+    await page.getByRole('region', { name: 'Reading pane' }).getByRole('heading', { name: SUBJECT }).waitFor()
+    const uploads: string[] = []
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && new URL(r.url()).pathname === '/resources') uploads.push(r.url())
+    })
+    await page.keyboard.press('f')
+    const compose = page.getByTestId('compose')
+    await compose.waitFor()
+    await expect(compose.getByLabel('Subject').inputValue()).resolves.toBe(`Fwd: ${SUBJECT}`)
+    await compose.getByRole('button', { name: 'Remove Venice.png' }).waitFor()
+    await compose.getByLabel('To').fill('alice@example.com,')
+    await shot(page, '13-bob-forward')
+    await compose.getByRole('button', { name: 'Send' }).click()
+    await page
+      .getByTestId('send-status')
+      .filter({ hasText: `Fwd: ${SUBJECT}` })
+      .getByText('Delivered')
+      .waitFor({ timeout: 30_000 })
+    expect(uploads).toEqual([])
+
+    const row = rowWith(alice.page, `Fwd: ${SUBJECT}`)
+    await row.waitFor({ timeout: 30_000 })
+    await row.getByRole('link').click()
+    const reader = alice.page.getByRole('region', { name: 'Reading pane' })
+    await reader.getByText('---------- Forwarded message ----------').waitFor({ timeout: 30_000 })
+    await reader.getByRole('region', { name: 'Attachments' }).getByText('Venice.png').waitFor()
+    await shot(alice.page, '14-alice-reads-forward')
+  })
+
+  it('archives with the keyboard and undoes it', async () => {
+    const page = alice.page
+    await openInbox(page)
+    const row = rowWith(page, `Fwd: ${SUBJECT}`)
+    await row.getByRole('link').click()
+    await page.keyboard.press('e')
+    await expect(row.count()).resolves.toBe(0)
+    await page.getByRole('button', { name: 'Undo' }).click()
+    await row.waitFor()
+    await page.keyboard.press('?')
+    await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor()
+    await shot(page, '15-shortcuts-help')
+    await page.keyboard.press('Escape')
+  })
+})
