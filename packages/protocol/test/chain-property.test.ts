@@ -12,7 +12,7 @@ function sites(m: PlaceholderMessage): Site[] {
   const out: Site[] = []
   const walk = (v: unknown, path: (string | number)[]) => {
     if (typeof v === 'string') out.push({ path, value: v })
-    else if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]))
+    else if (Array.isArray(v)) for (const [i, x] of v.entries()) walk(x, [...path, i])
     else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, [...path, k])
   }
   walk(m, [])
