@@ -153,6 +153,6 @@ export async function runUploadBench(bytes: number) {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const messages = Number(process.argv[2] ?? 100_000)
   const mib = Number(process.argv[3] ?? 1024)
-  console.log(JSON.stringify(await runMailboxBench(messages), null, 2))
+  if (messages > 0) console.log(JSON.stringify(await runMailboxBench(messages), null, 2))
   if (mib > 0) console.log(JSON.stringify(await runUploadBench(mib * 2 ** 20), null, 2))
 }

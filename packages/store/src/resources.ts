@@ -53,6 +53,23 @@ export interface ByteRange {
 
 /** Accumulates chunks up to this size before each write(2): fewer syscalls, ~4 MiB of memory at most. */
 const WRITE_BATCH = 1024 * 1024
+/** Bytes between background fdatasync calls during a large write. */
+const SYNC_EVERY = 64 * 1024 * 1024
+
+/** Drops the first `written` bytes from `buffers` in place (after a short writev). */
+function trimWritten(buffers: Uint8Array[], written: number): void {
+  let n = written
+  while (n > 0 && buffers.length > 0) {
+    const first = buffers[0] as Uint8Array
+    if (first.byteLength <= n) {
+      n -= first.byteLength
+      buffers.shift()
+    } else {
+      buffers[0] = first.subarray(n)
+      n = 0
+    }
+  }
+}
 
 /**
  * The content-addressed resource folder: a resource's file name is its Content-ID (base64url SHA-256,
@@ -96,18 +113,37 @@ export class ResourceStore {
     const hash = createHash('sha256')
     let size = 0
     let closed = false
+    let syncing: Promise<void> | undefined
+    let syncError: unknown
     try {
       let batch: Uint8Array[] = []
       let batched = 0
+      let sinceSync = 0
       const flush = async () => {
         if (batched === 0) return
-        const buf = batch.length === 1 ? (batch[0] as Uint8Array) : Buffer.concat(batch, batched)
+        const buffers = batch
+        const total = batched
+        let left = total
         batch = []
         batched = 0
-        let off = 0
-        while (off < buf.byteLength) {
-          const { bytesWritten } = await handle.write(buf, off, buf.byteLength - off)
-          off += bytesWritten
+        // writev: no copy into one big buffer; loop on short writes.
+        while (left > 0) {
+          const { bytesWritten } = await handle.writev(buffers)
+          left -= bytesWritten
+          if (left > 0) trimWritten(buffers, bytesWritten)
+        }
+        sinceSync += total
+        // Start flushing to disk in the background every 64 MiB so the final fsync is short.
+        if (sinceSync >= SYNC_EVERY && !syncing) {
+          sinceSync = 0
+          syncing = handle
+            .datasync()
+            .catch((e: unknown) => {
+              syncError = e
+            })
+            .finally(() => {
+              syncing = undefined
+            })
         }
       }
       try {
@@ -124,6 +160,8 @@ export class ResourceStore {
         throw new ResourceAbortedError(e)
       }
       await flush()
+      await syncing
+      if (syncError) throw syncError
       await handle.sync()
       await handle.close()
       closed = true
@@ -143,6 +181,7 @@ export class ResourceStore {
       }
       return { contentId, size }
     } catch (e) {
+      await syncing
       if (!closed) await handle.close().catch(() => {})
       await rm(temp, { force: true })
       throw e

@@ -83,7 +83,11 @@ export function toFtsQuery(input: string): string | undefined {
   return words.map((w, i) => `"${w.replace(/"/g, '""')}"${i === words.length - 1 ? '*' : ''}`).join(' ')
 }
 
-/** Message ids of the account matching `query`, best first. */
+/**
+ * Message ids of the account matching `query`, newest first (as mail clients list results). Walking the
+ * index in descending row id (= insertion order) lets SQLite stop after `limit` hits of this account
+ * instead of ranking every match.
+ */
 export async function searchMessageIds(
   db: Db,
   input: { account: string; query: string; mailboxId?: string; limit: number },
@@ -95,6 +99,6 @@ export async function searchMessageIds(
   const { rows } = await sql<{ id: string }>`
     SELECT m.id AS id FROM message_fts f JOIN messages m ON m.seq = f.rowid
     WHERE message_fts MATCH ${fts} AND m.account = ${input.account} ${mailboxFilter}
-    ORDER BY f.rank, m.received_at DESC LIMIT ${input.limit}`.execute(db)
+    ORDER BY f.rowid DESC LIMIT ${input.limit}`.execute(db)
   return rows.map((r) => r.id)
 }
