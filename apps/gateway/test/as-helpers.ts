@@ -2,7 +2,14 @@
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { type CreateUserInput, createUser, type DomainConfig, defaultLimits } from '@federizer/store'
+import type { AllowedAlg } from '@federizer/protocol'
+import {
+  type CreateUserInput,
+  createUser,
+  type DomainConfig,
+  defaultLimits,
+  loadOrCreateDomainKeys,
+} from '@federizer/store'
 import * as oauth from 'oauth4webapi'
 import pino from 'pino'
 import { type DnsServer, startDnsServer } from '../../../packages/devnet/src/dns-server.ts'
@@ -23,7 +30,7 @@ export interface TestDomain {
 /** Starts one domain's gateway (workers off) on a free loopback port with a fresh data folder. */
 export async function startDomain(
   domain: string,
-  options: { dns?: DnsServer; gatewayPath?: string; now?: () => number } = {},
+  options: { dns?: DnsServer; gatewayPath?: string; now?: () => number; alg?: AllowedAlg } = {},
 ): Promise<TestDomain> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), `fz-as-${domain}-`))
   const port = await freePort()
@@ -42,6 +49,8 @@ export async function startDomain(
     undoSendSeconds: 0,
     queueTimeScale: 1,
   }
+  // The AS key algorithm is chosen when the key file is first created.
+  if (options.alg) await loadOrCreateDomainKeys(config, { alg: options.alg })
   const gateway = await createGateway(config, {
     workers: false,
     logger: pino({ level: 'silent' }),

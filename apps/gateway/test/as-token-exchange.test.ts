@@ -10,7 +10,7 @@ import {
   verifyHopAssertion,
 } from '@federizer/protocol'
 import { setAutoForward, setForwardPolicy } from '@federizer/store'
-import { decodeJwt } from 'jose'
+import { decodeJwt, decodeProtectedHeader } from 'jose'
 import * as oauth from 'oauth4webapi'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { issueAccessToken } from '../src/as/tokens.ts'
@@ -43,14 +43,15 @@ beforeAll(async () => {
   dns = await startDnsServer()
   ;[com, net, org] = await Promise.all([
     startDomain('example.com', { dns }),
-    startDomain('example.net', { dns }),
-    startDomain('example.org', { dns }),
+    startDomain('example.net', { dns, alg: 'EdDSA' }),
+    startDomain('example.org', { dns, alg: 'RS256' }),
   ])
   dns.setRecords(srvRecordsFor([com, net, org]))
   await addUser(com, 'alice', { name: 'Alice' })
   await addUser(net, 'bob')
   await addUser(net, 'carl')
   await addUser(org, 'bobby')
+  await addUser(org, 'olga')
 })
 afterAll(async () => {
   await Promise.all([com, net, org].map((d) => d?.close()))
@@ -345,6 +346,27 @@ describe('mode 2: foreign assertion → hop assertion (forward)', () => {
       azp: net.config.mtaClientId,
       eh: fwd.eh,
     })
+  })
+
+  it('verifies an RS256 origin at an EdDSA forwarder', async () => {
+    const sealed = sealedMessage('olga@example.org', ['bob@example.net'])
+    const sent = await rawExchange(org, {
+      subject_token: await accessTokenFor(org, 'olga@example.org'),
+      subject_token_type: AT,
+      requested_token_type: JWT,
+      headers: JSON.stringify(sealed.headers),
+    })
+    expect(decodeProtectedHeader(String(sent.body.access_token)).alg).toBe('RS256')
+    const delivered = pushAssertion(withoutBcc(sealed.message), String(sent.body.access_token))
+    const received = await recordDelivery(net, delivered, 'bob@example.net', 'example.org')
+    const fwd = forwardingOf(received, 'bob@example.net', ['bobby@example.org'])
+    const { result } = await strictExchange(net, {
+      subject_token: String(sent.body.access_token),
+      subject_token_type: JWT,
+      requested_token_type: JWT,
+      headers: JSON.stringify(fwd.headers),
+    })
+    expect(decodeProtectedHeader(result.access_token).alg).toBe('EdDSA')
   })
 
   it('a domains policy allows the listed domain only', async () => {

@@ -143,12 +143,12 @@ export async function readSigningKeys(config: Pick<DomainConfig, 'dataDir'>): Pr
 }
 
 /**
- * Opens the domain's keys, creating `as-signing.json` (one ES256 key, active at once) and `mta-client.json`
- * on first start, in a 0700 folder with 0600 files.
+ * Opens the domain's keys, creating `as-signing.json` (one key, ES256 unless `alg`, active at once) and
+ * `mta-client.json` (ES256 unless `mtaAlg`) on first start, in a 0700 folder with 0600 files.
  */
 export async function loadOrCreateDomainKeys(
   config: Pick<DomainConfig, 'dataDir'>,
-  options: { alg?: AllowedAlg; now?: () => number } = {},
+  options: { alg?: AllowedAlg; mtaAlg?: AllowedAlg; now?: () => number } = {},
 ): Promise<DomainKeys> {
   const dir = domainPaths(config).keys
   const clock = options.now ?? nowSeconds
@@ -160,7 +160,8 @@ export async function loadOrCreateDomainKeys(
     const created = clock()
     await createJsonFileOnce(signingFile, { keys: [{ ...key, createdAt: created, activatesAt: created }] })
   }
-  if (!(await exists(mtaFile))) await createJsonFileOnce(mtaFile, await generateStoredKey(options.alg))
+  if (!(await exists(mtaFile)))
+    await createJsonFileOnce(mtaFile, await generateStoredKey(options.mtaAlg ?? 'ES256'))
 
   const mta = await readJsonFile(mtaFile, isKey)
   const mtaClientKey = {
