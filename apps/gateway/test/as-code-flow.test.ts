@@ -430,3 +430,28 @@ describe('authorization request errors', () => {
     expect(again.status).toBe(200) // the form again: the session is gone
   })
 })
+
+describe('a gateway URL with a path', () => {
+  it('serves metadata under the path and signs in with cookies scoped to it', async () => {
+    const edu = await startDomain('example.edu', { gatewayPath: '/as1' })
+    try {
+      await addUser(edu, 'alice')
+      const issuer = new URL(edu.url)
+      const eduAs = await oauth.processDiscoveryResponse(
+        issuer,
+        await fetch(`${edu.url}/.well-known/oauth-authorization-server`),
+      )
+      expect(eduAs.issuer).toBe(edu.url)
+      expect(eduAs.token_endpoint).toBe(`${edu.url}/token`)
+      const { posted, browser } = await signInThroughForm(edu, eduAs)
+      expect(posted.status).toBe(303)
+      expect(new URL(posted.headers.get('location')!).searchParams.get('iss')).toBe(edu.url)
+      expect([...browser.jar.keys()].sort()).toEqual(['fz_csrf', 'fz_session'])
+      expect(posted.headers.getSetCookie().join('\n')).toMatch(
+        /fz_session=[^;]+; Max-Age=43200; Path=\/as1; Expires=[^;]+; HttpOnly; SameSite=Lax/,
+      )
+    } finally {
+      await edu.close()
+    }
+  })
+})
