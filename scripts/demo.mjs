@@ -11,7 +11,11 @@ const run = (cmd) => execSync(cmd, { cwd: root, stdio: 'inherit' })
 
 if (!existsSync(path.join(root, 'node_modules', '.package-lock.json'))) {
   console.log('== installing dependencies (npm ci)')
-  run('npm ci --no-audit --no-fund')
+  execSync('npm ci --no-audit --no-fund', {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, npm_config_build_from_source: 'true' },
+  })
 }
 
 const newest = (dir) => {
@@ -29,9 +33,13 @@ if (!existsSync(built) || newest(path.join(web, 'src')) > statSync(built).mtimeM
   run('npm run build -w @federizer/web')
 }
 
-const child = spawn(process.execPath, [path.join(root, 'packages', 'cli', 'bin', 'federizer.mjs'), 'demo', ...process.argv.slice(2)], {
-  cwd: root,
-  stdio: 'inherit',
-})
+const child = spawn(
+  process.execPath,
+  [path.join(root, 'packages', 'cli', 'bin', 'federizer.mjs'), 'demo', ...process.argv.slice(2)],
+  {
+    cwd: root,
+    stdio: 'inherit',
+  },
+)
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal))
 child.on('exit', (code) => process.exit(code ?? 0))

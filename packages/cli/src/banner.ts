@@ -6,12 +6,16 @@ export function printDemoBanner(demo: Demo, out: (line: string) => void): void {
   out('Federizer demo — three domains on loopback')
   out(`  DNS server (SRV records): 127.0.0.1:${DEMO_PORTS.dns}`)
   for (const node of demo.network.nodes.values()) {
-    out(`  ${node.domain.padEnd(12)} webmail ${node.apiUrl.padEnd(24)} gateway ${node.gatewayUrl}${node.redirect ? ` (SRV → redirect service :${node.redirect.port})` : ''}`)
+    out(
+      `  ${node.domain.padEnd(12)} webmail ${node.apiUrl.padEnd(24)} gateway ${node.gatewayUrl}${node.redirect ? ` (SRV → redirect service :${node.redirect.port})` : ''}`,
+    )
   }
   out('')
   out('  Users (address / password):')
   for (const u of DEMO_USERS) {
-    out(`    ${u.email.padEnd(20)} ${u.password}${'autoForwardTo' in u ? `   (auto-forwards to ${u.autoForwardTo.join(', ')})` : ''}`)
+    out(
+      `    ${u.email.padEnd(20)} ${u.password}${'autoForwardTo' in u ? `   (auto-forwards to ${u.autoForwardTo.join(', ')})` : ''}`,
+    )
   }
   out('')
   out(`  Logs (JSON): ${demo.logFile}`)

@@ -19,7 +19,10 @@ const httpsUrl = (allowHttp: boolean) =>
     .string()
     .url()
     .refine((u) => !u.endsWith('/'), 'must not end with "/"')
-    .refine((u) => allowHttp || u.startsWith('https://'), 'must be an https:// URL (set "development": true for http)')
+    .refine(
+      (u) => allowHttp || u.startsWith('https://'),
+      'must be an https:// URL (set "development": true for http)',
+    )
 
 /**
  * The production shape of one domain: https URLs, the system's DNS, listen addresses behind a TLS proxy.
@@ -29,7 +32,10 @@ export const configFileSchema = z
   .object({
     domain: z
       .string()
-      .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'must be a lower-case DNS name'),
+      .regex(
+        /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+        'must be a lower-case DNS name',
+      ),
     dataDir: z.string().min(1),
     gatewayUrl: z.string(),
     apiUrl: z.string(),
@@ -51,7 +57,8 @@ export const configFileSchema = z
   .superRefine((c, ctx) => {
     for (const key of ['gatewayUrl', 'apiUrl'] as const) {
       const r = httpsUrl(c.development).safeParse(c[key])
-      if (!r.success) ctx.addIssue({ code: 'custom', path: [key], message: r.error.issues[0]?.message ?? 'invalid URL' })
+      if (!r.success)
+        ctx.addIssue({ code: 'custom', path: [key], message: r.error.issues[0]?.message ?? 'invalid URL' })
     }
   })
 
@@ -75,7 +82,9 @@ export async function loadConfigFile(file: string): Promise<LoadedConfig> {
   try {
     raw = /\.ya?ml$/i.test(file) ? parseYaml(text, { maxAliasCount: 0 }) : JSON.parse(text)
   } catch (e) {
-    throw new ConfigError(`${file} is not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${(e as Error).message}`)
+    throw new ConfigError(
+      `${file} is not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${(e as Error).message}`,
+    )
   }
   return configFromObject(raw, file)
 }

@@ -34,7 +34,10 @@ export async function startDemo(options: { dataRoot: string; undoSendSeconds?: n
   const dataRoot = path.resolve(options.dataRoot)
   await mkdir(dataRoot, { recursive: true, mode: 0o700 })
   const logFile = path.join(dataRoot, 'demo.log')
-  const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' }, pino.destination({ dest: logFile, sync: false, mkdir: true }))
+  const logger = pino(
+    { level: process.env.LOG_LEVEL ?? 'info' },
+    pino.destination({ dest: logFile, sync: false, mkdir: true }),
+  )
   const network = await startNetwork({
     dataRoot,
     dnsPort: DEMO_PORTS.dns,
@@ -43,7 +46,14 @@ export async function startDemo(options: { dataRoot: string; undoSendSeconds?: n
     domains: [
       { domain: 'example.com', users: [], apiPort: 4100, gatewayPort: 4101 },
       { domain: 'example.net', users: [], apiPort: 4200, gatewayPort: 4201 },
-      { domain: 'example.org', users: [], apiPort: 4300, gatewayPort: 4301, gatewayPath: '/fz', behindRedirect: true },
+      {
+        domain: 'example.org',
+        users: [],
+        apiPort: 4300,
+        gatewayPort: 4301,
+        gatewayPath: '/fz',
+        behindRedirect: true,
+      },
     ],
   })
   try {
@@ -51,7 +61,8 @@ export async function startDemo(options: { dataRoot: string; undoSendSeconds?: n
       const node = network.node(u.email.split('@')[1]!)
       const db = await openDatabase(path.join(node.config.dataDir, 'mail.sqlite'))
       try {
-        if (!(await findUser(db, u.email))) await createUser(db, { email: u.email, password: u.password, name: u.name })
+        if (!(await findUser(db, u.email)))
+          await createUser(db, { email: u.email, password: u.password, name: u.name })
         if ('autoForwardTo' in u) await setAutoForward(db, u.email, [...u.autoForwardTo])
       } finally {
         await db.destroy()

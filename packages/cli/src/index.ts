@@ -1,4 +1,10 @@
-export { ConfigError, configFileSchema, configFromObject, loadConfigFile, type LoadedConfig } from './config-file.ts'
-export { DEMO_PORTS, DEMO_USERS, startDemo, type Demo } from './demo.ts'
+export {
+  ConfigError,
+  configFileSchema,
+  configFromObject,
+  type LoadedConfig,
+  loadConfigFile,
+} from './config-file.ts'
+export { DEMO_PORTS, DEMO_USERS, type Demo, startDemo } from './demo.ts'
 export { mailClient, operatorToken } from './mail.ts'
 export { serveDomain } from './serve.ts'

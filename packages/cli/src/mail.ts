@@ -82,7 +82,8 @@ export interface SendArgs {
 }
 
 export async function sendCommand(apiUrl: string, token: string, args: SendArgs, out: (l: string) => void) {
-  if (args.to.length + args.cc.length + args.bcc.length === 0) throw new CliError('send needs at least one --to, --cc or --bcc')
+  if (args.to.length + args.cc.length + args.bcc.length === 0)
+    throw new CliError('send needs at least one --to, --cc or --bcc')
   const client = mailClient(apiUrl, token)
   const attachments = []
   for (const file of args.attach) attachments.push(await uploadFile(apiUrl, token, file))
@@ -122,7 +123,9 @@ export async function showCommand(apiUrl: string, token: string, id: string, out
   out(`Subject: ${m.subject}`)
   out(`Content: ${m.contentState}${m.contentReason ? ` (${m.contentReason})` : ''}`)
   for (const r of m.resources) {
-    out(`  ${r.disposition.padEnd(10)} ${r.mediaType.padEnd(24)} ${String(r.size).padStart(10)}  ${r.filename ?? ''}  ${r.available ? '' : '(not here yet)'}`)
+    out(
+      `  ${r.disposition.padEnd(10)} ${r.mediaType.padEnd(24)} ${String(r.size).padStart(10)}  ${r.filename ?? ''}  ${r.available ? '' : '(not here yet)'}`,
+    )
   }
   if (m.deliveryStatus.length) {
     out('Delivery:')

@@ -11,12 +11,12 @@
  */
 import { parseArgs } from 'node:util'
 import type { AllowedAlg } from '@federizer/protocol'
+import { printDemoBanner } from './banner.ts'
 import { ConfigError, loadConfigFile } from './config-file.ts'
 import { startDemo } from './demo.ts'
 import { listCommand, operatorToken, sendCommand, showCommand } from './mail.ts'
 import { serveDomain } from './serve.ts'
 import { CliError, rotateKeys, userCommand } from './users.ts'
-import { printDemoBanner } from './banner.ts'
 
 const out = (line: string) => process.stdout.write(`${line}\n`)
 
@@ -65,14 +65,20 @@ async function main(argv: string[]): Promise<number> {
     await demo.stop()
     return 0
   }
-  if (!values.config) throw new CliError(`"${command}" needs --config FILE (the demo writes data/<domain>.json)`)
+  if (!values.config)
+    throw new CliError(`"${command}" needs --config FILE (the demo writes data/<domain>.json)`)
   const loaded = await loadConfigFile(values.config)
   const config = loaded.domain
   switch (command) {
     case 'serve': {
-      if (values.only && values.only !== 'gateway' && values.only !== 'api') throw new CliError('--only takes gateway or api')
+      if (values.only && values.only !== 'gateway' && values.only !== 'api')
+        throw new CliError('--only takes gateway or api')
       const running = await serveDomain(loaded, values.only as 'gateway' | 'api' | undefined)
-      out(`${config.domain}: ${Object.entries(running.urls).map(([k, v]) => `${k} ${v}`).join(', ')}`)
+      out(
+        `${config.domain}: ${Object.entries(running.urls)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`,
+      )
       await untilSignal()
       await running.stop()
       return 0
@@ -83,7 +89,9 @@ async function main(argv: string[]): Promise<number> {
         rest[0] ?? '',
         {
           ...(rest[1] ? { email: rest[1] } : {}),
-          ...((values.password ?? process.env.FEDERIZER_PASSWORD) ? { password: values.password ?? process.env.FEDERIZER_PASSWORD } : {}),
+          ...((values.password ?? process.env.FEDERIZER_PASSWORD)
+            ? { password: values.password ?? process.env.FEDERIZER_PASSWORD }
+            : {}),
           ...(values.name ? { name: values.name } : {}),
         },
         out,
@@ -91,7 +99,8 @@ async function main(argv: string[]): Promise<number> {
       return 0
     case 'keys':
       if (rest[0] !== 'rotate') throw new CliError('keys takes one action: rotate')
-      if (values.alg && !['ES256', 'EdDSA', 'RS256'].includes(values.alg)) throw new CliError('--alg takes ES256, EdDSA or RS256')
+      if (values.alg && !['ES256', 'EdDSA', 'RS256'].includes(values.alg))
+        throw new CliError('--alg takes ES256, EdDSA or RS256')
       await rotateKeys(config, (values.alg ?? 'ES256') as AllowedAlg, out)
       return 0
     case 'send':

@@ -20,7 +20,9 @@ export async function serveDomain(
   const urls: Running['urls'] = {}
   try {
     if (only !== 'api') {
-      const gateway = await createGateway(config, { logger: logger.child({ domain: config.domain, part: 'gateway' }) })
+      const gateway = await createGateway(config, {
+        logger: logger.child({ domain: config.domain, part: 'gateway' }),
+      })
       stops.push(() => gateway.close())
       await gateway.listen(listen.gateway.port, listen.gateway.host)
       urls.gateway = config.gatewayUrl

@@ -1,6 +1,7 @@
+import type { AllowedAlg } from '@federizer/protocol'
 import {
-  type DomainConfig,
   createUser,
+  type DomainConfig,
   domainPaths,
   findUser,
   listUsers,
@@ -10,7 +11,6 @@ import {
   rotateSigningKey,
   setUserDisabled,
 } from '@federizer/store'
-import type { AllowedAlg } from '@federizer/protocol'
 
 /** Operator commands that work on the domain's data folder directly (run them on the mail host). */
 export async function userCommand(
@@ -24,6 +24,11 @@ export async function userCommand(
     switch (action) {
       case 'add': {
         const { email, password } = need(args, 'add')
+        if (email.split('@')[1]?.toLowerCase() !== config.domain) {
+          throw new CliError(
+            `${email} is not an address of ${config.domain}: this node only holds ${config.domain} accounts`,
+          )
+        }
         const user = await createUser(db, { email, password, ...(args.name ? { name: args.name } : {}) })
         out(`created ${user.email}`)
         return
@@ -52,7 +57,9 @@ export async function userCommand(
         for (const u of await listUsers(db)) out(`${u.email}${u.disabled ? ' (disabled)' : ''}`)
         return
       default:
-        throw new CliError(`unknown user action "${action}": use add, disable, enable, reset-password, show or list`)
+        throw new CliError(
+          `unknown user action "${action}": use add, disable, enable, reset-password, show or list`,
+        )
     }
   } finally {
     await db.destroy()
@@ -62,7 +69,9 @@ export async function userCommand(
 export async function rotateKeys(config: DomainConfig, alg: AllowedAlg, out: (line: string) => void) {
   await loadOrCreateDomainKeys(config)
   const key = await rotateSigningKey(config, alg)
-  out(`new ${alg} signing key ${key.kid} published; it starts signing at ${new Date(key.activatesAt * 1000).toISOString()}`)
+  out(
+    `new ${alg} signing key ${key.kid} published; it starts signing at ${new Date(key.activatesAt * 1000).toISOString()}`,
+  )
 }
 
 export class CliError extends Error {
@@ -76,6 +85,7 @@ function needEmail(args: { email?: string }, action: string): string {
 
 function need(args: { email?: string; password?: string }, action: string) {
   const email = needEmail(args, action)
-  if (!args.password) throw new CliError(`user ${action} needs --password (or FEDERIZER_PASSWORD in the environment)`)
+  if (!args.password)
+    throw new CliError(`user ${action} needs --password (or FEDERIZER_PASSWORD in the environment)`)
   return { email, password: args.password }
 }
