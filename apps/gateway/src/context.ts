@@ -50,6 +50,8 @@ export function createDomainDiscovery(
     fetch: deps.fetch,
     now: deps.now,
     allowInsecure: config.allowInsecureTargets,
+    // A peer that was down is looked up again soon; tests and the demo scale this with the queues.
+    failureTtlSeconds: Math.max(1, Math.round(30 * Math.min(1, config.queueTimeScale))),
   })
 }
 

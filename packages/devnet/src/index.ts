@@ -1,5 +1,6 @@
 export * from './dns-server.ts'
 export * from './free-port.ts'
+export * from './gateway-process.ts'
 export * from './mail-client.ts'
 export * from './network.ts'
 export * from './redirect-service.ts'

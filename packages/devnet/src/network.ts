@@ -2,10 +2,20 @@ import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { type Api, createApi } from '@federizer/api'
 import { createGateway, type Gateway, type GatewayOptions, issueAccessToken } from '@federizer/gateway'
-import { createUser, type DomainConfig, defaultLimits, openDatabase, setAutoForward } from '@federizer/store'
+import { randomJti, signAccessToken } from '@federizer/protocol'
+import {
+  createUser,
+  type Db,
+  type DomainConfig,
+  defaultLimits,
+  loadOrCreateDomainKeys,
+  openDatabase,
+  setAutoForward,
+} from '@federizer/store'
 import pino, { type Logger } from 'pino'
 import { type DnsServer, type SrvRecord, startDnsServer } from './dns-server.ts'
 import { freePort } from './free-port.ts'
+import { type GatewayProcess, startGatewayProcess } from './gateway-process.ts'
 import { type RedirectService, startRedirectService } from './redirect-service.ts'
 
 export interface NetworkUser {
@@ -25,6 +35,11 @@ export interface NetworkDomain {
   gatewayPath?: string
   /** Start the mailbox api too (default true). */
   api?: boolean
+  /**
+   * Run the gateway as its own OS process (apps/gateway/src/main.ts under tsx) instead of in this
+   * process, so it can be SIGKILLed (`node.kill()`). `node.gateway` stays undefined; use `node.db()`.
+   */
+  gatewayProcess?: boolean
   /** Fixed ports (default: free ports chosen at start). */
   gatewayPort?: number
   apiPort?: number
@@ -57,6 +72,8 @@ export interface NetworkNode {
   apiPort: number
   /** The running gateway (undefined while stopped). */
   gateway: Gateway | undefined
+  /** The gateway's OS process when `gatewayProcess` is set and it runs. */
+  process: GatewayProcess | undefined
   /** The running api (undefined while stopped or when not started). */
   api: Api | undefined
   redirect?: RedirectService
@@ -65,6 +82,10 @@ export interface NetworkNode {
   stop(): Promise<void>
   /** Starts them again on the same ports and data. */
   start(): Promise<void>
+  /** Kills the gateway process with `signal` (default SIGKILL) and stops the api: a crash, not a shutdown. */
+  kill(signal?: NodeJS.Signals): Promise<void>
+  /** A database handle on this node's data (opened on first use, closed by the network's stop). */
+  db(): Promise<Db>
   /** A webmail access token (at+jwt, RFC 9068) for a user, signed by this node's AS key. */
   accessToken(email: string): Promise<string>
 }
@@ -151,6 +172,7 @@ export async function startNetwork(options: StartNetworkOptions): Promise<Networ
     async stop() {
       for (const n of nodes.values()) await n.stop()
       for (const n of nodes.values()) await n.redirect?.close()
+      for (const n of nodes.values()) await (n as NetworkNode & { closeDb(): Promise<void> }).closeDb()
       await dns.close()
     },
   }
@@ -178,7 +200,8 @@ function createNode(input: {
   gatewayOptions: GatewayOptions | undefined
 }): NetworkNode {
   const { spec, config } = input
-  const node: NetworkNode = {
+  let database: Promise<Db> | undefined
+  const node: NetworkNode & { closeDb(): Promise<void> } = {
     domain: spec.domain,
     config,
     gatewayUrl: config.gatewayUrl,
@@ -186,22 +209,32 @@ function createNode(input: {
     gatewayPort: input.gatewayPort,
     apiPort: input.apiPort,
     gateway: undefined,
+    process: undefined,
     api: undefined,
     ...(input.redirect ? { redirect: input.redirect } : {}),
     running: false,
     async start() {
       if (node.running) return
-      const gateway = await createGateway(config, {
-        logger: input.logger.child({ domain: spec.domain, part: 'gateway' }),
-        ...input.gatewayOptions,
-      })
-      try {
-        await gateway.listen(input.gatewayPort)
-      } catch (e) {
-        await gateway.close()
-        throw e
+      if (spec.gatewayProcess) {
+        node.process = await startGatewayProcess(config, {
+          port: input.gatewayPort,
+          ...(input.gatewayOptions?.pollIntervalMs !== undefined
+            ? { pollIntervalMs: input.gatewayOptions.pollIntervalMs }
+            : {}),
+        })
+      } else {
+        const gateway = await createGateway(config, {
+          logger: input.logger.child({ domain: spec.domain, part: 'gateway' }),
+          ...input.gatewayOptions,
+        })
+        try {
+          await gateway.listen(input.gatewayPort)
+        } catch (e) {
+          await gateway.close()
+          throw e
+        }
+        node.gateway = gateway
       }
-      node.gateway = gateway
       if (spec.api !== false) {
         const api = await createApi(config, {
           logger: input.logger.child({ domain: spec.domain, part: 'api' }),
@@ -212,21 +245,59 @@ function createNode(input: {
       node.running = true
     },
     async stop() {
-      const { gateway, api } = node
+      const { gateway, api, process: child } = node
       node.gateway = undefined
       node.api = undefined
+      node.process = undefined
       node.running = false
       await api?.close()
       await gateway?.close()
+      await child?.kill('SIGTERM')
+    },
+    async kill(signal = 'SIGKILL') {
+      const { api, process: child } = node
+      if (!child) throw new Error(`${spec.domain} does not run its gateway as a process`)
+      node.process = undefined
+      node.api = undefined
+      node.running = false
+      await child.kill(signal)
+      await api?.close()
+    },
+    db() {
+      database ??= openDatabase(path.join(config.dataDir, 'mail.sqlite'))
+      return database
+    },
+    async closeDb() {
+      const d = database
+      database = undefined
+      if (d) await (await d).destroy()
     },
     async accessToken(email) {
-      if (!node.gateway) throw new Error(`${spec.domain} is stopped`)
-      const { token } = await issueAccessToken(node.gateway.ctx, {
-        account: email.toLowerCase(),
-        clientId: config.webClientId,
-        scope: 'mail',
-      })
-      return token
+      if (node.gateway) {
+        const { token } = await issueAccessToken(node.gateway.ctx, {
+          account: email.toLowerCase(),
+          clientId: config.webClientId,
+          scope: 'mail',
+        })
+        return token
+      }
+      // The gateway runs elsewhere: sign with the AS key from the data folder, as the AS itself would.
+      const keys = await loadOrCreateDomainKeys(config)
+      const iat = Math.floor(Date.now() / 1000)
+      return signAccessToken(
+        {
+          iss: config.gatewayUrl,
+          sub: email.toLowerCase(),
+          email: email.toLowerCase(),
+          aud: config.apiUrl,
+          client_id: config.webClientId,
+          scope: 'mail',
+          iat,
+          exp: iat + 600,
+          jti: randomJti(),
+        },
+        keys.activeSigningKey(iat),
+      )
     },
   }
   return node
