@@ -12,5 +12,17 @@ export default async function setup() {
     throw new Error('Browser tests need Debian’s Chromium: apt-get update && apt-get install -y chromium')
   }
   await mkdir(path.resolve(webRoot, '../../artifacts/e2e'), { recursive: true })
-  await build({ root: webRoot, logLevel: 'warn', configFile: path.join(webRoot, 'vite.config.ts') })
+  // vitest sets NODE_ENV=test, which would make vite bundle React's development build.
+  const previous = process.env.NODE_ENV
+  process.env.NODE_ENV = 'production'
+  try {
+    await build({
+      root: webRoot,
+      mode: 'production',
+      logLevel: 'warn',
+      configFile: path.join(webRoot, 'vite.config.ts'),
+    })
+  } finally {
+    process.env.NODE_ENV = previous
+  }
 }

@@ -71,10 +71,11 @@ describe('webmail in Chromium against real nodes', () => {
       await expect(nav.getByRole('link', { name: new RegExp(`^${name}`) }).count()).resolves.toBe(1)
     }
     // The access token lives in memory; only the refresh token is in sessionStorage, never localStorage.
-    const stored = await alice.page.evaluate(() => ({
-      session: Object.keys(sessionStorage),
-      local: JSON.stringify(localStorage),
-    }))
+    // (runs in the page; globalThis is the window there)
+    const stored = await alice.page.evaluate(() => {
+      const w = globalThis as unknown as { sessionStorage: object; localStorage: object }
+      return { session: Object.keys(w.sessionStorage), local: JSON.stringify(w.localStorage) }
+    })
     expect(stored.session).toContain('fz:auth:refresh')
     expect(stored.local).not.toMatch(/eyJ/)
     await signIn(bob.page, network.node('example.net').apiUrl, 'bob@example.net', 'bob-password-1', '03-bob')

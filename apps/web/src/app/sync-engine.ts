@@ -261,6 +261,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       try {
         await execute(change)
         confirm(key, change)
+        // Pick up the server's view (unread counts, Trash) without waiting for the next poll.
+        void syncNow()
       } catch (error) {
         if (isNetworkError(error)) {
           setOnline(false)

@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query'
-import { useEffect, useState } from 'react'
+import { useCallback, useEffect, useState } from 'react'
 import styled from 'styled-components'
 import { useMail } from '../../app/mail-context.ts'
 import { pushNotice, type TrackedSend, useMailState } from '../../app/mail-store.ts'
@@ -49,14 +49,6 @@ function TrackedItem(props: { send: TrackedSend }) {
     const timer = setInterval(() => setNow(Date.now()), 500)
     return () => clearInterval(timer)
   }, [])
-  useEffect(() => {
-    if (!finished) return
-    setDone(true)
-    // Leave the final state visible for a moment, then get out of the way.
-    const timer = setTimeout(() => remove(), 8000)
-    return () => clearTimeout(timer)
-  })
-
   const remove = () =>
     store.set((s) => ({ sends: s.sends.filter((x) => x.messageId !== props.send.messageId) }))
 
