@@ -1,9 +1,9 @@
+import { randomBytes } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
 import { open, rm } from 'node:fs/promises'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { pipeline } from 'node:stream/promises'
-import { randomBytes } from 'node:crypto'
 
 /** Median, min and max of repeated measurements. */
 export interface Stat {
@@ -33,7 +33,9 @@ export async function repeat(runs: number, fn: () => Promise<number>): Promise<S
 }
 
 /** Samples this process's RSS while `fn` runs; returns fn's result and the peak in MiB. */
-export async function withPeakRss<T>(fn: () => Promise<T>): Promise<{ result: T; peakRssMiB: number; baseRssMiB: number }> {
+export async function withPeakRss<T>(
+  fn: () => Promise<T>,
+): Promise<{ result: T; peakRssMiB: number; baseRssMiB: number }> {
   const base = process.memoryUsage().rss
   let peak = base
   const timer = setInterval(() => {
@@ -78,10 +80,13 @@ export async function rawLoopbackCopy(file: string, target: string, bytes: numbe
   const { port } = server.address() as AddressInfo
   const started = performance.now()
   await new Promise<void>((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/', headers: { 'content-length': bytes } }, (res) => {
-      res.resume()
-      res.on('end', resolve)
-    })
+    const req = http.request(
+      { host: '127.0.0.1', port, method: 'POST', path: '/', headers: { 'content-length': bytes } },
+      (res) => {
+        res.resume()
+        res.on('end', resolve)
+      },
+    )
     req.on('error', reject)
     createReadStream(file, { highWaterMark: 4 * 2 ** 20 }).pipe(req)
   })
@@ -93,4 +98,38 @@ export async function rawLoopbackCopy(file: string, target: string, bytes: numbe
 
 export function fmt(n: number, digits = 1): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+}
+
+/** Polls `probe` every `intervalMs` until it returns a truthy value; throws after `timeoutMs`. */
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined | null | false>,
+  what: string,
+  timeoutMs = 60_000,
+  intervalMs = 10,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const v = await probe()
+    if (v) return v
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, intervalMs))
+  }
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight; results in input order. */
+export async function mapLimit<T, R>(
+  items: T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const out = new Array<R>(items.length)
+  let next = 0
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++
+      out[i] = await fn(items[i]!, i)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  return out
 }

@@ -1,0 +1,98 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { readFile, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import type { DomainConfig } from '@federizer/store'
+
+const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url))
+const API_RUNNER = fileURLToPath(new URL('./api-process.ts', import.meta.url))
+
+/** Resident memory of a process from /proc/<pid>/status (Linux): now and the peak since the last reset. */
+export async function processMemory(pid: number = process.pid): Promise<{ rssMiB: number; peakMiB: number }> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8')
+  const kib = (field: string) =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN)
+  return { rssMiB: kib('VmRSS') / 1024, peakMiB: kib('VmHWM') / 1024 }
+}
+
+/** Resets the kernel's peak-RSS mark (VmHWM) of a process to its current RSS (`clear_refs` value 5). */
+export async function resetPeak(pid: number = process.pid): Promise<void> {
+  await writeFile(`/proc/${pid}/clear_refs`, '5')
+}
+
+/** Tracks the peak RSS of several processes over one measured step. */
+export async function measurePeaks<T>(
+  pids: Record<string, number>,
+  fn: () => Promise<T>,
+): Promise<{ result: T; memory: Record<string, { baseMiB: number; peakMiB: number }> }> {
+  const base: Record<string, number> = {}
+  for (const [name, pid] of Object.entries(pids)) {
+    await resetPeak(pid)
+    base[name] = (await processMemory(pid)).rssMiB
+  }
+  const result = await fn()
+  const memory: Record<string, { baseMiB: number; peakMiB: number }> = {}
+  for (const [name, pid] of Object.entries(pids)) {
+    memory[name] = { baseMiB: base[name]!, peakMiB: (await processMemory(pid)).peakMiB }
+  }
+  return { result, memory }
+}
+
+export interface ApiProcess {
+  child: ChildProcess
+  pid: number
+  port: number
+  url: string
+  stop(): Promise<void>
+}
+
+/**
+ * Starts a domain's mailbox api (`createApi`) as its own OS process (bench/api-process.ts under tsx), so
+ * its memory is measured apart from the benchmark client's.
+ */
+export async function startApiProcess(config: DomainConfig, port: number): Promise<ApiProcess> {
+  const file = path.join(config.dataDir, 'bench-api-config.json')
+  await writeFile(file, JSON.stringify({ ...config, listenPort: port }), { mode: 0o600 })
+  const child = spawn(process.execPath, ['--import', 'tsx', API_RUNNER, file], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  let stderr = ''
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000)
+  })
+  const bound = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`api ${config.domain} did not start in 30 s: ${stderr}`))
+    }, 30_000)
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      try {
+        const msg = JSON.parse(line) as { listening?: number }
+        if (typeof msg.listening === 'number') {
+          clearTimeout(timer)
+          resolve(msg.listening)
+        }
+      } catch {
+        // a log line
+      }
+    })
+    void exited.then(() => {
+      clearTimeout(timer)
+      reject(new Error(`api ${config.domain} exited before listening: ${stderr}`))
+    })
+  })
+  return {
+    child,
+    pid: child.pid ?? 0,
+    port: bound,
+    url: `http://localhost:${bound}`,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
+      await exited
+    },
+  }
+}

@@ -1,0 +1,171 @@
+import { stat as fileStat, open, rm } from 'node:fs/promises'
+import path from 'node:path'
+import { domainPaths, ResourceStore } from '@federizer/store'
+import { fmt, makeFile, rawLoopbackCopy, stat, waitFor } from './lib.ts'
+import { ALICE, BOB, openBenchNetwork, submitMail, trpcClient, uploadFile } from './network.ts'
+import { measurePeaks } from './proc.ts'
+import { type Row, type Section, statRow } from './report.ts'
+
+/** Memory is "flat" when a process grows by less than this during a transfer, whatever its size. */
+const FLAT_MIB = 100
+
+export interface TransferOptions {
+  bytes: number
+  runs: number
+  tempDir: string
+}
+
+/** Makes each run's payload distinct (so nothing is deduplicated) by stamping the run number at offset 0. */
+async function stampRun(file: string, run: number) {
+  const handle = await open(file, 'r+')
+  try {
+    const stamp = Buffer.alloc(8)
+    stamp.writeUInt32BE(0xfe_de_21_2e, 0)
+    stamp.writeUInt32BE(run, 4)
+    await handle.write(stamp, 0, 8, 0)
+  } finally {
+    await handle.close()
+  }
+}
+
+/**
+ * Section 1: a big resource uploaded to the api (`POST /resources`, streamed) and fetched across domains
+ * through the real path (Alice sends it to Bob; example.net's MTA fetches it from example.com), each
+ * beside a raw node:http loopback copy of the same file in the same run. Every node is its own process.
+ */
+export async function benchTransfer(options: TransferOptions): Promise<Section> {
+  const { bytes, runs } = options
+  const file = path.join(options.tempDir, 'payload.bin')
+  await makeFile(file, bytes)
+  const bench = await openBenchNetwork({ senderApiProcess: true, maxResourceBytes: Math.max(bytes, 2 ** 20) })
+  const raw: number[] = []
+  const upload: number[] = []
+  const fetchRates: number[] = []
+  const uploadRatio: number[] = []
+  const fetchRatio: number[] = []
+  const peaks: Record<string, { base: number[]; peak: number[] }> = {}
+  const keep = (memory: Record<string, { baseMiB: number; peakMiB: number }>, step: string) => {
+    for (const [name, m] of Object.entries(memory)) {
+      const key = `${step}: ${name}`
+      peaks[key] ??= { base: [], peak: [] }
+      peaks[key].base.push(m.baseMiB)
+      peaks[key].peak.push(m.peakMiB)
+    }
+  }
+  try {
+    const api = bench.senderApi!
+    const token = await bench.sender.accessToken(ALICE)
+    const alice = trpcClient(api.url, token)
+    const bobDb = await bench.receiver.db()
+    const pids = bench.pids()
+    for (let run = 0; run < runs; run++) {
+      await stampRun(file, run)
+      const rawMBps = await rawLoopbackCopy(file, path.join(options.tempDir, 'raw.out'), bytes)
+      raw.push(rawMBps)
+
+      const up = await measurePeaks(
+        { 'api example.com': api.pid, 'bench (client)': process.pid },
+        async () => {
+          const t = performance.now()
+          const resource = await uploadFile(api.url, token, file, bytes, {
+            mediaType: 'application/octet-stream',
+            filename: `big-${run}.bin`,
+          })
+          return { resource, seconds: (performance.now() - t) / 1000 }
+        },
+      )
+      keep(up.memory, 'upload')
+      const upMBps = bytes / 1e6 / up.result.seconds
+      upload.push(upMBps)
+      uploadRatio.push(upMBps / rawMBps)
+
+      const gateways = Object.fromEntries(Object.entries(pids).filter(([n]) => n.startsWith('gateway')))
+      const fetched = await measurePeaks(gateways, async () => {
+        const messageId = await submitMail(alice, {
+          to: [BOB],
+          subject: `big ${run}`,
+          text: 'one big attachment',
+          attachments: [up.result.resource],
+        })
+        const row = () =>
+          bobDb
+            .selectFrom('messages')
+            .select(['content_state'])
+            .where('account', '=', BOB)
+            .where('message_id_header', '=', messageId)
+            .executeTakeFirst()
+        await waitFor(row, 'the message delivered to Bob', 120_000, 5)
+        const delivered = performance.now()
+        const done = await waitFor(
+          async () => {
+            const r = await row()
+            if (r?.content_state === 'unavailable')
+              throw new Error('Bob’s fetch gave up (content unavailable)')
+            return r?.content_state === 'complete'
+          },
+          'every resource fetched by example.net',
+          600_000,
+          5,
+        )
+        if (!done) throw new Error('unreachable')
+        return (performance.now() - delivered) / 1000
+      })
+      keep(fetched.memory, 'fetch')
+      const copy = new ResourceStore(domainPaths(bench.receiver.config).resources).path(
+        up.result.resource.contentId,
+      )
+      const size = await fileStat(copy)
+        .then((s) => s.size)
+        .catch(() => -1)
+      if (size !== bytes) throw new Error(`Bob's copy is ${size} bytes, not ${bytes}`)
+      const fetchMBps = bytes / 1e6 / fetched.result
+      fetchRates.push(fetchMBps)
+      fetchRatio.push(fetchMBps / rawMBps)
+      await rm(copy, { force: true })
+    }
+  } finally {
+    await bench.close()
+    await rm(file, { force: true })
+  }
+  const mib = fmt(bytes / 2 ** 20, 0)
+  const rows: Row[] = [
+    statRow(`raw node:http loopback copy, ${mib} MiB (baseline)`, stat(raw), 'MB/s'),
+    statRow(`upload POST /resources, ${mib} MiB`, stat(upload), 'MB/s'),
+    pct('upload ÷ raw copy (same run)', stat(uploadRatio)),
+    statRow(`cross-domain fetch example.com → example.net, ${mib} MiB`, stat(fetchRates), 'MB/s', {
+      note: 'from delivery seen at Bob to content complete',
+    }),
+    pct('fetch ÷ raw copy (same run)', stat(fetchRatio)),
+  ]
+  for (const [name, m] of Object.entries(peaks)) {
+    const growth = stat(m.peak.map((p, i) => p - m.base[i]!))
+    const flat = !name.includes('bench (client)')
+    rows.push(
+      statRow(`peak RSS, ${name}`, stat(m.peak), 'MiB', {
+        note: `base ${fmt(stat(m.base).median, 0)} MiB, growth ${fmt(growth.median, 0)} MiB`,
+        ...(flat ? { target: `growth < ${FLAT_MIB} MiB (flat)`, ok: growth.max < FLAT_MIB } : {}),
+      }),
+    )
+  }
+  return {
+    title: '1. Resource transfer',
+    method:
+      `A ${mib} MiB file (random, distinct per run) streamed by a client to example.com's api (its own process), ` +
+      'then sent by alice@example.com to bob@example.net and fetched by example.net’s MTA from example.com ' +
+      '(both gateways their own processes, real DNS SRV discovery, DPoP + fetch token, SHA-256 checked while ' +
+      'writing). Each run first times a raw node:http loopback copy of the same file to disk. Peak RSS is the ' +
+      'kernel’s VmHWM of each process, reset just before the step.',
+    rows,
+  }
+}
+
+function pct(figure: string, s: ReturnType<typeof stat>): Row {
+  return {
+    figure,
+    value: `${fmt(s.median * 100, 0)} %`,
+    spread: `${fmt(s.min * 100, 0)} – ${fmt(s.max * 100, 0)} %`,
+    runs: s.runs,
+    target: '≥ 80 %',
+    ok: s.median >= 0.8,
+  }
+}
