@@ -49,8 +49,18 @@ function TrackedItem(props: { send: TrackedSend }) {
     const timer = setInterval(() => setNow(Date.now()), 500)
     return () => clearInterval(timer)
   }, [])
-  const remove = () =>
-    store.set((s) => ({ sends: s.sends.filter((x) => x.messageId !== props.send.messageId) }))
+  const messageId = props.send.messageId
+  const remove = useCallback(
+    () => store.set((s) => ({ sends: s.sends.filter((x) => x.messageId !== messageId) })),
+    [store, messageId],
+  )
+  useEffect(() => {
+    if (!finished) return
+    setDone(true)
+    // Leave the final state visible for a moment, then get out of the way.
+    const timer = setTimeout(remove, 8000)
+    return () => clearTimeout(timer)
+  }, [finished, remove])
 
   const handleUndo = async () => {
     try {
