@@ -246,6 +246,19 @@ describe('verifyChain: structure', () => {
     expect(v.hops[0]!.status).toBe('fail')
   })
 
+  it('fails input that is not a Placeholder Message instead of throwing', async () => {
+    for (const bad of [
+      null,
+      {},
+      { envelope: 'x', parts: [] },
+      { envelope: [{ 'jwt-assertion': 'a.b.c' }], parts: [] },
+    ]) {
+      const v = await verify(bad as unknown as PlaceholderMessage)
+      expect(v.ok).toBe(false)
+      expect(v.hops[0]!.code).toBe('malformed_chain')
+    }
+  })
+
   it('fails a message that carries no assertion', async () => {
     const v = await verify(sealForSend(aliceDraft(), { date: TIMES.send }).message)
     expect(v).toEqual({

@@ -260,6 +260,20 @@ export async function verifyChain(
   m: PlaceholderMessage,
   options: VerifyChainOptions,
 ): Promise<ChainVerification> {
+  if (!m || !Array.isArray(m.envelope) || !Array.isArray(m.parts)) {
+    return {
+      ok: false,
+      hops: [
+        {
+          index: 0,
+          kind: 'origin',
+          status: 'fail',
+          code: 'malformed_chain',
+          reason: 'not a Placeholder Message',
+        },
+      ],
+    }
+  }
   const blocks = [...m.envelope].reverse()
   const assertions = blocks.filter((b) => 'jwt-assertion' in b).length
   const single = (r: HopResult): ChainVerification => ({ ok: false, hops: [r] })
