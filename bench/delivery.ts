@@ -1,0 +1,190 @@
+import { randomBytes } from 'node:crypto'
+import type { Db } from '@federizer/store'
+import { fmt, mapLimit, percentile, stat, waitFor } from './lib.ts'
+import { ALICE, BOB, openBenchNetwork, submitMail, trpcClient, type UploadedResource } from './network.ts'
+import { measurePeaks } from './proc.ts'
+import type { Row, Section } from './report.ts'
+
+export interface DeliveryOptions {
+  /** Text-only messages per run. */
+  small: number
+  /** Messages with a 3.5 MB attachment per run. */
+  withImage: number
+  runs: number
+  /** Submissions in flight at once (many webmail users sending at the same time). */
+  concurrency: number
+}
+
+const IMAGE_BYTES = 3_500_000
+
+/**
+ * Watches Bob's mailbox (a read-only handle on example.net's database) and notes, for each Message-ID,
+ * when it was first seen and when its content became complete. Incremental by modseq, every few ms.
+ */
+function watchInbox(db: Db) {
+  const seen = new Map<string, number>()
+  const complete = new Map<string, number>()
+  let lastModseq = 0
+  let stopped = false
+  const loop = (async () => {
+    while (!stopped) {
+      const rows = await db
+        .selectFrom('messages')
+        .select(['message_id_header', 'content_state', 'modseq'])
+        .where('account', '=', BOB)
+        .where('modseq', '>', lastModseq)
+        .orderBy('modseq')
+        .execute()
+      const now = performance.now()
+      for (const r of rows) {
+        lastModseq = Math.max(lastModseq, Number(r.modseq))
+        if (!seen.has(r.message_id_header)) seen.set(r.message_id_header, now)
+        if (r.content_state === 'complete' && !complete.has(r.message_id_header))
+          complete.set(r.message_id_header, now)
+        if (r.content_state === 'unavailable') throw new Error(`Bob could not fetch ${r.message_id_header}`)
+      }
+      await new Promise((r) => setTimeout(r, 5))
+    }
+  })()
+  return {
+    seen,
+    complete,
+    async stop() {
+      stopped = true
+      await loop
+    },
+  }
+}
+
+interface RunResult {
+  perSecond: number
+  e2e: number[]
+  delivered: number[]
+  memory: Record<string, { baseMiB: number; peakMiB: number }>
+}
+
+async function oneRun(
+  bench: Awaited<ReturnType<typeof openBenchNetwork>>,
+  count: number,
+  concurrency: number,
+  attach: boolean,
+  label: string,
+): Promise<RunResult> {
+  const token = await bench.sender.accessToken(ALICE)
+  const alice = trpcClient(bench.senderApi!.url, token)
+  const watcher = watchInbox(await bench.receiver.db())
+  const accepted = new Map<string, number>()
+  try {
+    const { result: seconds, memory } = await measurePeaks(bench.pids(), async () => {
+      const started = performance.now()
+      await mapLimit(
+        Array.from({ length: count }, (_, i) => i),
+        concurrency,
+        async (i) => {
+          const attachments: UploadedResource[] = []
+          if (attach) {
+            const res = await fetch(`${bench.senderApi!.url}/resources`, {
+              method: 'POST',
+              headers: {
+                authorization: `Bearer ${token}`,
+                'content-type': 'image/png',
+                'x-filename': `photo-${i}.png`,
+              },
+              body: randomBytes(IMAGE_BYTES),
+            })
+            if (res.status !== 201) throw new Error(`upload failed: ${res.status} ${await res.text()}`)
+            attachments.push((await res.json()) as UploadedResource)
+          }
+          const id = await submitMail(alice, {
+            to: [BOB],
+            subject: `${label} ${i}`,
+            text: `Hello Bob, message ${i} of ${count}.`,
+            attachments,
+          })
+          accepted.set(id, performance.now())
+        },
+      )
+      await waitFor(
+        async () => [...accepted.keys()].every((id) => watcher.complete.has(id)),
+        `${count} messages complete at Bob`,
+        600_000,
+        20,
+      )
+      return (performance.now() - started) / 1000
+    })
+    const e2e: number[] = []
+    const delivered: number[] = []
+    for (const [id, t] of accepted) {
+      e2e.push(watcher.complete.get(id)! - t)
+      delivered.push(watcher.seen.get(id)! - t)
+    }
+    return { perSecond: count / seconds, e2e, delivered, memory }
+  } finally {
+    await watcher.stop()
+  }
+}
+
+function latencyRows(name: string, runs: RunResult[], pick: (r: RunResult) => number[]): Row[] {
+  return [50, 95, 99].map((p) => {
+    const s = stat(runs.map((r) => percentile(pick(r), p)))
+    return {
+      figure: `${name} p${p}`,
+      value: `${fmt(s.median, 0)} ms`,
+      spread: `${fmt(s.min, 0)} – ${fmt(s.max, 0)}`,
+      runs: s.runs,
+    }
+  })
+}
+
+/**
+ * Section 2: N messages alice@example.com → bob@example.net end to end (send accepted → delivered →
+ * every resource fetched), text only and with a 3.5 MB image each.
+ */
+export async function benchDelivery(options: DeliveryOptions): Promise<Section> {
+  const bench = await openBenchNetwork({ senderApiProcess: true })
+  const rows: Row[] = []
+  try {
+    for (const [kind, count, attach] of [
+      ['text only', options.small, false],
+      ['3.5 MB image each', options.withImage, true],
+    ] as const) {
+      if (count === 0) continue
+      const runs: RunResult[] = []
+      for (let r = 0; r < options.runs; r++)
+        runs.push(await oneRun(bench, count, options.concurrency, attach, `${kind} run ${r}`))
+      const rate = stat(runs.map((r) => r.perSecond))
+      rows.push({
+        figure: `${kind}: ${count} messages, ${options.concurrency} in flight`,
+        value: `${fmt(rate.median, 1)} msg/s`,
+        spread: `${fmt(rate.min, 1)} – ${fmt(rate.max, 1)}`,
+        runs: rate.runs,
+        ...(attach ? { note: `${fmt((rate.median * IMAGE_BYTES) / 1e6, 0)} MB/s of attachments` } : {}),
+        ...(attach ? {} : { target: '≥ 500 msg/s', ok: rate.median >= 500 }),
+      })
+      rows.push(...latencyRows(`${kind}: accepted → complete at Bob`, runs, (r) => r.e2e))
+      rows.push(...latencyRows(`${kind}: accepted → in Bob's inbox`, runs, (r) => r.delivered))
+      const procs = Object.keys(runs[0]!.memory)
+      for (const p of procs) {
+        const peak = stat(runs.map((r) => r.memory[p]!.peakMiB))
+        rows.push({
+          figure: `${kind}: peak RSS ${p}`,
+          value: `${fmt(peak.median, 0)} MiB`,
+          spread: `${fmt(peak.min, 0)} – ${fmt(peak.max, 0)}`,
+          runs: peak.runs,
+        })
+      }
+    }
+  } finally {
+    await bench.close()
+  }
+  return {
+    title: '2. Delivery end to end',
+    method:
+      `Per run, N messages submitted through example.com's api over tRPC/HTTP (draft.save + send.submit, ` +
+      `undo window 0, ${options.concurrency} in flight; an attachment is uploaded first), delivered by ` +
+      'example.com’s MTA to example.net and fetched by example.net’s MTA (MTA poll 10 ms). Each gateway and ' +
+      'the sending api run in their own processes; the bench watches Bob’s rows by modseq every 5 ms. ' +
+      'Throughput = N ÷ (first submit → last message complete); latency from send.submit answered.',
+    rows,
+  }
+}
