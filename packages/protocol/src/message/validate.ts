@@ -48,7 +48,13 @@ export const SINGLETON_HEADERS = [
 ] as const
 
 const MSG_ID = /^<[^<>\s@]+@[^<>\s@]+>$/
-const is = (name: string, list: readonly string[]) => list.some((n) => sameName(n, name))
+const lowerSet = (names: readonly string[]) => new Set(names.map((n) => n.toLowerCase()))
+const DIGEST_SET = lowerSet(DIGEST_HEADERS)
+const ADDRESS_SET = lowerSet(ADDRESS_HEADERS)
+const SINGLE_MAILBOX_SET = lowerSet(SINGLE_MAILBOX_HEADERS)
+const SINGLETON_SET = lowerSet(SINGLETON_HEADERS)
+const PART_SINGLETON_SET = lowerSet(['Content-Type', 'Content-ID', 'Content-Disposition'])
+const MSG_ID_SET = lowerSet(['Message-ID', 'In-Reply-To', 'X-Thread-ID'])
 
 /** A `<left@right>` msg-id (RFC 5322 §3.6.4), the form of Message-ID, In-Reply-To and X-Thread-ID. */
 export function isMsgId(s: string): boolean {
@@ -79,64 +85,61 @@ function fail(
   throw new ProtocolError(code, `invalid Placeholder Message at ${where}: ${why}`)
 }
 
-function checkHeader(name: string, value: Header[1], where: string, inPart: boolean): void {
+function checkHeader(name: string, value: Header[1], where: () => string, inPart: boolean): void {
+  const lower = name.toLowerCase()
   if (typeof value !== 'string') {
-    if (!inPart || !sameName(name, 'Content-Type'))
-      fail('malformed_message', where, `${name} cannot have a list value`)
+    if (!inPart || lower !== 'content-type')
+      fail('malformed_message', where(), `${name} cannot have a list value`)
     return
   }
-  if (is(name, DIGEST_HEADERS) && unbracketDigest(value) === undefined) {
+  if (DIGEST_SET.has(lower) && unbracketDigest(value) === undefined) {
     fail(
       'invalid_digest',
-      where,
+      where(),
       `${name} must be <43 base64url characters of a SHA-256 digest>, got "${value.slice(0, 60)}"`,
     )
   }
-  if (is(name, ADDRESS_HEADERS)) {
+  if (ADDRESS_SET.has(lower)) {
     let list: ReturnType<typeof parseAddressList>
     try {
       list = parseAddressList(value)
     } catch (e) {
-      fail('invalid_address', where, `${name}: ${(e as Error).message}`)
+      fail('invalid_address', where(), `${name}: ${(e as Error).message}`)
     }
-    if (list.length === 0) fail('invalid_address', where, `${name} is empty`)
-    if (is(name, SINGLE_MAILBOX_HEADERS) && list.length !== 1)
-      fail('invalid_address', where, `${name} must hold one mailbox`)
+    if (list.length === 0) fail('invalid_address', where(), `${name} is empty`)
+    if (SINGLE_MAILBOX_SET.has(lower) && list.length !== 1) {
+      fail('invalid_address', where(), `${name} must hold one mailbox`)
+    }
   }
-  if (
-    (sameName(name, 'Message-ID') || sameName(name, 'In-Reply-To') || sameName(name, 'X-Thread-ID')) &&
-    !isMsgId(value)
-  ) {
-    fail('malformed_message', where, `${name} must be <id@domain>, got "${value.slice(0, 60)}"`)
+  if (MSG_ID_SET.has(lower) && !isMsgId(value)) {
+    fail('malformed_message', where(), `${name} must be <id@domain>, got "${value.slice(0, 60)}"`)
   }
-  if (sameName(name, 'References') && parseMsgIdList(value) === undefined) {
-    fail('malformed_message', where, 'References must be space-separated <id@domain> values')
+  if (lower === 'references' && parseMsgIdList(value) === undefined) {
+    fail('malformed_message', where(), 'References must be space-separated <id@domain> values')
   }
-  if (sameName(name, 'Date') && parseRfc5322Date(value) === undefined) {
+  if (lower === 'date' && parseRfc5322Date(value) === undefined) {
     fail(
       'malformed_message',
-      where,
+      where(),
       `Date must be an RFC 5322 date such as "Sun, 22 Dec 2024 20:49:35 +0000"`,
     )
   }
-  if (sameName(name, 'Received') && parseReceived(value) === undefined) {
-    fail('malformed_message', where, 'Received must be "from <domain> by <domain>; <RFC 5322 date>"')
+  if (lower === 'received' && parseReceived(value) === undefined) {
+    fail('malformed_message', where(), 'Received must be "from <domain> by <domain>; <RFC 5322 date>"')
   }
 }
 
 function checkBlockHeaders(headers: readonly Header[], where: string, inPart: boolean): void {
+  const singletons = inPart ? PART_SINGLETON_SET : SINGLETON_SET
+  const seen = new Set<string>()
   headers.forEach(([name, value], i) => {
-    checkHeader(name, value, `${where}.headers[${i}]`, inPart)
+    checkHeader(name, value, () => `${where}.headers[${i}]`, inPart)
+    const lower = name.toLowerCase()
+    if (singletons.has(lower)) {
+      if (seen.has(lower)) fail('malformed_message', where, `${name} appears more than once`)
+      seen.add(lower)
+    }
   })
-  if (!inPart) {
-    for (const name of SINGLETON_HEADERS) {
-      if (countHeaders(headers, name) > 1) fail('malformed_message', where, `${name} appears more than once`)
-    }
-  } else {
-    for (const name of ['Content-Type', 'Content-ID', 'Content-Disposition']) {
-      if (countHeaders(headers, name) > 1) fail('malformed_message', where, `${name} appears more than once`)
-    }
-  }
 }
 
 function checkParts(parts: readonly Part[], where: string, depth: number, counter: { n: number }): void {
