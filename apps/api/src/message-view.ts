@@ -18,7 +18,7 @@ export interface ResourceView extends IndexedResource {
 
 export interface MessageView extends MessageSummary {
   placeholder: StoredPlaceholder
-  /** The inline text part, when it is here and at most `maxInlineBytes`. */
+  /** The inline text part, when it is here, at most `maxInlineBytes`, and within the call's inline budget. */
   text: string | null
   /** The inline HTML part (unsanitised: the webmail sanitises and sandboxes it). */
   html: string | null
@@ -31,8 +31,16 @@ export interface MessageView extends MessageSummary {
   holdUntil: number | null
 }
 
-async function inline(ctx: ApiContext, r: IndexedResource | undefined): Promise<string | null> {
-  if (!r || r.size > ctx.maxInlineBytes) return null
+/** Most inline bytes one message.get returns in total; later bodies come back null (fetch them again). */
+export const INLINE_BUDGET_BYTES = 16 * 1024 * 1024
+
+async function inline(
+  ctx: ApiContext,
+  r: IndexedResource | undefined,
+  budget: { left: number },
+): Promise<string | null> {
+  if (!r || r.size > ctx.maxInlineBytes || r.size > budget.left) return null
+  budget.left -= r.size
   const bytes = await ctx.resources.readSmall(r.contentId, ctx.maxInlineBytes)
   return bytes ? bytes.toString('utf8') : null
 }
@@ -47,6 +55,7 @@ export async function messageViews(
     ctx.db,
     rows.map((r) => r.id),
   )
+  const budget = { left: INLINE_BUDGET_BYTES }
   return Promise.all(
     rows.map(async (row) => {
       const placeholder = JSON.parse(row.placeholder) as StoredPlaceholder
@@ -73,8 +82,8 @@ export async function messageViews(
       return {
         ...toSummary(row),
         placeholder,
-        text: await inline(ctx, textRef),
-        html: await inline(ctx, htmlRef),
+        text: await inline(ctx, textRef, budget),
+        html: await inline(ctx, htmlRef, budget),
         resources,
         contentReason: row.content_reason,
         deliveryStatus: statuses

@@ -161,3 +161,27 @@ describe('isolation', () => {
     })
   })
 })
+
+describe('internal errors', () => {
+  it('answer INTERNAL_SERVER_ERROR with a bare message: no stack, no SQL, no path', async () => {
+    const broken = await startApi()
+    try {
+      const a = await broken.client(alice)
+      await a.mailbox.list.query()
+      // Break the store under the running server: the next query fails inside SQLite.
+      await broken.api.ctx.db.schema.dropTable('contacts').execute()
+      const res = await fetch(
+        `${broken.baseUrl}/trpc/contacts.suggest?input=${encodeURIComponent(JSON.stringify({ prefix: 'a' }))}`,
+        {
+          headers: { authorization: `Bearer ${await broken.token(alice)}` },
+        },
+      )
+      expect(res.status).toBe(500)
+      const body = await res.text()
+      expect(JSON.parse(body).error.message).toBe('internal error')
+      expect(body).not.toMatch(/no such table|sqlite|stack|\.ts:\d/i)
+    } finally {
+      await broken.close()
+    }
+  })
+})

@@ -31,10 +31,11 @@ export async function suggestContacts(
   prefix: string,
   limit = 10,
 ): Promise<Array<{ name: string | null; address: string }>> {
+  // LIKE wildcards are dropped rather than escaped: SQLite has no default ESCAPE character.
   const p = prefix
     .trim()
     .toLowerCase()
-    .replace(/[\\%_]/g, (c) => `\\${c}`)
+    .replace(/[\\%_]/g, '')
   if (!p) return []
   const pattern = `${p}%`
   const rows = await db
