@@ -1,4 +1,4 @@
-import { CLIENT_ASSERTION_TYPE, keyResolverFromJwks, verifyClientAssertion } from '@federizer/protocol'
+import { CLIENT_ASSERTION_TYPE, verifyClientAssertion } from '@federizer/protocol'
 import { decodeJwt } from 'jose'
 import type { GatewayContext } from '../context.ts'
 import type { RegisteredClient } from './clients.ts'
@@ -64,7 +64,7 @@ export async function authenticateClient(
     await verifyClientAssertion(assertion, {
       clientId,
       audience: [ctx.as.issuer, ctx.as.endpoints.token],
-      resolveKey: keyResolverFromJwks(client.jwks),
+      resolveKey: client.resolveKey,
       now: ctx.now(),
       replay: ctx.as.replay,
     })

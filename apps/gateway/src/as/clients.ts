@@ -1,5 +1,7 @@
+import type { KeyResolver } from '@federizer/protocol'
 import type { DomainConfig } from '@federizer/store'
 import type { JWK } from 'jose'
+import { cachingKeyResolver } from './key-cache.ts'
 
 /** The webmail: a public client (PKCE, no secret) with one exact redirect_uri. @see RFC 6749 §2.1 */
 export interface PublicClient {
@@ -14,6 +16,8 @@ export interface MtaClient {
   kind: 'mta'
   clientId: string
   jwks: { keys: JWK[] }
+  /** Resolves the client's public key for its client assertions (imported once). */
+  resolveKey: KeyResolver
   scopes: string[]
 }
 
@@ -38,6 +42,7 @@ export function registerClients(config: DomainConfig, mtaPublicJwk: JWK): Map<st
     kind: 'mta',
     clientId: config.mtaClientId,
     jwks: { keys: [mtaPublicJwk] },
+    resolveKey: cachingKeyResolver(() => ({ keys: [mtaPublicJwk] })),
     scopes: ['internet_mail'],
   })
   return clients

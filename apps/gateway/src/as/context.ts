@@ -3,7 +3,6 @@ import {
   createDiscovery,
   type Discovery,
   type KeyResolver,
-  keyResolverFromJwks,
   type ReplayStore,
   type SigningKey,
 } from '@federizer/protocol'
@@ -11,6 +10,7 @@ import { createReplayStore, type DomainKeys, loadOrCreateDomainKeys } from '@fed
 import type { GatewayContext } from '../context.ts'
 import { type RegisteredClient, registerClients } from './clients.ts'
 import { DpopNonces } from './dpop-nonce.ts'
+import { cachingKeyResolver } from './key-cache.ts'
 import { type RateLimit, SlidingWindowLimiter } from './rate-limit.ts'
 
 /** What the AS needs from the gateway's base context. */
@@ -87,15 +87,11 @@ function buildDiscovery(base: AsBase): Discovery {
 export async function createAsContext(base: AsBase): Promise<AsContext> {
   const issuer = base.config.gatewayUrl
   const keys = await loadOrCreateDomainKeys(base.config, { now: base.now })
-  const ownKeys: KeyResolver = async (header) => {
-    try {
-      return await keyResolverFromJwks(keys.publicJwks())(header)
-    } catch (e) {
-      // A key rotated in by the operator CLI since start-up: re-read the file once.
-      if (await keys.refresh()) return keyResolverFromJwks(keys.publicJwks())(header)
-      throw e
-    }
-  }
+  // A key rotated in by the operator CLI since start-up is found by re-reading the file once.
+  const ownKeys: KeyResolver = cachingKeyResolver(
+    () => keys.publicJwks(),
+    () => keys.refresh(),
+  )
   return {
     issuer,
     endpoints: {
