@@ -76,8 +76,14 @@ describe('buildDraft', () => {
     expectThrowsCode(() => buildDraft({ ...base, messageId: 'no-brackets@x' }), 'malformed_message')
     expectThrowsCode(() => buildDraft({ ...base, threadId: '<bad>' }), 'malformed_message')
     expectThrowsCode(() => buildDraft({ ...base, from: { address: 'nobody' } }), 'invalid_address')
-    expect(() => buildDraft({ ...base, attachments: [{ ...ref('a', 'image/png'), size: -1 }] })).toThrow(
-      RangeError,
+    expectThrowsCode(
+      () => buildDraft({ ...base, attachments: [{ ...ref('a', 'image/png'), size: -1 }] }),
+      'malformed_message',
+      /non-negative integer/,
+    )
+    expectThrowsCode(
+      () => buildDraft({ ...base, attachments: [{ ...ref('a', 'image/png'), size: 1.5 }] }),
+      'malformed_message',
     )
   })
 })
@@ -217,5 +223,5 @@ describe('RFC 5322 dates', () => {
     '',
   ])('refuses %j', (s) => expect(parseRfc5322Date(s)).toBeUndefined())
   it('refuses an invalid Date object', () =>
-    expect(() => formatRfc5322Date(new Date(Number.NaN))).toThrow(RangeError))
+    expectThrowsCode(() => formatRfc5322Date(new Date(Number.NaN)), 'malformed_message'))
 })

@@ -74,7 +74,10 @@ export function parseParams(s: string): ParsedParams {
 /** The first element of a leaf's Content-Type pair for a resource of `size` bytes. */
 export function formatExternalBody(size: number): string {
   if (!Number.isSafeInteger(size) || size < 0)
-    throw new RangeError(`size must be a non-negative integer: ${size}`)
+    throw new ProtocolError(
+      'malformed_message',
+      `a resource size must be a non-negative integer, got ${size}`,
+    )
   return `${EXTERNAL_BODY_TYPE}; access-type=${ACCESS_TYPE}; hash-algorithm=${HASH_ALGORITHM}; size=${size}`
 }
 

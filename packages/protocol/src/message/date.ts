@@ -1,3 +1,5 @@
+import { ProtocolError } from '../errors.ts'
+
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'] as const
 const pad = (n: number) => String(n).padStart(2, '0')
@@ -7,7 +9,9 @@ const pad = (n: number) => String(n).padStart(2, '0')
  * @see RFC 5322 §3.3
  */
 export function formatRfc5322Date(date: Date): string {
-  if (Number.isNaN(date.getTime())) throw new RangeError('invalid Date')
+  if (!(date instanceof Date) || Number.isNaN(date.getTime())) {
+    throw new ProtocolError('malformed_message', 'cannot format an invalid Date')
+  }
   return `${DAYS[date.getUTCDay()]}, ${pad(date.getUTCDate())} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()} ${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`
 }
 
