@@ -1,7 +1,13 @@
 import { lastAssertion, type PlaceholderMessage, readMessage } from '@federizer/protocol'
 import { type Db, inTransaction, type OutboxRow, recordDeliveryStatus } from '@federizer/store'
 import type { GatewayContext } from '../context.ts'
-import { DELAY_NOTICE_AFTER_SECONDS, LEASE_SECONDS, retryDelaySeconds, scaled } from './backoff.ts'
+import {
+  DELAY_NOTICE_AFTER_SECONDS,
+  LEASE_SECONDS,
+  QUEUE_LIFETIME_SECONDS,
+  retryDelaySeconds,
+  scaled,
+} from './backoff.ts'
 import { dpopPost, isTransientStatus, readProblem } from './dpop-post.ts'
 import { insertNotice } from './notices.ts'
 import { claimDue } from './queue.ts'
@@ -138,7 +144,8 @@ async function recordOutcome(ctx: GatewayContext, row: OutboxRow, outcome: Outco
         await insertNotice(ctx, trx, { kind: 'failure', account: row.account, ...about, recipients: bounced })
       return
     }
-    const expired = now >= row.expires_at
+    // The lifetime runs from the first queueing, scaled like every queue delay (the row's own expiry caps it).
+    const expired = now >= Math.min(row.expires_at, row.created_at + scaled(QUEUE_LIFETIME_SECONDS, scale))
     if (outcome.kind === 'permanent' || expired) {
       const reason =
         outcome.kind === 'permanent'
@@ -176,7 +183,7 @@ async function recordOutcome(ctx: GatewayContext, row: OutboxRow, outcome: Outco
       lease_until: null,
       last_error: outcome.reason,
       attempts,
-      next_attempt_at: Math.min(next, row.expires_at),
+      next_attempt_at: next,
       updated_at: now,
       ...(notifyDelay ? { delay_notified: 1 } : {}),
     })
