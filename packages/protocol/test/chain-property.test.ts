@@ -102,6 +102,40 @@ describe('a signed two-hop chain (property)', () => {
     expect(checked).toBeGreaterThan(2500)
   })
 
+  it('detects any single-byte change of the serialized JSON', async () => {
+    const bytes = new TextEncoder().encode(serializeMessageJson(chain))
+    const text = new TextDecoder().decode(bytes)
+    const received = text.indexOf('from example.com by example.net; ')
+    const dateStart = new TextEncoder().encode(text.slice(0, text.indexOf('; ', received) + 2)).length
+    const dateEnd = new TextEncoder().encode(text.slice(0, text.indexOf('"', received))).length
+    await fc.assert(
+      fc.asyncProperty(
+        fc.nat({ max: bytes.length - 1 }),
+        fc.integer({ min: 0, max: 255 }),
+        async (at, byte) => {
+          fc.pre(bytes[at] !== byte && (at < dateStart || at >= dateEnd))
+          const changed = bytes.slice()
+          changed[at] = byte
+          let json: string
+          try {
+            json = new TextDecoder('utf-8', { fatal: true }).decode(changed)
+          } catch {
+            return // not UTF-8 any more: refused before parsing
+          }
+          let parsed: PlaceholderMessage
+          try {
+            parsed = parseMessageJson(json)
+          } catch (e) {
+            expect(isProtocolError(e)).toBe(true)
+            return
+          }
+          expect(await detected(parsed)).toBe(true)
+        },
+      ),
+      { numRuns: 400 },
+    )
+  })
+
   it('detects a case flip of every header name character in the envelope', async () => {
     for (const site of all) {
       if (site.path[0] !== 'envelope' || site.path[4] !== 0) continue
