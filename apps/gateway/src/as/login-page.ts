@@ -93,9 +93,9 @@ ${error}
 <input type="hidden" name="csrf" value="${escapeHtml(input.csrf)}">
 ${hidden}
 <label for="email">Email address</label>
-<input id="email" name="email" type="email" autocomplete="username" required autofocus value="${escapeHtml(input.email ?? '')}"${described}>
+<input id="email" name="email" type="email" autocomplete="username" required${input.email ? '' : ' autofocus'} value="${escapeHtml(input.email ?? '')}"${described}>
 <label for="password">Password</label>
-<input id="password" name="password" type="password" autocomplete="current-password" required${described}>
+<input id="password" name="password" type="password" autocomplete="current-password" required${input.email ? ' autofocus' : ''}${described}>
 <button type="submit">Sign in</button>
 </form>
 <footer>Federizer mail · ${escapeHtml(input.domain)}</footer>`
