@@ -30,6 +30,8 @@ export async function createApi(config: DomainConfig, options: ApiOptions = {}):
       router: appRouter,
       createContext: ({ req }) => ({ api: ctx, authorization: req.headers.authorization }),
       maxBodySize: 8 * 1024 * 1024,
+      // Lets clients send big batched queries (message.get with many ids) as POST (httpBatchLink methodOverride).
+      allowMethodOverride: true,
     }),
   )
   app.use(mount, createResourceRoutes(ctx))

@@ -192,3 +192,22 @@ describe('plain routes', () => {
     expect(text).not.toContain('stack')
   })
 })
+
+describe('method override', () => {
+  it('accepts queries sent as POST (big message.get batches do not fit a URL)', async () => {
+    const { createTRPCClient, httpBatchLink } = await import('@trpc/client')
+    const t = await h.token(alice)
+    const c = createTRPCClient<import('../src/index.ts').AppRouter>({
+      links: [
+        httpBatchLink({
+          url: `${h.baseUrl}/trpc`,
+          methodOverride: 'POST',
+          headers: { authorization: `Bearer ${t}` },
+        }),
+      ],
+    })
+    const ids = Array.from({ length: 500 }, (_, i) => `m_${'x'.repeat(40)}${i}`)
+    const got = await c.message.get.query({ ids })
+    expect(got.notFound).toHaveLength(500)
+  })
+})

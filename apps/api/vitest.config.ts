@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // Real servers, SQLite files and scrypt run on a shared, sometimes loaded machine: time limits are
+    // generous on purpose (no test asserts timings).
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+  },
+})
