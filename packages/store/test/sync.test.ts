@@ -89,7 +89,7 @@ describe('sync', () => {
         expect(view).toEqual(final)
       }
     }
-  })
+  }, 30_000)
 
   it('reports mailbox changes and nothing when up to date', async () => {
     const s0 = await getSyncState(db, alice)
