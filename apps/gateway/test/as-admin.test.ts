@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { verifyPassword } from '@federizer/store'
 import { decodeProtectedHeader } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { AdminUsageError, runAdminCommand } from '../src/as/admin-commands.ts'
 import { issueAccessToken } from '../src/as/tokens.ts'
 import { startDomain, type TestDomain } from './as-helpers.ts'
 
@@ -37,6 +38,23 @@ function admin(args: string[], stdin = ''): Promise<{ code: number; stdout: stri
   })
 }
 
+/** The same commands in-process (the parsing and store calls the CLI runs), without a process start each. */
+async function adminInProcess(
+  args: string[],
+  password = '',
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out: string[] = []
+  try {
+    await runAdminCommand(d.config, args, {
+      readPassword: async () => password,
+      print: (l) => out.push(`${l}\n`),
+    })
+    return { code: 0, stdout: out.join(''), stderr: '' }
+  } catch (e) {
+    return { code: e instanceof AdminUsageError ? 2 : 1, stdout: out.join(''), stderr: (e as Error).message }
+  }
+}
+
 const jwksKids = async () =>
   ((await (await fetch(`${d.url}/jwks`)).json()) as { keys: { kid: string; alg: string }[] }).keys
 
@@ -51,28 +69,30 @@ describe('operator CLI', () => {
     expect(await verifyPassword(d.gateway.ctx.db, 'dave@example.com', 'a long password')).toMatchObject({
       name: 'Dave',
     })
-    const foreign = await admin(['user', 'add', 'eve@example.org'], 'a long password\n')
+    const foreign = await adminInProcess(['user', 'add', 'eve@example.org'], 'a long password')
     expect(foreign.code).toBe(1)
     expect(foreign.stderr).toContain('eve@example.org is not an address of example.com')
-    const weak = await admin(['user', 'add', 'fay@example.com'], 'short\n')
+    const weak = await adminInProcess(['user', 'add', 'fay@example.com'], 'short')
     expect(weak.code).toBe(1)
     expect(weak.stderr).toContain('8 to 1024 characters')
     expect(await d.gateway.ctx.db.selectFrom('users').select('account').execute()).toEqual([
       { account: 'dave@example.com' },
     ])
-    expect((await admin(['user', 'disable', 'dave@example.com'])).code).toBe(0)
+    expect((await adminInProcess(['user', 'disable', 'dave@example.com'])).code).toBe(0)
     expect(await verifyPassword(d.gateway.ctx.db, 'dave@example.com', 'a long password')).toBeUndefined()
-    expect((await admin(['user', 'enable', 'dave@example.com'])).code).toBe(0)
-    expect((await admin(['user', 'reset', 'dave@example.com'], 'another long one\n')).code).toBe(0)
+    expect((await adminInProcess(['user', 'enable', 'dave@example.com'])).code).toBe(0)
+    expect((await adminInProcess(['user', 'reset', 'dave@example.com'], 'another long one')).code).toBe(0)
     expect(await verifyPassword(d.gateway.ctx.db, 'dave@example.com', 'another long one')).toBeDefined()
-    expect((await admin(['user', 'forward-policy', 'dave@example.com', 'domains', 'example.org'])).code).toBe(
-      0,
-    )
-    expect(JSON.parse((await admin(['user', 'show', 'dave@example.com'])).stdout)).toMatchObject({
+    expect(
+      (await adminInProcess(['user', 'forward-policy', 'dave@example.com', 'domains', 'example.org'])).code,
+    ).toBe(0)
+    expect(JSON.parse((await adminInProcess(['user', 'show', 'dave@example.com'])).stdout)).toMatchObject({
       forwardPolicy: 'domains',
       forwardDomains: ['example.org'],
     })
-    expect((await admin(['user', 'frobnicate', 'dave@example.com'])).code).toBe(2)
+    const usage = await admin(['user', 'frobnicate', 'dave@example.com'])
+    expect(usage.code).toBe(2)
+    expect(usage.stderr).toContain('unknown user command "frobnicate"')
   }, 60_000)
 
   it('rotates keys: the new key is published first, signs after activation, the old one stays published', async () => {
