@@ -216,6 +216,21 @@ describe('token endpoint input rules', () => {
     expect(res.body).toEqual({ error, error_description: description })
   })
 
+  it('an access token without the mail scope is not exchanged', async () => {
+    const token = (
+      await issueAccessToken(d.gateway.ctx, {
+        account: 'alice@example.com',
+        clientId: d.config.webClientId,
+        scope: 'profile',
+      })
+    ).token
+    const res = await rawExchange(d, { ...(await sendParams()), subject_token: token })
+    expect(res.body).toEqual({
+      error: 'invalid_grant',
+      error_description: 'subject_token: the access token lacks the "mail" scope',
+    })
+  })
+
   it('a fetch exchange needs audience and message_id', async () => {
     const res = await rawExchange(d, {
       subject_token: await accessToken(),

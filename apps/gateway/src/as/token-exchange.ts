@@ -14,7 +14,7 @@ import { findUser, forwardAllowed, getAutoForward, isJwtRevoked } from '@federiz
 import type { Request } from 'express'
 import { decodeJwt } from 'jose'
 import type { GatewayContext } from '../context.ts'
-import type { MtaClient, RegisteredClient } from './clients.ts'
+import { MAIL_SCOPE, type MtaClient, type RegisteredClient } from './clients.ts'
 import { checkTokenDpop } from './dpop.ts'
 import { OAuthError, toOAuthError } from './errors.ts'
 import { FORWARD_HEADERS, parseSignedHeaders, SEND_HEADERS, type SignedHeaders } from './exchange-headers.ts'
@@ -139,6 +139,9 @@ async function sendMode(
       issuer: ctx.as.issuer,
       audience: ctx.config.apiUrl,
     })
+    if (!claims.scope.split(' ').includes(MAIL_SCOPE)) {
+      throw new OAuthError('invalid_grant', `subject_token: the access token lacks the "${MAIL_SCOPE}" scope`)
+    }
     email = claims.email.toLowerCase()
     jti = claims.jti
   } catch (e) {
