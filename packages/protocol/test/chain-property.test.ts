@@ -64,7 +64,7 @@ beforeAll(async () => {
   all = sites(chain)
 })
 
-describe('a signed two-hop chain (property)', () => {
+describe('a signed two-hop chain (property)', { timeout: 60_000 }, () => {
   it('verifies untouched', async () => {
     expect(await detected(chain)).toBe(false)
   })
@@ -83,7 +83,7 @@ describe('a signed two-hop chain (property)', () => {
         fc.pre(chars[index] !== r && !isReceivedDate(chain, site, index))
         expect(await detected(mutate(chain, site, index, r))).toBe(true)
       }),
-      { numRuns: 400 },
+      { numRuns: 400, seed: 20241222 },
     )
   })
 
@@ -132,7 +132,7 @@ describe('a signed two-hop chain (property)', () => {
           expect(await detected(parsed)).toBe(true)
         },
       ),
-      { numRuns: 400 },
+      { numRuns: 400, seed: 20241222 },
     )
   })
 

@@ -38,6 +38,7 @@ describe('message rules, one negative test each', () => {
       /./,
     ],
     ['an empty header name', withHeaders(['', 'v']), 'malformed_message', /empty/],
+    ['the header name "<<"', withHeaders(['<<', 'v']), 'malformed_message', /reserved/],
     ['a bad In-Reply-To', withHeaders(['In-Reply-To', 'not-a-msg-id']), 'malformed_message', /In-Reply-To/],
     ['a bad X-Thread-ID', withHeaders(['X-Thread-ID', '<a b@c>']), 'malformed_message', /X-Thread-ID/],
     ['a bad References', withHeaders(['References', '<a@b> c@d']), 'malformed_message', /References/],

@@ -13,6 +13,8 @@ export const headerNameSchema = z
   .min(1, 'a header name is empty')
   .max(LIMITS.maxHeaderNameLength)
   .regex(/^[!-9;-~]+$/, 'a header name must be printable ASCII without ":" or spaces')
+  // `<<` is a YAML 1.1 merge key: no rendering could carry it safely to every YAML parser.
+  .refine((n) => n !== '<<', 'the header name "<<" is reserved (a YAML merge key)')
 
 /** A header value: no line breaks or control characters (tab allowed), no lone surrogates. */
 export const headerValueSchema = z

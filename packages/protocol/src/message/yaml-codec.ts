@@ -28,7 +28,9 @@ function toPlain(node: unknown, depth: number): Plain {
       if (!isPair(pair) || !isScalar(pair.key) || typeof pair.key.value !== 'string') {
         throw yamlError('mapping keys must be plain strings')
       }
-      if (pair.key.value === '<<') throw yamlError('merge keys (<<) are not allowed')
+      // A plain `<<` is a merge key to YAML 1.1 parsers; a quoted "<<" is an ordinary header name.
+      if (pair.key.value === '<<' && pair.key.type === 'PLAIN')
+        throw yamlError('merge keys (<<) are not allowed')
       entries.push([pair.key.value, toPlain(pair.value, depth + 1)])
     }
     return { entries }
