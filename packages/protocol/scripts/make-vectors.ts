@@ -349,6 +349,16 @@ write(
       expected: { error: 'malformed_message' },
     },
     {
+      name: 'the reserved header name << (a YAML merge key)',
+      input: { json: withHeader(['<<', 'a']) },
+      expected: { error: 'malformed_message' },
+    },
+    {
+      name: 'a quoted "<<" key in YAML is still the reserved name',
+      input: { yaml: `${head}      - "<<": a\n` },
+      expected: { error: 'malformed_message' },
+    },
+    {
       name: 'Content-ID too short',
       input: { json: leafCid('<abc>') },
       expected: { error: 'invalid_digest' },
