@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { type Network, startNetwork } from '@federizer/devnet'
+import { mailCaller, type Network, startNetwork } from '@federizer/devnet'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchBrowser, openPage, shot, signIn, type TestPage } from './browser.ts'
@@ -230,5 +230,63 @@ describe('webmail in Chromium against real nodes', () => {
     await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor()
     await shot(page, '15-shortcuts-help')
     await page.keyboard.press('Escape')
+  })
+
+  it('keeps cached mail readable offline, even after a reload, and replays queued actions', async () => {
+    const { page, context } = alice
+    await openInbox(page)
+    const row = rowWith(page, `Re: ${SUBJECT}`)
+    await row.getByRole('link').click()
+    const reader = page.getByRole('region', { name: 'Reading pane' })
+    await reader.getByText('Thanks Alice, lovely!').waitFor()
+    // Let the offline copy be written (debounced) and the service worker take control.
+    await page.waitForFunction(
+      () =>
+        !!(globalThis as unknown as { navigator: { serviceWorker?: { controller: unknown } } }).navigator
+          .serviceWorker?.controller,
+      undefined,
+      { timeout: 20_000 },
+    )
+    await page.waitForFunction(
+      (subject) =>
+        (
+          (globalThis as unknown as { localStorage: Storage }).localStorage.getItem(
+            'fz:offline:alice@example.com',
+          ) ?? ''
+        ).includes(subject),
+      `Re: ${SUBJECT}`,
+      { timeout: 20_000 },
+    )
+
+    await context.setOffline(true)
+    await page.getByText('You are offline.').waitFor({ timeout: 10_000 })
+    await reader.getByRole('button', { name: 'Star', exact: true }).click()
+    await page.getByText(/1 action\(s\) will be sent when you reconnect/).waitFor()
+    await shot(page, '16-offline-banner')
+
+    await page.reload()
+    await row.waitFor({ timeout: 20_000 }).catch(async (e: unknown) => {
+      await shot(page, '17-offline-reload-failed')
+      throw e
+    })
+    await page.getByText('You are offline.').waitFor({ timeout: 20_000 })
+    await row.getByRole('link').click()
+    await reader.getByText('Thanks Alice, lovely!').waitFor({ timeout: 10_000 })
+    await shot(page, '17-offline-after-reload')
+
+    await context.setOffline(false)
+    await page.getByText('You are offline.').waitFor({ state: 'detached', timeout: 30_000 })
+    // The queued star reached the server: a fresh tRPC read shows the keyword.
+    const caller = await mailCaller(network.node('example.com'), 'alice@example.com')
+    await expect
+      .poll(
+        async () => {
+          const inbox = (await caller.mailbox.list()).find((m) => m.role === 'inbox')
+          const list = await caller.message.list({ mailboxId: inbox?.id ?? '', limit: 50 })
+          return list.items.find((m) => m.subject === `Re: ${SUBJECT}`)?.keywords
+        },
+        { timeout: 20_000 },
+      )
+      .toContain('$flagged')
   })
 })

@@ -51,5 +51,8 @@ export function isNetworkError(error: unknown): boolean {
   if (error instanceof TypeError) return true
   const cause = (error as { cause?: unknown }).cause
   if (cause instanceof TypeError) return true
+  // The token refresh could not reach the AS: as offline as a failed fetch.
+  if ((error as { code?: unknown }).code === 'as_unreachable') return true
+  if ((cause as { code?: unknown } | undefined)?.code === 'as_unreachable') return true
   return /Failed to fetch|NetworkError|fetch failed|Load failed/i.test(error.message)
 }

@@ -1,7 +1,7 @@
 import { lazy, Suspense, useEffect, useState } from 'react'
 import { ThemeProvider } from 'styled-components'
-import { loadWebConfig, type WebConfig } from '../auth/config.ts'
-import { type AuthSession, createAuthSession } from '../auth/oauth-session.ts'
+import { loadWebConfig, parseWebConfig, type WebConfig } from '../auth/config.ts'
+import { AuthError, type AuthSession, createAuthSession } from '../auth/oauth-session.ts'
 import { GlobalStyle } from '../global-style.ts'
 import { CenteredMessage } from '../scenes/auth/centered-message.tsx'
 import { SignInScreen } from '../scenes/auth/sign-in-screen.tsx'
@@ -9,6 +9,22 @@ import { darkTheme, lightTheme } from '../theme.ts'
 import { useMedia } from './use-media.ts'
 
 const MailApp = lazy(() => import('./mail-app.tsx').then((m) => ({ default: m.MailApp })))
+
+const CONFIG_KEY = 'fz:config'
+const remember = (key: string, value: string) => {
+  try {
+    window.localStorage.setItem(key, value)
+  } catch {
+    // storage disabled: offline start is simply not available
+  }
+}
+const recall = (key: string) => {
+  try {
+    return window.localStorage.getItem(key)
+  } catch {
+    return null
+  }
+}
 
 type Phase =
   | { kind: 'loading'; text: string }
@@ -29,13 +45,24 @@ export function App() {
       let cfg: WebConfig
       try {
         cfg = await loadWebConfig()
+        remember(CONFIG_KEY, JSON.stringify(cfg))
       } catch (error) {
-        if (!cancelled)
-          setPhase({
-            kind: 'fatal',
-            error: `This mail server is not configured correctly: ${String((error as Error).message)}`,
-          })
-        return
+        // Offline start from the installed app: the last configuration seen.
+        const cached = recall(CONFIG_KEY)
+        try {
+          if (!cached) throw error
+          cfg = parseWebConfig(JSON.parse(cached))
+        } catch {
+          if (!cancelled) {
+            setPhase({
+              kind: 'fatal',
+              error: navigator.onLine
+                ? `This mail server is not configured correctly: ${String((error as Error).message)}`
+                : 'You are offline and this browser has no saved copy of your mailbox yet.',
+            })
+          }
+          return
+        }
       }
       const session = createAuthSession({ config: cfg, storage: window.sessionStorage })
       if (cancelled) return
@@ -57,7 +84,14 @@ export function App() {
         if (cancelled) return
         setPhase(tokens ? { kind: 'signedIn', email: tokens.email ?? '' } : { kind: 'signedOut' })
       } catch (error) {
-        if (!cancelled) setPhase({ kind: 'signedOut', error: (error as Error).message })
+        if (cancelled) return
+        // No network but a stored session: open the offline copy; sync resumes when the AS is back.
+        const account = session.storedAccount()
+        if (error instanceof AuthError && error.code === 'as_unreachable' && account) {
+          setPhase({ kind: 'signedIn', email: account })
+          return
+        }
+        setPhase({ kind: 'signedOut', error: (error as Error).message })
       }
     })()
     return () => {

@@ -88,6 +88,7 @@ export function MailApp(props: { config: WebConfig; auth: AuthSession; email: st
     engine: core.engine,
     email,
     ...(name ? { name } : {}),
+    storage,
     openCompose,
     openSettings: () => setSettingsOpen(true),
     openHelp: () => setHelpOpen(true),

@@ -3,6 +3,7 @@ import type { MailApi } from '../api/mail-api.ts'
 import type { DraftState } from '../api/types.ts'
 import type { WebConfig } from '../auth/config.ts'
 import type { AuthSession } from '../auth/oauth-session.ts'
+import type { KeyValueStorage } from '../lib/offline-queue.ts'
 import type { MailStore } from './mail-store.ts'
 import type { SyncEngine } from './sync-engine.ts'
 
@@ -15,6 +16,8 @@ export interface MailContextValue {
   engine: SyncEngine
   email: string
   name?: string
+  /** localStorage (or memory when it is unavailable): drafts, offline copy, queued actions. */
+  storage: KeyValueStorage
   openCompose(draft?: DraftState): void
   openSettings(): void
   openHelp(): void

@@ -1,5 +1,6 @@
 import { isNetworkError, type MailApi } from '../api/mail-api.ts'
 import type { MessageSummary } from '../api/types.ts'
+import { loadSnapshot, saveSnapshot } from '../lib/offline-cache.ts'
 import { createOfflineQueue, type KeyValueStorage, type OfflineQueue } from '../lib/offline-queue.ts'
 import {
   applyChanges,
@@ -48,8 +49,31 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   let inFlight: Promise<void> | undefined
   let pendingCounter = 0
 
-  // Actions queued in an earlier session are shown as pending from the start.
-  store.set({ pending: queue.list().map((a) => ({ key: `q:${a.id}`, change: a.change })) })
+  // Actions queued in an earlier session are shown as pending from the start, over the offline copy
+  // of the mailbox (so a reload without network still shows mail); sync resumes from its state.
+  const snapshot = loadSnapshot(options.storage, options.account)
+  store.set({
+    pending: queue.list().map((a) => ({ key: `q:${a.id}`, change: a.change })),
+    ...(snapshot
+      ? {
+          cache: upsertMessages({ state: snapshot.state, messages: new Map() }, snapshot.summaries),
+          mailboxes: snapshot.mailboxes,
+        }
+      : {}),
+  })
+  let saveTimer: ReturnType<typeof setTimeout> | undefined
+  const unsubscribe = store.subscribe(() => {
+    if (saveTimer) return
+    saveTimer = setTimeout(() => {
+      saveTimer = undefined
+      const s = store.get()
+      saveSnapshot(options.storage, options.account, {
+        state: s.cache.state,
+        mailboxes: s.mailboxes,
+        summaries: s.cache.messages.values(),
+      })
+    }, 3000)
+  })
 
   const setOnline = (online: boolean) => {
     if (store.get().online !== online) store.set({ online })
@@ -62,8 +86,10 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     return out
   }
 
+  let mailboxesLoaded = false
   async function refreshMailboxes() {
     store.set({ mailboxes: await api.listMailboxes() })
+    mailboxesLoaded = true
   }
 
   async function loadMailbox(mailboxId: string) {
@@ -100,10 +126,21 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       await fullReload(serverState)
       return
     }
-    if (serverState === before.state) return
+    if (serverState === before.state) {
+      if (!mailboxesLoaded) await refreshMailboxes()
+      return
+    }
     let since = before.state
     for (let guard = 0; guard < 50; guard++) {
-      const result = await api.changes({ since, max: CHANGES_MAX })
+      let result: Awaited<ReturnType<MailApi['changes']>>
+      try {
+        result = await api.changes({ since, max: CHANGES_MAX })
+      } catch (error) {
+        // A state the server does not know (e.g. an offline copy from a reset server): start over.
+        if (isNetworkError(error)) throw error
+        await fullReload(serverState)
+        return
+      }
       if (result.kind === 'cannotCalculateChanges') {
         await fullReload(result.newState)
         return
@@ -238,6 +275,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     },
     stop() {
       running = false
+      unsubscribe()
+      if (saveTimer) clearTimeout(saveTimer)
       if (timer) clearTimeout(timer)
       if (typeof window !== 'undefined') {
         window.removeEventListener('online', handleOnline)

@@ -52,6 +52,8 @@ export interface SessionTokens {
 
 const PENDING_KEY = 'fz:auth:pending'
 const REFRESH_KEY = 'fz:auth:refresh'
+// Not a secret: lets a reload without network open the offline copy of the right account.
+const EMAIL_KEY = 'fz:auth:email'
 // Refresh this long before expiry so a request never carries a token about to lapse.
 const REFRESH_MARGIN_MS = 60_000
 
@@ -66,6 +68,8 @@ export interface AuthSession {
   /** A valid access token, refreshing first when it is about to expire. */
   accessToken(): Promise<string>
   current(): SessionTokens | undefined
+  /** The account of the stored session, when there is one (for offline start). */
+  storedAccount(): string | undefined
   /** Revokes the refresh token, forgets everything and ends the AS session. */
   signOut(): Promise<void>
   subscribe(listener: (tokens: SessionTokens | undefined) => void): () => void
@@ -183,6 +187,7 @@ export function createAuthSession(deps: AuthDeps): AuthSession {
       ...(typeof claims?.email === 'string' ? { email: claims.email } : {}),
     }
     if (response.refresh_token) storage.setItem(REFRESH_KEY, response.refresh_token)
+    if (tokens.email) storage.setItem(EMAIL_KEY, tokens.email)
     if (refreshTimer !== undefined) clearTimer(refreshTimer)
     if (response.refresh_token || storage.getItem(REFRESH_KEY)) {
       const delay = Math.max(5_000, expiresIn * 1000 - REFRESH_MARGIN_MS)
@@ -320,11 +325,14 @@ export function createAuthSession(deps: AuthDeps): AuthSession {
     },
 
     current: () => tokens,
+    storedAccount: () =>
+      storage.getItem(REFRESH_KEY) ? (storage.getItem(EMAIL_KEY) ?? undefined) : undefined,
 
     async signOut() {
       const refreshToken = storage.getItem(REFRESH_KEY)
       storage.removeItem(REFRESH_KEY)
       storage.removeItem(PENDING_KEY)
+      storage.removeItem(EMAIL_KEY)
       if (refreshTimer !== undefined) clearTimer(refreshTimer)
       const access = tokens?.accessToken
       tokens = undefined

@@ -2,6 +2,7 @@ import { type FormEvent, type RefObject, useEffect, useState } from 'react'
 import styled from 'styled-components'
 import { useMail } from '../../app/mail-context.ts'
 import { useMailState } from '../../app/mail-store.ts'
+import { clearOffline } from '../../lib/offline-cache.ts'
 import { Button, IconButton } from '../shared/button.tsx'
 import { Icon } from '../shared/icons.tsx'
 
@@ -11,7 +12,7 @@ export function TopBar(props: {
   initialSearch: string
   onSearch: (q: string) => void
 }) {
-  const { email, auth, store, openCompose, openSettings, openHelp, config } = useMail()
+  const { email, auth, store, engine, openCompose, openSettings, openHelp, config, storage } = useMail()
   const online = useMailState(store, (s) => s.online)
   const syncError = useMailState(store, (s) => s.syncError)
   const queued = useMailState(store, (s) => s.pending.filter((p) => p.key.startsWith('q:')).length)
@@ -56,7 +57,16 @@ export function TopBar(props: {
             <Icon name="settings" />
           </IconButton>
           <Account title={email}>{email}</Account>
-          <IconButton type="button" aria-label="Sign out" onClick={() => void auth.signOut()}>
+          <IconButton
+            type="button"
+            aria-label="Sign out"
+            onClick={() => {
+              // Nothing of this account stays readable in this browser after signing out.
+              engine.stop()
+              clearOffline(storage, email)
+              void auth.signOut()
+            }}
+          >
             <Icon name="signOut" />
           </IconButton>
         </Tools>

@@ -1,6 +1,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { type RefObject, useEffect, useImperativeHandle, useMemo, useState } from 'react'
 import styled from 'styled-components'
+import { isNetworkError } from '../../api/mail-api.ts'
 import type { MessageDetail, MessageSummary } from '../../api/types.ts'
 import { useMail } from '../../app/mail-context.ts'
 import { pushNotice, useMailState } from '../../app/mail-store.ts'
@@ -8,6 +9,7 @@ import { draftFromMessage, forwardDraftState, replyDraft } from '../../lib/compo
 import { formatFullDate } from '../../lib/format.ts'
 import { linkify } from '../../lib/linkify.ts'
 import { type MessageView, reconstructMessage } from '../../lib/message-view.ts'
+import { loadDetail, saveDetail } from '../../lib/offline-cache.ts'
 import { useMessageActions } from '../mailbox/use-message-actions.ts'
 import { Button, IconButton } from '../shared/button.tsx'
 import { Icon } from '../shared/icons.tsx'
@@ -28,7 +30,7 @@ export function ReaderPane(props: {
   actionsRef: RefObject<{ reply(all: boolean): void; forward(): void } | null>
   phone: boolean
 }) {
-  const { api, email, openCompose, store, engine } = useMail()
+  const { api, email, openCompose, store, engine, storage } = useMail()
   const queryClient = useQueryClient()
   const actions = useMessageActions()
   const mailboxes = useMailState(store, (s) => s.mailboxes)
@@ -40,8 +42,17 @@ export function ReaderPane(props: {
     // The summary's state is in the key: when sync reports the content arrived, we refetch.
     queryKey: ['message', id, summary?.contentState],
     queryFn: async (): Promise<MessageDetail> => {
-      const [detail] = await api.details([id as string])
+      let detail: MessageDetail | undefined
+      try {
+        ;[detail] = await api.details([id as string])
+      } catch (error) {
+        // Offline: the copy kept when this message was last opened.
+        const offline = isNetworkError(error) ? loadDetail(storage, email, id as string) : undefined
+        if (offline) return offline
+        throw error
+      }
       if (!detail) throw new Error('This message no longer exists.')
+      saveDetail(storage, email, detail)
       return detail
     },
     enabled: !!id,
