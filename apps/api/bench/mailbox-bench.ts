@@ -86,6 +86,7 @@ export async function runMailboxBench(count: number, h?: Harness) {
     'sync.changes max 500 from 0 (full resync page)': await timeIt(50, () =>
       a.sync.changes.query({ since: '0', max: 500 }),
     ),
+    'mailbox.list (counts)': await timeIt(50, () => a.mailbox.list.query()),
     'message.list first 50': await timeIt(100, () =>
       a.message.list.query({ mailboxId: inbox.id, limit: 50 }),
     ),
