@@ -250,9 +250,9 @@ describe('webmail in Chromium against real nodes', () => {
     await page.waitForFunction(
       (subject) =>
         (
-          (globalThis as unknown as { localStorage: Storage }).localStorage.getItem(
-            'fz:offline:alice@example.com',
-          ) ?? ''
+          (
+            globalThis as unknown as { localStorage: { getItem(k: string): string | null } }
+          ).localStorage.getItem('fz:offline:alice@example.com') ?? ''
         ).includes(subject),
       `Re: ${SUBJECT}`,
       { timeout: 20_000 },
