@@ -63,8 +63,11 @@ export async function startDomain(
     gateway,
     url,
     async close() {
-      await gateway.close()
-      await fs.rm(dataDir, { recursive: true, force: true })
+      try {
+        await gateway.close()
+      } finally {
+        await fs.rm(dataDir, { recursive: true, force: true })
+      }
     },
   }
 }

@@ -300,3 +300,63 @@ describe('authorization endpoint rules', () => {
     expect(posted.status).toBe(401)
   })
 })
+
+describe('failures inside the AS', () => {
+  it('a damaged key file does not stop signing; an internal failure is a bare server_error without a stack', async () => {
+    let clock = Math.floor(Date.now() / 1000)
+    const broken = await startDomain('example.net', { now: () => clock })
+    try {
+      await addUser(broken, 'alice')
+      const { writeFile } = await import('node:fs/promises')
+      const { join } = await import('node:path')
+      await writeFile(join(broken.config.dataDir, 'keys', 'as-signing.json'), '{ not json')
+      clock += 5
+      const jwks = await fetch(`${broken.url}/jwks`)
+      expect(jwks.status).toBe(200)
+      expect(((await jwks.json()) as { keys: unknown[] }).keys).toHaveLength(1)
+      const redeem = async () => {
+        const as = await discoverAs(broken)
+        const { posted, verifier } = await signInThroughForm(broken, as)
+        const code = new URL(posted.headers.get('location')!).searchParams.get('code')!
+        return fetch(`${broken.url}/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({
+            grant_type: 'authorization_code',
+            code,
+            redirect_uri: `${broken.config.apiUrl}/callback`,
+            code_verifier: verifier,
+            client_id: broken.config.webClientId,
+          }),
+        })
+      }
+      clock += 5
+      expect((await redeem()).status).toBe(200)
+      // Now the database goes away under the running server.
+      const as = await discoverAs(broken)
+      const { posted, verifier } = await signInThroughForm(broken, as)
+      const code = new URL(posted.headers.get('location')!).searchParams.get('code')!
+      await broken.gateway.ctx.db.destroy()
+      const token = await fetch(`${broken.url}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: `${broken.config.apiUrl}/callback`,
+          code_verifier: verifier,
+          client_id: broken.config.webClientId,
+        }),
+      })
+      expect(token.status).toBe(500)
+      const text = await token.text()
+      expect(JSON.parse(text)).toEqual({
+        error: 'server_error',
+        error_description: 'the authorization server failed; the error was logged',
+      })
+      expect(text).not.toMatch(/ at |\.ts:|destroyed/)
+    } finally {
+      await broken.close().catch(() => undefined)
+    }
+  })
+})

@@ -103,7 +103,10 @@ export async function createAsContext(base: AsBase): Promise<AsContext> {
     },
     keys,
     async signingKey() {
-      await keys.refresh()
+      // A damaged key file (an operator's mistake) must not stop mail: keep signing with the keys loaded.
+      await keys
+        .refresh()
+        .catch((err) => base.logger.error({ err }, 'cannot re-read the AS key file; keeping the loaded keys'))
       return keys.activeSigningKey(base.now())
     },
     ownKeys,

@@ -26,7 +26,7 @@ export function createAsRouter(ctx: GatewayContext): express.Router {
     res.json(authorizationServerMetadata(ctx))
   })
   router.get('/jwks', async (_req, res) => {
-    await ctx.as.keys.refresh()
+    await ctx.as.keys.refresh().catch((err) => ctx.logger.error({ err }, 'cannot re-read the AS key file'))
     res.set('Cache-Control', 'public, max-age=300')
     res.type('application/jwk-set+json').send(JSON.stringify(ctx.as.keys.publicJwks()))
   })
@@ -39,15 +39,19 @@ export function createAsRouter(ctx: GatewayContext): express.Router {
   router.get('/logout', logoutEndpoint(ctx))
   router.post('/logout', form, logoutEndpoint(ctx))
 
-  // Body-parser failures on the AS routes (oversized or malformed forms) answer in the OAuth error shape.
-  router.use((err: unknown, req: express.Request, res: express.Response, next: express.NextFunction) => {
-    if (!['/token', '/revoke', '/authorize', '/logout'].includes(req.path)) return next(err)
-    const status = (err as { status?: number }).status
-    const description =
-      status === 413 ? `the request body exceeds ${FORM_LIMIT}` : 'the request body is not a valid form'
+  // Body-parser failures (oversized or malformed forms) answer in the OAuth error shape; anything else that
+  // escapes a handler is logged and answered as a bare server_error (never express's page with a stack).
+  router.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    const status = (err as { status?: number; type?: string }).status
+    if (status === 413 || status === 400) {
+      const description =
+        status === 413 ? `the request body exceeds ${FORM_LIMIT}` : 'the request body is not a valid form'
+      return sendOAuthError(res, new OAuthError('invalid_request', description, { status }))
+    }
+    ctx.logger.error({ err }, 'authorization server route failed')
     sendOAuthError(
       res,
-      new OAuthError('invalid_request', description, { status: status === 413 ? 413 : 400 }),
+      new OAuthError('server_error', 'the authorization server failed; the error was logged'),
     )
   })
   return router
