@@ -13,6 +13,8 @@ export interface DeliveryOptions {
   runs: number
   /** Submissions in flight at once (many webmail users sending at the same time). */
   concurrency: number
+  /** The AS's per-client token limit per minute (undefined: the gateway's default, 1200). */
+  tokenPerClientMax?: number
 }
 
 const IMAGE_BYTES = 3_500_000
@@ -71,7 +73,7 @@ async function oneRun(
   label: string,
 ): Promise<RunResult> {
   const token = await bench.sender.accessToken(ALICE)
-  const alice = trpcClient(bench.senderApi!.url, token)
+  const alice = trpcClient(bench.senderApi.url, token)
   const watcher = watchInbox(await bench.receiver.db())
   const accepted = new Map<string, number>()
   try {
@@ -83,7 +85,7 @@ async function oneRun(
         async (i) => {
           const attachments: UploadedResource[] = []
           if (attach) {
-            const res = await fetch(`${bench.senderApi!.url}/resources`, {
+            const res = await fetch(`${bench.senderApi.url}/resources`, {
               method: 'POST',
               headers: {
                 authorization: `Bearer ${token}`,
@@ -141,7 +143,9 @@ function latencyRows(name: string, runs: RunResult[], pick: (r: RunResult) => nu
  * every resource fetched), text only and with a 3.5 MB image each.
  */
 export async function benchDelivery(options: DeliveryOptions): Promise<Section> {
-  const bench = await openBenchNetwork({ senderApiProcess: true })
+  const bench = await openBenchNetwork(
+    options.tokenPerClientMax !== undefined ? { tokenPerClientMax: options.tokenPerClientMax } : {},
+  )
   const rows: Row[] = []
   try {
     for (const [kind, count, attach] of [

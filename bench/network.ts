@@ -8,27 +8,26 @@ import { type Network, type NetworkNode, startNetwork } from '@federizer/devnet'
 import type { AllowedAlg } from '@federizer/protocol'
 import { type DomainConfig, loadOrCreateDomainKeys } from '@federizer/store'
 import { createTRPCClient, httpLink } from '@trpc/client'
-import { type ApiProcess, startApiProcess } from './proc.ts'
+import { type NodeProcess, startNodeProcess } from './proc.ts'
 
 export const ALICE = 'alice@example.com'
 export const BOB = 'bob@example.net'
 const PASSWORD = 'bench password, not a secret'
 
 export interface BenchNetworkOptions {
-  /** AS signing algorithm of both domains (default ES256). */
+  /** AS signing algorithm of every domain (default ES256). */
   alg?: AllowedAlg
-  /** Run example.com's api as its own process (bench/api-process.ts) instead of in this one. */
-  senderApiProcess?: boolean
-  /** Start example.net's api in this process (for sync.changes as Bob). */
+  /** Start example.net's api (for sync as Bob); example.com's always runs. */
   receiverApi?: boolean
   /** Largest resource (default: the store's 1 GiB). */
   maxResourceBytes?: number
   /** MTA queue poll interval when idle (default 10 ms). */
   pollIntervalMs?: number
-  /** Extra users on example.com (e.g. an auto-forwarder). */
-  extraUsers?: { email: string; autoForwardTo?: string[] }[]
-  /** Add example.org (bobby@example.org). */
-  withOrg?: boolean
+  /**
+   * The AS's per-client token rate limit per minute (the gateway's default, 1200, when unset). The
+   * throughput benches lift it: at the default every domain's MTA is capped at 20 exchanges per second.
+   */
+  tokenPerClientMax?: number
 }
 
 export interface BenchNetwork {
@@ -36,89 +35,89 @@ export interface BenchNetwork {
   dataRoot: string
   sender: NetworkNode
   receiver: NetworkNode
-  /** example.com's api process, when `senderApiProcess`. */
-  senderApi: ApiProcess | undefined
-  /** The pids of every process of the network (gateways, api process, this one). */
+  /** example.com's api process. */
+  senderApi: NodeProcess
+  receiverApi: NodeProcess | undefined
+  /** The pids of every process of the network (gateways, apis, this one). */
   pids(): Record<string, number>
   close(): Promise<void>
 }
 
 /**
- * Two domains (example.com with alice, example.net with bob) on a real DNS server on loopback, each
- * gateway (AS + federation + MTA) in its own OS process, undo window 0 and a fast MTA poll interval.
+ * Two domains (example.com with alice, example.net with bob) on a real DNS server on loopback (devnet's
+ * `startNetwork`), each gateway (AS + federation + MTA) and each api in its own OS process (bench/*-process.ts),
+ * undo window 0 and a fast MTA poll interval.
  */
 export async function openBenchNetwork(options: BenchNetworkOptions = {}): Promise<BenchNetwork> {
   const dataRoot = await mkdtemp(path.join(tmpdir(), 'fz-bench-'))
-  const domains = ['example.com', 'example.net', ...(options.withOrg ? ['example.org'] : [])]
+  const domains = ['example.com', 'example.net']
   if (options.alg && options.alg !== 'ES256') {
     // Keys made before the first start are used as they are (the store creates ES256 otherwise).
     for (const d of domains)
       await loadOrCreateDomainKeys({ dataDir: path.join(dataRoot, d) }, { alg: options.alg })
   }
   let network: Network | undefined
-  let senderApi: ApiProcess | undefined
+  const processes: { name: string; proc: NodeProcess }[] = []
+  const stopAll = async () => {
+    for (const p of processes.reverse()) await p.proc.stop()
+    await network?.stop()
+    await rm(dataRoot, { recursive: true, force: true })
+  }
   try {
+    // devnet lays out the domains, keys, users and SRV records; the bench then runs each node itself.
     network = await startNetwork({
       dataRoot,
       undoSendSeconds: 0,
       queueTimeScale: 0.001,
-      gatewayOptions: { pollIntervalMs: options.pollIntervalMs ?? 10 },
       ...(options.maxResourceBytes ? { limits: { maxResourceBytes: options.maxResourceBytes } } : {}),
       domains: [
         {
           domain: 'example.com',
           gatewayProcess: true,
-          api: !options.senderApiProcess,
-          users: [
-            { email: ALICE, password: PASSWORD, name: 'Alice' },
-            ...(options.extraUsers ?? []).map((u) => ({ ...u, password: PASSWORD })),
-          ],
+          api: false,
+          users: [{ email: ALICE, password: PASSWORD, name: 'Alice' }],
         },
         {
           domain: 'example.net',
           gatewayProcess: true,
-          api: options.receiverApi ?? false,
+          api: false,
           users: [{ email: BOB, password: PASSWORD, name: 'Bob' }],
         },
-        ...(options.withOrg
-          ? [
-              {
-                domain: 'example.org',
-                gatewayProcess: true,
-                api: false,
-                users: [{ email: 'bobby@example.org', password: PASSWORD }],
-              },
-            ]
-          : []),
       ],
     })
+    for (const node of network.nodes.values()) {
+      await node.process?.kill('SIGTERM')
+      node.process = undefined
+      const gateway = await startNodeProcess('gateway', node.config, node.gatewayPort, {
+        pollIntervalMs: options.pollIntervalMs ?? 10,
+        ...(options.tokenPerClientMax !== undefined ? { tokenPerClientMax: options.tokenPerClientMax } : {}),
+      })
+      processes.push({ name: `gateway ${node.domain}`, proc: gateway })
+    }
     const sender = network.node('example.com')
-    if (options.senderApiProcess) senderApi = await startApiProcess(sender.config, sender.apiPort)
-    const net = network
-    const api = senderApi
+    const receiver = network.node('example.net')
+    const senderApi = await startNodeProcess('api', sender.config, sender.apiPort)
+    processes.push({ name: 'api example.com', proc: senderApi })
+    const receiverApi = options.receiverApi
+      ? await startNodeProcess('api', receiver.config, receiver.apiPort)
+      : undefined
+    if (receiverApi) processes.push({ name: 'api example.net', proc: receiverApi })
     return {
-      network: net,
+      network,
       dataRoot,
       sender,
-      receiver: net.node('example.net'),
-      senderApi: api,
+      receiver,
+      senderApi,
+      receiverApi,
       pids() {
         const out: Record<string, number> = { 'bench (client)': process.pid }
-        for (const node of net.nodes.values())
-          if (node.process) out[`gateway ${node.domain}`] = node.process.pid
-        if (api) out['api example.com'] = api.pid
+        for (const p of processes) out[p.name] = p.proc.pid
         return out
       },
-      async close() {
-        await api?.stop()
-        await net.stop()
-        await rm(dataRoot, { recursive: true, force: true })
-      },
+      close: stopAll,
     }
   } catch (e) {
-    await senderApi?.stop()
-    await network?.stop()
-    await rm(dataRoot, { recursive: true, force: true })
+    await stopAll()
     throw e
   }
 }

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { createWriteStream } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
@@ -6,7 +7,10 @@ import { fileURLToPath } from 'node:url'
 import type { DomainConfig } from '@federizer/store'
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url))
-const API_RUNNER = fileURLToPath(new URL('./api-process.ts', import.meta.url))
+const RUNNERS = {
+  api: fileURLToPath(new URL('./api-process.ts', import.meta.url)),
+  gateway: fileURLToPath(new URL('./gateway-process.ts', import.meta.url)),
+}
 
 /** Resident memory of a process from /proc/<pid>/status (Linux): now and the peak since the last reset. */
 export async function processMemory(pid: number = process.pid): Promise<{ rssMiB: number; peakMiB: number }> {
@@ -39,7 +43,7 @@ export async function measurePeaks<T>(
   return { result, memory }
 }
 
-export interface ApiProcess {
+export interface NodeProcess {
   child: ChildProcess
   pid: number
   port: number
@@ -48,17 +52,27 @@ export interface ApiProcess {
 }
 
 /**
- * Starts a domain's mailbox api (`createApi`) as its own OS process (bench/api-process.ts under tsx), so
- * its memory is measured apart from the benchmark client's.
+ * Starts a domain's mailbox api (`createApi`, bench/api-process.ts) or gateway (`createGateway`,
+ * bench/gateway-process.ts) as its own OS process under tsx, so its memory and CPU are its own.
  */
-export async function startApiProcess(config: DomainConfig, port: number): Promise<ApiProcess> {
-  const file = path.join(config.dataDir, 'bench-api-config.json')
-  await writeFile(file, JSON.stringify({ ...config, listenPort: port }), { mode: 0o600 })
-  const child = spawn(process.execPath, ['--import', 'tsx', API_RUNNER, file], {
+export async function startNodeProcess(
+  kind: 'api' | 'gateway',
+  config: DomainConfig,
+  port: number,
+  extra: Record<string, unknown> = {},
+): Promise<NodeProcess> {
+  const file = path.join(config.dataDir, `bench-${kind}-config.json`)
+  await writeFile(file, JSON.stringify({ ...config, ...extra, listenPort: port }), { mode: 0o600 })
+  const child = spawn(process.execPath, ['--import', 'tsx', RUNNERS[kind], file], {
     cwd: REPO_ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn' },
+    // BENCH_LOG_DIR: keep each process's log (at BENCH_LOG_LEVEL, e.g. debug for per-request timings).
+    env: { ...process.env, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+  if (process.env.BENCH_LOG_DIR)
+    child.stdout?.pipe(
+      createWriteStream(path.join(process.env.BENCH_LOG_DIR, `${kind}-${config.domain}-${child.pid}.log`)),
+    )
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   let stderr = ''
   child.stderr?.on('data', (d: Buffer) => {
@@ -67,7 +81,7 @@ export async function startApiProcess(config: DomainConfig, port: number): Promi
   const bound = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
-      reject(new Error(`api ${config.domain} did not start in 30 s: ${stderr}`))
+      reject(new Error(`${kind} ${config.domain} did not start in 30 s: ${stderr}`))
     }, 30_000)
     createInterface({ input: child.stdout! }).on('line', (line) => {
       try {
@@ -82,7 +96,7 @@ export async function startApiProcess(config: DomainConfig, port: number): Promi
     })
     void exited.then(() => {
       clearTimeout(timer)
-      reject(new Error(`api ${config.domain} exited before listening: ${stderr}`))
+      reject(new Error(`${kind} ${config.domain} exited before listening: ${stderr}`))
     })
   })
   return {

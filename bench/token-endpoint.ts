@@ -176,12 +176,12 @@ function sealedFromAlice(): { headers: unknown } {
 
 /** Section 3 for one AS algorithm: the three exchange modes against the raw signature work. */
 async function benchAlg(alg: AllowedAlg, options: TokenOptions): Promise<Row[]> {
-  const bench = await openBenchNetwork({ alg, receiverApi: false })
+  const bench = await openBenchNetwork({ alg, tokenPerClientMax: 1_000_000 })
   try {
     const com = bench.sender
     const net = bench.receiver
     // A real message Alice → Bob gives example.net a delivered message and its hop assertion.
-    const alice = trpcClient(com.apiUrl, await com.accessToken(ALICE))
+    const alice = trpcClient(bench.senderApi.url, await com.accessToken(ALICE))
     const messageId = await submitMail(alice, {
       to: [BOB],
       subject: 'seed',

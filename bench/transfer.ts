@@ -37,7 +37,7 @@ export async function benchTransfer(options: TransferOptions): Promise<Section> 
   const { bytes, runs } = options
   const file = path.join(options.tempDir, 'payload.bin')
   await makeFile(file, bytes)
-  const bench = await openBenchNetwork({ senderApiProcess: true, maxResourceBytes: Math.max(bytes, 2 ** 20) })
+  const bench = await openBenchNetwork({ maxResourceBytes: Math.max(bytes, 2 ** 20) })
   const raw: number[] = []
   const upload: number[] = []
   const fetchRates: number[] = []
@@ -53,7 +53,7 @@ export async function benchTransfer(options: TransferOptions): Promise<Section> 
     }
   }
   try {
-    const api = bench.senderApi!
+    const api = bench.senderApi
     const token = await bench.sender.accessToken(ALICE)
     const alice = trpcClient(api.url, token)
     const bobDb = await bench.receiver.db()
