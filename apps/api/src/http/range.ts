@@ -21,7 +21,8 @@ export function parseRange(
     return { start: Math.max(0, size - suffix), end: size - 1 }
   }
   const start = Number(a)
-  const end = b === '' ? size - 1 : Math.min(Number(b), size - 1)
-  if (start >= size || end < start) return 'unsatisfiable'
-  return { start, end }
+  // last-pos before first-pos makes the header invalid: ignore it (RFC 9110 §14.1.1).
+  if (b !== '' && Number(b) < start) return undefined
+  if (start >= size) return 'unsatisfiable'
+  return { start, end: b === '' ? size - 1 : Math.min(Number(b), size - 1) }
 }
