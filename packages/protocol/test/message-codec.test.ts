@@ -363,6 +363,15 @@ describe('YAML codec', () => {
     expectThrowsCode(() => parseMessageYaml(deep), 'too_large')
   })
 
+  it('carries header names that are JavaScript prototype keys without touching any prototype', () => {
+    const m = clone(draft)
+    ;(m.envelope[0] as { headers: [string, string][] }).headers.push(['__proto__', 'x'], ['constructor', 'y'])
+    const back = parseMessageYaml(serializeMessageYaml(m))
+    expect(back).toEqual(m)
+    expect(parseMessageJson(serializeMessageJson(m))).toEqual(m)
+    expect(({} as Record<string, unknown>).x).toBeUndefined()
+  })
+
   it('refuses non-string input', () => {
     expectThrowsCode(() => parseMessageYaml(42 as unknown as string), 'malformed_yaml')
   })
