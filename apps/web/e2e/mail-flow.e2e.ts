@@ -127,7 +127,10 @@ describe('webmail in Chromium against real nodes', () => {
     await row.getByRole('link').click()
     const reader = page.getByRole('region', { name: 'Reading pane' })
     await reader.getByRole('heading', { name: SUBJECT }).waitFor()
-    await reader.getByText('here is the photo from Venice.').waitFor({ timeout: 30_000 })
+    await reader
+      .getByTestId('message-text')
+      .getByText('here is the photo from Venice.')
+      .waitFor({ timeout: 30_000 })
     const attachments = reader.getByRole('region', { name: 'Attachments' })
     await attachments.getByText('Venice.png').waitFor()
     await attachments
@@ -179,7 +182,7 @@ describe('webmail in Chromium against real nodes', () => {
     await row.waitFor({ timeout: 30_000 })
     await row.getByRole('link').click()
     const reader = alice.page.getByRole('region', { name: 'Reading pane' })
-    await reader.getByText('Thanks Alice, lovely!').waitFor({ timeout: 30_000 })
+    await reader.getByTestId('message-text').getByText('Thanks Alice, lovely!').waitFor({ timeout: 30_000 })
     await reader.getByText(/Conversation · 2 messages/).waitFor({ timeout: 10_000 })
     await shot(alice.page, '12-alice-reads-reply')
   })
@@ -212,7 +215,10 @@ describe('webmail in Chromium against real nodes', () => {
     await row.waitFor({ timeout: 30_000 })
     await row.getByRole('link').click()
     const reader = alice.page.getByRole('region', { name: 'Reading pane' })
-    await reader.getByText('---------- Forwarded message ----------').waitFor({ timeout: 30_000 })
+    await reader
+      .getByTestId('message-text')
+      .getByText('---------- Forwarded message ----------')
+      .waitFor({ timeout: 30_000 })
     await reader.getByRole('region', { name: 'Attachments' }).getByText('Venice.png').waitFor()
     await shot(alice.page, '14-alice-reads-forward')
   })
@@ -238,7 +244,7 @@ describe('webmail in Chromium against real nodes', () => {
     const row = rowWith(page, `Re: ${SUBJECT}`)
     await row.getByRole('link').click()
     const reader = page.getByRole('region', { name: 'Reading pane' })
-    await reader.getByText('Thanks Alice, lovely!').waitFor()
+    await reader.getByTestId('message-text').getByText('Thanks Alice, lovely!').waitFor()
     // Let the offline copy be written (debounced) and the service worker take control.
     await page.waitForFunction(
       () =>
@@ -271,7 +277,7 @@ describe('webmail in Chromium against real nodes', () => {
     })
     await page.getByText('You are offline.').waitFor({ timeout: 20_000 })
     await row.getByRole('link').click()
-    await reader.getByText('Thanks Alice, lovely!').waitFor({ timeout: 10_000 })
+    await reader.getByTestId('message-text').getByText('Thanks Alice, lovely!').waitFor({ timeout: 10_000 })
     await shot(page, '17-offline-after-reload')
 
     await context.setOffline(false)
@@ -288,5 +294,32 @@ describe('webmail in Chromium against real nodes', () => {
         { timeout: 20_000 },
       )
       .toContain('$flagged')
+  })
+
+  it('works single-pane on a phone in dark mode', async () => {
+    const phone = await openPage(browser, { width: 390, height: 844, dark: true })
+    try {
+      const { page } = phone
+      await signIn(page, network.node('example.net').apiUrl, 'bob@example.net', 'bob-password-1')
+      const row = rowWith(page, SUBJECT).first()
+      await row.waitFor({ timeout: 20_000 })
+      await expect(page.getByRole('region', { name: 'Reading pane' }).count()).resolves.toBe(0)
+      await shot(page, '18-phone-list-dark')
+      await row.getByRole('link').click()
+      const reader = page.getByRole('region', { name: 'Reading pane' })
+      await reader
+        .getByTestId('message-text')
+        .getByText('here is the photo from Venice.')
+        .waitFor({ timeout: 20_000 })
+      await expect(page.getByTestId('message-list').count()).resolves.toBe(0)
+      await shot(page, '19-phone-reader-dark')
+      await reader.getByRole('button', { name: 'Back to the list' }).click()
+      await row.waitFor()
+      await page.keyboard.press('c')
+      await page.getByTestId('compose').waitFor()
+      await shot(page, '20-phone-compose-dark')
+    } finally {
+      await phone.context.close()
+    }
   })
 })
