@@ -260,3 +260,39 @@ describe('the fetcher keeps only bytes that match the Content-ID', () => {
     expect((await readFile(resourcesNet.path(digest(image)))).equals(image)).toBe(true)
   })
 })
+
+describe('a resource the origin no longer holds', () => {
+  it('turns the copy "unavailable" with the origin\'s reason, without retrying forever', {
+    timeout: 60_000,
+  }, async () => {
+    const bytes = testBytes(50_000, 31)
+    const sent = await sendMail(network.node('example.com'), {
+      from: 'alice@example.com',
+      to: ['bob@example.net'],
+      subject: 'Gone at the origin',
+      attachments: [{ filename: 'gone.bin', mediaType: 'application/octet-stream', bytes }],
+    })
+    await network.node('example.com').gateway!.ctx.federation.resources.remove(digest(bytes))
+    await db(network, 'example.com')
+      .updateTable('outbox')
+      .set({ next_attempt_at: 0 })
+      .where('message_row_id', '=', sent.rowId)
+      .execute()
+    const netDb = db(network, 'example.net')
+    const copy = await waitFor(async () => {
+      const [row] = (await messagesIn(netDb, 'bob@example.net', 'inbox')).filter(
+        (r) => r.message_id_header === sent.messageIdHeader,
+      )
+      return row?.content_state === 'unavailable' ? row : undefined
+    }, 'the copy to become unavailable')
+    expect(copy.content_reason).toMatch(
+      /example\.com refused the fetch \(not_found\): the resource .* is no longer held by example\.com/,
+    )
+    const job = await netDb
+      .selectFrom('fetch_jobs')
+      .selectAll()
+      .where('content_id', '=', digest(bytes))
+      .executeTakeFirstOrThrow()
+    expect([job.state, job.attempts]).toEqual(['failed', 1])
+  })
+})

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { type Network, sendMail } from '@federizer/devnet'
 import { digest, readMessage } from '@federizer/protocol'
-import { setAutoForward } from '@federizer/store'
+import { setAutoForward, setForwardPolicy } from '@federizer/store'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   db,
@@ -49,6 +49,8 @@ describe('Alice → Bob across domains (the seed scenario)', () => {
     const envelope = JSON.parse(received!.placeholder).envelope
     expect(JSON.stringify(envelope[0])).toContain('from example.com by example.net')
     expect(JSON.parse(received!.chain_verification ?? '{}').ok).toBe(true)
+    // The fetched text is indexed: it gives the message its preview.
+    expect(received!.preview).toBe('Hi Bob, a photo from Venice.')
 
     const resources = network.node('example.net').gateway!.ctx.federation.resources
     const attachment = m.attachments[0]!
@@ -161,5 +163,40 @@ describe('auto-forward', () => {
     } finally {
       await setAutoForward(netDb, 'bob@example.net', null)
     }
+  })
+})
+
+describe("auto-forward refused by the forwarder's AS", () => {
+  it('keeps the message with the forwarding user, who then fetches it, and says why it was not forwarded', {
+    timeout: 60_000,
+  }, async () => {
+    const netDb = db(network, 'example.net')
+    await setAutoForward(netDb, 'dave@example.net', ['bobby@example.org'])
+    await setForwardPolicy(netDb, 'dave@example.net', 'denied')
+    const sent = await sendMail(network.node('example.com'), {
+      from: 'alice@example.com',
+      to: ['dave@example.net'],
+      subject: 'Not for forwarding',
+      text: 'Keep this to yourself.',
+    })
+    const copy = await waitFor(async () => {
+      const [row] = (await messagesIn(netDb, 'dave@example.net', 'inbox')).filter(
+        (r) => r.message_id_header === sent.messageIdHeader,
+      )
+      return row?.content_state === 'complete' ? row : undefined
+    }, "dave's copy fetched after the refused forward")
+    expect(copy.content_reason).toMatch(/^not forwarded: auto-forward was refused/)
+    const job = await netDb
+      .selectFrom('forward_jobs')
+      .selectAll()
+      .where('message_row_id', '=', copy.id)
+      .executeTakeFirstOrThrow()
+    expect(job.state).toBe('failed')
+    const atOrg = await db(network, 'example.org')
+      .selectFrom('messages')
+      .select('id')
+      .where('message_id_header', '=', sent.messageIdHeader)
+      .execute()
+    expect(atOrg).toEqual([])
   })
 })

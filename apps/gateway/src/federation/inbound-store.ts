@@ -102,7 +102,15 @@ export async function storeDelivery(db: Db, d: AcceptedDelivery): Promise<Stored
           })
           .execute()
       } else {
-        await queueFetchJobs(trx, { ...d, recipient, messageRowId: id, resources, lifetime })
+        await queueFetchJobs(trx, {
+          account: recipient,
+          messageRowId: id,
+          messageId: d.messageId,
+          originDomain: d.originDomain,
+          message: d.message,
+          now: d.now,
+          lifetime,
+        })
       }
       out.push({ recipient, messageRowId: id, duplicate: false, forwarded })
     }
@@ -110,25 +118,32 @@ export async function storeDelivery(db: Db, d: AcceptedDelivery): Promise<Stored
   })
 }
 
-async function queueFetchJobs(
+/**
+ * Queues one fetch job per distinct Content-ID of `message` for one stored copy: inline parts first
+ * (priority 0), then attachments. The envelope presented to the origin is the stored one.
+ */
+export async function queueFetchJobs(
   db: Db,
-  j: AcceptedDelivery & {
-    recipient: string
+  j: {
+    account: string
     messageRowId: string
-    resources: ResourceInfo[]
+    messageId: string
+    originDomain: string
+    message: PlaceholderMessage
+    now: number
     lifetime: number
   },
-) {
+): Promise<number> {
   const seen = new Set<string>()
   const envelope = JSON.stringify(j.message.envelope)
-  for (const r of j.resources) {
+  for (const r of listResources(j.message)) {
     if (seen.has(r.contentId)) continue
     seen.add(r.contentId)
     await db
       .insertInto('fetch_jobs')
       .values({
         id: `fj_${randomUUID()}`,
-        account: j.recipient,
+        account: j.account,
         message_row_id: j.messageRowId,
         message_id_header: j.messageId,
         origin_domain: j.originDomain,
@@ -148,4 +163,5 @@ async function queueFetchJobs(
       })
       .execute()
   }
+  return seen.size
 }

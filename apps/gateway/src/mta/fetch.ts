@@ -1,16 +1,15 @@
 import { Readable } from 'node:stream'
 import { createDpopKey, exchangeToken, lastAssertion } from '@federizer/protocol'
 import type { DatabaseSchema } from '@federizer/store'
-import { inTransaction, setContentState } from '@federizer/store'
+import { type Db, indexMessageText, inTransaction, setContentState } from '@federizer/store'
 import type { Selectable } from 'kysely'
 import type { GatewayContext } from '../context.ts'
-
-type FetchJobRow = Selectable<DatabaseSchema['fetch_jobs']>
-
 import { LEASE_SECONDS, retryDelaySeconds, scaled } from './backoff.ts'
 import { dpopPost, isTransientStatus, readProblem } from './dpop-post.ts'
 import { errorText } from './outbox.ts'
 import { claimDue, renewLease } from './queue.ts'
+
+type FetchJobRow = Selectable<DatabaseSchema['fetch_jobs']>
 
 interface CachedFetchToken {
   token: string
@@ -177,8 +176,19 @@ async function recordFetchOutcome(
         .where('message_row_id', '=', job.message_row_id)
         .where('state', '!=', 'done')
         .executeTakeFirst()
+      await indexFetchedText(ctx, trx, job)
       if (Number(open?.n ?? 0) === 0) {
-        await setContentState(trx, { id: job.message_row_id, contentState: 'complete' })
+        // A note set earlier (e.g. why an auto-forward did not happen) stays with the message.
+        const current = await trx
+          .selectFrom('messages')
+          .select('content_reason')
+          .where('id', '=', job.message_row_id)
+          .executeTakeFirst()
+        await setContentState(trx, {
+          id: job.message_row_id,
+          contentState: 'complete',
+          ...(current?.content_reason ? { reason: current.content_reason } : {}),
+        })
       }
       return
     }
@@ -215,4 +225,45 @@ async function recordFetchOutcome(
       { job: job.id, contentId: job.content_id, reason: failure.message },
       'fetch attempt failed',
     )
+}
+
+const MAX_INDEXED_TEXT = 1024 * 1024
+
+/**
+ * Makes a fetched text part searchable and gives the message its preview: the text/plain part, or the
+ * HTML part with its tags dropped when the message has no plain text.
+ */
+async function indexFetchedText(ctx: GatewayContext, db: Db, job: FetchJobRow): Promise<void> {
+  if (job.priority !== 0 || job.size > MAX_INDEXED_TEXT) return
+  const plain = /^text\/plain\b/i.test(job.media_type)
+  const html = /^text\/html\b/i.test(job.media_type)
+  if (!plain && !html) return
+  if (html) {
+    const sibling = await db
+      .selectFrom('fetch_jobs')
+      .select('id')
+      .where('message_row_id', '=', job.message_row_id)
+      .where('media_type', 'like', 'text/plain%')
+      .executeTakeFirst()
+    if (sibling) return
+  }
+  const bytes = await ctx.federation.resources.readSmall(job.content_id, MAX_INDEXED_TEXT)
+  if (!bytes) return
+  const text = bytes.toString('utf8')
+  await indexMessageText(db, { id: job.message_row_id, text: plain ? text : htmlToText(text) })
+}
+
+/** A crude HTML → text for the search index and preview only (never rendered). */
+export function htmlToText(html: string): string {
+  return html
+    .replace(/<(script|style)[^>]*>[\s\S]*?<\/\1>/gi, ' ')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ')
+    .trim()
 }

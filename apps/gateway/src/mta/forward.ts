@@ -2,23 +2,27 @@ import { randomUUID } from 'node:crypto'
 import {
   addForwarding,
   createDpopKey,
+  domainOf,
   exchangeToken,
   getHeader,
   type Header,
   lastAssertion,
+  messageIdOf,
   type PlaceholderMessage,
   pushAssertion,
+  readMessage,
 } from '@federizer/protocol'
 import type { DatabaseSchema } from '@federizer/store'
 import { findUser, inTransaction, recordDeliveryStatus, setContentState } from '@federizer/store'
 import type { Selectable } from 'kysely'
 import type { GatewayContext } from '../context.ts'
-
-type ForwardJobRow = Selectable<DatabaseSchema['forward_jobs']>
+import { queueFetchJobs } from '../federation/inbound-store.ts'
 
 import { LEASE_SECONDS, QUEUE_LIFETIME_SECONDS, retryDelaySeconds, scaled } from './backoff.ts'
 import { errorText } from './outbox.ts'
 import { claimDue } from './queue.ts'
+
+type ForwardJobRow = Selectable<DatabaseSchema['forward_jobs']>
 
 export async function claimForwardJobs(ctx: GatewayContext, limit: number, exclude: ReadonlySet<string>) {
   const ids = await claimDue(ctx.db, 'forward_jobs', {
@@ -152,7 +156,22 @@ export async function runForwardJob(
         .set({ state: 'failed', lease_until: null, last_error: reason, attempts, updated_at: now })
         .where('id', '=', job.id)
         .execute()
-      await setContentState(trx, { id: job.message_row_id, contentState: 'unavailable', reason })
+      // The message was not forwarded: this mailbox keeps it after all and fetches its content itself.
+      const received = JSON.parse(job.placeholder) as PlaceholderMessage
+      const queuedFetches = await queueFetchJobs(trx, {
+        account: job.account,
+        messageRowId: job.message_row_id,
+        messageId: messageIdOf(received),
+        originDomain: domainOf(readMessage(received).from.address),
+        message: received,
+        now,
+        lifetime: scaled(QUEUE_LIFETIME_SECONDS, ctx.config.queueTimeScale),
+      })
+      await setContentState(trx, {
+        id: job.message_row_id,
+        contentState: queuedFetches > 0 ? 'arriving' : 'complete',
+        reason: `not forwarded: ${reason}`,
+      })
       return
     }
     await trx
@@ -170,5 +189,5 @@ export async function runForwardJob(
       .where('id', '=', job.id)
       .execute()
   })
-  if (queued) ctx.federation.wake()
+  ctx.federation.wake()
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { buildDraft, sealForSend } from '@federizer/protocol'
-import { type Db, insertMessage } from '@federizer/store'
+import { type Db, indexMessageText, insertMessage } from '@federizer/store'
 import type { GatewayContext } from '../context.ts'
 
 export type NoticeKind = 'failure' | 'delay'
@@ -60,10 +60,12 @@ export async function insertNotice(ctx: GatewayContext, db: Db, input: NoticeInp
     text: { contentId, size, mediaType: 'text/plain; charset=UTF-8' },
   })
   const { message } = sealForSend(draft, { date: new Date(ctx.now() * 1000) })
-  return insertMessage(db, {
+  const row = await insertMessage(db, {
     account: input.account,
     mailboxRole: 'inbox',
     placeholder: message,
     contentState: 'complete',
   })
+  await indexMessageText(db, { id: row.id, text: text.toString('utf8') })
+  return row
 }
