@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { mailCaller, type Network, startNetwork } from '@federizer/devnet'
+import { mailCaller, type Network, sendMail, startNetwork } from '@federizer/devnet'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchBrowser, openPage, shot, signIn, type TestPage } from './browser.ts'
@@ -30,7 +30,7 @@ beforeAll(async () => {
   dataRoot = await mkdtemp(path.join(tmpdir(), 'fz-web-e2e-'))
   network = await startNetwork({
     dataRoot,
-    undoSendSeconds: 2,
+    undoSendSeconds: 4,
     domains: [
       {
         domain: 'example.com',
@@ -321,5 +321,72 @@ describe('webmail in Chromium against real nodes', () => {
     } finally {
       await phone.context.close()
     }
+  })
+
+  it('shows HTML mail sanitised in a sandboxed frame with remote content blocked until asked', async () => {
+    const subject = `HTML newsletter ${Date.now().toString(36)}`
+    await sendMail(network.node('example.com'), {
+      from: 'alice@example.com',
+      to: ['bob@example.net'],
+      subject,
+      text: 'plain version',
+      html:
+        '<h2 id="title">Spring news</h2><script>parent.document.title="pwned"</script>' +
+        '<img id="pixel" src="https://tracker.invalid/p.gif" alt="pixel">' +
+        '<a id="bad" href="javascript:alert(1)">click</a><p style="background:url(https://tracker.invalid/bg)">styled</p>',
+    })
+    const page = bob.page
+    await openInbox(page)
+    const row = rowWith(page, subject)
+    await row.waitFor({ timeout: 30_000 })
+    await row.getByRole('link').click()
+    const frameEl = page.getByTestId('message-html')
+    await frameEl.waitFor({ timeout: 30_000 })
+    await expect(frameEl.getAttribute('sandbox')).resolves.toBe('allow-popups allow-popups-to-escape-sandbox')
+    const frame = page.frameLocator('[data-testid="message-html"]')
+    await frame.getByRole('heading', { name: 'Spring news' }).waitFor()
+    await expect(frame.locator('script').count()).resolves.toBe(0)
+    await expect(frame.locator('#pixel').getAttribute('src')).resolves.toBeNull()
+    await expect(frame.locator('#bad').getAttribute('href')).resolves.toBeNull()
+    expect(await page.title()).not.toBe('pwned')
+    await shot(page, '21-html-remote-blocked')
+    await page.getByRole('button', { name: 'Load remote content' }).click()
+    await expect.poll(() => frame.locator('#pixel').getAttribute('src')).toBe('https://tracker.invalid/p.gif')
+    await expect(frame.locator('script').count()).resolves.toBe(0)
+  })
+
+  it('undoes a send during the hold window and reopens the draft', async () => {
+    const page = alice.page
+    const subject = `Oops ${Date.now().toString(36)}`
+    await page.keyboard.press('c')
+    const compose = page.getByTestId('compose')
+    await compose.waitFor()
+    await compose.getByLabel('To').fill('bob@example.net,')
+    await compose.getByLabel('Subject').fill(subject)
+    await compose.getByLabel('Message text').fill('I did not mean to send this.')
+    await compose.getByRole('button', { name: 'Send' }).click()
+    const status = page.getByTestId('send-status').filter({ hasText: subject })
+    await status.getByRole('button', { name: /Undo/ }).click()
+    await page.getByTestId('compose').getByLabel('Subject').waitFor()
+    await expect(page.getByTestId('compose').getByLabel('Subject').inputValue()).resolves.toBe(subject)
+    await shot(page, '22-undo-send-reopened')
+    const caller = await mailCaller(network.node('example.com'), 'alice@example.com')
+    const drafts = (await caller.mailbox.list()).find((m) => m.role === 'drafts')
+    const list = await caller.message.list({ mailboxId: drafts?.id ?? '', limit: 50 })
+    expect(list.items.some((m) => m.subject === subject)).toBe(true)
+    await page.getByTestId('compose').getByRole('button', { name: 'Discard draft' }).click()
+  })
+
+  it('signs out: revokes, forgets the session and returns to the sign-in page', async () => {
+    const page = alice.page
+    await page.getByRole('button', { name: 'Sign out' }).click()
+    await page.getByRole('button', { name: 'Sign in' }).waitFor({ timeout: 20_000 })
+    const left = await page.evaluate(() => {
+      const w = globalThis as unknown as { sessionStorage: object; localStorage: object }
+      return { session: Object.keys(w.sessionStorage), local: Object.keys(w.localStorage) }
+    })
+    expect(left.session).not.toContain('fz:auth:refresh')
+    expect(left.local.filter((k) => k.startsWith('fz:offline'))).toEqual([])
+    await shot(page, '23-signed-out')
   })
 })

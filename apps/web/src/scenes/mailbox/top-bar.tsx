@@ -129,6 +129,7 @@ const ComposeButton = styled(Button)`
 
 const SearchForm = styled.form`
   flex: 1;
+  min-width: 0;
   max-width: 640px;
   display: flex;
   align-items: center;
@@ -156,6 +157,13 @@ const Tools = styled.div`
   align-items: center;
   gap: 4px;
   margin-left: auto;
+  @media (max-width: 760px) {
+    gap: 0;
+    /* Phones rarely have a keyboard: keep the bar to what fits. */
+    button[aria-keyshortcuts='?'] {
+      display: none;
+    }
+  }
 `
 
 const Account = styled.span`
