@@ -1,0 +1,104 @@
+/**
+ * `npm run bench`: every figure of issue 8, printed as a table and written to bench/results.md with the
+ * date, the machine and the commit. Environment:
+ *   BENCH_QUICK=1          smoke mode: small sizes, 1 run, a minute or so (written to the temp dir, not results.md)
+ *   BENCH_BIG_BYTES=N      size of the transfer payload (default 1 GiB; 32 MiB in quick mode)
+ *   BENCH_ONLY=a,b         run only these sections: transfer, delivery, token, mailbox, webmail, sync
+ *   BENCH_SKIP_WEB_BUILD=1 measure the existing apps/web/dist instead of building it
+ *   BENCH_OUT=file         where to write the Markdown (default bench/results.md; quick: a temp file)
+ * Profiling: BENCH_PROF_DIR=/tmp/prof NODE_OPTIONS="--import ./bench/cpu-profile.mjs" npm run bench
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { benchDelivery } from './delivery.ts'
+import { benchMailbox } from './mailbox.ts'
+import { machineInfo, renderMarkdown, type Section, writeResults } from './report.ts'
+import { benchSyncVisibility } from './sync-visibility.ts'
+import { benchTokenEndpoint } from './token-endpoint.ts'
+import { benchTransfer } from './transfer.ts'
+import { benchWebmail } from './webmail.ts'
+
+const env = process.env
+const quick = env.BENCH_QUICK === '1'
+const runs = quick ? 1 : 3
+const only = env.BENCH_ONLY ? new Set(env.BENCH_ONLY.split(',').map((s) => s.trim())) : undefined
+const out =
+  env.BENCH_OUT ??
+  (quick
+    ? path.join(tmpdir(), 'federizer-bench-quick.md')
+    : fileURLToPath(new URL('./results.md', import.meta.url)))
+/** Lifted for the throughput sections: the AS's default (1,200 per minute per client) caps an MTA at 20/s. */
+const NO_TOKEN_LIMIT = 1_000_000
+
+const machine = machineInfo(quick)
+const tempDir = await mkdtemp(path.join(tmpdir(), 'fz-bench-files-'))
+const sections: Section[] = []
+
+const plan: [string, string, () => Promise<Section>][] = [
+  [
+    'transfer',
+    '1. Resource transfer',
+    () =>
+      benchTransfer({
+        bytes: Number(env.BENCH_BIG_BYTES ?? (quick ? 32 * 2 ** 20 : 2 ** 30)),
+        runs,
+        tempDir,
+      }),
+  ],
+  [
+    'delivery',
+    '2. Delivery end to end',
+    () =>
+      benchDelivery({
+        small: quick ? 40 : 500,
+        withImage: quick ? 4 : 40,
+        runs,
+        concurrency: 16,
+        tokenPerClientMax: NO_TOKEN_LIMIT,
+      }),
+  ],
+  [
+    'token',
+    '3. Token endpoint',
+    () => benchTokenEndpoint({ exchanges: quick ? 100 : 1000, runs, concurrency: 32 }),
+  ],
+  [
+    'mailbox',
+    '4. Mailbox reads',
+    () => benchMailbox({ sizes: quick ? [1_000, 5_000] : [10_000, 100_000], samples: quick ? 10 : 50 }),
+  ],
+  ['webmail', '5. Webmail', () => benchWebmail({ build: env.BENCH_SKIP_WEB_BUILD !== '1' })],
+  [
+    'sync',
+    '6. New mail visible in the recipient’s webmail',
+    () => benchSyncVisibility({ messages: quick ? 3 : 15 }),
+  ],
+]
+
+try {
+  for (const [key, title, fn] of plan) {
+    if (only && !only.has(key)) continue
+    const started = performance.now()
+    process.stderr.write(`bench: ${title}…\n`)
+    try {
+      sections.push(await fn())
+    } catch (e) {
+      sections.push({
+        title,
+        method: 'The section failed to run.',
+        rows: [{ figure: 'error', value: '—', ok: false, note: e instanceof Error ? e.message : String(e) }],
+      })
+      process.stderr.write(`bench: ${title} failed: ${e instanceof Error ? e.stack : String(e)}\n`)
+    }
+    process.stderr.write(`bench: ${title} took ${((performance.now() - started) / 1000).toFixed(0)} s\n`)
+    // Written after every section, so a long run that is cut off still leaves what it measured.
+    await writeResults(out, renderMarkdown(machine, sections))
+  }
+} finally {
+  await rm(tempDir, { recursive: true, force: true })
+}
+const markdown = renderMarkdown(machine, sections)
+await writeResults(out, markdown)
+process.stdout.write(`${markdown}\nwritten to ${out}\n`)
