@@ -158,7 +158,10 @@ export async function setContentState(
 /** Rows of the account among `ids` (others' and unknown ids are silently absent). */
 export async function getMessageRows(db: Db, account: string, ids: string[]): Promise<MessageRow[]> {
   if (ids.length === 0) return []
-  return db.selectFrom('messages').selectAll().where('account', '=', account).where('id', 'in', ids).execute()
+  // By primary key only, then the account check: with `account = ?` in the WHERE the planner (without
+  // statistics) prefers the account index and scans the whole mailbox for a batch of ids.
+  const rows = await db.selectFrom('messages').selectAll().where('id', 'in', ids).execute()
+  return rows.filter((r) => r.account === account)
 }
 
 export async function getMessageRow(db: Db, account: string, id: string): Promise<MessageRow> {

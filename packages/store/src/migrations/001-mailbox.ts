@@ -68,6 +68,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .on('messages')
     .columns(['mailbox_id', 'received_at', 'id'])
     .execute()
+  // Covers mailbox.list's per-mailbox total / unread counts without reading message rows.
+  await db.schema
+    .createIndex('messages_account_counts')
+    .on('messages')
+    .columns(['account', 'mailbox_id', 'seen'])
+    .execute()
   await db.schema
     .createIndex('messages_account_modseq')
     .on('messages')
@@ -119,6 +125,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('media_type', 'text', (c) => c.notNull())
     .addColumn('filename', 'text')
     .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .execute()
+  await db.schema
+    .createIndex('uploads_account_content')
+    .on('uploads')
+    .columns(['account', 'content_id'])
     .execute()
   await db.schema.createIndex('uploads_created').on('uploads').columns(['created_at']).execute()
 
