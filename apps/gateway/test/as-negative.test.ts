@@ -270,6 +270,60 @@ describe('token endpoint input rules', () => {
   })
 })
 
+describe('single use and time windows', () => {
+  it('two concurrent redemptions of one code: exactly one succeeds', async () => {
+    const as = await discoverAs(d)
+    const { posted, verifier } = await signInThroughForm(d, as)
+    const code = new URL(posted.headers.get('location')!).searchParams.get('code')!
+    const body = {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: `${d.config.apiUrl}/callback`,
+      code_verifier: verifier,
+      client_id: d.config.webClientId,
+    }
+    const results = await Promise.all([post('/token', body), post('/token', body), post('/token', body)])
+    expect(results.map((r) => r.status).sort()).toEqual([200, 400, 400])
+    // The replays revoked what the winner got.
+    const winner = results.find((r) => r.status === 200)!
+    const refresh = await post('/token', {
+      grant_type: 'refresh_token',
+      refresh_token: winner.body.refresh_token!,
+      client_id: d.config.webClientId,
+    })
+    expect(refresh.body.error).toBe('invalid_grant')
+  })
+
+  it('a DPoP proof outside the iat window is refused', async () => {
+    const key = await createDpopKey()
+    const stale = await createDpopProof({
+      key,
+      htm: 'POST',
+      htu: `${d.url}/token`,
+      now: Math.floor(Date.now() / 1000) - 600,
+    })
+    const res = await rawExchange(d, await sendParams(), { dpop: stale })
+    expect(res.status).toBe(400)
+    expect(res.body.error).toBe('invalid_dpop_proof')
+    expect(res.body.error_description).toMatch(/outside the accepted window of ±60 s/)
+  })
+
+  it('sign-in attempts are limited per client address', async () => {
+    d.gateway.ctx.as.limiter.reset('login-ip:127.0.0.1') // earlier sign-ins of this file counted too
+    d.gateway.ctx.as.limits.loginPerIp = { max: 1, windowSeconds: 600 }
+    try {
+      const as = await discoverAs(d)
+      expect((await signInThroughForm(d, as, { password: 'wrong password' })).posted.status).toBe(401)
+      const limited = (await signInThroughForm(d, as)).posted
+      expect(limited.status).toBe(429)
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0)
+    } finally {
+      d.gateway.ctx.as.limits.loginPerIp = { max: 50, windowSeconds: 900 }
+      d.gateway.ctx.as.limiter.reset('login-ip:127.0.0.1')
+    }
+  })
+})
+
 describe('authorization endpoint rules', () => {
   it('prompt=none without a session answers login_required at the redirect_uri', async () => {
     const url = new URL(`${d.url}/authorize`)
