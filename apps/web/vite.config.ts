@@ -41,6 +41,8 @@ export default defineConfig({
   build: {
     target: 'es2022',
     sourcemap: false,
+    // dist/.vite/manifest.json: lets scripts/bundle-size.ts follow the import graph for the JS budget.
+    manifest: true,
     chunkSizeWarningLimit: 400,
     rolldownOptions: {
       treeshake: {
