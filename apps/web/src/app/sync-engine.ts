@@ -62,16 +62,19 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       : {}),
   })
   let saveTimer: ReturnType<typeof setTimeout> | undefined
+  const saveNow = () => {
+    const s = store.get()
+    saveSnapshot(options.storage, options.account, {
+      state: s.cache.state,
+      mailboxes: s.mailboxes,
+      summaries: s.cache.messages.values(),
+    })
+  }
   const unsubscribe = store.subscribe(() => {
     if (saveTimer) return
     saveTimer = setTimeout(() => {
       saveTimer = undefined
-      const s = store.get()
-      saveSnapshot(options.storage, options.account, {
-        state: s.cache.state,
-        mailboxes: s.mailboxes,
-        summaries: s.cache.messages.values(),
-      })
+      saveNow()
     }, 3000)
   })
 
@@ -276,7 +279,12 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     stop() {
       running = false
       unsubscribe()
-      if (saveTimer) clearTimeout(saveTimer)
+      if (saveTimer) {
+        // Flush the pending offline copy rather than lose the last changes.
+        clearTimeout(saveTimer)
+        saveTimer = undefined
+        saveNow()
+      }
       if (timer) clearTimeout(timer)
       if (typeof window !== 'undefined') {
         window.removeEventListener('online', handleOnline)
