@@ -17,6 +17,15 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addUniqueConstraint('inbound_deliveries_key', ['sender_domain', 'message_id_header', 'recipient'])
     .execute()
 
+  // The AS finds a delivered message by Message-ID + assertion digest (fetch token exchange).
+  await db.schema
+    .createIndex('inbound_deliveries_msgid')
+    .on('inbound_deliveries')
+    .columns(['message_id_header', 'assertion_digest'])
+    .execute()
+  // The origin finds the message it sent by Message-ID alone (fetch), across accounts.
+  await db.schema.createIndex('messages_msgid').on('messages').column('message_id_header').execute()
+
   await db.schema
     .createTable('fetch_jobs')
     .addColumn('id', 'text', (c) => c.primaryKey())
