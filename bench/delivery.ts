@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { Db } from '@federizer/store'
 import { fmt, mapLimit, percentile, stat, waitFor } from './lib.ts'
 import { ALICE, BOB, openBenchNetwork, submitMail, trpcClient, type UploadedResource } from './network.ts'
-import { measurePeaks } from './proc.ts'
+import { measurePeaks, type ProcessUse } from './proc.ts'
 import type { Row, Section } from './report.ts'
 
 export interface DeliveryOptions {
@@ -62,7 +62,8 @@ interface RunResult {
   perSecond: number
   e2e: number[]
   delivered: number[]
-  memory: Record<string, { baseMiB: number; peakMiB: number }>
+  memory: Record<string, ProcessUse>
+  count: number
 }
 
 async function oneRun(
@@ -120,7 +121,7 @@ async function oneRun(
       e2e.push(watcher.complete.get(id)! - t)
       delivered.push(watcher.seen.get(id)! - t)
     }
-    return { perSecond: count / seconds, e2e, delivered, memory }
+    return { perSecond: count / seconds, e2e, delivered, memory, count }
   } finally {
     await watcher.stop()
   }
@@ -177,6 +178,22 @@ export async function benchDelivery(options: DeliveryOptions): Promise<Section> 
           runs: peak.runs,
         })
       }
+      let totalCpu = 0
+      for (const p of procs) {
+        const perMessage = stat(runs.map((r) => r.memory[p]!.cpuMs / r.count))
+        totalCpu += perMessage.median
+        rows.push({
+          figure: `${kind}: CPU per message, ${p}`,
+          value: `${fmt(perMessage.median, 1)} ms`,
+          spread: `${fmt(perMessage.min, 1)} – ${fmt(perMessage.max, 1)}`,
+          runs: perMessage.runs,
+        })
+      }
+      rows.push({
+        figure: `${kind}: CPU per message, every process`,
+        value: `${fmt(totalCpu, 1)} ms`,
+        note: `2 cores bound the rate at ${fmt(2000 / totalCpu, 0)} msg/s`,
+      })
     }
   } finally {
     await bench.close()

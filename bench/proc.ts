@@ -25,20 +25,42 @@ export async function resetPeak(pid: number = process.pid): Promise<void> {
   await writeFile(`/proc/${pid}/clear_refs`, '5')
 }
 
-/** Tracks the peak RSS of several processes over one measured step. */
+/** CPU time (user + system) a process has used so far, in ms, from /proc/<pid>/stat (Linux). */
+export async function processCpuMs(pid: number = process.pid): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
+  // Fields after the parenthesised command name; utime and stime are fields 14 and 15 (clock ticks).
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS
+}
+const CLOCK_TICKS = 100
+
+export interface ProcessUse {
+  baseMiB: number
+  peakMiB: number
+  /** CPU time used during the step. */
+  cpuMs: number
+}
+
+/** Tracks the peak RSS and the CPU time of several processes over one measured step. */
 export async function measurePeaks<T>(
   pids: Record<string, number>,
   fn: () => Promise<T>,
-): Promise<{ result: T; memory: Record<string, { baseMiB: number; peakMiB: number }> }> {
+): Promise<{ result: T; memory: Record<string, ProcessUse> }> {
   const base: Record<string, number> = {}
+  const cpu: Record<string, number> = {}
   for (const [name, pid] of Object.entries(pids)) {
     await resetPeak(pid)
     base[name] = (await processMemory(pid)).rssMiB
+    cpu[name] = await processCpuMs(pid)
   }
   const result = await fn()
-  const memory: Record<string, { baseMiB: number; peakMiB: number }> = {}
+  const memory: Record<string, ProcessUse> = {}
   for (const [name, pid] of Object.entries(pids)) {
-    memory[name] = { baseMiB: base[name]!, peakMiB: (await processMemory(pid)).peakMiB }
+    memory[name] = {
+      baseMiB: base[name]!,
+      peakMiB: (await processMemory(pid)).peakMiB,
+      cpuMs: (await processCpuMs(pid)) - cpu[name]!,
+    }
   }
   return { result, memory }
 }
