@@ -55,6 +55,7 @@ export async function consumeAuthCode(db: Db, code: string, now: number): Promis
     .executeTakeFirst()
   if (!row) return { status: 'unknown' }
   if (row.consumed_at !== null) {
+    await markReplayed(db, codeHash)
     return {
       status: 'replayed',
       familyId: row.family_id,
@@ -69,6 +70,7 @@ export async function consumeAuthCode(db: Db, code: string, now: number): Promis
     .where('consumed_at', 'is', null)
     .executeTakeFirst()
   if (Number(updated.numUpdatedRows) === 0) {
+    await markReplayed(db, codeHash)
     const again = await db
       .selectFrom('auth_codes')
       .selectAll()
@@ -95,17 +97,30 @@ export async function consumeAuthCode(db: Db, code: string, now: number): Promis
   }
 }
 
-/** Records what a code issued, so that a replay of the code can revoke it. */
+async function markReplayed(db: Db, codeHash: string): Promise<void> {
+  await db.updateTable('auth_codes').set({ replayed: 1 }).where('code_hash', '=', codeHash).execute()
+}
+
+/**
+ * Records what a code issued, so that a replay of the code can revoke it. Returns true when a replay
+ * happened while the tokens were being issued (it found nothing to revoke yet): the caller revokes them.
+ */
 export async function recordCodeIssue(
   db: Db,
   codeHash: string,
   issued: { familyId: string; accessJti: string; accessExp: number },
-): Promise<void> {
+): Promise<boolean> {
   await db
     .updateTable('auth_codes')
     .set({ family_id: issued.familyId, access_jti: issued.accessJti, access_exp: issued.accessExp })
     .where('code_hash', '=', codeHash)
     .execute()
+  const row = await db
+    .selectFrom('auth_codes')
+    .select('replayed')
+    .where('code_hash', '=', codeHash)
+    .executeTakeFirst()
+  return row?.replayed === 1
 }
 
 /** Deletes codes past their expiry (kept a day longer so a late replay is still recognised). */

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { consumeAuthCode, createAuthCode } from './auth-codes.ts'
+import { consumeAuthCode, createAuthCode, recordCodeIssue } from './auth-codes.ts'
 import { issueRefreshToken, liveRefreshTokens, rotateRefreshToken } from './auth-refresh.ts'
 import { createReplayStore } from './auth-replay.ts'
 import { type Db, openDatabase } from './db.ts'
@@ -107,6 +107,11 @@ describe('codes, refresh tokens, replay cache', () => {
     expect(JSON.stringify(await db.selectFrom('auth_codes').selectAll().execute())).not.toContain(code)
     expect((await consumeAuthCode(db, code, 110)).status).toBe('ok')
     expect((await consumeAuthCode(db, code, 111)).status).toBe('replayed')
+    // The first redemption learns of the replay when it records what it issued.
+    const first = await db.selectFrom('auth_codes').select('code_hash').executeTakeFirstOrThrow()
+    expect(
+      await recordCodeIssue(db, first.code_hash, { familyId: 'f', accessJti: 'j', accessExp: 200 }),
+    ).toBe(true)
     expect((await consumeAuthCode(db, 'nope', 111)).status).toBe('unknown')
     const late = await createAuthCode(db, grant, { now: 100, ttlSeconds: 60 })
     expect((await consumeAuthCode(db, late, 160)).status).toBe('expired')

@@ -37,6 +37,8 @@ export interface AuthCodesTable {
   family_id: string | null
   access_jti: string | null
   access_exp: number | null
+  /** 1 once a second redemption was attempted (it may race the first one's issuing). */
+  replayed: Generated<number>
   created_at: number
 }
 

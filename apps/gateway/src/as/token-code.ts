@@ -91,11 +91,20 @@ export async function authorizationCodeGrant(
     { account: grant.account, clientId: web.clientId, scope: grant.scope },
     { now, ttlSeconds: ctx.as.lifetimes.refreshToken },
   )
-  await recordCodeIssue(ctx.db, result.codeHash, {
+  const replayedMeanwhile = await recordCodeIssue(ctx.db, result.codeHash, {
     familyId: refresh.familyId,
     accessJti: access.jti,
     accessExp: access.exp,
   })
+  if (replayedMeanwhile) {
+    // A second redemption raced this one: nobody keeps tokens from a code used twice.
+    await revokeRefreshFamily(ctx.db, refresh.familyId, now)
+    await revokeJwt(ctx.db, access.jti, access.exp)
+    throw new OAuthError(
+      'invalid_grant',
+      'the authorization code was used twice; the tokens issued with it are revoked',
+    )
+  }
   return {
     access_token: access.token,
     token_type: 'Bearer',

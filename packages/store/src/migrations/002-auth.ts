@@ -28,6 +28,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('family_id', 'text')
     .addColumn('access_jti', 'text')
     .addColumn('access_exp', 'integer')
+    .addColumn('replayed', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('created_at', 'integer', (c) => c.notNull())
     .execute()
   await db.schema.createIndex('auth_codes_expires').on('auth_codes').column('expires_at').execute()
