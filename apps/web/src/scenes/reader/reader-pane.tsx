@@ -18,6 +18,7 @@ import { ChainDetails } from './chain-details.tsx'
 import { Conversation } from './conversation.tsx'
 import { DeliveryStatusList } from './delivery-status.tsx'
 import { HtmlFrame } from './html-frame.tsx'
+import { useInlineImages } from './use-inline-images.ts'
 
 const htmlToText = (html: string) => new DOMParser().parseFromString(html, 'text/html').body.textContent ?? ''
 
@@ -326,7 +327,7 @@ export function ReaderPane(props: {
               onUndo={() => void handleUndo()}
             />
             {showDetails && <ChainDetails chain={ready.detail.chain} envelope={ready.view.envelope} />}
-            <Body view={ready.view} />
+            <Body view={ready.view} messageId={ready.detail.id} />
             <AttachmentList attachments={ready.view.attachments} />
           </Article>
         )}
@@ -335,11 +336,12 @@ export function ReaderPane(props: {
   )
 }
 
-function Body(props: { view: MessageView }) {
+function Body(props: { view: MessageView; messageId: string }) {
   const body = props.view.body
+  const resolveCid = useInlineImages(props.messageId, props.view.inlineResources)
   switch (body.kind) {
     case 'html':
-      return <HtmlFrame html={body.html} />
+      return <HtmlFrame html={body.html} resolveCid={resolveCid} />
     case 'text':
       return (
         <TextBody data-testid="message-text">
