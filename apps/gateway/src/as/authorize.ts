@@ -26,6 +26,7 @@ class RedirectError extends Error {
   constructor(
     readonly code: string,
     readonly description: string,
+    readonly target: { redirectUri: string; state?: string },
   ) {
     super(description)
   }
@@ -47,8 +48,7 @@ function validateRequest(ctx: GatewayContext, params: FormParams): Authorization
     throw new PageError('The redirect_uri is not registered for this application (it must match exactly).')
   }
   const base = { client, redirectUri, state: params.get('state') }
-  const fail = (code: string, description: string) =>
-    Object.assign(new RedirectError(code, description), { base })
+  const fail = (code: string, description: string) => new RedirectError(code, description, base)
   if (params.get('response_type') !== 'code')
     throw fail('unsupported_response_type', 'response_type must be "code"')
   const challenge = params.get('code_challenge')
@@ -90,12 +90,8 @@ function handleFailure(ctx: GatewayContext, res: Response, e: unknown): void {
     return
   }
   if (e instanceof RedirectError) {
-    const { base } = e as RedirectError & { base: { redirectUri: string; state?: string } }
-    redirectTo(ctx, res, base.redirectUri, {
-      error: e.code,
-      error_description: e.description,
-      state: base.state,
-    })
+    const { redirectUri, state } = e.target
+    redirectTo(ctx, res, redirectUri, { error: e.code, error_description: e.description, state })
     return
   }
   if (e instanceof OAuthError) {
