@@ -10,14 +10,18 @@ afterEach(async () => {
 describe('dev DNS server', () => {
   it('answers SRV queries from its record set through the node:dns resolver, and NXDOMAIN otherwise', async () => {
     const dns = await startDnsServer({
-      records: { srv: [{ name: '_federizer._as._tcp.example.com', target: 'localhost', port: 4711, ttl: 30 }] },
+      records: {
+        srv: [{ name: '_federizer._as._tcp.example.com', target: 'localhost', port: 4711, ttl: 30 }],
+      },
     })
     closers.push(() => dns.close())
     const resolver = new Resolver()
     resolver.setServers([dns.address])
     const records = await resolver.resolveSrv('_federizer._as._tcp.example.com')
     expect(records).toEqual([{ name: 'localhost', port: 4711, priority: 10, weight: 5 }])
-    await expect(resolver.resolveSrv('_federizer._as._tcp.example.net')).rejects.toMatchObject({ code: 'ENOTFOUND' })
+    await expect(resolver.resolveSrv('_federizer._as._tcp.example.net')).rejects.toMatchObject({
+      code: 'ENOTFOUND',
+    })
   })
 
   it('serves the new records after setRecords', async () => {
@@ -25,18 +29,24 @@ describe('dev DNS server', () => {
     closers.push(() => dns.close())
     const resolver = new Resolver()
     resolver.setServers([dns.address])
-    await expect(resolver.resolveSrv('_federizer._rs._tcp.example.org')).rejects.toMatchObject({ code: 'ENOTFOUND' })
+    await expect(resolver.resolveSrv('_federizer._rs._tcp.example.org')).rejects.toMatchObject({
+      code: 'ENOTFOUND',
+    })
     dns.setRecords({ srv: [{ name: '_federizer._rs._tcp.example.org', target: 'localhost', port: 1234 }] })
     expect((await resolver.resolveSrv('_federizer._rs._tcp.example.org'))[0]?.port).toBe(1234)
     expect(dns.queryCount()).toBe(2)
   })
 
   it('returns the record TTL so caches can honour it', async () => {
-    const dns = await startDnsServer({ records: { a: [{ name: 'mx.example.com', address: '127.0.0.1', ttl: 42 }] } })
+    const dns = await startDnsServer({
+      records: { a: [{ name: 'mx.example.com', address: '127.0.0.1', ttl: 42 }] },
+    })
     closers.push(() => dns.close())
     const resolver = new Resolver()
     resolver.setServers([dns.address])
-    expect(await resolver.resolve4('mx.example.com', { ttl: true })).toEqual([{ address: '127.0.0.1', ttl: 42 }])
+    expect(await resolver.resolve4('mx.example.com', { ttl: true })).toEqual([
+      { address: '127.0.0.1', ttl: 42 },
+    ])
   })
 })
 

@@ -1,5 +1,5 @@
 import type { FederizerDocument, ReplayStore } from '@federizer/protocol'
-import { type DomainKeys, domainPaths, loadOrCreateDomainKeys, ResourceStore } from '@federizer/store'
+import { type DomainKeys, domainPaths, ResourceStore } from '@federizer/store'
 import type { AsContext } from '../as/context.ts'
 import type { GatewayBase } from '../context.ts'
 import { createDbReplayStore } from './replay.ts'

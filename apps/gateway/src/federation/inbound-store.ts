@@ -1,10 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import {
-  type ChainVerification,
-  listResources,
-  type PlaceholderMessage,
-  type ResourceInfo,
-} from '@federizer/protocol'
+import { type ChainVerification, listResources, type PlaceholderMessage } from '@federizer/protocol'
 import { type Db, getAutoForward, insertMessage, inTransaction, setContentState } from '@federizer/store'
 import { QUEUE_LIFETIME_SECONDS, scaled } from '../mta/backoff.ts'
 

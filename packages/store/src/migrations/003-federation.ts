@@ -48,7 +48,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .addUniqueConstraint('fetch_jobs_message_content', ['message_row_id', 'content_id'])
     .execute()
-  await db.schema.createIndex('fetch_jobs_due').on('fetch_jobs').columns(['state', 'next_attempt_at']).execute()
+  await db.schema
+    .createIndex('fetch_jobs_due')
+    .on('fetch_jobs')
+    .columns(['state', 'next_attempt_at'])
+    .execute()
 
   await db.schema
     .createTable('forward_jobs')
@@ -67,12 +71,20 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .addUniqueConstraint('forward_jobs_message', ['message_row_id'])
     .execute()
-  await db.schema.createIndex('forward_jobs_due').on('forward_jobs').columns(['state', 'next_attempt_at']).execute()
+  await db.schema
+    .createIndex('forward_jobs_due')
+    .on('forward_jobs')
+    .columns(['state', 'next_attempt_at'])
+    .execute()
 
   await db.schema
     .createTable('federation_replay')
     .addColumn('key', 'text', (c) => c.primaryKey())
     .addColumn('expires_at', 'bigint', (c) => c.notNull())
     .execute()
-  await db.schema.createIndex('federation_replay_expiry').on('federation_replay').column('expires_at').execute()
+  await db.schema
+    .createIndex('federation_replay_expiry')
+    .on('federation_replay')
+    .column('expires_at')
+    .execute()
 }
