@@ -172,7 +172,8 @@ export async function loadOrCreateDomainKeys(
   }
 
   let loaded = await loadSigning(signingFile)
-  let lastCheck = clock()
+  // Re-reading is throttled to once a second of either clock (the injected one may be frozen in tests).
+  let lastCheck = { clock: clock(), real: Date.now() }
   return {
     mtaClientKey,
     activeSigningKey(now = clock()) {
@@ -190,11 +191,12 @@ export async function loadOrCreateDomainKeys(
       return { keys: loaded.keys.map((k) => ({ ...k.stored.publicJwk })) }
     },
     async refresh() {
-      const now = clock()
-      if (now === lastCheck) return false
+      const now = { clock: clock(), real: Date.now() }
+      if (now.clock === lastCheck.clock && now.real - lastCheck.real < 1000) return false
       lastCheck = now
       const stat = await fs.stat(signingFile)
-      if (stat.mtimeMs === loaded.mtimeMs) return false
+      // A rotation renames a new file into place: a new inode even when the mtime looks the same.
+      if (stat.mtimeMs === loaded.mtimeMs && stat.ino === loaded.ino) return false
       loaded = await loadSigning(signingFile)
       return true
     },
@@ -214,7 +216,7 @@ async function loadSigning(file: string) {
       } as SigningKey,
     })),
   )
-  return { mtimeMs: stat.mtimeMs, keys }
+  return { mtimeMs: stat.mtimeMs, ino: stat.ino, keys }
 }
 
 async function exists(file: string): Promise<boolean> {
