@@ -19,8 +19,17 @@ export interface AuthUser {
 /** Why a request is not authenticated; `message` is safe to show. */
 export class AuthError extends Error {
   override readonly name = 'AuthError'
-  readonly code = 'unauthorized'
+  constructor(
+    message: string,
+    options?: { cause?: unknown },
+    readonly code: 'unauthorized' | 'insufficient_scope' = 'unauthorized',
+  ) {
+    super(message, options)
+  }
 }
+
+/** The scope the domain's AS grants the webmail for the mailbox api. */
+export const MAIL_SCOPE = 'mail'
 
 /** Extracts the token of an `Authorization: Bearer …` header (RFC 6750 §2.1). */
 export function bearerToken(header: string | undefined): string | undefined {
@@ -50,6 +59,9 @@ export async function authenticate(ctx: ApiContext, header: string | undefined):
     } catch (e) {
       if (!isProtocolError(e, 'unknown_key') || !(await ctx.keys.refresh())) throw e
       result = await verify()
+    }
+    if (!result.claims.scope.split(' ').includes(MAIL_SCOPE)) {
+      throw new AuthError(`the access token lacks the "${MAIL_SCOPE}" scope`, undefined, 'insufficient_scope')
     }
     const email = result.claims.email.toLowerCase()
     return { account: email, email, claims: result.claims, accessToken: token }

@@ -46,7 +46,10 @@ const PROTOCOL_CODES: Partial<Record<ProtocolError['code'], Code>> = {
 /** Maps anything thrown by a procedure to a TRPCError whose message a person can act on. */
 export function toTrpcError(e: unknown): TRPCError {
   if (e instanceof TRPCError) return e
-  if (e instanceof AuthError) return new TRPCError({ code: 'UNAUTHORIZED', message: e.message, cause: e })
+  if (e instanceof AuthError) {
+    const code = e.code === 'insufficient_scope' ? 'FORBIDDEN' : 'UNAUTHORIZED'
+    return new TRPCError({ code, message: e.message, cause: e })
+  }
   if (e instanceof InvalidSyncStateError)
     return new TRPCError({ code: 'BAD_REQUEST', message: e.message, cause: e })
   if (

@@ -1,6 +1,6 @@
 import { insertMessage } from '@federizer/store'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { errorCode, errorOf, type Harness, startApi } from './harness.ts'
+import { errorCode, errorOf, type Harness, startApi, upload } from './harness.ts'
 
 let h: Harness
 const alice = 'alice@example.com'
@@ -37,6 +37,12 @@ describe('authentication', () => {
     expect(e).toEqual({ code: 'UNAUTHORIZED', message: 'the access token has expired: refresh it' })
     const wrongAud = await h.token(alice, { aud: 'https://elsewhere.example' })
     expect(await errorCode(h.clientWithToken(wrongAud).mailbox.list.query())).toBe('UNAUTHORIZED')
+    const noScope = await h.token(alice, { scope: 'openid' })
+    expect(await errorOf(h.clientWithToken(noScope).mailbox.list.query())).toEqual({
+      code: 'FORBIDDEN',
+      message: 'the access token lacks the "mail" scope',
+    })
+    expect((await upload(h, noScope, 'x')).status).toBe(403)
     const wrongIss = await h.token(alice, { iss: 'https://evil.example' })
     expect(await errorCode(h.clientWithToken(wrongIss).mailbox.list.query())).toBe('UNAUTHORIZED')
   })

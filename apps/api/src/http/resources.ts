@@ -23,6 +23,11 @@ function problem(res: Response, status: number, error: string, message: string):
   res.status(status).json({ error, message })
 }
 
+function authProblem(res: Response, e: AuthError): void {
+  if (e.code === 'insufficient_scope') return problem(res, 403, 'insufficient_scope', e.message)
+  return problem(res, 401, 'unauthorized', e.message)
+}
+
 const MEDIA_TYPE = /^[A-Za-z0-9][\w!#$&^.+-]{0,126}\/[A-Za-z0-9][\w!#$&^.+-]{0,126}(\s*;[^\r\n]{0,200})?$/
 
 function cleanFilename(raw: string | undefined): string | undefined {
@@ -50,7 +55,7 @@ export function createResourceRoutes(ctx: ApiContext): express.Router {
     try {
       account = (await authenticate(ctx, req.headers.authorization)).account
     } catch (e) {
-      if (e instanceof AuthError) return problem(res, 401, 'unauthorized', e.message)
+      if (e instanceof AuthError) return authProblem(res, e)
       throw e
     }
     const max = ctx.config.limits.maxResourceBytes
@@ -103,7 +108,7 @@ export function createResourceRoutes(ctx: ApiContext): express.Router {
       try {
         account = (await authenticate(ctx, req.headers.authorization)).account
       } catch (e) {
-        if (e instanceof AuthError) return problem(res, 401, 'unauthorized', e.message)
+        if (e instanceof AuthError) return authProblem(res, e)
         throw e
       }
     }
