@@ -24,8 +24,8 @@ function problem(res: Response, status: number, error: string, message: string):
 }
 
 function authProblem(res: Response, e: AuthError): void {
-  if (e.code === 'insufficient_scope') return problem(res, 403, 'insufficient_scope', e.message)
-  return problem(res, 401, 'unauthorized', e.message)
+  if (e.code === 'insufficient_scope') problem(res, 403, 'insufficient_scope', e.message)
+  else problem(res, 401, 'unauthorized', e.message)
 }
 
 const MEDIA_TYPE = /^[A-Za-z0-9][\w!#$&^.+-]{0,126}\/[A-Za-z0-9][\w!#$&^.+-]{0,126}(\s*;[^\r\n]{0,200})?$/
