@@ -279,6 +279,14 @@ describe('delivery refuses malformed and oversized bodies before doing any work'
     })
     expect(bomb.status).toBe(400)
     expect(bomb.body.error_description).toMatch(/(anchor|alias)/i)
+    const tagged = await postDelivery(network, 'example.net', {
+      key,
+      placeholder,
+      contentType: 'application/yaml',
+      body: 'recipients: !custom [bob@example.net]\nplaceholder: {}\n',
+    })
+    expect(tagged.status).toBe(400)
+    expect(tagged.body.error_description).toMatch(/tag/i)
   })
 
   it('a placeholder that does not match the model → 400 invalid_request', async () => {

@@ -20,6 +20,9 @@ export interface RecipientResult {
   error_description?: string
 }
 
+/** How long one delivery POST may take before it counts as a failed attempt. */
+export const DELIVERY_TIMEOUT_MS = 60_000
+
 type Outcome =
   | { kind: 'delivered'; results: RecipientResult[] }
   | { kind: 'permanent'; reason: string }
@@ -88,9 +91,11 @@ async function attemptDelivery(ctx: GatewayContext, row: OutboxRow, signal: Abor
       key,
       body: JSON.stringify({ placeholder, recipients }),
       now: ctx.now,
-      signal,
+      // A receiver that never answers must not hold a delivery slot forever (it stores before answering).
+      signal: AbortSignal.any([signal, AbortSignal.timeout(DELIVERY_TIMEOUT_MS)]),
     })
   } catch (e) {
+    if (signal.aborted) throw e
     return { kind: 'transient', reason: `${row.recipient_domain} could not be reached: ${errorText(e)}` }
   }
   if (res.ok) {
