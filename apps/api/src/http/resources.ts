@@ -147,6 +147,10 @@ export function createResourceRoutes(ctx: ApiContext): express.Router {
       res.status(200)
       res.setHeader('Content-Length', String(stat.size))
     }
+    if (req.method === 'HEAD') {
+      res.end()
+      return
+    }
     try {
       await pipeline(ctx.resources.createReadStream(contentId, range), res)
     } catch (e) {
