@@ -143,6 +143,9 @@ describe('GET /resources/:contentId', () => {
     const bad = await fetch(url, { headers: { authorization: `Bearer ${t}`, range: 'bytes=99-' } })
     expect(bad.status).toBe(416)
     expect(bad.headers.get('content-range')).toBe('bytes */16')
+    const head = await fetch(url, { method: 'HEAD', headers: { authorization: `Bearer ${t}` } })
+    expect(head.status).toBe(200)
+    expect(head.headers.get('content-length')).toBe('16')
     const cached = await fetch(url, {
       headers: { authorization: `Bearer ${t}`, 'if-none-match': `"${contentId}"` },
     })
