@@ -288,7 +288,7 @@ describe('DPoP at the token endpoint', () => {
       expect(nonce).toBeTruthy()
       const retry = await rawExchange(com, await sendParams(), { nonce: nonce! })
       expect(retry.status).toBe(200)
-      expect(retry.headers.get('dpop-nonce')).toBe(nonce)
+      expect(retry.headers.get('dpop-nonce')).toBeTruthy() // a fresh nonce on every answer
       // The protocol's own exchange client retries once by itself.
       const params = await sendParams()
       const issued = await exchangeToken({
