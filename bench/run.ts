@@ -9,7 +9,7 @@
  * Profiling: BENCH_PROF_DIR=/tmp/prof NODE_OPTIONS="--import ./bench/cpu-profile.mjs" npm run bench
  */
 import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { benchDelivery } from './delivery.ts'
@@ -82,8 +82,12 @@ try {
     if (only && !only.has(key)) continue
     const started = performance.now()
     process.stderr.write(`bench: ${title}…\n`)
+    const load = loadavg()
     try {
-      sections.push(await fn())
+      const section = await fn()
+      // Other work on a shared machine moves every figure: say how busy it was.
+      section.method += ` Load average when the section started: ${load.map((l) => l.toFixed(1)).join(' / ')} (1 / 5 / 15 min) on ${cpus().length} cores; at its end: ${loadavg()[0]!.toFixed(1)}.`
+      sections.push(section)
     } catch (e) {
       sections.push({
         title,
