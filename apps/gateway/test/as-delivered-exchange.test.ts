@@ -1,0 +1,116 @@
+// The AS's forward and fetch checks against rows written by the real delivery endpoint (not by the test):
+// proves that what the federation stores (Message-ID, assertion digest, recipient, From) is what the AS reads.
+import { setAutoForward } from '@federizer/store'
+import { decodeJwt } from 'jose'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { issueAccessToken } from '../src/as/tokens.ts'
+import { dpopPost } from '../src/mta/dpop-post.ts'
+import {
+  AT,
+  forwardingOf,
+  JWT,
+  pushAssertion,
+  rawExchange,
+  sealedMessage,
+  withoutBcc,
+} from './as-exchange-helpers.ts'
+import { addUser, srvRecordsFor, startDnsServer, startDomain, type TestDomain } from './as-helpers.ts'
+
+let dns: Awaited<ReturnType<typeof startDnsServer>>
+let com: TestDomain
+let net: TestDomain
+
+beforeAll(async () => {
+  dns = await startDnsServer()
+  ;[com, net] = await Promise.all([startDomain('example.com', { dns }), startDomain('example.net', { dns })])
+  dns.setRecords(srvRecordsFor([com, net]))
+  await addUser(com, 'alice')
+  await addUser(net, 'bob')
+  await addUser(net, 'carol')
+  await setAutoForward(net.gateway.ctx.db, 'carol@example.net', ['bobby@example.org'])
+})
+afterAll(async () => {
+  await com?.close()
+  await net?.close()
+  await dns?.close()
+})
+
+/** Alice sends to `to` at example.net: the send exchange at example.com, then the real delivery POST. */
+async function deliver(to: string) {
+  const sealed = sealedMessage('alice@example.com', [to])
+  const access = await issueAccessToken(com.gateway.ctx, {
+    account: 'alice@example.com',
+    clientId: com.config.webClientId,
+    scope: 'mail',
+  })
+  const sent = await rawExchange(com, {
+    subject_token: access.token,
+    subject_token_type: AT,
+    requested_token_type: JWT,
+    headers: JSON.stringify(sealed.headers),
+  })
+  expect(sent.status).toBe(200)
+  const assertion = String(sent.body.access_token)
+  const delivered = pushAssertion(withoutBcc(sealed.message), assertion)
+  const response = await dpopPost({
+    fetch,
+    url: `${net.url}/federizer/deliveries`,
+    token: assertion,
+    key: sent.key,
+    body: JSON.stringify({ placeholder: delivered, recipients: [to] }),
+    now: () => Math.floor(Date.now() / 1000),
+  })
+  expect(response.status, await response.clone().text()).toBeLessThan(300)
+  const row = await net.gateway.ctx.db
+    .selectFrom('messages')
+    .select('placeholder')
+    .where('account', '=', to)
+    .where('message_id_header', '=', sealed.messageId)
+    .executeTakeFirstOrThrow()
+  return { sealed, assertion, stored: JSON.parse(row.placeholder) }
+}
+
+describe('exchanges over a message the delivery endpoint accepted', () => {
+  it('fetch: the stored delivery authorises a fetch token for the origin mailbox only', async () => {
+    const { sealed, assertion } = await deliver('bob@example.net')
+    const params = {
+      subject_token: assertion,
+      subject_token_type: JWT,
+      requested_token_type: AT,
+      audience: com.url,
+      message_id: sealed.messageId,
+    }
+    const ok = await rawExchange(net, params)
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200)
+    expect(decodeJwt(String(ok.body.access_token))).toMatchObject({
+      aud: com.url,
+      message_id: sealed.messageId,
+    })
+    const elsewhere = await rawExchange(net, { ...params, audience: net.url })
+    expect(elsewhere.body.error).toBe('invalid_target')
+  })
+
+  it('forward: the stored delivery to an auto-forwarding user authorises the forward assertion', async () => {
+    const { assertion, stored } = await deliver('carol@example.net')
+    const fwd = forwardingOf(stored, 'carol@example.net', ['bobby@example.org'])
+    const ok = await rawExchange(net, {
+      subject_token: assertion,
+      subject_token_type: JWT,
+      requested_token_type: JWT,
+      headers: JSON.stringify(fwd.headers),
+    })
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200)
+    expect(decodeJwt(String(ok.body.access_token))).toMatchObject({ sub: 'carol@example.net', eh: fwd.eh })
+    // The same assertion was not delivered to bob: he cannot forward it.
+    const notHis = forwardingOf(stored, 'bob@example.net', ['bobby@example.org'])
+    await setAutoForward(net.gateway.ctx.db, 'bob@example.net', ['bobby@example.org'])
+    const refused = await rawExchange(net, {
+      subject_token: assertion,
+      subject_token_type: JWT,
+      requested_token_type: JWT,
+      headers: JSON.stringify(notHis.headers),
+    })
+    expect(refused.body.error).toBe('invalid_grant')
+    expect(refused.body.error_description).toMatch(/was delivered to bob@example\.net/)
+  })
+})
