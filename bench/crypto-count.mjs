@@ -17,7 +17,8 @@ if (dir) {
       try {
         return await original(...args)
       } finally {
-        const c = (counts[name] ??= { calls: 0, ms: 0 })
+        const c = counts[name] ?? { calls: 0, ms: 0 }
+        counts[name] = c
         c.calls++
         c.ms += performance.now() - t
       }
