@@ -15,12 +15,20 @@ import {
   withoutBcc,
 } from './as-exchange-helpers.ts'
 import { addUser, srvRecordsFor, startDnsServer, startDomain, type TestDomain } from './as-helpers.ts'
+import { type Contract, loadContract } from './contract.ts'
 
 let dns: Awaited<ReturnType<typeof startDnsServer>>
 let com: TestDomain
 let net: TestDomain
+let contract: Contract
+const matchesContract = (r: Awaited<ReturnType<typeof rawExchange>>) =>
+  contract.check(
+    { status: r.status, headers: r.headers, text: JSON.stringify(r.body) },
+    { path: '/token', method: 'post' },
+  )
 
 beforeAll(async () => {
+  contract = await loadContract()
   dns = await startDnsServer()
   ;[com, net] = await Promise.all([startDomain('example.com', { dns }), startDomain('example.net', { dns })])
   dns.setRecords(srvRecordsFor([com, net]))
@@ -88,6 +96,7 @@ describe('exchanges over a message the delivery endpoint accepted', () => {
     })
     const elsewhere = await rawExchange(net, { ...params, audience: net.url })
     expect(elsewhere.body.error).toBe('invalid_target')
+    matchesContract(elsewhere)
   })
 
   it('forward: the stored delivery to an auto-forwarding user authorises the forward assertion', async () => {
@@ -100,6 +109,7 @@ describe('exchanges over a message the delivery endpoint accepted', () => {
       headers: JSON.stringify(fwd.headers),
     })
     expect(ok.status, JSON.stringify(ok.body)).toBe(200)
+    matchesContract(ok)
     expect(decodeJwt(String(ok.body.access_token))).toMatchObject({ sub: 'carol@example.net', eh: fwd.eh })
     // The same assertion was not delivered to bob: he cannot forward it.
     const notHis = forwardingOf(stored, 'bob@example.net', ['bobby@example.org'])
