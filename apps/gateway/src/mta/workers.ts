@@ -17,6 +17,9 @@ export interface MtaWorkers {
 export function startMtaWorkers(ctx: GatewayContext): MtaWorkers {
   const { logger } = ctx
   const pollIntervalMs = ctx.federation.pollIntervalMs
+  // Fetch and forward jobs are created by this process's delivery endpoint, which wakes the runners at
+  // once; polling only has to notice retries that came due (never sooner than 1 s) and other replicas' work.
+  const localQueuePollMs = Math.max(pollIntervalMs, 500)
   const runners = [
     startQueueRunner({
       name: 'outbox',
@@ -31,7 +34,7 @@ export function startMtaWorkers(ctx: GatewayContext): MtaWorkers {
     startQueueRunner({
       name: 'forward',
       concurrency: 8,
-      pollIntervalMs,
+      pollIntervalMs: localQueuePollMs,
       logger,
       claim: (limit, exclude) => claimForwardJobs(ctx, limit, exclude),
       id: (row) => row.id,
@@ -40,8 +43,8 @@ export function startMtaWorkers(ctx: GatewayContext): MtaWorkers {
     }),
     startQueueRunner({
       name: 'fetch',
-      concurrency: 8,
-      pollIntervalMs,
+      concurrency: 16,
+      pollIntervalMs: localQueuePollMs,
       logger,
       claim: (limit, exclude) => claimFetchJobs(ctx, limit, exclude),
       id: (row) => row.id,
