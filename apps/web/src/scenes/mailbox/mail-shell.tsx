@@ -8,7 +8,7 @@ import { useHashRoute } from '../../app/use-hash-route.ts'
 import { useMedia } from '../../app/use-media.ts'
 import { shortcutFor } from '../../lib/shortcuts.ts'
 import { applyPending, mailboxView } from '../../lib/sync-merge.ts'
-import { ReaderPane } from '../reader/reader-pane.tsx'
+import { ifStillHere, ReaderPane } from '../reader/reader-pane.tsx'
 import { MailboxNav } from './mailbox-nav.tsx'
 import { MessageList } from './message-list.tsx'
 import { Notices } from './notices.tsx'
@@ -117,10 +117,10 @@ export function MailShell(props: { composeOpen: boolean }) {
           step(-1)
           break
         case 'archive':
-          if (selected) actions.archive([selected]).then(afterRemove)
+          if (selected) actions.archive([selected]).then(ifStillHere(afterRemove))
           break
         case 'delete':
-          if (selected) actions.remove([selected]).then(afterRemove)
+          if (selected) actions.remove([selected]).then(ifStillHere(afterRemove))
           break
         case 'toggleStar':
           if (selected) actions.toggleStar(selected)

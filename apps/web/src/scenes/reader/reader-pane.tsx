@@ -20,6 +20,17 @@ import { DeliveryStatusList } from './delivery-status.tsx'
 import { HtmlFrame } from './html-frame.tsx'
 import { useInlineImages } from './use-inline-images.ts'
 
+/**
+ * Runs a follow-up navigation only if the user is still where the action started: a slow archive must
+ * not pull them back from the mailbox they have since opened.
+ */
+export function ifStillHere(fn: () => void): () => void {
+  const at = window.location.hash
+  return () => {
+    if (window.location.hash === at) fn()
+  }
+}
+
 const htmlToText = (html: string) => new DOMParser().parseFromString(html, 'text/html').body.textContent ?? ''
 
 /** The reading pane: the message rebuilt from its placeholder, with actions and details. */
@@ -193,7 +204,7 @@ export function ReaderPane(props: {
           aria-label="Archive"
           aria-keyshortcuts="e"
           disabled={!target}
-          onClick={() => target && void actions.archive([target]).then(props.onRemoved)}
+          onClick={() => target && void actions.archive([target]).then(ifStillHere(props.onRemoved))}
         >
           <Icon name="archive" />
         </IconButton>
@@ -202,7 +213,7 @@ export function ReaderPane(props: {
             type="button"
             aria-label="Restore from Trash"
             disabled={!target}
-            onClick={() => target && void actions.restore([target]).then(props.onRemoved)}
+            onClick={() => target && void actions.restore([target]).then(ifStillHere(props.onRemoved))}
           >
             <Icon name="restore" />
           </IconButton>
@@ -212,7 +223,7 @@ export function ReaderPane(props: {
           aria-label={inTrash ? 'Delete for ever' : 'Move to Trash'}
           aria-keyshortcuts="#"
           disabled={!target}
-          onClick={() => target && void actions.remove([target]).then(props.onRemoved)}
+          onClick={() => target && void actions.remove([target]).then(ifStillHere(props.onRemoved))}
         >
           <Icon name="trash" />
         </IconButton>
@@ -222,7 +233,9 @@ export function ReaderPane(props: {
           disabled={!target}
           onClick={() =>
             target &&
-            void actions.toggleRead({ ...target, keywords: [...target.keywords, '$seen'] }).then(props.onBack)
+            void actions
+              .toggleRead({ ...target, keywords: [...target.keywords, '$seen'] })
+              .then(ifStillHere(props.onBack))
           }
         >
           <Icon name="mailOpen" />
@@ -243,7 +256,8 @@ export function ReaderPane(props: {
           disabled={!target}
           onChange={(e) => {
             const dest = mailboxes.find((m) => m.id === e.target.value)
-            if (dest && target) void actions.move([target], dest.id, dest.name).then(props.onRemoved)
+            if (dest && target)
+              void actions.move([target], dest.id, dest.name).then(ifStillHere(props.onRemoved))
           }}
         >
           <option value="">Move to…</option>

@@ -1,0 +1,216 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { mailCaller, type Network, sendMail, startNetwork } from '@federizer/devnet'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchBrowser, openPage, shot, signIn, type TestPage } from './browser.ts'
+
+// Everyday mailbox work in one domain: drafts that survive a reload, paste and drop of attachments,
+// address autocomplete, search, j/k, delete and restore, auto-forward settings.
+
+let network: Network
+let dataRoot: string
+let browser: Browser
+let alice: TestPage
+const DOMAIN = 'example.org'
+const ALICE = 'alice@example.org'
+
+// The browser globals used inside page.evaluate (this file is typed for Node, without lib "DOM").
+interface DomGlobals {
+  DataTransfer: new () => { items: { add(file: unknown): void } }
+  File: new (parts: string[], name: string, options: { type: string }) => unknown
+  ClipboardEvent: new (type: string, init: Record<string, unknown>) => unknown
+  DragEvent: new (type: string, init: Record<string, unknown>) => unknown
+}
+
+const rowWith = (page: Page, text: string) => page.getByTestId('message-row').filter({ hasText: text })
+const nav = (page: Page, name: string) =>
+  page.getByRole('navigation', { name: 'Mailboxes' }).getByRole('link', { name: new RegExp(`^${name}`) })
+
+beforeAll(async () => {
+  dataRoot = await mkdtemp(path.join(tmpdir(), 'fz-web-work-'))
+  network = await startNetwork({
+    dataRoot,
+    domains: [
+      {
+        domain: DOMAIN,
+        users: [
+          { email: ALICE, password: 'alice-password-1', name: 'Alice' },
+          { email: 'bobby@example.org', password: 'bobby-password-1', name: 'Bobby Tables' },
+        ],
+      },
+    ],
+  })
+  for (const subject of ['Quarterly report', 'Lunch on Friday', 'Gardening tips']) {
+    await sendMail(network.node(DOMAIN), {
+      from: 'bobby@example.org',
+      to: [ALICE],
+      subject,
+      text: `About ${subject}`,
+    })
+  }
+  browser = await launchBrowser()
+  alice = await openPage(browser)
+  await signIn(alice.page, network.node(DOMAIN).apiUrl, ALICE, 'alice-password-1')
+})
+
+afterAll(async () => {
+  if (alice?.errors.length) console.log('browser errors:', alice.errors.join('\n'))
+  await browser?.close()
+  await network?.stop()
+  if (dataRoot) await rm(dataRoot, { recursive: true, force: true })
+})
+
+describe('mailbox work in Chromium', () => {
+  it('lists the inbox with unread counts and walks it with j/k', async () => {
+    const page = alice.page
+    await rowWith(page, 'Gardening tips').waitFor({ timeout: 30_000 })
+    await expect(nav(page, 'Inbox').getAttribute('aria-label')).resolves.toBe('Inbox, 3 unread')
+    await expect.poll(() => page.getByTestId('message-row').count()).toBe(3)
+    // The list order (newest first; same-second arrivals by id) decides what j and k open.
+    const order = await page
+      .getByTestId('message-row')
+      .locator('a')
+      .evaluateAll((links) =>
+        links.map((a) =>
+          ['Quarterly report', 'Lunch on Friday', 'Gardening tips'].find((s) =>
+            (a.textContent ?? '').includes(s),
+          ),
+        ),
+      )
+    const reader = page.getByRole('region', { name: 'Reading pane' })
+    await page.keyboard.press('j')
+    await reader.getByRole('heading', { name: order[0] }).waitFor()
+    await page.keyboard.press('j')
+    await reader.getByRole('heading', { name: order[1] }).waitFor()
+    await page.keyboard.press('k')
+    await reader.getByRole('heading', { name: order[0] }).waitFor()
+    await expect
+      .poll(() => nav(page, 'Inbox').getAttribute('aria-label'), { timeout: 10_000 })
+      .toBe('Inbox, 1 unread')
+  })
+
+  it('searches with the full-text index', async () => {
+    const page = alice.page
+    await page.keyboard.press('/')
+    await page.keyboard.type('report')
+    await page.keyboard.press('Enter')
+    await page.getByRole('heading', { name: 'Search: report', level: 1 }).waitFor()
+    await rowWith(page, 'Quarterly report').waitFor({ timeout: 10_000 })
+    await expect(rowWith(page, 'Lunch on Friday').count()).resolves.toBe(0)
+    await shot(page, '30-search')
+    await nav(page, 'Inbox').click()
+  })
+
+  it('moves to Trash with #, and restores from Trash', async () => {
+    const page = alice.page
+    await rowWith(page, 'Lunch on Friday').getByRole('link').click()
+    await page
+      .getByRole('region', { name: 'Reading pane' })
+      .getByRole('heading', { name: 'Lunch on Friday' })
+      .waitFor()
+    await page.keyboard.press('#')
+    await expect.poll(() => rowWith(page, 'Lunch on Friday').count()).toBe(0)
+    await nav(page, 'Trash').click()
+    await rowWith(page, 'Lunch on Friday').waitFor({ timeout: 10_000 })
+    await rowWith(page, 'Lunch on Friday').getByRole('link').click()
+    await page.getByRole('button', { name: 'Restore from Trash' }).click()
+    // Leaving at once: the restore's completion must not drag the view back to Trash.
+    await nav(page, 'Inbox').click()
+    await rowWith(page, 'Lunch on Friday')
+      .waitFor({ timeout: 10_000 })
+      .catch(async (e: unknown) => {
+        await shot(page, '29-restore-failed')
+        throw e
+      })
+  })
+
+  it('autocompletes past correspondents and keeps a draft across a reload', async () => {
+    const page = alice.page
+    await page.keyboard.press('c')
+    const compose = page.getByTestId('compose')
+    await compose.getByLabel('To').pressSequentially('bob')
+    const option = page.getByRole('option', { name: /Bobby Tables/ })
+    await option.waitFor({ timeout: 10_000 })
+    await shot(page, '31-autocomplete')
+    await page.keyboard.press('ArrowDown')
+    await page.keyboard.press('Enter')
+    await compose.getByRole('button', { name: /Remove Bobby Tables/ }).waitFor()
+    await compose.getByLabel('Subject').fill('Draft that survives')
+    await compose.getByLabel('Message text').fill('Half-written thought')
+    await compose.getByText('Draft saved').waitFor({ timeout: 15_000 })
+
+    await page.reload()
+    const reopened = page.getByTestId('compose')
+    await reopened.waitFor({ timeout: 20_000 })
+    await expect(reopened.getByLabel('Subject').inputValue()).resolves.toBe('Draft that survives')
+    await expect(reopened.getByLabel('Message text').inputValue()).resolves.toBe('Half-written thought')
+    await shot(page, '32-draft-after-reload')
+
+    const caller = await mailCaller(network.node(DOMAIN), ALICE)
+    const drafts = (await caller.mailbox.list()).find((m) => m.role === 'drafts')
+    const list = await caller.message.list({ mailboxId: drafts?.id ?? '', limit: 50 })
+    expect(list.items.filter((m) => m.subject === 'Draft that survives')).toHaveLength(1)
+  })
+
+  it('attaches files by paste and by drop, each uploaded once', async () => {
+    const page = alice.page
+    const compose = page.getByTestId('compose')
+    await compose.evaluate((el) => {
+      const g = globalThis as unknown as DomGlobals
+      const data = new g.DataTransfer()
+      data.items.add(new g.File(['pasted bytes'], 'pasted.txt', { type: 'text/plain' }))
+      el.dispatchEvent(
+        new g.ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }) as never,
+      )
+    })
+    await compose.getByRole('button', { name: 'Remove pasted.txt' }).waitFor({ timeout: 15_000 })
+    await compose.evaluate((el) => {
+      const g = globalThis as unknown as DomGlobals
+      const data = new g.DataTransfer()
+      data.items.add(new g.File(['dropped bytes'], 'dropped.txt', { type: 'text/plain' }))
+      el.dispatchEvent(
+        new g.DragEvent('dragover', { dataTransfer: data, bubbles: true, cancelable: true }) as never,
+      )
+      el.dispatchEvent(
+        new g.DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }) as never,
+      )
+    })
+    await compose.getByRole('button', { name: 'Remove dropped.txt' }).waitFor({ timeout: 15_000 })
+    await shot(page, '33-paste-and-drop')
+    await compose.getByRole('button', { name: 'Send' }).click()
+    await page
+      .getByTestId('send-status')
+      .filter({ hasText: 'Draft that survives' })
+      .getByText('Delivered')
+      .waitFor({ timeout: 30_000 })
+  })
+
+  it('refuses to send to an invalid address with a precise message', async () => {
+    const page = alice.page
+    await page.keyboard.press('c')
+    const compose = page.getByTestId('compose')
+    await compose.getByLabel('To').fill('not-an-address,')
+    await compose.getByText('Not an address: not-an-address').waitFor()
+    await compose.getByRole('button', { name: 'Send' }).click()
+    await compose.getByText(/Fix the address: not-an-address/).waitFor()
+    await compose.getByRole('button', { name: 'Discard draft' }).click()
+  })
+
+  it('turns auto-forwarding on in settings, validates it, and the api keeps it', async () => {
+    const page = alice.page
+    await page.getByRole('button', { name: 'Settings' }).click()
+    const dialog = page.getByRole('dialog', { name: 'Settings' })
+    await dialog.getByLabel('Forward new mail automatically').check()
+    await dialog.getByLabel('Forward to').fill('alice@example.org')
+    await dialog.getByRole('button', { name: 'Save' }).click()
+    await dialog.getByText('You cannot forward your mail to yourself.').waitFor()
+    await dialog.getByLabel('Forward to').fill('bobby@example.org')
+    await shot(page, '34-settings')
+    await dialog.getByRole('button', { name: 'Save' }).click()
+    await dialog.waitFor({ state: 'detached' })
+    const caller = await mailCaller(network.node(DOMAIN), ALICE)
+    await expect(caller.settings.get()).resolves.toMatchObject({ autoForward: ['bobby@example.org'] })
+  })
+})
