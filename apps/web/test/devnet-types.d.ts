@@ -17,6 +17,7 @@ export interface NetworkNode {
   stop(): Promise<void>
   start(): Promise<void>
   accessToken(email: string): Promise<string>
+  config: { webClientId: string }
 }
 
 export interface Network {
