@@ -1,10 +1,52 @@
 import {
   type AccessTokenClaims,
   isProtocolError,
+  type KeyResolver,
   keyResolverFromJwks,
   verifyAccessToken,
 } from '@federizer/protocol'
+import { type CryptoKey, importJWK } from 'jose'
 import type { ApiContext } from './context.ts'
+
+/**
+ * Resolves the AS keys from the keys folder's JWKS, importing each public key once (not per request).
+ * The cache belongs to one loaded JWKS: a refresh that changed the key file starts a new one.
+ */
+const imported = new WeakMap<object, Map<string, Promise<CryptoKey>>>()
+
+function cachedResolver(ctx: ApiContext): KeyResolver {
+  const jwks = ctx.keys.publicJwks()
+  const lookup = keyResolverFromJwks(jwks)
+  const ref = jwksIdentity(ctx, jwks)
+  let byKid = imported.get(ref)
+  if (!byKid) {
+    byKid = new Map()
+    imported.set(ref, byKid)
+  }
+  const cache = byKid
+  return async (header) => {
+    const id = `${header.kid} ${header.alg}`
+    let key = cache.get(id)
+    if (!key) {
+      const jwk = await lookup(header)
+      key = importJWK(jwk as Parameters<typeof importJWK>[0], header.alg) as Promise<CryptoKey>
+      cache.set(id, key)
+      key.catch(() => cache.delete(id))
+    }
+    return key
+  }
+}
+
+/** One identity per distinct set of published kids (what a rotation or refresh changes). */
+const identities = new WeakMap<ApiContext, { kids: string; ref: object }>()
+function jwksIdentity(ctx: ApiContext, jwks: { keys: Array<{ kid?: string }> }): object {
+  const kids = jwks.keys.map((k) => k.kid ?? '').join(' ')
+  const current = identities.get(ctx)
+  if (current && current.kids === kids) return current.ref
+  const next = { kids, ref: {} }
+  identities.set(ctx, next)
+  return next.ref
+}
 
 /** The signed-in user of a request. */
 export interface AuthUser {
@@ -47,7 +89,7 @@ export async function authenticate(ctx: ApiContext, header: string | undefined):
   if (!token) throw new AuthError('sign in first: send Authorization: Bearer <access token>')
   const verify = () =>
     verifyAccessToken(token, {
-      resolveKey: keyResolverFromJwks(ctx.keys.publicJwks()),
+      resolveKey: cachedResolver(ctx),
       now: ctx.now(),
       issuer: ctx.config.gatewayUrl,
       audience: ctx.config.apiUrl,

@@ -191,3 +191,41 @@ describe('internal errors', () => {
     }
   })
 })
+
+describe('key rotation', () => {
+  it('accepts tokens signed by a key the AS rotated in after the api started (re-reads the key file)', async () => {
+    const { rotateSigningKey, readSigningKeys } = await import('@federizer/store')
+    const { signAccessToken } = await import('@federizer/protocol')
+    const { importJWK } = await import('jose')
+    const fresh = await startApi()
+    try {
+      expect((await (await fresh.client(alice)).account.me.query()).email).toBe(alice)
+      const rotated = await rotateSigningKey(fresh.config, 'ES256', { publishAheadSeconds: 0 })
+      // The key file is re-read at most once a second: step past the second of the last check.
+      await new Promise((r) => setTimeout(r, 1100))
+      const now = Math.floor(Date.now() / 1000)
+      const token = await signAccessToken(
+        {
+          iss: fresh.config.gatewayUrl,
+          sub: alice,
+          email: alice,
+          aud: fresh.config.apiUrl,
+          client_id: fresh.config.webClientId,
+          scope: 'mail',
+          iat: now,
+          exp: now + 60,
+          jti: 'rot-1',
+        },
+        {
+          kid: rotated.kid,
+          alg: rotated.alg,
+          privateKey: await importJWK(rotated.privateJwk, rotated.alg),
+        } as Parameters<typeof signAccessToken>[1],
+      )
+      expect((await readSigningKeys(fresh.config)).map((k) => k.kid)).toContain(rotated.kid)
+      expect((await fresh.clientWithToken(token).account.me.query()).email).toBe(alice)
+    } finally {
+      await fresh.close()
+    }
+  })
+})
