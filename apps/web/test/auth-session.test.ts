@@ -37,7 +37,7 @@ const config = (): WebConfig => ({
   domain: node.domain,
 })
 
-const unescape = (s: string) =>
+const unescapeHtml = (s: string) =>
   s
     .replace(/&quot;/g, '"')
     .replace(/&#39;/g, "'")
@@ -54,10 +54,10 @@ async function loginAtAs(authorizeUrl: string, password: string): Promise<string
     .map((c) => c.split(';')[0])
     .join('; ')
   const html = await page.text()
-  const action = unescape(/<form method="post" action="([^"]+)"/.exec(html)?.[1] ?? '')
+  const action = unescapeHtml(/<form method="post" action="([^"]+)"/.exec(html)?.[1] ?? '')
   const form = new URLSearchParams()
   for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-    form.set(unescape(m[1] ?? ''), unescape(m[2] ?? ''))
+    form.set(unescapeHtml(m[1] ?? ''), unescapeHtml(m[2] ?? ''))
   }
   form.set('email', ALICE)
   form.set('password', password)
