@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises'
 import {
   domainOf,
   getStringHeader,
+  isDigest,
   isHeadersBlock,
   listResources,
   originalHeaders,
@@ -79,6 +80,12 @@ export async function handleFetch(
     )
   }
   const contentId = body.content_id.replace(/^<|>$/g, '')
+  if (!isDigest(contentId)) {
+    throw new FederationError(
+      'invalid_request',
+      `content_id "${String(contentId).slice(0, 60)}" is not a Content-ID (43 base64url characters)`,
+    )
+  }
   const now = ctx.now()
   let proofKey: string
   try {
