@@ -158,7 +158,7 @@ describe('mail sanitiser: remote content is blocked by default', () => {
 
 describe('reader frame document', () => {
   it('carries a CSP that allows no script, no remote image and no form target by default', () => {
-    const doc = buildSrcDoc('<p>x</p>', { allowRemote: false, dark: false })
+    const doc = buildSrcDoc('<p>x</p>', { allowRemote: false })
     expect(doc).toContain(`content="${readerCsp(false)}"`)
     expect(readerCsp(false)).toContain("default-src 'none'")
     expect(readerCsp(false)).toContain('img-src data: cid:')

@@ -164,10 +164,10 @@ export function readerCsp(allowRemote: boolean): string {
  * Wraps sanitised HTML in the document loaded by the sandboxed iframe. The CSP meta is the second
  * wall: even a sanitiser miss cannot run script (sandbox) or load remote bytes (img-src).
  */
-export function buildSrcDoc(cleanHtml: string, options: { allowRemote: boolean; dark: boolean }): string {
-  const colors = options.dark
-    ? 'color-scheme: dark; background:#16181d; color:#e6e8ee;'
-    : 'color-scheme: light; background:#ffffff; color:#1d2129;'
+export function buildSrcDoc(cleanHtml: string, options: { allowRemote: boolean }): string {
+  // Mail HTML is designed on white; recolouring it for dark mode makes much of it unreadable, so the
+  // frame keeps a light page (as most mail clients do) and the app around it follows the theme.
+  const colors = 'color-scheme: light; background:#ffffff; color:#1d2129;'
   return (
     '<!doctype html><html><head><meta charset="utf-8">' +
     `<meta http-equiv="Content-Security-Policy" content="${readerCsp(options.allowRemote)}">` +

@@ -4,7 +4,7 @@ import styled from 'styled-components'
 import type { MessageSummary } from '../../api/types.ts'
 import { useMail } from '../../app/mail-context.ts'
 import { useMailState } from '../../app/mail-store.ts'
-import { useHashRoute } from '../../app/use-hash-route.ts'
+import { formatHash, useHashRoute } from '../../app/use-hash-route.ts'
 import { useMedia } from '../../app/use-media.ts'
 import { shortcutFor } from '../../lib/shortcuts.ts'
 import { applyPending, mailboxView } from '../../lib/sync-merge.ts'
@@ -185,6 +185,13 @@ export function MailShell(props: { composeOpen: boolean }) {
             error={search.error ? String(search.error.message) : undefined}
             mailboxRole={mailbox?.role ?? null}
             onOpen={(m) => openMessage(m.id)}
+            hrefFor={(m) =>
+              formatHash(
+                route.search !== undefined
+                  ? { search: route.search, messageId: m.id }
+                  : { mailboxId: m.mailboxId, messageId: m.id },
+              )
+            }
             onEndReached={() => {
               if (mailboxId) engine.loadMore(mailboxId).catch(() => undefined)
             }}

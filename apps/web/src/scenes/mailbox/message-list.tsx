@@ -17,6 +17,8 @@ export function MessageList(props: {
   error?: string | undefined
   mailboxRole: MailboxRole | null
   onOpen: (m: MessageSummary) => void
+  /** The message's own address (#/m/<mailbox>/<id>): opens in a new tab too. */
+  hrefFor: (m: MessageSummary) => string
   onEndReached: () => void
   phoneNav: ReactNode
 }) {
@@ -79,7 +81,7 @@ export function MessageList(props: {
               >
                 <Avatar aria-hidden="true">{initials(m.from?.name ?? m.from?.address ?? '?')}</Avatar>
                 <a
-                  href={`#open/${m.id}`}
+                  href={props.hrefFor(m)}
                   aria-current={m.id === props.selectedId ? 'true' : undefined}
                   onClick={(e) => {
                     e.preventDefault()

@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react'
-import styled, { useTheme } from 'styled-components'
+import styled from 'styled-components'
 import { buildSrcDoc, createMailSanitizer, type MailSanitizer } from '../../lib/sanitize-html.ts'
 import { Button } from '../shared/button.tsx'
 
@@ -15,7 +15,6 @@ const getSanitizer = () => {
  * the user asks, per message.
  */
 export function HtmlFrame(props: { html: string; resolveCid?: (cid: string) => string | undefined }) {
-  const theme = useTheme()
   const [allowRemote, setAllowRemote] = useState(false)
   const result = useMemo(
     () =>
@@ -25,10 +24,7 @@ export function HtmlFrame(props: { html: string; resolveCid?: (cid: string) => s
       }),
     [props.html, props.resolveCid, allowRemote],
   )
-  const srcDoc = useMemo(
-    () => buildSrcDoc(result.html, { allowRemote, dark: theme.name === 'dark' }),
-    [result.html, allowRemote, theme.name],
-  )
+  const srcDoc = useMemo(() => buildSrcDoc(result.html, { allowRemote }), [result.html, allowRemote])
   return (
     <>
       {!allowRemote && result.blockedRemote > 0 && (
@@ -72,5 +68,6 @@ const Frame = styled.iframe`
   width: 100%;
   min-height: 360px;
   border: none;
-  background: ${(p) => p.theme.color.surface};
+  border-radius: ${(p) => (p.theme.name === 'dark' ? p.theme.radius : '0')};
+  background: #ffffff;
 `
