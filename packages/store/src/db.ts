@@ -51,10 +51,30 @@ async function openConnection(file: string): Promise<Db> {
   sqlite.pragma('synchronous = NORMAL')
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma('busy_timeout = 5000')
+  cacheStatements(sqlite)
   const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: sqlite }) })
   await migrate(db)
   await prepareSearchIndex(db)
   return db
+}
+
+/**
+ * kysely's SQLite driver prepares every query afresh; the same few hundred statements run all day, so
+ * prepared statements are kept (FIFO, 500). A statement still iterating (`busy`) is never handed out twice.
+ */
+function cacheStatements(sqlite: Database.Database): void {
+  const prepare = sqlite.prepare.bind(sqlite)
+  const cache = new Map<string, Database.Statement>()
+  sqlite.prepare = ((source: string) => {
+    const hit = cache.get(source)
+    if (hit && !hit.busy) return hit
+    const stmt = prepare(source)
+    if (!hit) {
+      if (cache.size >= 500) cache.delete(cache.keys().next().value as string)
+      cache.set(source, stmt)
+    }
+    return stmt
+  }) as typeof sqlite.prepare
 }
 
 const provider: MigrationProvider = {
