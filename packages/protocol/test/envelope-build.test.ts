@@ -44,6 +44,7 @@ describe('sealForSend', () => {
       'Subject',
       'To',
       'X-Thread-ID',
+      'Content-Type',
     ])
     expect(eh.eht).toBe(ehThumbprint(h, eh.ehl))
     expect(eh.eht).toBe(digest(JSON.stringify(ehHeaders(h, eh.ehl))))
@@ -107,6 +108,7 @@ describe('chain building', () => {
       'Recipients-Digest',
       'JWT-Assertion-Digest',
       'Date',
+      'Received',
     ])
     expect(c.toBobby.envelope.map((b) => ('headers' in b ? 'headers' : 'jwt'))).toEqual([
       'jwt',

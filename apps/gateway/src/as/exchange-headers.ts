@@ -10,13 +10,13 @@ export interface HeaderRule {
 /** Mode 1 (send): the original block. To/Cc are allowed (tamper evidence), Bcc never. */
 export const SEND_HEADERS: HeaderRule = {
   required: ['Message-ID', 'From', 'Recipients-Digest', 'Body-Digest'],
-  optional: ['Date', 'Subject', 'To', 'Cc', 'X-Thread-ID', 'In-Reply-To', 'References'],
+  optional: ['Date', 'Subject', 'To', 'Cc', 'X-Thread-ID', 'In-Reply-To', 'References', 'Content-Type'],
 }
 
 /** Mode 2 (forward): the forwarder's top block. */
 export const FORWARD_HEADERS: HeaderRule = {
   required: ['Message-ID', 'Forwarded-From', 'Forwarded-To', 'Recipients-Digest', 'JWT-Assertion-Digest'],
-  optional: ['Date'],
+  optional: ['Date', 'Received'],
 }
 
 const DIGEST_HEADERS = new Set(['recipients-digest', 'body-digest', 'jwt-assertion-digest'])

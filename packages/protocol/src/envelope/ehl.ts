@@ -12,6 +12,7 @@ export const ORIGIN_EHL_OPTIONAL = [
   'X-Thread-ID',
   'In-Reply-To',
   'References',
+  'Content-Type',
 ] as const
 /** Names a forwarding hop's ehl must contain (DESIGN §3). */
 export const FORWARD_EHL_REQUIRED = [
@@ -28,6 +29,7 @@ const FORWARD_EHL_ORDER = [
   'Recipients-Digest',
   'JWT-Assertion-Digest',
   'Date',
+  'Received',
 ] as const
 
 /**
