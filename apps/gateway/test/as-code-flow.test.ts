@@ -82,6 +82,21 @@ describe('metadata and keys', () => {
     expect(as.grant_types_supported).toContain('urn:ietf:params:oauth:grant-type:token-exchange')
   })
 
+  it('lets the webmail read metadata and keys from another origin (public documents, no credentials)', async () => {
+    const headers = { origin: 'http://localhost:4100' }
+    for (const p of ['/.well-known/oauth-authorization-server', '/jwks']) {
+      const response = await fetch(`${d.url}${p}`, { headers })
+      expect(response.headers.get('access-control-allow-origin')).toBe('*')
+      expect(response.headers.get('access-control-allow-credentials')).toBeNull()
+    }
+    // The token endpoint stays limited to the webmail's own origin.
+    const token = await fetch(`${d.url}/token`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example' },
+    })
+    expect(token.headers.get('access-control-allow-origin')).toBeNull()
+  })
+
   it('serves the JWKS with kid, alg and use and no private members', async () => {
     const response = await fetch(`${d.url}/jwks`)
     expect(response.headers.get('content-type')).toContain('application/jwk-set+json')

@@ -21,13 +21,17 @@ export function createAsRouter(ctx: GatewayContext): express.Router {
   const form = express.urlencoded({ extended: false, limit: FORM_LIMIT, parameterLimit: 50 })
   const cors = corsForWebmail(ctx)
 
+  // Metadata and keys are public documents: any origin may read them (no credentials are involved), so the
+  // webmail can discover its AS from the browser (RFC 8414 §3).
   router.get('/.well-known/oauth-authorization-server', (_req, res) => {
     res.set('Cache-Control', 'public, max-age=300')
+    res.set('Access-Control-Allow-Origin', '*')
     res.json(authorizationServerMetadata(ctx))
   })
   router.get('/jwks', async (_req, res) => {
     await ctx.as.keys.refresh().catch((err) => ctx.logger.error({ err }, 'cannot re-read the AS key file'))
     res.set('Cache-Control', 'public, max-age=300')
+    res.set('Access-Control-Allow-Origin', '*')
     res.type('application/jwk-set+json').send(JSON.stringify(ctx.as.keys.publicJwks()))
   })
   router.get('/authorize', authorizeGet(ctx))
