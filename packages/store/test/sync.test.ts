@@ -123,3 +123,31 @@ describe('sync', () => {
     await expect(getChanges(db, alice, '999999', 10)).rejects.toBeInstanceOf(InvalidSyncStateError)
   })
 })
+
+describe('delivery status and content arrival reach the webmail through sync', () => {
+  it('recordDeliveryStatus and setContentState report the message as updated', async () => {
+    const { recordDeliveryStatus, deliveryStatusFor } = await import('../src/outbox.ts')
+    const { setContentState } = await import('../src/messages.ts')
+    const { id } = await insertMessage(db, {
+      account: alice,
+      mailboxRole: 'sent',
+      placeholder: placeholder({ from: alice, to: ['bob@x.net'], subject: 's', messageId: '<d1@x>' }),
+    })
+    const s0 = await getSyncState(db, alice)
+    await recordDeliveryStatus(db, { messageRowId: id, recipient: 'Bob@X.net', state: 'delivered' })
+    expect(await getChanges(db, alice, s0, 10)).toMatchObject({ created: [], updated: [id], destroyed: [] })
+    expect((await deliveryStatusFor(db, [id])).map((r) => [r.recipient, r.state])).toEqual([
+      ['bob@x.net', 'delivered'],
+    ])
+    await recordDeliveryStatus(db, {
+      messageRowId: id,
+      recipient: 'bob@x.net',
+      state: 'failed',
+      detail: 'no such user',
+    })
+    expect((await deliveryStatusFor(db, [id]))[0]).toMatchObject({ state: 'failed', detail: 'no such user' })
+    const s1 = await getSyncState(db, alice)
+    await setContentState(db, { id, contentState: 'complete' })
+    expect(await getChanges(db, alice, s1, 10)).toMatchObject({ updated: [id] })
+  })
+})
