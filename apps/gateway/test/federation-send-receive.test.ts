@@ -200,3 +200,51 @@ describe("auto-forward refused by the forwarder's AS", () => {
     expect(atOrg).toEqual([])
   })
 })
+
+describe('an auto-forward loop', () => {
+  it('ends when the message comes back to a mailbox that already has it', { timeout: 60_000 }, async () => {
+    const netDb = db(network, 'example.net')
+    const orgDb = db(network, 'example.org')
+    await setAutoForward(netDb, 'bob@example.net', ['bobby@example.org'])
+    await setAutoForward(orgDb, 'bobby@example.org', ['bob@example.net'])
+    try {
+      const sent = await sendMail(network.node('example.com'), {
+        from: 'alice@example.com',
+        to: ['bob@example.net'],
+        subject: 'Round and round',
+        text: 'Where does it stop?',
+      })
+      // bob → bobby → bob: the second arrival at example.net is recorded, not stored or forwarded again.
+      await waitFor(async () => {
+        const rows = await netDb
+          .selectFrom('inbound_deliveries')
+          .select('sender_domain')
+          .where('message_id_header', '=', sent.messageIdHeader)
+          .execute()
+        return rows.length === 2
+      }, 'the message to come back to example.net')
+      const bobCopies = await netDb
+        .selectFrom('messages')
+        .select('id')
+        .where('message_id_header', '=', sent.messageIdHeader)
+        .execute()
+      expect(bobCopies).toHaveLength(1)
+      const orgCopies = await orgDb
+        .selectFrom('messages')
+        .select('id')
+        .where('message_id_header', '=', sent.messageIdHeader)
+        .execute()
+      expect(orgCopies).toHaveLength(1)
+      const forwards = await netDb
+        .selectFrom('forward_jobs')
+        .innerJoin('messages', 'messages.id', 'forward_jobs.message_row_id')
+        .select('forward_jobs.id')
+        .where('messages.message_id_header', '=', sent.messageIdHeader)
+        .execute()
+      expect(forwards).toHaveLength(1)
+    } finally {
+      await setAutoForward(netDb, 'bob@example.net', null)
+      await setAutoForward(orgDb, 'bobby@example.org', null)
+    }
+  })
+})

@@ -47,6 +47,30 @@ export async function storeDelivery(db: Db, d: AcceptedDelivery): Promise<Stored
         out.push({ recipient, messageRowId: existing.message_row_id, duplicate: true, forwarded: false })
         continue
       }
+      // The same message reaching the same user again by another path (an auto-forward loop, or a copy
+      // forwarded by a co-recipient) is recorded but not stored or forwarded twice: mail loops end here.
+      const seen = await trx
+        .selectFrom('inbound_deliveries')
+        .select('message_row_id')
+        .where('message_id_header', '=', d.messageId)
+        .where('recipient', '=', recipient)
+        .executeTakeFirst()
+      if (seen) {
+        await trx
+          .insertInto('inbound_deliveries')
+          .values({
+            id: `in_${randomUUID()}`,
+            sender_domain: d.senderDomain,
+            message_id_header: d.messageId,
+            recipient,
+            assertion_digest: d.assertionDigest,
+            message_row_id: seen.message_row_id,
+            received_at: d.now,
+          })
+          .execute()
+        out.push({ recipient, messageRowId: seen.message_row_id, duplicate: false, forwarded: false })
+        continue
+      }
       const forwardTo = await getAutoForward(trx, recipient)
       const forwarded = forwardTo !== null && forwardTo.length > 0
       const { id } = await insertMessage(trx, {
