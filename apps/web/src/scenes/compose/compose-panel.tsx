@@ -257,6 +257,7 @@ export function ComposePanel(props: { initial: DraftState; storage: KeyValueStor
         ) : (
           <textarea
             aria-label="Message text"
+            placeholder="Write your message…"
             value={draft.text}
             onChange={(e) => patch({ text: e.target.value })}
             // biome-ignore lint/a11y/noAutofocus: replies and forwards start writing above the quote

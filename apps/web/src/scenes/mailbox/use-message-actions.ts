@@ -15,7 +15,7 @@ export function useMessageActions() {
       await engine.act({ kind: 'move', ids: ids(msgs), mailboxId: targetId }, verb)
       pushNotice(store, {
         kind: 'info',
-        text: `${msgs.length === 1 ? 'Conversation' : `${msgs.length} messages`} ${verb}.`,
+        text: `${msgs.length === 1 ? 'Message' : `${msgs.length} messages`} ${verb}.`,
         ...(from
           ? {
               action: {
