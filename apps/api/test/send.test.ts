@@ -203,3 +203,82 @@ describe('send', () => {
     }
   })
 })
+
+describe('forward by reference', () => {
+  it("reuses a received message's resource without uploading; refuses one not arrived or mis-sized", async () => {
+    const { createHash } = await import('node:crypto')
+    const { insertMessage } = await import('@federizer/store')
+    const cidOf = (s: string) => createHash('sha256').update(s).digest('base64url')
+    const here = 'the contract, fetched'
+    const missing = 'still on the way'
+    const leaf = (bytes: string, name: string) => ({
+      headers: [
+        ['Content-Disposition', `attachment; filename="${name}"`],
+        ['Content-ID', `<${cidOf(bytes)}>`],
+        [
+          'Content-Type',
+          [
+            `message/external-body; access-type=x-content-addressed-uri; hash-algorithm=sha256; size=${bytes.length}`,
+            'application/pdf',
+          ],
+        ],
+      ] as [string, string | [string, string]][],
+    })
+    await insertMessage(h.api.ctx.db, {
+      account: alice,
+      mailboxRole: 'inbox',
+      contentState: 'arriving',
+      placeholder: {
+        envelope: [
+          {
+            headers: [
+              ['From', 'carol@example.net'],
+              ['To', alice],
+              ['Subject', 'Contract'],
+              ['Message-ID', '<fw1@example.net>'],
+            ],
+          },
+        ],
+        parts: [leaf(here, 'contract.pdf'), leaf(missing, 'annex.pdf')],
+      },
+    })
+    async function* once() {
+      yield Buffer.from(here)
+    }
+    await h.api.ctx.resources.write(once(), { maxBytes: 1000 })
+    const a = await h.client(alice)
+    const ok = await a.draft.save.mutate({
+      to: [{ address: 'dave@example.org' }],
+      subject: 'Fwd: Contract',
+      attachments: [
+        { contentId: cidOf(here), size: here.length, mediaType: 'application/pdf', filename: 'contract.pdf' },
+      ],
+    })
+    const [view] = (await a.message.get.query({ ids: [ok.id] })).messages
+    expect(view?.resources).toMatchObject([
+      { contentId: cidOf(here), filename: 'contract.pdf', available: true },
+    ])
+    const notYet = await errorOf(
+      a.draft.save.mutate({
+        attachments: [
+          {
+            contentId: cidOf(missing),
+            size: missing.length,
+            mediaType: 'application/pdf',
+            filename: 'annex.pdf',
+          },
+        ],
+      }),
+    )
+    expect(notYet).toEqual({
+      code: 'CONFLICT',
+      message: 'attachment annex.pdf has not arrived yet; try again later',
+    })
+    const wrongSize = await errorOf(
+      a.draft.save.mutate({
+        attachments: [{ contentId: cidOf(here), size: 1, mediaType: 'application/pdf' }],
+      }),
+    )
+    expect(wrongSize.code).toBe('CONFLICT')
+  })
+})
