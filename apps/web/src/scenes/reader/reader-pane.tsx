@@ -1,5 +1,5 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query'
-import { type RefObject, useEffect, useImperativeHandle, useMemo, useState } from 'react'
+import { type RefObject, useEffect, useImperativeHandle, useMemo, useRef, useState } from 'react'
 import styled from 'styled-components'
 import { isNetworkError } from '../../api/mail-api.ts'
 import type { MessageDetail, MessageSummary } from '../../api/types.ts'
@@ -96,9 +96,12 @@ export function ReaderPane(props: {
     }
   }, [detail])
 
-  // Opening a message marks it read.
+  // Opening a message marks it read, once: "mark as unread" while it is open must stick.
+  const markedFor = useRef<string | undefined>(undefined)
   useEffect(() => {
-    if (summary && !summary.keywords.includes('$seen')) void actions.markRead(summary)
+    if (!summary || markedFor.current === summary.id) return
+    markedFor.current = summary.id
+    if (!summary.keywords.includes('$seen')) void actions.markRead(summary)
   }, [summary, actions])
 
   // Each message starts with its details folded.
