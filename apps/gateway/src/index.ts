@@ -1,4 +1,5 @@
 export { createGateway, type Gateway } from './app.ts'
+export { ADMIN_USAGE, AdminUsageError, runAdminCommand } from './as/admin-commands.ts'
 export { issueAccessToken } from './as/tokens.ts'
 export { createDomainDiscovery, type GatewayContext, type GatewayOptions } from './context.ts'
 export { FederationError, type FederationErrorCode } from './federation/errors.ts'

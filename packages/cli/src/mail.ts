@@ -97,7 +97,9 @@ export async function sendCommand(apiUrl: string, token: string, args: SendArgs,
     attachments,
   })
   const sent = await client.send.submit.mutate({ draftId: draft.id })
-  out(`queued ${sent.messageId} (id ${draft.id}); leaves at ${new Date(sent.holdUntil * 1000).toISOString()}`)
+  out(
+    `queued ${draft.messageIdHeader} (id ${draft.id}); leaves at ${new Date(sent.holdUntil * 1000).toISOString()}`,
+  )
 }
 
 export async function listCommand(apiUrl: string, token: string, mailbox: string, out: (l: string) => void) {

@@ -3,28 +3,28 @@
  *
  *   federizer demo [--data DIR]                          three domains on loopback (README)
  *   federizer serve --config FILE [--only gateway|api]   one real domain (production shape)
- *   federizer user add|disable|enable|reset-password|show|list [EMAIL] --config FILE [--password P] [--name N]
- *   federizer keys rotate [--alg ES256|EdDSA|RS256] --config FILE
+ *   federizer user add|disable|enable|reset|forward-policy|show|list [EMAIL] --config FILE [--name N]
+ *   federizer keys rotate [--alg ES256|EdDSA|RS256] | keys list --config FILE
  *   federizer send --config FILE --as EMAIL --to A [--cc A] [--bcc A] --subject S [--text T] [--attach FILE]...
  *   federizer list --config FILE --as EMAIL [--mailbox inbox]
  *   federizer show --config FILE --as EMAIL ID
  */
 import { parseArgs } from 'node:util'
-import type { AllowedAlg } from '@federizer/protocol'
 import { printDemoBanner } from './banner.ts'
 import { ConfigError, loadConfigFile } from './config-file.ts'
 import { startDemo } from './demo.ts'
 import { listCommand, operatorToken, sendCommand, showCommand } from './mail.ts'
 import { serveDomain } from './serve.ts'
-import { CliError, rotateKeys, userCommand } from './users.ts'
+import { adminCommand, CliError } from './users.ts'
 
 const out = (line: string) => process.stdout.write(`${line}\n`)
 
 const USAGE = `usage:
   federizer demo [--data DIR]
   federizer serve --config FILE [--only gateway|api]
-  federizer user add|disable|enable|reset-password|show|list [EMAIL] --config FILE [--password P] [--name N]
-  federizer keys rotate [--alg ES256|EdDSA|RS256] --config FILE
+  federizer user add|disable|enable|reset|forward-policy|show|list [EMAIL] --config FILE [--name N]
+  federizer keys rotate [--alg ES256|EdDSA|RS256] | keys list --config FILE
+(user add and reset read the password from FEDERIZER_PASSWORD or standard input)
   federizer send --config FILE --as EMAIL --to ADDR [--cc ADDR] [--bcc ADDR] --subject S [--text T] [--attach FILE]
   federizer list --config FILE --as EMAIL [--mailbox inbox]
   federizer show --config FILE --as EMAIL ID
@@ -38,7 +38,6 @@ async function main(argv: string[]): Promise<number> {
       config: { type: 'string' },
       data: { type: 'string' },
       only: { type: 'string' },
-      password: { type: 'string' },
       name: { type: 'string' },
       alg: { type: 'string' },
       as: { type: 'string' },
@@ -84,24 +83,17 @@ async function main(argv: string[]): Promise<number> {
       return 0
     }
     case 'user':
-      await userCommand(
+    case 'keys':
+      await adminCommand(
         config,
-        rest[0] ?? '',
-        {
-          ...(rest[1] ? { email: rest[1] } : {}),
-          ...((values.password ?? process.env.FEDERIZER_PASSWORD)
-            ? { password: values.password ?? process.env.FEDERIZER_PASSWORD }
-            : {}),
-          ...(values.name ? { name: values.name } : {}),
-        },
+        [
+          command,
+          ...rest,
+          ...(values.name ? ['--name', values.name] : []),
+          ...(values.alg ? ['--alg', values.alg] : []),
+        ],
         out,
       )
-      return 0
-    case 'keys':
-      if (rest[0] !== 'rotate') throw new CliError('keys takes one action: rotate')
-      if (values.alg && !['ES256', 'EdDSA', 'RS256'].includes(values.alg))
-        throw new CliError('--alg takes ES256, EdDSA or RS256')
-      await rotateKeys(config, (values.alg ?? 'ES256') as AllowedAlg, out)
       return 0
     case 'send':
     case 'list':

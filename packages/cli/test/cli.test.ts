@@ -84,26 +84,17 @@ describe('the federizer command on a real two-domain network', () => {
   }, 30_000)
 
   it('adds, lists and disables users', async () => {
-    const add = await federizer([
-      'user',
-      'add',
-      'carol@example.com',
-      '--password',
-      'carol-password',
-      '--config',
-      configs['example.com']!,
-    ])
+    const withPassword = { FEDERIZER_PASSWORD: 'carol-password' }
+    const add = await federizer(
+      ['user', 'add', 'carol@example.com', '--config', configs['example.com']!],
+      withPassword,
+    )
     expect(add).toMatchObject({ code: 0 })
     expect(add.stdout).toContain('created carol@example.com')
-    const outside = await federizer([
-      'user',
-      'add',
-      'mallory@example.org',
-      '--password',
-      'xxxxxxxxxx',
-      '--config',
-      configs['example.com']!,
-    ])
+    const outside = await federizer(
+      ['user', 'add', 'mallory@example.org', '--config', configs['example.com']!],
+      withPassword,
+    )
     expect(outside.code).not.toBe(0)
     expect(outside.stderr).toMatch(/example\.com/)
     expect(
