@@ -296,3 +296,47 @@ describe('a resource the origin no longer holds', () => {
     expect([job.state, job.attempts]).toEqual(['failed', 1])
   })
 })
+
+describe('the fetch queue lifetime', () => {
+  it('ends with the copy "unavailable" and the last error as the reason', { timeout: 60_000 }, async () => {
+    const bytes = testBytes(40_000, 41)
+    const sent = await sendMail(network.node('example.com'), {
+      from: 'alice@example.com',
+      to: ['bob@example.net'],
+      subject: 'Never served right',
+      attachments: [{ filename: 'bad.bin', mediaType: 'application/octet-stream', bytes }],
+    })
+    const file = network.node('example.com').gateway!.ctx.federation.resources.path(digest(bytes))
+    await writeFile(file, testBytes(40_000, 42))
+    await db(network, 'example.com')
+      .updateTable('outbox')
+      .set({ next_attempt_at: 0 })
+      .where('message_row_id', '=', sent.rowId)
+      .execute()
+    const netDb = db(network, 'example.net')
+    await waitFor(async () => {
+      const j = await netDb
+        .selectFrom('fetch_jobs')
+        .selectAll()
+        .where('content_id', '=', digest(bytes))
+        .executeTakeFirst()
+      return j?.last_error ? j : undefined
+    }, 'a first failed attempt')
+    // Five (scaled) days later:
+    await netDb
+      .updateTable('fetch_jobs')
+      .set({ expires_at: 0, next_attempt_at: 0 })
+      .where('content_id', '=', digest(bytes))
+      .execute()
+    const copy = await waitFor(async () => {
+      const [row] = (await messagesIn(netDb, 'bob@example.net', 'inbox')).filter(
+        (r) => r.message_id_header === sent.messageIdHeader,
+      )
+      return row?.content_state === 'unavailable' ? row : undefined
+    }, 'the copy to become unavailable')
+    expect(copy.content_reason).toMatch(
+      /^gave up after the queue lifetime; last error: the bytes served by example\.com were not kept/,
+    )
+    expect(await network.node('example.net').gateway!.ctx.federation.resources.has(digest(bytes))).toBe(false)
+  })
+})
