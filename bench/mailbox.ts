@@ -26,11 +26,11 @@ const TARGET_MS = 50
 
 /**
  * Inserts messages `from`..`to`-1 into Alice's inbox with the store's own `insertMessage` (the path a
- * delivery takes: derived columns, modseq, FTS index), 2,000 per transaction. The store has no bulk path.
+ * delivery takes: derived columns, modseq, FTS index), 500 per transaction. The store has no bulk path.
  */
 async function seed(db: Db, from: number, to: number): Promise<void> {
   for (let done = from; done < to; ) {
-    const batch = Math.min(2000, to - done)
+    const batch = Math.min(500, to - done)
     await inTransaction(db, async (trx) => {
       for (let i = 0; i < batch; i++) {
         const n = done + i
@@ -58,6 +58,9 @@ async function seed(db: Db, from: number, to: number): Promise<void> {
       }
     })
     done += batch
+    // better-sqlite3 is synchronous: without a turn of the event loop, sockets closed meanwhile (the api's
+    // idle keep-alive connections) go unnoticed and the next request fails on a dead socket.
+    await new Promise((r) => setImmediate(r))
   }
 }
 
@@ -116,7 +119,9 @@ export async function benchMailbox(options: MailboxOptions): Promise<Section> {
         ['message.search, common word (1 in 10)', () => client.message.search.query({ query: 'venice' })],
       ]
       for (const [name, fn] of queries) {
-        const values = await time(options.samples, fn)
+        const values = await time(options.samples, fn).catch((e: unknown) => {
+          throw new Error(`${name} at ${size}: ${describeError(e)}`)
+        })
         const p50 = percentile(values, 50)
         const p95 = percentile(values, 95)
         rows.push({
@@ -135,10 +140,20 @@ export async function benchMailbox(options: MailboxOptions): Promise<Section> {
   return {
     title: '4. Mailbox reads',
     method:
-      'Messages inserted into one inbox with the store’s insertMessage (no bulk path exists; 2,000 per ' +
+      'Messages inserted into one inbox with the store’s insertMessage (no bulk path exists; 500 per ' +
       `transaction; seeding ran at ${seedRates.join(', ')}), then each query called ${options.samples} times ` +
       'in sequence through the typed tRPC client over HTTP against example.com’s api process, after one ' +
       'uncounted call. The "Median" column is p50 and "Min – max" shows p95 here.',
     rows,
   }
+}
+
+/** The innermost cause of a failed call (tRPC → fetch → socket), so a failure says what broke. */
+function describeError(e: unknown): string {
+  const parts: string[] = []
+  for (let c: unknown = e; c && parts.length < 5; c = (c as { cause?: unknown }).cause) {
+    const err = c as { message?: string; code?: string }
+    parts.push(`${err.message ?? String(c)}${err.code ? ` [${err.code}]` : ''}`)
+  }
+  return parts.join(' ← ')
 }

@@ -95,7 +95,15 @@ export async function startNodeProcess(
     child.stdout?.pipe(
       createWriteStream(path.join(process.env.BENCH_LOG_DIR, `${kind}-${config.domain}-${child.pid}.log`)),
     )
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  let stopping = false
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      // A node that dies mid-run is a finding, not noise: say why.
+      if (!stopping)
+        process.stderr.write(`bench: ${kind} ${config.domain} exited (${code ?? signal}): ${stderr}\n`)
+      resolve()
+    }),
+  )
   let stderr = ''
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000)
@@ -127,6 +135,7 @@ export async function startNodeProcess(
     port: bound,
     url: `http://localhost:${bound}`,
     async stop() {
+      stopping = true
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
       await exited
     },
