@@ -118,4 +118,38 @@ describe('message reconstruction from the Placeholder Message', () => {
       reconstructMessage({ placeholder: broken, resources: [], contentState: 'complete' }),
     ).toThrow(/From/)
   })
+
+  it('lists inline parts the HTML does not reference, and not those it shows', () => {
+    const LOGO = { contentId: cid('logo'), size: 10, mediaType: 'image/png', filename: 'logo.png' }
+    const CHART = { contentId: cid('chart'), size: 20, mediaType: 'image/png', filename: 'chart.png' }
+    const m = buildDraft({
+      from: { address: 'alice@example.com' },
+      to: [{ address: 'bob@example.net' }],
+      subject: 's',
+      messageId: '<x@example.com>',
+      html: HTML,
+      attachments: [LOGO, CHART],
+    })
+    // Mark both image leaves inline, as a mail with embedded images has them.
+    const walk = (parts: typeof m.parts) => {
+      for (const p of parts) {
+        if (p.parts) walk(p.parts)
+        else
+          p.headers = p.headers.map(([n, v]) =>
+            n === 'Content-Disposition' && typeof v === 'string' && v.startsWith('attachment')
+              ? [n, v.replace('attachment', 'inline')]
+              : [n, v],
+          )
+      }
+    }
+    walk(m.parts)
+    const view = reconstructMessage({
+      placeholder: m,
+      html: `<p><img src="cid:${LOGO.contentId}"></p>`,
+      resources: [],
+      contentState: 'complete',
+    })
+    expect(view.inlineResources.map((r) => r.filename)).toEqual(['logo.png', 'chart.png'])
+    expect(view.attachments.map((r) => r.filename)).toEqual(['chart.png'])
+  })
 })

@@ -107,8 +107,13 @@ export function reconstructMessage(input: ReconstructInput): MessageView {
     filename?: string
     disposition: 'inline' | 'attachment'
   }) => byId.get(info.contentId) ?? { ...info, available: input.contentState === 'complete' }
-  const attachments = read.attachments.filter((a) => a.disposition === 'attachment').map(view)
   const inlineResources = read.attachments.filter((a) => a.disposition === 'inline').map(view)
+  // Inline parts the HTML does not show (no cid: reference) would otherwise be unreachable: list them.
+  const referenced = (r: ResourceView) => input.html?.includes(`cid:${r.contentId}`) ?? false
+  const attachments = [
+    ...read.attachments.filter((a) => a.disposition === 'attachment').map(view),
+    ...inlineResources.filter((r) => !referenced(r)),
+  ]
 
   let body: BodyView
   if (input.html !== undefined && read.html) {
