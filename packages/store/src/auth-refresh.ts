@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { hashToken, randomToken } from './auth-hash.ts'
 import type { Db } from './db.ts'
+import { inTransaction } from './tx.ts'
 
 export interface RefreshGrant {
   familyId: string
@@ -50,7 +51,7 @@ export async function rotateRefreshToken(
   token: string,
   options: { now: number; ttlSeconds: number; clientId: string },
 ): Promise<RotateRefreshResult> {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const row = await trx
       .selectFrom('refresh_tokens')
       .selectAll()
