@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { pipeline } from 'node:stream/promises'
 import {
+  digest,
   domainOf,
   getStringHeader,
   isDigest,
@@ -164,10 +165,7 @@ export async function handleFetch(
   }
 
   // The presented chain must verify, and its original block must be the message we sent.
-  const verification = await verifyEnvelopeChain(ctx, presented, { lastHopMustBeFresh: false }).catch((e) => {
-    throw fromProtocolError(e, 'envelope chain')
-  })
-  if (!verification.ok) throw chainFailure(verification)
+  await verifyPresentedChain(ctx, presented)
   for (const name of ['Message-ID', 'Body-Digest', 'Recipients-Digest', 'From']) {
     if (header(presented, name) !== header(sent.delivered, name)) {
       throw new FederationError(
@@ -216,6 +214,29 @@ export async function handleFetch(
     'repr-digest': `sha-256=:${Buffer.from(contentId, 'base64url').toString('base64')}:`,
   })
   await pipeline(ctx.federation.resources.createReadStream(contentId), res)
+}
+
+/** Chains that verified recently (by digest of the presented message): the fetches of one message's parts share one check. */
+const verifiedChains = new WeakMap<GatewayContext, Map<string, number>>()
+const VERIFIED_CHAIN_SECONDS = 60
+
+async function verifyPresentedChain(ctx: GatewayContext, presented: PlaceholderMessage): Promise<void> {
+  let cache = verifiedChains.get(ctx)
+  if (!cache) {
+    cache = new Map()
+    verifiedChains.set(ctx, cache)
+  }
+  const key = digest(JSON.stringify(presented))
+  const now = ctx.now()
+  if ((cache.get(key) ?? 0) > now) return
+  const verification = await verifyEnvelopeChain(ctx, presented, { lastHopMustBeFresh: false }).catch((e) => {
+    throw fromProtocolError(e, 'envelope chain')
+  })
+  if (!verification.ok) throw chainFailure(verification)
+  if (cache.size >= 10_000) {
+    for (const [k, until] of cache) if (until <= now || cache.size >= 10_000) cache.delete(k)
+  }
+  cache.set(key, now + VERIFIED_CHAIN_SECONDS)
 }
 
 /** Forwarding hops of a chain, oldest first: the Forwarded-From domain and the Forwarded-To domains. */
