@@ -1,7 +1,10 @@
+import { createHash } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { mailCaller, type Network, sendMail, startNetwork } from '@federizer/devnet'
+import { buildDraft } from '@federizer/protocol/message'
+import { insertMessage, openDatabase } from '@federizer/store'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchBrowser, openPage, shot, signIn, type TestPage } from './browser.ts'
@@ -28,6 +31,37 @@ const rowWith = (page: Page, text: string) => page.getByTestId('message-row').fi
 const nav = (page: Page, name: string) =>
   page.getByRole('navigation', { name: 'Mailboxes' }).getByRole('link', { name: new RegExp(`^${name}`) })
 
+const ARCHIVED = 1500
+
+/** A big mailbox, written straight into the node's SQLite store as delivered mail would be. */
+async function fillArchive(count: number) {
+  const db = await openDatabase(path.join(dataRoot, DOMAIN, 'mail.sqlite'))
+  try {
+    for (let i = 0; i < count; i++) {
+      const placeholder = buildDraft({
+        from: { name: `Sender ${i}`, address: `sender${i}@example.net` },
+        to: [{ address: ALICE }],
+        subject: `Archived ${i}`,
+        messageId: `<archived-${i}@example.net>`,
+        text: {
+          contentId: createHash('sha256').update(`body ${i}`).digest('base64url'),
+          size: 6,
+          mediaType: 'text/plain',
+        },
+      })
+      await insertMessage(db, {
+        account: ALICE,
+        mailboxRole: 'archive',
+        placeholder,
+        keywords: ['$seen'],
+        receivedAt: 1_700_000_000 + i,
+      })
+    }
+  } finally {
+    await db.destroy()
+  }
+}
+
 beforeAll(async () => {
   dataRoot = await mkdtemp(path.join(tmpdir(), 'fz-web-work-'))
   network = await startNetwork({
@@ -50,6 +84,7 @@ beforeAll(async () => {
       text: `About ${subject}`,
     })
   }
+  await fillArchive(ARCHIVED)
   browser = await launchBrowser()
   alice = await openPage(browser)
   await signIn(alice.page, network.node(DOMAIN).apiUrl, ALICE, 'alice-password-1')
@@ -89,6 +124,35 @@ describe('mailbox work in Chromium', () => {
     await expect
       .poll(() => nav(page, 'Inbox').getAttribute('aria-label'), { timeout: 10_000 })
       .toBe('Inbox, 1 unread')
+  })
+
+  it('virtualises a large mailbox and pages in more as you scroll', async () => {
+    const page = alice.page
+    await nav(page, 'Archive').click()
+    await rowWith(page, `Archived ${ARCHIVED - 1}`).waitFor({ timeout: 20_000 })
+    const shown = async () =>
+      Number((await page.getByText(/\d+ shown/).textContent())?.match(/\d+/)?.[0] ?? 0)
+    const first = await shown()
+    expect(first).toBeGreaterThanOrEqual(100)
+    expect(await page.getByTestId('message-row').count()).toBeLessThan(60)
+    for (let i = 0; i < 5; i++) {
+      await page.getByTestId('message-list').evaluate((el) => {
+        el.scrollTop = el.scrollHeight
+      })
+      await page.waitForFunction(
+        (n) => {
+          const text =
+            (globalThis as unknown as { document: { body: { textContent: string | null } } }).document.body
+              .textContent ?? ''
+          return Number(/(\d+) shown/.exec(text)?.[1] ?? 0) > n
+        },
+        first + i * 100,
+      )
+    }
+    expect(await shown()).toBeGreaterThan(first)
+    expect(await page.getByTestId('message-row').count()).toBeLessThan(60)
+    await shot(page, '35-large-archive')
+    await nav(page, 'Inbox').click()
   })
 
   it('searches with the full-text index', async () => {

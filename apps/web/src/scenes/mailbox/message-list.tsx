@@ -30,6 +30,8 @@ export function MessageList(props: {
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
     overscan: 8,
+    // Rows for a typical pane before the first measurement, so the first paint is not empty.
+    initialRect: { width: 400, height: 800 },
   })
   const virtualItems = virtualizer.getVirtualItems()
   const lastIndex = virtualItems.at(-1)?.index ?? 0
