@@ -156,6 +156,12 @@ export function MailShell(props: { composeOpen: boolean }) {
     openMessage,
   ])
 
+  // The tab title carries the unread count, like every mail client people know.
+  const inboxUnread = inbox?.unread ?? 0
+  useEffect(() => {
+    document.title = inboxUnread > 0 ? `(${inboxUnread}) Inbox · Federizer Mail` : 'Federizer Mail'
+  }, [inboxUnread])
+
   const showList = !phone || !selectedId
   const showReader = !phone || !!selectedId
   const title = route.search !== undefined ? `Search: ${route.search}` : (mailbox?.name ?? 'Inbox')
