@@ -1,5 +1,5 @@
 import type { Server } from 'node:http'
-import type { DomainConfig } from '@federizer/store'
+import { type DomainConfig, requestLog } from '@federizer/store'
 import { createExpressMiddleware } from '@trpc/server/adapters/express'
 import express from 'express'
 import { type ApiContext, type ApiOptions, createApiContext } from './context.ts'
@@ -24,6 +24,7 @@ export async function createApi(config: DomainConfig, options: ApiOptions = {}):
   app.set('trust proxy', false)
   const basePath = new URL(config.apiUrl).pathname.replace(/\/$/, '')
   const mount = basePath || '/'
+  app.use(requestLog(ctx.logger))
   app.use(
     `${basePath}/trpc`,
     createExpressMiddleware({

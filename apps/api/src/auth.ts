@@ -5,6 +5,7 @@ import {
   keyResolverFromJwks,
   verifyAccessToken,
 } from '@federizer/protocol'
+import { findUser, isJwtRevoked } from '@federizer/store'
 import { type CryptoKey, importJWK } from 'jose'
 import type { ApiContext } from './context.ts'
 
@@ -106,6 +107,11 @@ export async function authenticate(ctx: ApiContext, header: string | undefined):
       throw new AuthError(`the access token lacks the "${MAIL_SCOPE}" scope`, undefined, 'insufficient_scope')
     }
     const email = result.claims.email.toLowerCase()
+    // A revoked token (RFC 7009, or a replayed authorization code) and a disabled account stop at once,
+    // not when the token expires.
+    if (await isJwtRevoked(ctx.db, result.claims.jti))
+      throw new AuthError('the access token was revoked: sign in again')
+    if ((await findUser(ctx.db, email))?.disabled) throw new AuthError('this account is disabled')
     return { account: email, email, claims: result.claims, accessToken: token }
   } catch (e) {
     if (isProtocolError(e)) {

@@ -1,6 +1,6 @@
 import { insertMessage } from '@federizer/store'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { errorCode, errorOf, type Harness, startApi, upload } from './harness.ts'
+import { errorCode, errorOf, type Harness, now, startApi, upload } from './harness.ts'
 
 let h: Harness
 const alice = 'alice@example.com'
@@ -45,6 +45,31 @@ describe('authentication', () => {
     expect((await upload(h, noScope, 'x')).status).toBe(403)
     const wrongIss = await h.token(alice, { iss: 'https://evil.example' })
     expect(await errorCode(h.clientWithToken(wrongIss).mailbox.list.query())).toBe('UNAUTHORIZED')
+  })
+
+  it('refuses a revoked token and a disabled account at once', async () => {
+    const { createUser, revokeJwt, setUserDisabled } = await import('@federizer/store')
+    const revoked = await h.token(alice, { jti: 'revoked-jti' })
+    expect(await h.clientWithToken(revoked).mailbox.list.query()).toHaveLength(6)
+    await revokeJwt(h.api.ctx.db, 'revoked-jti', now() + 600)
+    expect(await errorOf(h.clientWithToken(revoked).mailbox.list.query())).toEqual({
+      code: 'UNAUTHORIZED',
+      message: 'the access token was revoked: sign in again',
+    })
+    const carol = `carol@${h.config.domain}`
+    await createUser(h.api.ctx.db, {
+      email: carol,
+      password: 'carol-password',
+      scrypt: { N: 1024, r: 8, p: 1 },
+    })
+    const token = await h.token(carol)
+    expect(await h.clientWithToken(token).mailbox.list.query()).toHaveLength(6)
+    await setUserDisabled(h.api.ctx.db, carol, true)
+    expect(await errorOf(h.clientWithToken(token).mailbox.list.query())).toEqual({
+      code: 'UNAUTHORIZED',
+      message: 'this account is disabled',
+    })
+    expect((await upload(h, token, 'x')).status).toBe(401)
   })
 
   it('rejects a token signed by a key the AS never published', async () => {

@@ -172,21 +172,18 @@ describe('send', () => {
   })
 
   it('a refused token exchange leaves the draft intact and queues nothing', async () => {
-    const a = await h.client(alice)
-    // Disable Alice at the AS: it refuses to sign for her (invalid_grant).
-    await setUserDisabled(h.api.ctx.db, alice, true)
-    try {
-      const draft = await a.draft.save.mutate({ to: [{ address: 'bob@example.net' }], subject: 'Blocked' })
-      const e = await errorOf(a.send.submit.mutate({ draftId: draft.id }))
-      expect(e.code).toBe('FORBIDDEN')
-      expect(e.message).toMatch(/refused to sign this message/)
-      expect(await outboxRows(draft.id)).toEqual([])
-      const [still] = (await a.message.get.query({ ids: [draft.id] })).messages
-      const drafts = (await a.mailbox.list.query()).find((b) => b.role === 'drafts')!
-      expect(still).toMatchObject({ mailboxId: drafts.id, subject: 'Blocked', sentAt: null })
-    } finally {
-      await setUserDisabled(h.api.ctx.db, alice, false)
-    }
+    // An account the AS does not know (removed after its token was issued): the api accepts the token
+    // until it expires, but the AS refuses to sign for it (invalid_grant).
+    const ghost = `ghost@${h.config.domain}`
+    const a = h.clientWithToken(await h.token(ghost))
+    const draft = await a.draft.save.mutate({ to: [{ address: 'bob@example.net' }], subject: 'Blocked' })
+    const e = await errorOf(a.send.submit.mutate({ draftId: draft.id }))
+    expect(e.code).toBe('FORBIDDEN')
+    expect(e.message).toMatch(/refused to sign this message/)
+    expect(await outboxRows(draft.id)).toEqual([])
+    const [still] = (await a.message.get.query({ ids: [draft.id] })).messages
+    const drafts = (await a.mailbox.list.query()).find((b) => b.role === 'drafts')!
+    expect(still).toMatchObject({ mailboxId: drafts.id, subject: 'Blocked', sentAt: null })
   })
 
   it('an unreachable AS maps to BAD_GATEWAY and queues nothing; a draft without recipients is BAD_REQUEST', async () => {

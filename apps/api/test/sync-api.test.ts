@@ -178,7 +178,16 @@ describe('plain routes', () => {
       apiUrl: h.config.apiUrl,
       domain: 'example.com',
     })
-    expect(await (await fetch(`${h.baseUrl}/healthz`)).json()).toEqual({ ok: true })
+    expect(await (await fetch(`${h.baseUrl}/healthz`)).json()).toEqual({
+      status: 'ok',
+      domain: h.config.domain,
+    })
+    const ready = await fetch(`${h.baseUrl}/readyz`)
+    expect(ready.status).toBe(200)
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { database: 'ok', resources: 'ok' } })
+    expect(ready.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
+    const traced = await fetch(`${h.baseUrl}/healthz`, { headers: { 'x-request-id': 'trace-42' } })
+    expect(traced.headers.get('x-request-id')).toBe('trace-42')
     const t = await h.token(alice)
     const res = await fetch(`${h.baseUrl}/trpc/mailbox.create`, {
       method: 'POST',

@@ -1,11 +1,10 @@
 import type { Server } from 'node:http'
-import type { DomainConfig } from '@federizer/store'
+import { type DomainConfig, requestLog } from '@federizer/store'
 import express from 'express'
 import { createAsRouter } from './as/router.ts'
 import { createGatewayContext, type GatewayContext, type GatewayOptions } from './context.ts'
 import { createFederationRouter } from './federation/router.ts'
 import { startMtaWorkers } from './mta/workers.ts'
-import { requestLog } from './ops/request-log.ts'
 
 export interface Gateway {
   app: express.Express

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { createReadStream, type ReadStream } from 'node:fs'
-import { mkdir, open, rename, rm, stat, utimes } from 'node:fs/promises'
+import { access, constants, mkdir, open, rename, rm, stat, utimes } from 'node:fs/promises'
 import path from 'node:path'
 import type { Readable } from 'node:stream'
 import { StoreError } from './errors.ts'
@@ -78,6 +78,16 @@ function trimWritten(buffers: Uint8Array[], written: number): void {
  */
 export class ResourceStore {
   constructor(readonly dir: string) {}
+
+  /** True when the store folder exists (it is created on demand) and this process may write into it. */
+  async writable(): Promise<boolean> {
+    return mkdir(this.dir, { recursive: true, mode: 0o700 })
+      .then(() => access(this.dir, constants.W_OK))
+      .then(
+        () => true,
+        () => false,
+      )
+  }
 
   /** The file path of a Content-ID (whether or not it exists). */
   path(contentId: string): string {

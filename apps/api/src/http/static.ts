@@ -2,7 +2,7 @@ import path from 'node:path'
 import express from 'express'
 import type { ApiContext } from '../context.ts'
 
-/** `/config.json` for the webmail, `/healthz`, and the built webmail with SPA fallback. */
+/** `/config.json` for the webmail, `/healthz` and `/readyz`, and the built webmail with SPA fallback. */
 export function createStaticRoutes(ctx: ApiContext): express.Router {
   const routes = express.Router()
   const { config } = ctx
@@ -15,13 +15,25 @@ export function createStaticRoutes(ctx: ApiContext): express.Router {
       domain: config.domain,
     })
   })
-  routes.get('/healthz', async (_req, res) => {
-    try {
-      await ctx.db.selectFrom('account_state').select('account').limit(1).execute()
-      res.json({ ok: true })
-    } catch {
-      res.status(503).json({ ok: false })
-    }
+  // Liveness (the process answers) and readiness (the database and the resource folder answer).
+  routes.get('/healthz', (_req, res) => {
+    res.setHeader('Cache-Control', 'no-store')
+    res.json({ status: 'ok', domain: config.domain })
+  })
+  routes.get('/readyz', async (_req, res) => {
+    const checks: Record<string, 'ok' | 'fail'> = { database: 'ok', resources: 'ok' }
+    await ctx.db
+      .selectFrom('account_state')
+      .select('account')
+      .limit(1)
+      .execute()
+      .catch(() => {
+        checks.database = 'fail'
+      })
+    if (!(await ctx.resources.writable())) checks.resources = 'fail'
+    const ready = checks.database === 'ok' && checks.resources === 'ok'
+    res.setHeader('Cache-Control', 'no-store')
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks })
   })
   const dist = ctx.webDist
   if (dist) {

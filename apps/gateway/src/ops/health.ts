@@ -19,12 +19,7 @@ export function createHealthRouter(ctx: GatewayContext): Router {
     } catch {
       checks.database = 'fail'
     }
-    try {
-      await ctx.federation.resources.stat('A'.repeat(43))
-      checks.resources = 'ok'
-    } catch {
-      checks.resources = 'fail'
-    }
+    checks.resources = (await ctx.federation.resources.writable()) ? 'ok' : 'fail'
     const ready = Object.values(checks).every((v) => v === 'ok')
     res
       .status(ready ? 200 : 503)
