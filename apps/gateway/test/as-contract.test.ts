@@ -126,13 +126,13 @@ describe('real AS responses satisfy openapi/federizer.yaml', () => {
     } finally {
       d.gateway.ctx.as.dpopNonces.required = false
     }
-    d.gateway.ctx.as.limits.tokenPerClient = { max: 0, windowSeconds: 60 }
+    d.gateway.ctx.as.limits.tokenPerMtaClient = { max: 0, windowSeconds: 60 }
     try {
       const limited = await rawExchange(d, params())
       expect(limited.status).toBe(429)
       check(limited)
     } finally {
-      d.gateway.ctx.as.limits.tokenPerClient = { max: 1200, windowSeconds: 60 }
+      d.gateway.ctx.as.limits.tokenPerMtaClient = { max: 120_000, windowSeconds: 60 }
     }
   })
 

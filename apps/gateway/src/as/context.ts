@@ -31,6 +31,8 @@ export interface AsLimits {
   loginPerAccount: RateLimit
   loginPerIp: RateLimit
   tokenPerClient: RateLimit
+  /** The domain's own MTA exchanges a token per message sent, forwarded and fetched: a far larger budget. */
+  tokenPerMtaClient: RateLimit
 }
 
 /** The AS's part of the gateway context, built once at start-up by `createAsContext`. */
@@ -69,6 +71,7 @@ export const DEFAULT_LIMITS: AsLimits = {
   loginPerAccount: { max: 10, windowSeconds: 15 * 60 },
   loginPerIp: { max: 50, windowSeconds: 15 * 60 },
   tokenPerClient: { max: 1200, windowSeconds: 60 },
+  tokenPerMtaClient: { max: 120_000, windowSeconds: 60 },
 }
 
 /** Builds discovery over a node:dns resolver pointed at `config.dnsServers` (the system's when unset). */

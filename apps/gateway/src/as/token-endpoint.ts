@@ -20,8 +20,11 @@ export function tokenEndpoint(ctx: GatewayContext) {
     maybePrune(ctx)
     try {
       const params = readBody(req)
-      const limitKey = `token:${claimedClientId(params) ?? `ip:${req.socket.remoteAddress ?? ''}`}`
-      const wait = ctx.as.limiter.hit(limitKey, ctx.as.limits.tokenPerClient, ctx.now())
+      const claimed = claimedClientId(params)
+      const limitKey = `token:${claimed ?? `ip:${req.socket.remoteAddress ?? ''}`}`
+      const limit =
+        claimed === ctx.config.mtaClientId ? ctx.as.limits.tokenPerMtaClient : ctx.as.limits.tokenPerClient
+      const wait = ctx.as.limiter.hit(limitKey, limit, ctx.now())
       if (wait > 0) {
         throw new OAuthError('slow_down', `too many token requests for this client; retry in ${wait} s`, {
           status: 429,
