@@ -12,6 +12,7 @@ import {
 import { z } from 'zod'
 import { ProtocolError } from '../errors.ts'
 import { claimStringSchema, digestStringSchema, numericDateSchema, parseClaims, randomJti } from './claims.ts'
+import { importJwkCached } from './import-cache.ts'
 import { ALLOWED_ALGS, type AllowedAlg } from './jwt.ts'
 import { algForJwk, hasPrivateMembers, jwkThumbprint, toPublicJwk } from './keys.ts'
 
@@ -106,7 +107,7 @@ export async function createDpopProof(input: CreateDpopProofInput): Promise<stri
   const jwk = toPublicJwk(input.key.publicJwk)
   delete jwk.kid
   delete jwk.use
-  const privateKey = await importJWK(input.key.privateJwk, alg)
+  const privateKey = await importJwkCached(input.key.privateJwk, alg)
   return new SignJWT(payload).setProtectedHeader({ typ: DPOP_TYP, alg, jwk }).sign(privateKey)
 }
 

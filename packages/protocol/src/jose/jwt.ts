@@ -10,6 +10,7 @@ import {
   SignJWT,
 } from 'jose'
 import { ProtocolError } from '../errors.ts'
+import { importJwkCached } from './import-cache.ts'
 
 /** The only JWS algorithms Federizer accepts anywhere (RFC 8725 §3.1: an explicit allow-list). */
 export const ALLOWED_ALGS = ['ES256', 'EdDSA', 'RS256'] as const
@@ -35,7 +36,7 @@ export async function signJwt(
   extraHeader: Partial<JWSHeaderParameters> = {},
 ): Promise<string> {
   const privateKey =
-    'kty' in key.privateKey ? await importJWK(key.privateKey as JWK, key.alg) : key.privateKey
+    'kty' in key.privateKey ? await importJwkCached(key.privateKey as JWK, key.alg) : key.privateKey
   return new SignJWT(payload)
     .setProtectedHeader({ ...extraHeader, alg: key.alg, typ, kid: key.kid })
     .sign(privateKey as CryptoKey)
@@ -125,14 +126,18 @@ export async function verifyJwt(jws: string, options: VerifyJwtOptions): Promise
   }
   const tolerance = options.clockTolerance ?? 60
   try {
-    const { payload } = await jwtVerify(jws, 'kty' in key ? await importJWK(key as JWK, header.alg) : key, {
-      algorithms: [header.alg],
-      currentDate: new Date((options.checkExpiry === false ? 0 : options.now) * 1000),
-      clockTolerance: options.checkExpiry === false ? Number.MAX_SAFE_INTEGER : tolerance,
-      issuer: options.issuer,
-      audience: options.audience,
-      requiredClaims: options.requiredClaims,
-    })
+    const { payload } = await jwtVerify(
+      jws,
+      'kty' in key ? await importJwkCached(key as JWK, header.alg) : key,
+      {
+        algorithms: [header.alg],
+        currentDate: new Date((options.checkExpiry === false ? 0 : options.now) * 1000),
+        clockTolerance: options.checkExpiry === false ? Number.MAX_SAFE_INTEGER : tolerance,
+        issuer: options.issuer,
+        audience: options.audience,
+        requiredClaims: options.requiredClaims,
+      },
+    )
     if (typeof payload.iat === 'number' && payload.iat > options.now + tolerance) {
       throw new ProtocolError('not_yet_valid', `the token was issued in the future (iat ${payload.iat})`)
     }
