@@ -1,7 +1,6 @@
 import {
   type CryptoKey,
   decodeProtectedHeader,
-  importJWK,
   type JWK,
   type JWSHeaderParameters,
   type JWTPayload,
