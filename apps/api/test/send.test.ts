@@ -5,7 +5,7 @@ import {
   originalHeaders,
   verifyHopAssertion,
 } from '@federizer/protocol'
-import { createUser, setUserDisabled } from '@federizer/store'
+import { createUser } from '@federizer/store'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { errorCode, errorOf, type Harness, startApi, upload } from './harness.ts'
 
