@@ -277,4 +277,45 @@ describe('mailbox work in Chromium', () => {
     const caller = await mailCaller(network.node(DOMAIN), ALICE)
     await expect(caller.settings.get()).resolves.toMatchObject({ autoForward: ['bobby@example.org'] })
   })
+
+  it('sends rich text: the recipient reads it rendered in the sandboxed frame, with a text part too', async () => {
+    const page = alice.page
+    await page.keyboard.press('c')
+    const compose = page.getByTestId('compose')
+    await compose.getByLabel('To').fill('bobby@example.org,')
+    await compose.getByLabel('Subject').fill('Rich text')
+    await compose.getByRole('button', { name: 'Formatting' }).click()
+    const editor = compose.getByRole('textbox', { name: 'Message text' })
+    await editor.click()
+    await compose.getByRole('button', { name: 'Bold' }).click()
+    await page.keyboard.type('Important')
+    await compose.getByRole('button', { name: 'Bold' }).click()
+    await page.keyboard.type(' and plain')
+    await shot(page, '36-rich-compose')
+    await compose.getByRole('button', { name: 'Send' }).click()
+    await page
+      .getByTestId('send-status')
+      .filter({ hasText: 'Rich text' })
+      .getByText('Delivered')
+      .waitFor({ timeout: 30_000 })
+
+    const bobby = await openPage(browser)
+    try {
+      await signIn(bobby.page, network.node(DOMAIN).apiUrl, 'bobby@example.org', 'bobby-password-1')
+      const row = rowWith(bobby.page, 'Rich text')
+      await row.waitFor({ timeout: 30_000 })
+      await row.getByRole('link').click()
+      const frame = bobby.page.frameLocator('[data-testid="message-html"]')
+      await expect(frame.locator('b').textContent()).resolves.toBe('Important')
+      await shot(bobby.page, '37-rich-received')
+      const caller = await mailCaller(network.node(DOMAIN), 'bobby@example.org')
+      const inbox = (await caller.mailbox.list()).find((m) => m.role === 'inbox')
+      const list = await caller.message.list({ mailboxId: inbox?.id ?? '', limit: 50 })
+      const id = list.items.find((m) => m.subject === 'Rich text')?.id as string
+      const got = await caller.message.get({ ids: [id] })
+      expect(got.messages[0]?.text).toContain('Important and plain')
+    } finally {
+      await bobby.context.close()
+    }
+  })
 })

@@ -22,8 +22,9 @@ export function RichEditor(props: { initialHtml: string; onChange: (html: string
 
   const emit = () => {
     const el = ref.current
+    // contentEditable types spaces as NBSP; the text part should carry ordinary spaces.
     // biome-ignore lint/performance/useDomNodeTextContent: innerText keeps the line breaks the text part needs
-    if (el) props.onChange(el.innerHTML, el.innerText)
+    if (el) props.onChange(el.innerHTML, el.innerText.replace(/\u00a0/g, ' '))
   }
   const run = (command: string, value?: string) => {
     ref.current?.focus()
