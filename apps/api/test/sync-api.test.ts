@@ -151,6 +151,15 @@ describe('threads, search, settings, contacts', () => {
     expect(await a.settings.get.query()).toMatchObject({ autoForward: null })
     expect(await a.settings.setAutoForward.mutate({ to: ['Bobby@Example.org'] })).toEqual({
       autoForward: ['bobby@example.org'],
+      keepCopy: true,
+    })
+    expect(await a.settings.setAutoForward.mutate({ to: ['bobby@example.org'], keepCopy: false })).toEqual({
+      autoForward: ['bobby@example.org'],
+      keepCopy: false,
+    })
+    expect(await a.settings.get.query()).toMatchObject({
+      autoForward: ['bobby@example.org'],
+      keepCopy: false,
     })
     expect(await errorCode(a.settings.setAutoForward.mutate({ to: [alice] }))).toBe('BAD_REQUEST')
     expect(await errorCode(a.settings.setAutoForward.mutate({ to: ['nope'] }))).toBe('BAD_REQUEST')

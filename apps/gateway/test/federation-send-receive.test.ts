@@ -166,6 +166,40 @@ describe('auto-forward', () => {
   })
 })
 
+describe('auto-forward keeping a copy', () => {
+  it('Bob keeps a copy: his mailbox fetches as a recipient, bobby fetches through the forward', {
+    timeout: 60_000,
+  }, async () => {
+    const netDb = db(network, 'example.net')
+    await setAutoForward(netDb, 'bob@example.net', ['bobby@example.org'], { keepCopy: true })
+    try {
+      const image = testBytes(150_000, 12)
+      const sent = await sendMail(network.node('example.com'), {
+        from: 'alice@example.com',
+        to: ['bob@example.net'],
+        subject: 'Keep and forward',
+        text: 'Both of you.',
+        attachments: [{ filename: 'photo.png', mediaType: 'image/png', bytes: image }],
+      })
+      const complete = (domain: string, account: string) =>
+        waitFor(async () => {
+          const rows = await messagesIn(db(network, domain), account, 'inbox')
+          const row = rows.find((r) => r.message_id_header === sent.messageIdHeader)
+          return row?.content_state === 'complete' ? row : undefined
+        }, `${account}'s complete copy`)
+      const bobby = await complete('example.org', 'bobby@example.org')
+      await complete('example.net', 'bob@example.net')
+      expect(JSON.parse(bobby.chain_verification ?? '{}').ok).toBe(true)
+      for (const domain of ['example.net', 'example.org']) {
+        const resources = network.node(domain).gateway!.ctx.federation.resources
+        expect((await readFile(resources.path(digest(image)))).equals(image)).toBe(true)
+      }
+    } finally {
+      await setAutoForward(netDb, 'bob@example.net', null)
+    }
+  })
+})
+
 describe("auto-forward refused by the forwarder's AS", () => {
   it('keeps the message with the forwarding user, who then fetches it, and says why it was not forwarded', {
     timeout: 60_000,

@@ -63,7 +63,7 @@ export async function startDemo(options: { dataRoot: string; undoSendSeconds?: n
       try {
         if (!(await findUser(db, u.email)))
           await createUser(db, { email: u.email, password: u.password, name: u.name })
-        if ('autoForwardTo' in u) await setAutoForward(db, u.email, [...u.autoForwardTo])
+        if ('autoForwardTo' in u) await setAutoForward(db, u.email, [...u.autoForwardTo], { keepCopy: true })
       } finally {
         await db.destroy()
       }

@@ -24,6 +24,8 @@ export interface NetworkUser {
   name?: string
   /** Addresses this user's mail is auto-forwarded to. */
   autoForwardTo?: string[]
+  /** With auto-forward, keep (and fetch) a copy in this mailbox too (default false: the seed's pure forward). */
+  keepCopy?: boolean
 }
 
 export interface NetworkDomain {
@@ -183,7 +185,8 @@ async function seedUsers(config: DomainConfig, users: NetworkUser[]) {
   try {
     for (const u of users) {
       await createUser(db, { email: u.email, password: u.password, ...(u.name ? { name: u.name } : {}) })
-      if (u.autoForwardTo?.length) await setAutoForward(db, u.email.toLowerCase(), u.autoForwardTo)
+      if (u.autoForwardTo?.length)
+        await setAutoForward(db, u.email.toLowerCase(), u.autoForwardTo, { keepCopy: u.keepCopy ?? false })
     }
   } finally {
     await db.destroy()

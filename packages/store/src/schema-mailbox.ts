@@ -1,4 +1,4 @@
-import type { Insertable, Selectable, Updateable } from 'kysely'
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely'
 
 /** Roles a mailbox may carry (RFC 8621 §2 names); user folders have role null. */
 export const MAILBOX_ROLES = ['inbox', 'drafts', 'sent', 'trash', 'archive', 'junk'] as const
@@ -130,6 +130,8 @@ export interface AccountSettingsTable {
   account: string
   /** JSON array of addresses, or null when auto-forward is off. */
   auto_forward: string | null
+  /** 1: the user's mailbox keeps (and fetches) its own copy of forwarded mail. */
+  auto_forward_keep_copy: Generated<number>
   updated_at: number
 }
 

@@ -13,13 +13,39 @@ export async function getAutoForward(db: Db, account: string): Promise<string[] 
   return list.length ? list : null
 }
 
-/** Sets (or clears with null / []) the account's auto-forward addresses; addresses are stored lower-cased. */
-export async function setAutoForward(db: Db, account: string, to: string[] | null): Promise<void> {
+/** The account's auto-forward: where to, and whether its own mailbox keeps (and fetches) a copy. */
+export async function getAutoForwardSettings(
+  db: Db,
+  account: string,
+): Promise<{ to: string[]; keepCopy: boolean } | null> {
+  const row = await db
+    .selectFrom('account_settings')
+    .select(['auto_forward', 'auto_forward_keep_copy'])
+    .where('account', '=', account.toLowerCase())
+    .executeTakeFirst()
+  const to = row?.auto_forward ? (JSON.parse(row.auto_forward) as string[]) : []
+  return to.length ? { to, keepCopy: row?.auto_forward_keep_copy === 1 } : null
+}
+
+/**
+ * Sets (or clears with null / []) the account's auto-forward addresses, stored lower-cased. Without
+ * `keepCopy` the forwarder keeps only the placeholder and never fetches (the seed's pure forward).
+ */
+export async function setAutoForward(
+  db: Db,
+  account: string,
+  to: string[] | null,
+  options: { keepCopy?: boolean } = {},
+): Promise<void> {
   const list = to?.length ? [...new Set(to.map((a) => a.trim().toLowerCase()))] : null
-  const value = list ? JSON.stringify(list) : null
+  const values = {
+    auto_forward: list ? JSON.stringify(list) : null,
+    auto_forward_keep_copy: options.keepCopy ? 1 : 0,
+    updated_at: nowSeconds(),
+  }
   await db
     .insertInto('account_settings')
-    .values({ account: account.toLowerCase(), auto_forward: value, updated_at: nowSeconds() })
-    .onConflict((oc) => oc.column('account').doUpdateSet({ auto_forward: value, updated_at: nowSeconds() }))
+    .values({ account: account.toLowerCase(), ...values })
+    .onConflict((oc) => oc.column('account').doUpdateSet(values))
     .execute()
 }

@@ -1,7 +1,7 @@
 import {
   accountHasResource,
   findUser,
-  getAutoForward,
+  getAutoForwardSettings,
   InvalidInputError,
   NotFoundError,
   setAutoForward,
@@ -24,22 +24,34 @@ export const accountRouter = router({
 export const settingsRouter = router({
   get: authedProcedure.query(async ({ ctx }) => {
     const user = await findUser(ctx.api.db, ctx.user.email).catch(() => undefined)
+    const forward = await getAutoForwardSettings(ctx.api.db, ctx.user.account)
     return {
-      autoForward: await getAutoForward(ctx.api.db, ctx.user.account),
+      autoForward: forward?.to ?? null,
+      /** Whether this mailbox keeps (and fetches) its own copy of the mail it forwards. */
+      keepCopy: forward?.keepCopy ?? true,
       forwardPolicy: user?.forwardPolicy ?? 'allowed',
       forwardDomains: user?.forwardDomains ?? [],
     }
   }),
-  /** Sets (or, with null or [], turns off) auto-forwarding; the AS enforces the user's forwarding policy. */
+  /**
+   * Sets (or, with null or [], turns off) auto-forwarding; the AS enforces the user's forwarding policy.
+   * With keepCopy (the default) the mailbox also keeps and fetches its own copy.
+   */
   setAutoForward: authedProcedure
-    .input(z.object({ to: z.array(addressSchema.shape.address).max(20).nullable() }))
+    .input(
+      z.object({
+        to: z.array(addressSchema.shape.address).max(20).nullable(),
+        keepCopy: z.boolean().default(true),
+      }),
+    )
     .mutation(async ({ ctx, input }) => {
       const self = ctx.user.account
       if (input.to?.some((a) => a.toLowerCase() === self)) {
         throw new InvalidInputError('you cannot auto-forward to yourself')
       }
-      await setAutoForward(ctx.api.db, self, input.to)
-      return { autoForward: await getAutoForward(ctx.api.db, self) }
+      await setAutoForward(ctx.api.db, self, input.to, { keepCopy: input.keepCopy })
+      const forward = await getAutoForwardSettings(ctx.api.db, self)
+      return { autoForward: forward?.to ?? null, keepCopy: forward?.keepCopy ?? input.keepCopy }
     }),
 })
 

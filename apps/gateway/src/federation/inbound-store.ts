@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { type ChainVerification, listResources, type PlaceholderMessage } from '@federizer/protocol'
-import { type Db, getAutoForward, insertMessage, inTransaction, setContentState } from '@federizer/store'
+import { type Db, getAutoForwardSettings, insertMessage, inTransaction, setContentState } from '@federizer/store'
 import { QUEUE_LIFETIME_SECONDS, scaled } from '../mta/backoff.ts'
 
 export interface AcceptedDelivery {
@@ -71,8 +71,9 @@ export async function storeDelivery(db: Db, d: AcceptedDelivery): Promise<Stored
         out.push({ recipient, messageRowId: seen.message_row_id, duplicate: false, forwarded: false })
         continue
       }
-      const forwardTo = await getAutoForward(trx, recipient)
-      const forwarded = forwardTo !== null && forwardTo.length > 0
+      const autoForward = await getAutoForwardSettings(trx, recipient)
+      const forwarded = autoForward !== null
+      const forwardTo = autoForward?.to ?? []
       const { id } = await insertMessage(trx, {
         account: recipient,
         mailboxRole: 'inbox',
@@ -94,8 +95,19 @@ export async function storeDelivery(db: Db, d: AcceptedDelivery): Promise<Stored
         })
         .execute()
       if (forwarded) {
-        // The forwarder never fetches (DESIGN §3): its copy says where the message went instead.
-        if (resources.length > 0) {
+        // The forwarder never fetches for the forward (DESIGN §3). Unless the user keeps a copy (then its
+        // mailbox fetches as the recipient it is), its copy says where the message went instead.
+        if (autoForward.keepCopy) {
+          await queueFetchJobs(trx, {
+            account: recipient,
+            messageRowId: id,
+            messageId: d.messageId,
+            originDomain: d.originDomain,
+            message: d.message,
+            now: d.now,
+            lifetime,
+          })
+        } else if (resources.length > 0) {
           await setContentState(trx, {
             id,
             contentState: 'unavailable',

@@ -2,10 +2,12 @@ import type { Migration } from 'kysely'
 import * as m001 from './001-mailbox.ts'
 import * as m002 from './002-auth.ts'
 import * as m003 from './003-federation.ts'
+import * as m004 from './004-auto-forward-copy.ts'
 
 /** Numbered, frozen migrations. Never edit one that has shipped: add the next number. */
 export const migrations: Record<string, Migration> = {
   '001-mailbox': m001,
   '002-auth': m002,
   '003-federation': m003,
+  '004-auto-forward-copy': m004,
 }
