@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
 import { open, rm } from 'node:fs/promises'
@@ -61,6 +62,7 @@ export async function makeFile(file: string, bytes: number): Promise<void> {
       await handle.write(block, 0, n)
       written += n
     }
+    await handle.sync()
   } finally {
     await handle.close()
   }
@@ -70,9 +72,22 @@ export async function makeFile(file: string, bytes: number): Promise<void> {
  * The baseline for every transfer figure: a raw node:http upload of `file` over loopback into a file on
  * disk, no hashing, no framework. Returns MB/s (10^6 bytes per second).
  */
-export async function rawLoopbackCopy(file: string, target: string, bytes: number): Promise<number> {
+export async function rawLoopbackCopy(
+  file: string,
+  target: string,
+  bytes: number,
+  options: { fsync?: boolean } = {},
+): Promise<number> {
   const server = http.createServer((req, res) => {
     pipeline(req, createWriteStream(target, { highWaterMark: 4 * 2 ** 20 }))
+      .then(async () => {
+        // The durable variant: on disk before the answer, as the resource store keeps its files.
+        if (options.fsync) {
+          const handle = await open(target, 'r+')
+          await handle.sync()
+          await handle.close()
+        }
+      })
       .then(() => res.end('ok'))
       .catch((e) => res.destroy(e))
   })
@@ -132,4 +147,12 @@ export async function mapLimit<T, R>(
   }
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
   return out
+}
+
+/**
+ * Flushes every dirty page to disk (sync(1)) so a timed step does not pay for the writeback of the one
+ * before it: without it, whichever step runs first after a big write looks slow.
+ */
+export function settleDisk(): void {
+  execFileSync('sync')
 }
