@@ -318,4 +318,26 @@ describe('mailbox work in Chromium', () => {
       await bobby.context.close()
     }
   })
+
+  it('says clearly when the sign-in server cannot be reached', async () => {
+    const node = network.node(DOMAIN)
+    const stranger = await openPage(browser)
+    try {
+      await stranger.page.goto(`${node.apiUrl}/`)
+      await stranger.page.getByRole('button', { name: 'Sign in' }).waitFor()
+      await node.gateway?.close()
+      node.gateway = undefined
+      await stranger.page.getByRole('button', { name: 'Sign in' }).click()
+      await stranger.page
+        .getByRole('alert')
+        .getByText(/sign-in server of example.org cannot be reached/)
+        .waitFor()
+      await stranger.page.getByRole('button', { name: 'Try again' }).waitFor()
+      await shot(stranger.page, '39-as-unreachable')
+    } finally {
+      await stranger.context.close()
+      await node.stop()
+      await node.start()
+    }
+  })
 })
