@@ -167,3 +167,14 @@ describe('reader frame document', () => {
     expect(readerCsp(true)).toContain('https:')
   })
 })
+
+describe('mail sanitiser keeps what mail needs', () => {
+  it('keeps ordinary <style> rules, tables and inline colours', () => {
+    const { html, blockedRemote } = blockedOnly(
+      '<style>.x{color:#333;font-weight:bold}</style><table><tr><td class="x" style="padding:4px">cell</td></tr></table>',
+    )
+    expect(html).toContain('.x{color:#333;font-weight:bold}')
+    expect(html).toContain('<td class="x" style="padding:4px">cell</td>')
+    expect(blockedRemote).toBe(0)
+  })
+})
