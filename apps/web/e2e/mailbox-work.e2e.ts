@@ -155,6 +155,22 @@ describe('mailbox work in Chromium', () => {
     await nav(page, 'Inbox').click()
   })
 
+  it('creates a folder and moves a message into it', async () => {
+    const page = alice.page
+    page.once('dialog', (d) => void d.accept('Receipts'))
+    await page.getByRole('button', { name: '+ New folder' }).click()
+    await nav(page, 'Receipts').waitFor({ timeout: 10_000 })
+    await nav(page, 'Inbox').click()
+    await rowWith(page, 'Quarterly report').getByRole('link').click()
+    const reader = page.getByRole('region', { name: 'Reading pane' })
+    await reader.getByRole('heading', { name: 'Quarterly report' }).waitFor()
+    await reader.getByLabel('Move to mailbox').selectOption({ label: 'Receipts' })
+    await expect.poll(() => rowWith(page, 'Quarterly report').count()).toBe(0)
+    await nav(page, 'Receipts').click()
+    await rowWith(page, 'Quarterly report').waitFor({ timeout: 10_000 })
+    await nav(page, 'Inbox').click()
+  })
+
   it('searches with the full-text index', async () => {
     const page = alice.page
     await page.keyboard.press('/')

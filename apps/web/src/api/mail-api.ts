@@ -17,6 +17,7 @@ import type {
 export interface MailApi {
   me(): Promise<{ email: string; name?: string }>
   listMailboxes(): Promise<MailboxInfo[]>
+  createMailbox(name: string): Promise<void>
   listMessages(input: { mailboxId: string; cursor?: string; limit: number }): Promise<{
     items: MessageSummary[]
     nextCursor?: string

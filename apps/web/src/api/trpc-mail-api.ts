@@ -125,6 +125,9 @@ export function createTrpcMailApi(
         }),
       )
     },
+    async createMailbox(name) {
+      await client.mailbox.create.mutate({ name })
+    },
     async listMessages(input) {
       const page = await client.message.list.query(input)
       return {

@@ -24,6 +24,8 @@ export interface SyncEngine {
   loadMore(mailboxId: string): Promise<void>
   /** Polls once now (also used after sending so the Sent folder updates at once). */
   syncNow(): Promise<void>
+  /** Re-reads the mailbox list (after creating a folder). */
+  refreshMailboxes(): Promise<void>
   act(change: PendingChange, label?: string): Promise<void>
 }
 
@@ -294,6 +296,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     loadMailbox,
     loadMore,
     syncNow,
+    refreshMailboxes,
     async act(change, label) {
       const key = `p:${++pendingCounter}`
       store.set((s) => ({ pending: [...s.pending, { key, change }] }))

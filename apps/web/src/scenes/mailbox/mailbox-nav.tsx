@@ -1,5 +1,7 @@
 import styled from 'styled-components'
 import type { MailboxInfo } from '../../api/types.ts'
+import { useMail } from '../../app/mail-context.ts'
+import { pushNotice } from '../../app/mail-store.ts'
 import { Icon, type IconName } from '../shared/icons.tsx'
 
 const ICONS: Record<string, IconName> = {
@@ -48,6 +50,7 @@ export function MailboxNav(props: {
           )
         })}
       </ul>
+      {!props.compact && <NewFolder />}
     </Nav>
   )
 }
@@ -91,4 +94,34 @@ const Nav = styled.nav<{ $compact: boolean }>`
     font-size: 0.85rem;
     color: ${(p) => p.theme.color.accent};
   }
+`
+
+/** "New folder": user mailboxes beside the standard ones. */
+function NewFolder() {
+  const { api, engine, store } = useMail()
+  const handleClick = async () => {
+    const name = window.prompt('Name of the new folder')?.trim()
+    if (!name) return
+    try {
+      await api.createMailbox(name)
+      await engine.refreshMailboxes()
+    } catch (error) {
+      pushNotice(store, { kind: 'error', text: `Could not create the folder: ${(error as Error).message}` })
+    }
+  }
+  return (
+    <NewFolderButton type="button" onClick={() => void handleClick()}>
+      + New folder
+    </NewFolderButton>
+  )
+}
+
+const NewFolderButton = styled.button`
+  margin: 12px 0 0 12px;
+  border: none;
+  background: none;
+  color: ${(p) => p.theme.color.accent};
+  font-weight: 600;
+  cursor: pointer;
+  padding: 6px 0;
 `
