@@ -24,8 +24,8 @@ export interface BenchNetworkOptions {
   /** MTA queue poll interval when idle (default 10 ms). */
   pollIntervalMs?: number
   /**
-   * The AS's per-client token rate limit per minute (the gateway's default, 1200, when unset). The
-   * throughput benches lift it: at the default every domain's MTA is capped at 20 exchanges per second.
+   * Overrides the AS's per-client token rate limits per minute (every client's and the domain MTA's);
+   * the gateway's defaults when unset, as in every section of the bench.
    */
   tokenPerClientMax?: number
 }

@@ -176,7 +176,7 @@ function sealedFromAlice(): { headers: unknown } {
 
 /** Section 3 for one AS algorithm: the three exchange modes against the raw signature work. */
 async function benchAlg(alg: AllowedAlg, options: TokenOptions): Promise<Row[]> {
-  const bench = await openBenchNetwork({ alg, tokenPerClientMax: 1_000_000 })
+  const bench = await openBenchNetwork({ alg })
   try {
     const com = bench.sender
     const net = bench.receiver

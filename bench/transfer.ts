@@ -3,7 +3,7 @@ import path from 'node:path'
 import { domainPaths, ResourceStore } from '@federizer/store'
 import { fmt, makeFile, rawLoopbackCopy, settleDisk, stat, waitFor } from './lib.ts'
 import { ALICE, BOB, openBenchNetwork, submitMail, trpcClient, uploadFile } from './network.ts'
-import { measurePeaks } from './proc.ts'
+import { measurePeaks, type ProcessUse } from './proc.ts'
 import { type Row, type Section, statRow } from './report.ts'
 
 /** Memory is "flat" when a process grows by less than this during a transfer, whatever its size. */
@@ -44,13 +44,14 @@ export async function benchTransfer(options: TransferOptions): Promise<Section> 
   const fetchRates: number[] = []
   const uploadRatio: number[] = []
   const fetchRatio: number[] = []
-  const peaks: Record<string, { base: number[]; peak: number[] }> = {}
-  const keep = (memory: Record<string, { baseMiB: number; peakMiB: number }>, step: string) => {
+  const peaks: Record<string, { base: number[]; peak: number[]; cpu: number[] }> = {}
+  const keep = (memory: Record<string, ProcessUse>, step: string) => {
     for (const [name, m] of Object.entries(memory)) {
       const key = `${step}: ${name}`
-      peaks[key] ??= { base: [], peak: [] }
+      peaks[key] ??= { base: [], peak: [], cpu: [] }
       peaks[key].base.push(m.baseMiB)
       peaks[key].peak.push(m.peakMiB)
+      peaks[key].cpu.push(m.cpuMs)
     }
   }
   try {
@@ -155,7 +156,7 @@ export async function benchTransfer(options: TransferOptions): Promise<Section> 
     const flat = !name.includes('bench (client)')
     rows.push(
       statRow(`peak RSS, ${name}`, stat(m.peak), 'MiB', {
-        note: `base ${fmt(stat(m.base).median, 0)} MiB, growth ${fmt(growth.median, 0)} MiB`,
+        note: `base ${fmt(stat(m.base).median, 0)} MiB, growth ${fmt(growth.median, 0)} MiB; CPU ${fmt(stat(m.cpu).median / 1000, 1)} s during the step`,
         ...(flat ? { target: `growth < ${FLAT_MIB} MiB (flat)`, ok: growth.max < FLAT_MIB } : {}),
       }),
     )
