@@ -379,7 +379,12 @@ describe('webmail in Chromium against real nodes', () => {
 
   it('signs out: revokes, forgets the session and returns to the sign-in page', async () => {
     const page = alice.page
+    // The app goes to the AS's logout endpoint, which redirects back to the webmail.
+    const loggedOut = page.waitForResponse((r) => new URL(r.url()).pathname.endsWith('/logout'))
     await page.getByRole('button', { name: 'Sign out' }).click()
+    await loggedOut
+    await page.waitForURL(`${network.node('example.com').apiUrl}/`)
+    await page.waitForLoadState('load')
     await page.getByRole('button', { name: 'Sign in' }).waitFor({ timeout: 20_000 })
     const left = await page.evaluate(() => {
       const w = globalThis as unknown as { sessionStorage: object; localStorage: object }
