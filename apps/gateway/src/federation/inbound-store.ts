@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import { type ChainVerification, listResources, type PlaceholderMessage } from '@federizer/protocol'
-import { type Db, getAutoForwardSettings, insertMessage, inTransaction, setContentState } from '@federizer/store'
+import {
+  type Db,
+  getAutoForwardSettings,
+  insertMessage,
+  inTransaction,
+  setContentState,
+} from '@federizer/store'
 import { QUEUE_LIFETIME_SECONDS, scaled } from '../mta/backoff.ts'
 
 export interface AcceptedDelivery {
