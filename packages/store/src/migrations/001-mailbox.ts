@@ -5,7 +5,6 @@ import type { Kysely } from 'kysely'
  * uploads, delivery status, the outbox, settings and contacts. Portable DDL only (SQLite and PostgreSQL);
  * the full-text index is created by search.ts, the one SQLite-specific module.
  */
-// biome-ignore lint/suspicious/noExplicitAny: migrations are frozen and typed loosely (kysely's advice)
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('account_state')

@@ -1,7 +1,6 @@
 import type { Kysely } from 'kysely'
 
 /** Auth area: users, codes, refresh tokens, replay cache, revocations, sign-in sessions. Frozen once shipped. */
-// biome-ignore lint/suspicious/noExplicitAny: migrations are frozen against Kysely<any>, never the app's schema type
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('users')
