@@ -267,6 +267,10 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     void syncNow()
   }
   const handleOffline = () => setOnline(false)
+  // Coming back to the tab: look for new mail now rather than at the next (slowed-down) poll.
+  const handleVisible = () => {
+    if (document.visibilityState === 'visible') void syncNow()
+  }
 
   return {
     start() {
@@ -275,6 +279,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       if (typeof window !== 'undefined') {
         window.addEventListener('online', handleOnline)
         window.addEventListener('offline', handleOffline)
+        document.addEventListener('visibilitychange', handleVisible)
       }
       void syncNow().then(schedule)
     },
@@ -291,6 +296,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       if (typeof window !== 'undefined') {
         window.removeEventListener('online', handleOnline)
         window.removeEventListener('offline', handleOffline)
+        document.removeEventListener('visibilitychange', handleVisible)
       }
     },
     loadMailbox,
