@@ -10,6 +10,7 @@ import { loadLocalDraft } from '../lib/local-draft.ts'
 import { memoryStorage } from '../lib/offline-queue.ts'
 import { HelpDialog } from '../scenes/mailbox/help-dialog.tsx'
 import { MailShell } from '../scenes/mailbox/mail-shell.tsx'
+import { ErrorBoundary } from '../scenes/shared/error-boundary.tsx'
 import { MailContext, type MailContextValue } from './mail-context.ts'
 import { createMailStore, useMailState } from './mail-store.ts'
 import { createSyncEngine } from './sync-engine.ts'
@@ -97,15 +98,19 @@ export function MailApp(props: { config: WebConfig; auth: AuthSession; email: st
   return (
     <QueryClientProvider client={core.queryClient}>
       <MailContext.Provider value={value}>
-        <MailShell composeOpen={compose !== null} />
+        <ErrorBoundary label="mailbox">
+          <MailShell composeOpen={compose !== null} />
+        </ErrorBoundary>
         {compose && (
           <Suspense fallback={null}>
-            <ComposePanel
-              key={compose.key}
-              initial={compose.draft}
-              storage={storage}
-              onClose={() => setCompose(null)}
-            />
+            <ErrorBoundary label="compose window">
+              <ComposePanel
+                key={compose.key}
+                initial={compose.draft}
+                storage={storage}
+                onClose={() => setCompose(null)}
+              />
+            </ErrorBoundary>
           </Suspense>
         )}
         {tracking && (

@@ -9,6 +9,7 @@ import { useMedia } from '../../app/use-media.ts'
 import { shortcutFor } from '../../lib/shortcuts.ts'
 import { applyPending, mailboxView } from '../../lib/sync-merge.ts'
 import { ifStillHere, ReaderPane } from '../reader/reader-pane.tsx'
+import { ErrorBoundary } from '../shared/error-boundary.tsx'
 import { MailboxNav } from './mailbox-nav.tsx'
 import { MessageList } from './message-list.tsx'
 import { Notices } from './notices.tsx'
@@ -214,14 +215,16 @@ export function MailShell(props: { composeOpen: boolean }) {
           />
         )}
         {showReader && (
-          <ReaderPane
-            summary={selected}
-            messageId={selectedId}
-            onBack={() => openMessage(undefined)}
-            onRemoved={afterRemove}
-            actionsRef={readerActions}
-            phone={phone}
-          />
+          <ErrorBoundary label="reading pane" resetKey={selectedId}>
+            <ReaderPane
+              summary={selected}
+              messageId={selectedId}
+              onBack={() => openMessage(undefined)}
+              onRemoved={afterRemove}
+              actionsRef={readerActions}
+              phone={phone}
+            />
+          </ErrorBoundary>
         )}
       </Columns>
     </Layout>
