@@ -156,7 +156,7 @@ export async function benchDelivery(options: DeliveryOptions): Promise<Section> 
       if (count === 0) continue
       const runs: RunResult[] = []
       // Warm-up (JIT, discovery and key caches, SQLite pages), not counted.
-      await oneRun(bench, Math.min(count, 30), options.concurrency, attach, `${kind} warm-up`)
+      await oneRun(bench, Math.min(count, 100), options.concurrency, attach, `${kind} warm-up`)
       for (let r = 0; r < options.runs; r++)
         runs.push(await oneRun(bench, count, options.concurrency, attach, `${kind} run ${r}`))
       const rate = stat(runs.map((r) => r.perSecond))
