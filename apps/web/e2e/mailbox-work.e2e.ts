@@ -287,11 +287,17 @@ describe('mailbox work in Chromium', () => {
     await dialog.getByRole('button', { name: 'Save' }).click()
     await dialog.getByText('You cannot forward your mail to yourself.').waitFor()
     await dialog.getByLabel('Forward to').fill('bobby@example.org')
+    // Keeping a copy is the default; turning it off leaves only the headers here.
+    await expect(dialog.getByLabel('Keep a copy in this mailbox').isChecked()).resolves.toBe(true)
+    await dialog.getByLabel('Keep a copy in this mailbox').uncheck()
     await shot(page, '34-settings')
     await dialog.getByRole('button', { name: 'Save' }).click()
     await dialog.waitFor({ state: 'detached' })
     const caller = await mailCaller(network.node(DOMAIN), ALICE)
-    await expect(caller.settings.get()).resolves.toMatchObject({ autoForward: ['bobby@example.org'] })
+    await expect(caller.settings.get()).resolves.toMatchObject({
+      autoForward: ['bobby@example.org'],
+      keepCopy: false,
+    })
   })
 
   it('sends rich text: the recipient reads it rendered in the sandboxed frame, with a text part too', async () => {

@@ -38,7 +38,7 @@ export interface MailApi {
   send(draftId: string): Promise<SendResult>
   undoSend(messageId: string): Promise<void>
   settings(): Promise<Settings>
-  setAutoForward(to: string[] | null): Promise<void>
+  setAutoForward(to: string[] | null, keepCopy: boolean): Promise<void>
   suggestContacts(prefix: string): Promise<Address[]>
   downloadUrl(input: { contentId: string; filename?: string }): Promise<string>
   /** URL of POST /resources for XHR uploads. */

@@ -185,10 +185,15 @@ export function createTrpcMailApi(
     },
     async settings() {
       const s = await client.settings.get.query()
-      return { autoForward: s.autoForward, forwardPolicy: s.forwardPolicy, forwardDomains: s.forwardDomains }
+      return {
+        autoForward: s.autoForward,
+        keepCopy: s.keepCopy,
+        forwardPolicy: s.forwardPolicy,
+        forwardDomains: s.forwardDomains,
+      }
     },
-    async setAutoForward(to) {
-      await client.settings.setAutoForward.mutate({ to })
+    async setAutoForward(to, keepCopy) {
+      await client.settings.setAutoForward.mutate({ to, keepCopy })
     },
     async suggestContacts(prefix) {
       const list = await client.contacts.suggest.query({ prefix })

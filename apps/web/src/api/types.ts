@@ -122,6 +122,8 @@ export interface SendResult {
 
 export interface Settings {
   autoForward: string[] | null
+  /** Keep (and fetch) a copy in this mailbox of the mail it forwards. */
+  keepCopy: boolean
   /** What the AS allows this user: forward anywhere, nowhere, or only to listed domains. */
   forwardPolicy: 'allowed' | 'denied' | 'domains'
   forwardDomains: string[]

@@ -14,6 +14,7 @@ export function SettingsDialog(props: { onClose: () => void }) {
   const settings = useQuery({ queryKey: ['settings'], queryFn: () => api.settings() })
   const [enabled, setEnabled] = useState(false)
   const [targets, setTargets] = useState('')
+  const [keepCopy, setKeepCopy] = useState(true)
   const [error, setError] = useState<string>()
   const [saving, setSaving] = useState(false)
 
@@ -21,6 +22,7 @@ export function SettingsDialog(props: { onClose: () => void }) {
     if (!settings.data) return
     setEnabled(!!settings.data.autoForward?.length)
     setTargets((settings.data.autoForward ?? []).join(', '))
+    setKeepCopy(settings.data.keepCopy)
   }, [settings.data])
 
   const policy = settings.data?.forwardPolicy
@@ -40,7 +42,7 @@ export function SettingsDialog(props: { onClose: () => void }) {
     }
     setSaving(true)
     try {
-      await api.setAutoForward(to)
+      await api.setAutoForward(to, keepCopy)
       await queryClient.invalidateQueries({ queryKey: ['settings'] })
       pushNotice(store, {
         kind: 'success',
@@ -89,9 +91,18 @@ export function SettingsDialog(props: { onClose: () => void }) {
             onChange={(e) => setTargets(e.target.value)}
             aria-describedby="forward-help"
           />
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={keepCopy}
+              disabled={!enabled}
+              onChange={(e) => setKeepCopy(e.target.checked)}
+            />
+            Keep a copy in this mailbox
+          </label>
           <p id="forward-help" className="note">
             Forwarded messages keep their signed chain; the recipient’s mailbox fetches the content from the
-            original sender.
+            original sender. Without a copy, this mailbox keeps only the message’s headers.
           </p>
         </fieldset>
         {error && (
