@@ -383,21 +383,50 @@ describe('authorization request errors', () => {
     }
   })
 
-  it('the token endpoint is rate limited per client with 429 and Retry-After', async () => {
-    d.gateway.ctx.as.limits.tokenPerClient = { max: 2, windowSeconds: 60 }
+  it('the token endpoint limits each client (429, Retry-After) and failed authentications per address', async () => {
+    const limits = d.gateway.ctx.as.limits
+    const limiter = d.gateway.ctx.as.limiter
+    const saved = structuredClone(limits)
+    const forget = () => {
+      for (const ip of ['127.0.0.1', '::ffff:127.0.0.1']) {
+        limiter.reset(`token-fail:${ip}`)
+        limiter.reset(`token:${d.config.webClientId}:${ip}`)
+      }
+      limiter.reset(`token:${d.config.mtaClientId}`)
+    }
+    forget() // earlier negative tests in this file failed authentications from this address
     try {
-      const body = { grant_type: 'refresh_token', refresh_token: 'x', client_id: 'rate-limited-client' }
-      expect((await rawToken(body)).status).toBe(401)
-      expect((await rawToken(body)).status).toBe(401)
+      // The public webmail client: its budget is per client and address.
+      limits.tokenPerClient = { max: 2, windowSeconds: 60 }
+      const body = { grant_type: 'refresh_token', refresh_token: 'x', client_id: d.config.webClientId }
+      expect((await rawToken(body)).status).toBe(400)
+      expect((await rawToken(body)).status).toBe(400)
       const limited = await rawToken(body)
       expect(limited.status).toBe(429)
       expect(limited.body.error).toBe('slow_down')
       expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0)
-      // The domain's own MTA has its own, larger budget (a token per message sent, forwarded, fetched).
-      const mta = { grant_type: 'refresh_token', refresh_token: 'x', client_id: d.config.mtaClientId }
-      for (let i = 0; i < 3; i++) expect((await rawToken(mta)).status).not.toBe(429)
+      forget()
+
+      // Junk naming the MTA fails authentication: it never spends the MTA's budget...
+      limits.tokenPerMtaClient = { max: 1, windowSeconds: 60 }
+      const junk = { grant_type: 'refresh_token', refresh_token: 'x', client_id: d.config.mtaClientId }
+      for (let i = 0; i < 3; i++) expect((await rawToken(junk)).status).toBe(401)
+      expect(
+        limiter.check(`token:${d.config.mtaClientId}`, limits.tokenPerMtaClient, d.gateway.ctx.now()),
+      ).toBe(0)
+      forget()
+
+      // ...and failed authentications from one address are cut off before any work is done.
+      limits.tokenFailuresPerAddress = { max: 2, windowSeconds: 60 }
+      const unknown = { grant_type: 'refresh_token', refresh_token: 'x', client_id: 'no-such-client' }
+      expect((await rawToken(unknown)).status).toBe(401)
+      expect((await rawToken(unknown)).status).toBe(401)
+      const cut = await rawToken(body)
+      expect(cut.status).toBe(429)
+      expect(cut.body.error_description).toMatch(/failed client authentications from this address/)
     } finally {
-      d.gateway.ctx.as.limits.tokenPerClient = { max: 1200, windowSeconds: 60 }
+      Object.assign(limits, saved)
+      forget()
     }
   })
 

@@ -33,6 +33,8 @@ export interface AsLimits {
   tokenPerClient: RateLimit
   /** The domain's own MTA exchanges a token per message sent, forwarded and fetched: a far larger budget. */
   tokenPerMtaClient: RateLimit
+  /** Failed client authentications at the token endpoint, per source address (checked before any work). */
+  tokenFailuresPerAddress: RateLimit
 }
 
 /** The AS's part of the gateway context, built once at start-up by `createAsContext`. */
@@ -72,6 +74,7 @@ export const DEFAULT_LIMITS: AsLimits = {
   loginPerIp: { max: 50, windowSeconds: 15 * 60 },
   tokenPerClient: { max: 1200, windowSeconds: 60 },
   tokenPerMtaClient: { max: 120_000, windowSeconds: 60 },
+  tokenFailuresPerAddress: { max: 60, windowSeconds: 60 },
 }
 
 /** Builds discovery over a node:dns resolver pointed at `config.dnsServers` (the system's when unset). */

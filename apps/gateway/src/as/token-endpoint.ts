@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express'
 import type { GatewayContext } from '../context.ts'
-import { authenticateClient, claimedClientId } from './client-auth.ts'
+import { authenticateClient } from './client-auth.ts'
 import { OAuthError, sendOAuthError, toOAuthError } from './errors.ts'
 import { readBody } from './form.ts'
 import { maybePrune } from './housekeeping.ts'
@@ -20,19 +20,31 @@ export function tokenEndpoint(ctx: GatewayContext) {
     maybePrune(ctx)
     try {
       const params = readBody(req)
-      const claimed = claimedClientId(params)
-      const limitKey = `token:${claimed ?? `ip:${req.socket.remoteAddress ?? ''}`}`
-      const limit =
-        claimed === ctx.config.mtaClientId ? ctx.as.limits.tokenPerMtaClient : ctx.as.limits.tokenPerClient
-      const wait = ctx.as.limiter.hit(limitKey, limit, ctx.now())
-      if (wait > 0) {
-        throw new OAuthError('slow_down', `too many token requests for this client; retry in ${wait} s`, {
-          status: 429,
-          headers: { 'Retry-After': String(wait) },
-        })
-      }
+      const now = ctx.now()
+      const limits = ctx.as.limits
+      // Unauthenticated attempts count against the caller's address only, so junk requests naming a
+      // client can never spend that client's budget (and a flood of bad assertions is cut off early).
+      const failureKey = `token-fail:${req.socket.remoteAddress ?? ''}`
+      const blocked = ctx.as.limiter.check(failureKey, limits.tokenFailuresPerAddress, now)
+      if (blocked > 0) throw tooMany(blocked, 'too many failed client authentications from this address')
       const grantType = params.require('grant_type')
-      const client = await authenticateClient(ctx, params, req.headers.authorization)
+      let client: Awaited<ReturnType<typeof authenticateClient>>
+      try {
+        client = await authenticateClient(ctx, params, req.headers.authorization)
+      } catch (e) {
+        ctx.as.limiter.hit(failureKey, limits.tokenFailuresPerAddress, now)
+        throw e
+      }
+      // The MTA (confidential) has its own budget; the public webmail client is limited per client and
+      // address, so one user cannot exhaust everyone's refreshes.
+      const confidential = client.kind !== 'public'
+      const key = confidential
+        ? `token:${client.clientId}`
+        : `token:${client.clientId}:${req.socket.remoteAddress ?? ''}`
+      const limit =
+        client.clientId === ctx.config.mtaClientId ? limits.tokenPerMtaClient : limits.tokenPerClient
+      const wait = ctx.as.limiter.hit(key, limit, now)
+      if (wait > 0) throw tooMany(wait, 'too many token requests for this client')
       let body: object
       if (grantType === 'authorization_code') body = await authorizationCodeGrant(ctx, client, params)
       else if (grantType === 'refresh_token') body = await refreshTokenGrant(ctx, client, params)
@@ -49,4 +61,11 @@ export function tokenEndpoint(ctx: GatewayContext) {
       sendOAuthError(res, error)
     }
   }
+}
+
+function tooMany(wait: number, why: string): OAuthError {
+  return new OAuthError('slow_down', `${why}; retry in ${wait} s`, {
+    status: 429,
+    headers: { 'Retry-After': String(wait) },
+  })
 }
