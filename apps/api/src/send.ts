@@ -165,6 +165,10 @@ export async function submitDraft(
     }
     await rememberContacts(trx, account, [...ix.to, ...ix.cc, ...ix.bcc], now)
   })
+  ctx.logger.info(
+    { account, messageId: ix.messageId, domains: deliveries.map((d) => d.domain), holdUntil },
+    'message queued',
+  )
   return { messageId: draftId, messageIdHeader: ix.messageId, holdUntil }
 }
 

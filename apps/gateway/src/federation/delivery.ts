@@ -154,6 +154,17 @@ export async function handleDelivery(ctx: GatewayContext, req: IncomingMessage):
     queueTimeScale: ctx.config.queueTimeScale,
   })
   if (stored.some((s) => !s.duplicate)) ctx.federation.wake()
+  ctx.logger.info(
+    {
+      from: senderDomain,
+      messageId,
+      hops: verification.hops.length,
+      stored: stored.map(
+        (s) => `${s.recipient}${s.duplicate ? ' (repeat)' : s.forwarded ? ' (forwarding)' : ''}`,
+      ),
+    },
+    'accepted delivery',
+  )
   for (const s of stored) results.push({ recipient: s.recipient, status: 'accepted' })
   results.sort((a, b) => recipients.indexOf(a.recipient) - recipients.indexOf(b.recipient))
   return {

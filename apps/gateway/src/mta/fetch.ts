@@ -220,9 +220,16 @@ async function recordFetchOutcome(
       .where('id', '=', job.id)
       .execute()
   })
-  if (failure)
+  const line = {
+    job: job.id,
+    contentId: job.content_id,
+    origin: job.origin_domain,
+    attempts: job.attempts + 1,
+  }
+  if (!failure) ctx.logger.info(line, 'fetched')
+  else
     ctx.logger.warn(
-      { job: job.id, contentId: job.content_id, reason: failure.message },
+      { ...line, reason: failure.message, permanent: failure.permanent },
       'fetch attempt failed',
     )
 }

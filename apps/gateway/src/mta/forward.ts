@@ -189,5 +189,12 @@ export async function runForwardJob(
       .where('id', '=', job.id)
       .execute()
   })
+  const line = { job: job.id, account: job.account, to: forwardTo, attempts: job.attempts + 1 }
+  if (queued) ctx.logger.info(line, 'forward queued')
+  else
+    ctx.logger.warn(
+      { ...line, reason: failure?.reason, permanent: failure?.permanent },
+      'forward attempt failed',
+    )
   ctx.federation.wake()
 }

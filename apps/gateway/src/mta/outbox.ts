@@ -118,6 +118,22 @@ async function attemptDelivery(ctx: GatewayContext, row: OutboxRow, signal: Abor
 }
 
 async function recordOutcome(ctx: GatewayContext, row: OutboxRow, outcome: Outcome): Promise<void> {
+  await recordOutcomeRows(ctx, row, outcome)
+  // One line per attempt, like an MTA's mail log: where, for whom, what happened (never tokens or bodies).
+  const line = { outbox: row.id, domain: row.recipient_domain, attempts: row.attempts + 1 }
+  if (outcome.kind === 'delivered') {
+    ctx.logger.info(
+      { ...line, results: outcome.results.map((r) => `${r.recipient} ${r.status}`) },
+      'delivered',
+    )
+  } else
+    ctx.logger.warn(
+      { ...line, reason: outcome.reason, permanent: outcome.kind === 'permanent' },
+      'delivery attempt failed',
+    )
+}
+
+async function recordOutcomeRows(ctx: GatewayContext, row: OutboxRow, outcome: Outcome): Promise<void> {
   const now = ctx.now()
   const scale = ctx.config.queueTimeScale
   const recipients: string[] = safeJson(row.recipients, [])
