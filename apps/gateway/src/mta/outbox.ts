@@ -120,7 +120,7 @@ async function attemptDelivery(ctx: GatewayContext, row: OutboxRow, signal: Abor
 async function recordOutcome(ctx: GatewayContext, row: OutboxRow, outcome: Outcome): Promise<void> {
   await recordOutcomeRows(ctx, row, outcome)
   // One line per attempt, like an MTA's mail log: where, for whom, what happened (never tokens or bodies).
-  const line = { outbox: row.id, domain: row.recipient_domain, attempts: row.attempts + 1 }
+  const line = { outbox: row.id, to: row.recipient_domain, attempts: row.attempts + 1 }
   if (outcome.kind === 'delivered') {
     ctx.logger.info(
       { ...line, results: outcome.results.map((r) => `${r.recipient} ${r.status}`) },
