@@ -44,7 +44,7 @@ export async function createGateway(config: DomainConfig, options: GatewayOption
     async close() {
       if (closed) return
       closed = true
-      await workers?.stop()
+      await workers?.stop(options.shutdownGraceMs ?? 10_000)
       if (server?.listening) {
         const done = new Promise<void>((resolve) => server?.close(() => resolve()))
         server.closeIdleConnections()

@@ -26,6 +26,8 @@ export interface GatewayOptions {
   now?: () => number
   /** Start the MTA workers (default true; tests of one area may turn them off). */
   workers?: boolean
+  /** On close, how long running MTA jobs may take to finish before they are aborted (default 10 s). */
+  shutdownGraceMs?: number
   /** The fetch used for every outgoing request (discovery, delivery, fetch, token exchange). */
   fetch?: typeof fetch
   /** Milliseconds between queue polls when the MTA found nothing to do (default 200). */

@@ -153,4 +153,35 @@ describe('queue runner', () => {
       (await db.selectFrom('forward_jobs').select('lease_until').executeTakeFirstOrThrow()).lease_until,
     ).toBeNull()
   })
+
+  it('lets a running job finish within the grace period instead of aborting it', async () => {
+    await addJobs(1)
+    let started = false
+    let finished = false
+    let aborted = false
+    const runner = startQueueRunner<{ id: string }>({
+      name: 'test',
+      concurrency: 1,
+      pollIntervalMs: 5,
+      logger: pino({ level: 'silent' }),
+      claim: async (limit, exclude) =>
+        (await claimDue(db, 'forward_jobs', { ...opts(100, limit), exclude })).map((id) => ({ id })),
+      id: (row) => row.id,
+      run: (_row, signal) =>
+        new Promise<void>((resolve) => {
+          started = true
+          signal.addEventListener('abort', () => {
+            aborted = true
+          })
+          setTimeout(() => {
+            finished = true
+            resolve()
+          }, 100)
+        }),
+      release: (row) => releaseLease(db, 'forward_jobs', row.id),
+    })
+    while (!started) await new Promise((r) => setTimeout(r, 5))
+    await runner.stop(5_000)
+    expect({ finished, aborted }).toEqual({ finished: true, aborted: false })
+  })
 })

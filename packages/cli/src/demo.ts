@@ -43,6 +43,7 @@ export async function startDemo(options: { dataRoot: string; undoSendSeconds?: n
     dnsPort: DEMO_PORTS.dns,
     undoSendSeconds: options.undoSendSeconds ?? 5,
     logger,
+    gatewayOptions: { shutdownGraceMs: 10_000 },
     domains: [
       { domain: 'example.com', users: [], apiPort: 4100, gatewayPort: 4101 },
       { domain: 'example.net', users: [], apiPort: 4200, gatewayPort: 4201 },

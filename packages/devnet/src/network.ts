@@ -228,6 +228,8 @@ function createNode(input: {
       } else {
         const gateway = await createGateway(config, {
           logger: input.logger.child({ domain: spec.domain, part: 'gateway' }),
+          // Tests stop and restart nodes mid-delivery: abort at once (leases make it safe) unless asked.
+          shutdownGraceMs: 0,
           ...input.gatewayOptions,
         })
         try {

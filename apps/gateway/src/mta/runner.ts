@@ -16,12 +16,16 @@ export interface QueueRunnerOptions<Row> {
 
 export interface QueueRunner {
   wake(): void
-  stop(): Promise<void>
+  /**
+   * Stops claiming, lets running rows finish for up to `graceMs` (graceful shutdown finishes in-flight
+   * work), then aborts the rest, which give their leases back, and waits for them.
+   */
+  stop(graceMs?: number): Promise<void>
 }
 
 /**
  * Polls one queue: claims as many rows as it has free slots, runs them concurrently, sleeps
- * `pollIntervalMs` when idle unless woken. `stop` aborts running rows and waits for them.
+ * `pollIntervalMs` when idle unless woken. `stop` lets running rows finish for a grace period, then aborts them.
  */
 export function startQueueRunner<Row>(options: QueueRunnerOptions<Row>): QueueRunner {
   const inflight = new Map<string, Promise<void>>()
@@ -88,12 +92,14 @@ export function startQueueRunner<Row>(options: QueueRunnerOptions<Row>): QueueRu
   const done = loop()
   return {
     wake,
-    async stop() {
+    async stop(graceMs = 0) {
       running = false
-      controller.abort()
       wake()
       await done
-      await Promise.allSettled([...inflight.values()])
+      const finished = Promise.allSettled([...inflight.values()])
+      const timer = setTimeout(() => controller.abort(), graceMs)
+      await finished
+      clearTimeout(timer)
     },
   }
 }

@@ -6,13 +6,14 @@ import { releaseLease } from './queue.ts'
 import { startQueueRunner } from './runner.ts'
 
 export interface MtaWorkers {
-  stop(): Promise<void>
+  /** Stops claiming; running jobs get `graceMs` to finish before they are aborted (leases given back). */
+  stop(graceMs?: number): Promise<void>
 }
 
 /**
  * Starts the MTA: three queue runners (outbound deliveries, auto-forwards, inbound fetches) that claim
- * rows by lease, so several gateway processes may share one database. `stop` aborts running jobs, gives
- * their leases back and resolves once every job has ended.
+ * rows by lease, so several gateway processes may share one database. `stop` lets running jobs finish for
+ * a grace period, aborts the rest (giving their leases back) and resolves once every job has ended.
  */
 export function startMtaWorkers(ctx: GatewayContext): MtaWorkers {
   const { logger } = ctx
@@ -57,9 +58,9 @@ export function startMtaWorkers(ctx: GatewayContext): MtaWorkers {
   }
   ctx.federation.onWake.add(wake)
   return {
-    async stop() {
+    async stop(graceMs = 0) {
       ctx.federation.onWake.delete(wake)
-      await Promise.all(runners.map((r) => r.stop()))
+      await Promise.all(runners.map((r) => r.stop(graceMs)))
     },
   }
 }
