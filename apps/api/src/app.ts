@@ -1,5 +1,4 @@
-import type { Server } from 'node:http'
-import { type DomainConfig, requestLog } from '@federizer/store'
+import { createListener, type DomainConfig, requestLog } from '@federizer/store'
 import { createExpressMiddleware } from '@trpc/server/adapters/express'
 import express from 'express'
 import { type ApiContext, type ApiOptions, createApiContext } from './context.ts'
@@ -49,28 +48,14 @@ export async function createApi(config: DomainConfig, options: ApiOptions = {}):
   })
   const interval = options.maintenanceIntervalSeconds ?? 3600
   const maintenance = interval === false ? undefined : startMaintenance(ctx, interval)
-  let server: Server | undefined
+  const listener = createListener(app)
   return {
     app,
     ctx,
-    listen(port, host = '127.0.0.1') {
-      return new Promise((resolve, reject) => {
-        server = app.listen(port, host, (err?: Error) => {
-          if (err) return reject(err)
-          const address = server?.address()
-          resolve(typeof address === 'object' && address ? address.port : port)
-        })
-      })
-    },
+    listen: listener.listen,
     async close() {
       await maintenance?.stop()
-      if (server) {
-        const s = server
-        await new Promise<void>((resolve) => {
-          s.close(() => resolve())
-          s.closeAllConnections()
-        })
-      }
+      await listener.close()
       await ctx.db.destroy()
     },
   }

@@ -1,5 +1,4 @@
-import type { Server } from 'node:http'
-import { type DomainConfig, requestLog } from '@federizer/store'
+import { createListener, type DomainConfig, requestLog } from '@federizer/store'
 import express from 'express'
 import { createAsRouter } from './as/router.ts'
 import { createGatewayContext, type GatewayContext, type GatewayOptions } from './context.ts'
@@ -25,32 +24,17 @@ export async function createGateway(config: DomainConfig, options: GatewayOption
   app.use(basePath || '/', createAsRouter(ctx))
   app.use(basePath || '/', createFederationRouter(ctx))
   const workers = options.workers === false ? undefined : startMtaWorkers(ctx)
-  let server: Server | undefined
+  const listener = createListener(app)
   let closed = false
   return {
     app,
     ctx,
-    listen(port, host = '127.0.0.1') {
-      return new Promise((resolve, reject) => {
-        server = app.listen(port, host, (err?: Error) => {
-          if (err) return reject(err)
-          const address = server?.address()
-          resolve(typeof address === 'object' && address ? address.port : port)
-        })
-        // Large resources stream through this server: keep the socket buffers generous.
-        server.keepAliveTimeout = 5000
-      })
-    },
+    listen: listener.listen,
     async close() {
       if (closed) return
       closed = true
       await workers?.stop(options.shutdownGraceMs ?? 10_000)
-      if (server?.listening) {
-        const done = new Promise<void>((resolve) => server?.close(() => resolve()))
-        server.closeIdleConnections()
-        setTimeout(() => server?.closeAllConnections(), 2000).unref()
-        await done
-      }
+      await listener.close()
       await ctx.db.destroy()
     },
   }
