@@ -88,7 +88,10 @@ export function SettingsDialog(props: { onClose: () => void }) {
             placeholder="bobby@example.org"
             value={targets}
             disabled={!enabled}
-            onChange={(e) => setTargets(e.target.value)}
+            onChange={(e) => {
+              setTargets(e.target.value)
+              setError(undefined)
+            }}
             aria-describedby="forward-help"
           />
           <label className="check">
