@@ -14,7 +14,7 @@ export function printDemoBanner(demo: Demo, out: (line: string) => void): void {
   out('  Users (address / password):')
   for (const u of DEMO_USERS) {
     out(
-      `    ${u.email.padEnd(20)} ${u.password}${'autoForwardTo' in u ? `   (auto-forwards to ${u.autoForwardTo.join(', ')})` : ''}`,
+      `    ${u.email.padEnd(20)} ${u.password}${'autoForwardTo' in u ? `   (auto-forwards to ${u.autoForwardTo.join(', ')}, keeping a copy)` : ''}`,
     )
   }
   out('')
