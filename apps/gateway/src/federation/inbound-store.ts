@@ -29,6 +29,22 @@ export interface StoredRecipient {
   forwarded: boolean
 }
 
+/** The idempotency row of one recipient's delivery (and what the fetch-token exchange checks). */
+async function recordInbound(trx: Db, d: AcceptedDelivery, recipient: string, messageRowId: string) {
+  await trx
+    .insertInto('inbound_deliveries')
+    .values({
+      id: `in_${randomUUID()}`,
+      sender_domain: d.senderDomain,
+      message_id_header: d.messageId,
+      recipient,
+      assertion_digest: d.assertionDigest,
+      message_row_id: messageRowId,
+      received_at: d.now,
+    })
+    .execute()
+}
+
 /**
  * Stores an accepted delivery in ONE transaction: per recipient, the message copy (content 'arriving'),
  * the idempotency row, and its fetch jobs (inline parts first) — or a forward job for a user with
@@ -62,18 +78,7 @@ export async function storeDelivery(db: Db, d: AcceptedDelivery): Promise<Stored
         .where('recipient', '=', recipient)
         .executeTakeFirst()
       if (seen) {
-        await trx
-          .insertInto('inbound_deliveries')
-          .values({
-            id: `in_${randomUUID()}`,
-            sender_domain: d.senderDomain,
-            message_id_header: d.messageId,
-            recipient,
-            assertion_digest: d.assertionDigest,
-            message_row_id: seen.message_row_id,
-            received_at: d.now,
-          })
-          .execute()
+        await recordInbound(trx, d, recipient, seen.message_row_id)
         out.push({ recipient, messageRowId: seen.message_row_id, duplicate: false, forwarded: false })
         continue
       }
@@ -88,38 +93,27 @@ export async function storeDelivery(db: Db, d: AcceptedDelivery): Promise<Stored
         receivedAt: d.now,
         chainVerification: d.verification,
       })
-      await trx
-        .insertInto('inbound_deliveries')
-        .values({
-          id: `in_${randomUUID()}`,
-          sender_domain: d.senderDomain,
-          message_id_header: d.messageId,
-          recipient,
-          assertion_digest: d.assertionDigest,
-          message_row_id: id,
-          received_at: d.now,
+      await recordInbound(trx, d, recipient, id)
+      // The forwarder never fetches for the forward (DESIGN §3). A user who keeps a copy has this mailbox
+      // fetch as the recipient it is; otherwise the copy says where the message went instead.
+      if (!forwarded || autoForward.keepCopy) {
+        await queueFetchJobs(trx, {
+          account: recipient,
+          messageRowId: id,
+          messageId: d.messageId,
+          originDomain: d.originDomain,
+          message: d.message,
+          now: d.now,
+          lifetime,
         })
-        .execute()
+      } else if (resources.length > 0) {
+        await setContentState(trx, {
+          id,
+          contentState: 'unavailable',
+          reason: `auto-forwarded to ${forwardTo.join(', ')}; the content is not fetched by this mailbox`,
+        })
+      }
       if (forwarded) {
-        // The forwarder never fetches for the forward (DESIGN §3). Unless the user keeps a copy (then its
-        // mailbox fetches as the recipient it is), its copy says where the message went instead.
-        if (autoForward.keepCopy) {
-          await queueFetchJobs(trx, {
-            account: recipient,
-            messageRowId: id,
-            messageId: d.messageId,
-            originDomain: d.originDomain,
-            message: d.message,
-            now: d.now,
-            lifetime,
-          })
-        } else if (resources.length > 0) {
-          await setContentState(trx, {
-            id,
-            contentState: 'unavailable',
-            reason: `auto-forwarded to ${forwardTo.join(', ')}; the content is not fetched by this mailbox`,
-          })
-        }
         await trx
           .insertInto('forward_jobs')
           .values({
@@ -138,16 +132,6 @@ export async function storeDelivery(db: Db, d: AcceptedDelivery): Promise<Stored
             updated_at: d.now,
           })
           .execute()
-      } else {
-        await queueFetchJobs(trx, {
-          account: recipient,
-          messageRowId: id,
-          messageId: d.messageId,
-          originDomain: d.originDomain,
-          message: d.message,
-          now: d.now,
-          lifetime,
-        })
       }
       out.push({ recipient, messageRowId: id, duplicate: false, forwarded })
     }
