@@ -7,7 +7,7 @@ import type { GatewayContext } from '../context.ts'
 import { LEASE_SECONDS, retryDelaySeconds, scaled } from './backoff.ts'
 import { dpopPost, isTransientStatus, readProblem } from './dpop-post.ts'
 import { errorText } from './outbox.ts'
-import { claimDue, renewLease } from './queue.ts'
+import { claimDue, endAttempt, renewLease } from './queue.ts'
 
 type FetchJobRow = Selectable<DatabaseSchema['fetch_jobs']>
 
@@ -159,17 +159,7 @@ async function recordFetchOutcome(
   const now = ctx.now()
   await inTransaction(ctx.db, async (trx) => {
     if (!failure) {
-      await trx
-        .updateTable('fetch_jobs')
-        .set({
-          state: 'done',
-          lease_until: null,
-          last_error: null,
-          attempts: job.attempts + 1,
-          updated_at: now,
-        })
-        .where('id', '=', job.id)
-        .execute()
+      await endAttempt(trx, 'fetch_jobs', job, { state: 'done' }, now)
       const open = await trx
         .selectFrom('fetch_jobs')
         .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -197,28 +187,15 @@ async function recordFetchOutcome(
       const reason = failure.permanent
         ? failure.message
         : `gave up after the queue lifetime; last error: ${failure.message}`
-      await trx
-        .updateTable('fetch_jobs')
-        .set({ state: 'failed', lease_until: null, last_error: reason, attempts, updated_at: now })
-        .where('id', '=', job.id)
-        .execute()
+      await endAttempt(trx, 'fetch_jobs', job, { state: 'failed', error: reason }, now)
       await setContentState(trx, { id: job.message_row_id, contentState: 'unavailable', reason })
       return
     }
-    await trx
-      .updateTable('fetch_jobs')
-      .set({
-        lease_until: null,
-        last_error: failure.message,
-        attempts,
-        next_attempt_at: Math.min(
-          now + retryDelaySeconds(attempts, ctx.config.queueTimeScale),
-          job.expires_at,
-        ),
-        updated_at: now,
-      })
-      .where('id', '=', job.id)
-      .execute()
+    const nextAttemptAt = Math.min(
+      now + retryDelaySeconds(attempts, ctx.config.queueTimeScale),
+      job.expires_at,
+    )
+    await endAttempt(trx, 'fetch_jobs', job, { state: 'retry', error: failure.message, nextAttemptAt }, now)
   })
   const line = {
     job: job.id,

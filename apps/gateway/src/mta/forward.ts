@@ -20,7 +20,7 @@ import { queueFetchJobs } from '../federation/inbound-store.ts'
 
 import { LEASE_SECONDS, QUEUE_LIFETIME_SECONDS, retryDelaySeconds, scaled } from './backoff.ts'
 import { errorText } from './outbox.ts'
-import { claimDue } from './queue.ts'
+import { claimDue, endAttempt } from './queue.ts'
 
 type ForwardJobRow = Selectable<DatabaseSchema['forward_jobs']>
 
@@ -135,27 +135,13 @@ export async function runForwardJob(
           await recordDeliveryStatus(trx, { messageRowId: job.message_row_id, recipient, state: 'queued' })
         }
       }
-      await trx
-        .updateTable('forward_jobs')
-        .set({
-          state: 'done',
-          lease_until: null,
-          last_error: null,
-          attempts: job.attempts + 1,
-          updated_at: now,
-        })
-        .where('id', '=', job.id)
-        .execute()
+      await endAttempt(trx, 'forward_jobs', job, { state: 'done' }, now)
       return
     }
     const reason = failure?.reason ?? 'auto-forward failed'
     const attempts = job.attempts + 1
     if (failure?.permanent || now >= job.expires_at) {
-      await trx
-        .updateTable('forward_jobs')
-        .set({ state: 'failed', lease_until: null, last_error: reason, attempts, updated_at: now })
-        .where('id', '=', job.id)
-        .execute()
+      await endAttempt(trx, 'forward_jobs', job, { state: 'failed', error: reason }, now)
       // The message was not forwarded: this mailbox keeps it after all and fetches its content itself.
       const received = JSON.parse(job.placeholder) as PlaceholderMessage
       const queuedFetches = await queueFetchJobs(trx, {
@@ -174,20 +160,11 @@ export async function runForwardJob(
       })
       return
     }
-    await trx
-      .updateTable('forward_jobs')
-      .set({
-        lease_until: null,
-        last_error: reason,
-        attempts,
-        next_attempt_at: Math.min(
-          now + retryDelaySeconds(attempts, ctx.config.queueTimeScale),
-          job.expires_at,
-        ),
-        updated_at: now,
-      })
-      .where('id', '=', job.id)
-      .execute()
+    const nextAttemptAt = Math.min(
+      now + retryDelaySeconds(attempts, ctx.config.queueTimeScale),
+      job.expires_at,
+    )
+    await endAttempt(trx, 'forward_jobs', job, { state: 'retry', error: reason, nextAttemptAt }, now)
   })
   const line = { job: job.id, account: job.account, to: forwardTo, attempts: job.attempts + 1 }
   if (queued) ctx.logger.info(line, 'forward queued')

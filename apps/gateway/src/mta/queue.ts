@@ -57,3 +57,27 @@ export async function renewLease(db: Db, table: QueueTable, id: string, until: n
 export async function releaseLease(db: Db, table: QueueTable, id: string): Promise<void> {
   await sql`UPDATE ${sql.table(table)} SET lease_until = NULL WHERE id = ${id}`.execute(db)
 }
+
+/** How one attempt at a fetch or forward job ended. */
+export type AttemptEnd =
+  | { state: 'done' }
+  | { state: 'failed'; error: string }
+  | { state: 'retry'; error: string; nextAttemptAt: number }
+
+/** Records the end of an attempt and gives the lease back: done, failed for good, or due again later. */
+export async function endAttempt(
+  db: Db,
+  table: 'fetch_jobs' | 'forward_jobs',
+  job: { id: string; attempts: number },
+  end: AttemptEnd,
+  now: number,
+): Promise<void> {
+  const common = { lease_until: null, attempts: job.attempts + 1, updated_at: now }
+  const values =
+    end.state === 'done'
+      ? { ...common, state: 'done' as const, last_error: null }
+      : end.state === 'failed'
+        ? { ...common, state: 'failed' as const, last_error: end.error }
+        : { ...common, last_error: end.error, next_attempt_at: end.nextAttemptAt }
+  await db.updateTable(table).set(values).where('id', '=', job.id).execute()
+}
