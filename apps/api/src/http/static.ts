@@ -1,6 +1,7 @@
 import path from 'node:path'
 import express from 'express'
 import type { ApiContext } from '../context.ts'
+import { cacheControlFor, compressedFiles, securityHeaders, webmailCsp } from './web-files.ts'
 
 /** `/config.json` for the webmail, `/healthz` and `/readyz`, and the built webmail with SPA fallback. */
 export function createStaticRoutes(ctx: ApiContext): express.Router {
@@ -37,12 +38,30 @@ export function createStaticRoutes(ctx: ApiContext): express.Router {
   })
   const dist = ctx.webDist
   if (dist) {
-    routes.use(express.static(dist, { index: 'index.html', maxAge: '1h' }))
-    // Client-side routes (e.g. /callback, /mailbox/…) get the app shell.
+    const compressed = compressedFiles(dist)
+    routes.use(securityHeaders(webmailCsp(config)))
+    routes.use(compressed)
+    routes.use(
+      express.static(dist, {
+        index: 'index.html',
+        cacheControl: false,
+        setHeaders: (res, file) => {
+          res.setHeader(
+            'Cache-Control',
+            cacheControlFor(`/${path.relative(dist, file).split(path.sep).join('/')}`),
+          )
+        },
+      }),
+    )
+    // Client-side routes (e.g. /callback, /mailbox/…) get the app shell; a missing hashed asset is a 404.
     routes.get('/{*splat}', (req, res, next) => {
       if (req.path.startsWith('/trpc') || req.path.startsWith('/resources')) return next()
-      res.setHeader('Cache-Control', 'no-cache')
-      res.sendFile(path.join(dist, 'index.html'))
+      if (req.path.startsWith('/assets/')) return res.status(404).type('text').send('not found')
+      req.url = '/index.html'
+      compressed(req, res, () => {
+        res.setHeader('Cache-Control', 'no-cache')
+        res.sendFile(path.join(dist, 'index.html'))
+      })
     })
   }
   return routes

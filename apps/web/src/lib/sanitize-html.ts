@@ -9,6 +9,11 @@ export interface SanitizeOptions {
   allowRemote: boolean
   /** Maps a `cid:` reference (without the scheme) to a data: URL for inline images. */
   resolveCid?: (contentId: string) => string | undefined
+  /**
+   * The HTML goes into the app's own document (the compose editor), not the sandboxed frame:
+   * `<style>` elements are dropped too, since their rules would restyle the whole webmail.
+   */
+  inDocument?: boolean
 }
 
 export interface SanitizeResult {
@@ -85,6 +90,10 @@ export function createMailSanitizer(win: Window): MailSanitizer {
     const el = node as Element
     if (data.tagName === 'link' && el.getAttribute?.('href')) blocked++
     if (data.tagName === 'style') {
+      if (current.inDocument) {
+        el.textContent = ''
+        return
+      }
       const result = filterCss(el.textContent ?? '', current)
       blocked += result.blocked
       el.textContent = result.css
@@ -130,7 +139,7 @@ export function createMailSanitizer(win: Window): MailSanitizer {
     blocked = 0
     const clean = purify.sanitize(html, {
       USE_PROFILES: { html: true },
-      FORBID_TAGS,
+      FORBID_TAGS: options.inDocument ? [...FORBID_TAGS, 'style'] : FORBID_TAGS,
       FORBID_ATTR,
       ADD_ATTR: ['target'],
       ALLOW_DATA_ATTR: false,

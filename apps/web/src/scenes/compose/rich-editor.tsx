@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react'
 import styled from 'styled-components'
+import { sanitizeForEditor } from '../../lib/editor-html.ts'
 
 const COMMANDS = [
   { command: 'bold', label: 'Bold', text: 'B' },
@@ -17,7 +18,8 @@ export function RichEditor(props: { initialHtml: string; onChange: (html: string
   const ref = useRef<HTMLDivElement>(null)
   const initial = useRef(props.initialHtml)
   useEffect(() => {
-    if (ref.current) ref.current.innerHTML = initial.current
+    // Drafts can hold HTML someone else wrote (a received message moved to Drafts): sanitise it.
+    if (ref.current) ref.current.innerHTML = sanitizeForEditor(initial.current)
   }, [])
 
   const emit = () => {
