@@ -141,6 +141,23 @@ describe('send', () => {
     expect(await errorCode(a.send.submit.mutate({ draftId: draft.id }))).toBe('CONFLICT')
   })
 
+  it('an empty subject is legal mail (RFC 5322 §3.6.5): the AS signs it and the message is queued', async () => {
+    const a = await h.client(alice)
+    const draft = await a.draft.save.mutate({ to: [{ address: 'bob@example.net' }], subject: '', text: 'hi' })
+    await a.send.submit.mutate({ draftId: draft.id })
+    const rows = await outboxRows(draft.id)
+    expect(rows).toHaveLength(1)
+    const delivered = JSON.parse(rows[0]!.placeholder)
+    const { claims } = await verifyHopAssertion(lastAssertion(delivered)!, {
+      resolveKey: keyResolverFromJwks(h.api.ctx.keys.publicJwks()),
+      now: Math.floor(Date.now() / 1000),
+      issuer: h.config.gatewayUrl,
+    })
+    expect(claims.eh.ehl).toContain('Subject')
+    expect(originalHeaders(delivered)).toContainEqual(['Subject', ''])
+    expect(claims.eh.eht).toBe(ehThumbprint(originalHeaders(delivered), claims.eh.ehl))
+  })
+
   it('undo while held cancels every row and restores the draft; after release it is too late', async () => {
     const a = await h.client(alice)
     const draft = await a.draft.save.mutate({

@@ -216,6 +216,11 @@ write(
       'Body-Digest',
     ]),
     eht('duplicates and case as they stand', dupBlock, ['Message-ID', 'X-Tag', 'From']),
+    eht(
+      'an empty Subject is signed as it stands (RFC 5322 §3.6.5)',
+      [...dupBlock, ['Subject', '']],
+      ['Message-ID', 'From', 'Subject'],
+    ),
     {
       name: 'ehl naming an absent header is an error',
       input: { headers: dupBlock, ehl: ['Subject'] },

@@ -24,6 +24,8 @@ const DIGEST_HEADERS = new Set(['recipients-digest', 'body-digest', 'jwt-asserti
 const REPEATABLE = new Set(['to', 'cc'])
 const MAX_HEADERS = 32
 const MAX_VALUE = 4096
+/** Unstructured headers that may be empty: a message without a subject is legal mail (RFC 5322 §3.6.5). */
+const MAY_BE_EMPTY = new Set(['subject'])
 
 /** Parsed `headers` parameter: the pairs as given (their order is the ehl order), with lookup by name. */
 export interface SignedHeaders {
@@ -82,10 +84,11 @@ export function parseSignedHeaders(raw: string | undefined, rule: HeaderRule): S
         `header "${name}" appears more than once (or not next to its twin)`,
       )
     }
-    if (headerValue.length === 0 || headerValue.length > MAX_VALUE || /[\r\n\0]/.test(headerValue)) {
+    const min = MAY_BE_EMPTY.has(key) ? 0 : 1
+    if (headerValue.length < min || headerValue.length > MAX_VALUE || /[\r\n\0]/.test(headerValue)) {
       throw new OAuthError(
         'invalid_request',
-        `header "${name}" must be 1 to ${MAX_VALUE} characters without line breaks`,
+        `header "${name}" must be ${min} to ${MAX_VALUE} characters without line breaks`,
       )
     }
     if (DIGEST_HEADERS.has(key) && !/^<[A-Za-z0-9_-]{43}>$/.test(headerValue)) {
