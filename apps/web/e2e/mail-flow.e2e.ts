@@ -375,6 +375,15 @@ describe('webmail in Chromium against real nodes', () => {
     const list = await caller.message.list({ mailboxId: drafts?.id ?? '', limit: 50 })
     expect(list.items.some((m) => m.subject === subject)).toBe(true)
     await page.getByTestId('compose').getByRole('button', { name: 'Discard draft' }).click()
+    // A draft with content is discarded only after a confirmation (issue 16 bug 11).
+    const confirm = page.getByRole('dialog', { name: 'Discard this draft?' })
+    await confirm.getByRole('button', { name: 'Discard' }).click()
+    await page.getByTestId('compose').waitFor({ state: 'detached' })
+    await expect
+      .poll(async () =>
+        (await caller.message.list({ mailboxId: drafts?.id ?? '', limit: 50 })).items.map((m) => m.subject),
+      )
+      .not.toContain(subject)
   })
 
   it('signs out: revokes, forgets the session and returns to the sign-in page', async () => {

@@ -150,10 +150,15 @@ describe('the seed scenario in Chromium: Alice → Bob → (auto-forward) → Bo
     await download.waitFor({ timeout: 60_000 })
     await reader.getByRole('button', { name: 'Show details' }).click()
     await reader.getByText('Every hop verified').waitFor()
-    const details = (await reader.textContent()) ?? ''
-    expect(details).toMatch(/Hop 1: sent by example\.com\s*verified/)
-    expect(details).toMatch(/Hop 2: forwarded by example\.net\s*verified/)
-    expect(details).not.toMatch(/Hop 3/)
+    // One list item per hop; the list numbers them (no "Hop 1:" printed inside a numbered list).
+    const hops = await reader
+      .getByRole('region', { name: 'Message details' })
+      .locator('ol > li')
+      .allTextContents()
+    expect(hops).toHaveLength(2)
+    expect(hops[0]).toMatch(/^Sent by example\.com\s*verified/)
+    expect(hops[1]).toMatch(/^Forwarded by example\.net\s*verified/)
+    expect(hops.join(' ')).not.toMatch(/Hop \d/)
     await shot(page, 'seed-09-bobby-two-hops')
     // The bytes at example.org are the original's: they came from example.com (example.net only forwarded).
     const file = page.waitForEvent('download')

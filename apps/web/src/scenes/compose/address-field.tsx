@@ -3,6 +3,7 @@ import { type ClipboardEvent, type KeyboardEvent, useEffect, useId, useRef, useS
 import styled from 'styled-components'
 import { useMail } from '../../app/mail-context.ts'
 import { formatChip, mergeChips, parseChipInput } from '../../lib/address-chips.ts'
+import { Icon } from '../shared/icons.tsx'
 
 /**
  * To / Cc / Bcc as address chips: type or paste addresses (comma, semicolon, Enter or Tab finish one),
@@ -113,7 +114,7 @@ export function AddressField(props: {
               aria-label={`Remove ${formatChip(a)}`}
               onClick={() => onChange(value.filter((x) => x !== a))}
             >
-              ×
+              <Icon name="close" size={12} />
             </button>
           </Chip>
         ))}

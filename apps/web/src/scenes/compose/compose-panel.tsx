@@ -2,7 +2,6 @@ import {
   type DragEvent,
   type ClipboardEvent as ReactClipboardEvent,
   useCallback,
-  useEffect,
   useId,
   useRef,
   useState,
@@ -12,79 +11,43 @@ import type { DraftState, ResourceRefView } from '../../api/types.ts'
 import { useMail } from '../../app/mail-context.ts'
 import { pushNotice } from '../../app/mail-store.ts'
 import { allRecipients, isDraftEmpty } from '../../lib/compose-model.ts'
-import { formatSize } from '../../lib/format.ts'
-import { clearLocalDraft, saveLocalDraft } from '../../lib/local-draft.ts'
+import { clearLocalDraft } from '../../lib/local-draft.ts'
 import type { KeyValueStorage } from '../../lib/offline-queue.ts'
 import { Button, IconButton } from '../shared/button.tsx'
+import { ConfirmDialog } from '../shared/confirm-dialog.tsx'
 import { Icon } from '../shared/icons.tsx'
-import { AddressField } from './address-field.tsx'
+import { ComposeAttachments } from './compose-attachments.tsx'
+import { type AddressFieldName, ComposeFields } from './compose-fields.tsx'
 import { RichEditor } from './rich-editor.tsx'
+import { useDraftSaving } from './use-draft-saving.ts'
 import { useUploads } from './use-uploads.ts'
-
-const AUTOSAVE_MS = 1500
 
 /** Compose: chips, subject, text or rich text, attachments with progress, autosave, send with undo. */
 export function ComposePanel(props: { initial: DraftState; storage: KeyValueStorage; onClose: () => void }) {
   const { api, email, store, engine } = useMail()
   const titleId = useId()
-  const [draft, setDraft] = useState<DraftState>(props.initial)
-  const [showCcBcc, setShowCcBcc] = useState(props.initial.cc.length + props.initial.bcc.length > 0)
+  const saving = useDraftSaving(props.initial, props.storage)
+  const { draft, patch, persist } = saving
   const [rich, setRich] = useState(props.initial.html !== undefined)
-  const [saveState, setSaveState] = useState<'idle' | 'saving' | 'saved' | 'offline' | 'error'>('idle')
   const [sending, setSending] = useState(false)
   const [error, setError] = useState<string>()
   const [dragging, setDragging] = useState(false)
-  const [invalid, setInvalid] = useState<Record<string, string[]>>({})
+  const [asking, setAsking] = useState<'noSubject' | 'discard'>()
+  const invalid = useRef<Record<AddressFieldName, string[]>>({ to: [], cc: [], bcc: [] })
   const fileInput = useRef<HTMLInputElement>(null)
-  const draftIdRef = useRef(props.initial.draftId)
-  const saveChain = useRef<Promise<unknown>>(Promise.resolve())
-  const dirty = useRef(false)
 
-  const patch = useCallback((p: Partial<DraftState>) => {
-    dirty.current = true
-    setDraft((d) => ({ ...d, ...p }))
-  }, [])
-
-  const handleUploaded = useCallback((ref: ResourceRefView) => {
-    dirty.current = true
-    setDraft((d) => ({ ...d, attachments: [...d.attachments, ref] }))
-  }, [])
-  const uploads = useUploads(handleUploaded)
-
-  /** Saves on the server, one save at a time so the first one's id is reused by the next. */
-  const persist = useCallback(
-    (d: DraftState): Promise<string> => {
-      const run = saveChain.current.then(async () => {
-        setSaveState('saving')
-        const saved = await api.saveDraft({
-          ...d,
-          ...(draftIdRef.current ? { draftId: draftIdRef.current } : {}),
-        })
-        draftIdRef.current = saved.draftId
-        setSaveState('saved')
-        return saved.draftId
-      })
-      saveChain.current = run.catch(() => undefined)
-      return run
-    },
-    [api],
+  const handleUploaded = useCallback(
+    (ref: ResourceRefView) => saving.update((d) => ({ ...d, attachments: [...d.attachments, ref] })),
+    [saving.update],
   )
-
-  // Local copy on every change (a reload loses nothing); server autosave debounced.
-  useEffect(() => {
-    if (!dirty.current) return
-    const withId = draftIdRef.current ? { ...draft, draftId: draftIdRef.current } : draft
-    saveLocalDraft(props.storage, email, withId)
-    if (isDraftEmpty(draft)) return
-    const timer = setTimeout(() => {
-      persist(draft).catch(() => setSaveState(navigator.onLine ? 'error' : 'offline'))
-    }, AUTOSAVE_MS)
-    return () => clearTimeout(timer)
-  }, [draft, persist, props.storage, email])
+  const uploads = useUploads(handleUploaded)
+  const handleInvalid = useCallback((field: AddressFieldName, values: string[]) => {
+    invalid.current = { ...invalid.current, [field]: values }
+  }, [])
 
   const handleClose = async () => {
     // Closing keeps the message in Drafts: flush the last edit first.
-    if (dirty.current && !isDraftEmpty(draft)) {
+    if (saving.isDirty() && !isDraftEmpty(draft)) {
       try {
         await persist(draft)
         clearLocalDraft(props.storage, email)
@@ -101,24 +64,33 @@ export function ComposePanel(props: { initial: DraftState; storage: KeyValueStor
     props.onClose()
   }
 
-  const handleDiscard = async () => {
+  const discard = async () => {
     clearLocalDraft(props.storage, email)
-    const id = draftIdRef.current
+    const id = saving.draftId()
     props.onClose()
     if (id) {
-      await saveChain.current
+      await saving.settled()
       await api.deleteDraft(id).catch(() => undefined)
       void engine.syncNow()
     }
   }
+  const handleDiscard = () => {
+    if (isDraftEmpty(draft)) void discard()
+    else setAsking('discard')
+  }
 
-  const handleSend = async () => {
+  const handleSend = async (options: { noSubjectOk?: boolean } = {}) => {
     setError(undefined)
-    const bad = Object.values(invalid).flat()
+    const bad = Object.values(invalid.current).flat()
     if (bad.length > 0) return setError(`Fix the address${bad.length > 1 ? 'es' : ''}: ${bad.join(', ')}`)
     if (allRecipients(draft).length === 0) return setError('Add at least one recipient.')
     if (uploads.busy) return setError('Wait for the attachments to finish uploading, or cancel them.')
-    if (!draft.subject.trim() && !window.confirm('Send this message without a subject?')) return
+    const failed = uploads.items.filter((u) => u.state === 'error')
+    if (failed.length > 0)
+      return setError(
+        `${failed.map((u) => u.filename).join(', ')} could not be attached. Remove ${failed.length > 1 ? 'them' : 'it'} or attach again; nothing was sent.`,
+      )
+    if (!draft.subject.trim() && !options.noSubjectOk) return setAsking('noSubject')
     setSending(true)
     try {
       const draftId = await persist(draft)
@@ -163,9 +135,6 @@ export function ComposePanel(props: { initial: DraftState; storage: KeyValueStor
       handleFiles(event.clipboardData.files)
     }
   }
-  const onInvalidTo = useCallback((v: string[]) => setInvalid((s) => ({ ...s, to: v })), [])
-  const onInvalidCc = useCallback((v: string[]) => setInvalid((s) => ({ ...s, cc: v })), [])
-  const onInvalidBcc = useCallback((v: string[]) => setInvalid((s) => ({ ...s, bcc: v })), [])
 
   const title =
     draft.mode === 'reply' || draft.mode === 'replyAll'
@@ -186,7 +155,7 @@ export function ComposePanel(props: { initial: DraftState; storage: KeyValueStor
       onDrop={handleDrop}
       onPaste={handlePaste}
       onKeyDown={(e) => {
-        if (e.key === 'Escape') {
+        if (e.key === 'Escape' && !asking) {
           e.stopPropagation()
           void handleClose()
         }
@@ -197,57 +166,21 @@ export function ComposePanel(props: { initial: DraftState; storage: KeyValueStor
       <Header>
         <h2 id={titleId}>{title}</h2>
         <SaveState aria-live="polite">
-          {saveState === 'saving' && 'Saving…'}
-          {saveState === 'saved' && 'Draft saved'}
-          {saveState === 'offline' && 'Offline: kept in this browser'}
-          {saveState === 'error' && 'Not saved on the server'}
+          {saving.saveState === 'saving' && 'Saving…'}
+          {saving.saveState === 'saved' && 'Draft saved'}
+          {saving.saveState === 'offline' && 'Offline: kept in this browser'}
+          {saving.saveState === 'error' && 'Not saved on the server'}
         </SaveState>
         <IconButton type="button" aria-label="Close (keep draft)" onClick={() => void handleClose()}>
           <Icon name="close" />
         </IconButton>
       </Header>
-      <Fields>
-        <AddressField
-          label="To"
-          value={draft.to}
-          onChange={(to) => patch({ to })}
-          autoFocus={draft.to.length === 0}
-          onInvalid={onInvalidTo}
-        />
-        {showCcBcc ? (
-          <>
-            <AddressField
-              label="Cc"
-              value={draft.cc}
-              onChange={(cc) => patch({ cc })}
-              onInvalid={onInvalidCc}
-            />
-            <AddressField
-              label="Bcc"
-              value={draft.bcc}
-              onChange={(bcc) => patch({ bcc })}
-              onInvalid={onInvalidBcc}
-            />
-          </>
-        ) : (
-          <LinkButton type="button" onClick={() => setShowCcBcc(true)}>
-            Cc / Bcc
-          </LinkButton>
-        )}
-        <Subject>
-          <label htmlFor={`${titleId}-subject`} className="visually-hidden">
-            Subject
-          </label>
-          <input
-            id={`${titleId}-subject`}
-            placeholder="Subject"
-            value={draft.subject}
-            onChange={(e) => patch({ subject: e.target.value })}
-            // biome-ignore lint/a11y/noAutofocus: replies start with recipients filled in
-            autoFocus={draft.to.length > 0 && !draft.subject}
-          />
-        </Subject>
-      </Fields>
+      <ComposeFields
+        draft={draft}
+        subjectId={`${titleId}-subject`}
+        onChange={patch}
+        onInvalid={handleInvalid}
+      />
       <Editor $dragging={dragging}>
         {rich ? (
           <RichEditor
@@ -271,40 +204,12 @@ export function ComposePanel(props: { initial: DraftState; storage: KeyValueStor
         )}
         {dragging && <DropHint aria-hidden="true">Drop files to attach</DropHint>}
       </Editor>
-      {(draft.attachments.length > 0 || uploads.items.length > 0) && (
-        <Attachments aria-label="Attachments">
-          {draft.attachments.map((a) => (
-            <li key={a.contentId}>
-              <Icon name="attach" size={15} />
-              <span className="name">{a.filename ?? 'attachment'}</span>
-              <span className="size">{formatSize(a.size)}</span>
-              <button
-                type="button"
-                aria-label={`Remove ${a.filename ?? 'attachment'}`}
-                onClick={() => patch({ attachments: draft.attachments.filter((x) => x !== a) })}
-              >
-                ×
-              </button>
-            </li>
-          ))}
-          {uploads.items.map((u) => (
-            <li key={u.key} data-state={u.state}>
-              <Icon name="attach" size={15} />
-              <span className="name">{u.filename}</span>
-              {u.state === 'uploading' ? (
-                <progress max={u.size || 1} value={u.loaded} aria-label={`Uploading ${u.filename}`} />
-              ) : (
-                <span className="error" role="alert">
-                  {u.error}
-                </span>
-              )}
-              <button type="button" aria-label={`Cancel ${u.filename}`} onClick={() => uploads.cancel(u.key)}>
-                ×
-              </button>
-            </li>
-          ))}
-        </Attachments>
-      )}
+      <ComposeAttachments
+        attachments={draft.attachments}
+        uploads={uploads.items}
+        onRemove={(ref) => patch({ attachments: draft.attachments.filter((x) => x !== ref) })}
+        onCancel={uploads.cancel}
+      />
       {error && <ErrorLine role="alert">{error}</ErrorLine>}
       <Footer>
         <Button
@@ -340,10 +245,37 @@ export function ComposePanel(props: { initial: DraftState; storage: KeyValueStor
           {rich ? 'Plain text' : 'Formatting'}
         </LinkButton>
         <Spacer />
-        <IconButton type="button" aria-label="Discard draft" onClick={() => void handleDiscard()}>
+        <IconButton type="button" aria-label="Discard draft" onClick={handleDiscard}>
           <Icon name="trash" />
         </IconButton>
       </Footer>
+      {asking === 'noSubject' && (
+        <ConfirmDialog
+          title="Send without a subject?"
+          message="The message has no subject. Recipients will see it as “(no subject)”."
+          confirmLabel="Send anyway"
+          cancelLabel="Add a subject"
+          onCancel={() => setAsking(undefined)}
+          onConfirm={() => {
+            setAsking(undefined)
+            void handleSend({ noSubjectOk: true })
+          }}
+        />
+      )}
+      {asking === 'discard' && (
+        <ConfirmDialog
+          title="Discard this draft?"
+          message="The draft is deleted from Drafts, with its attachments."
+          confirmLabel="Discard"
+          cancelLabel="Keep editing"
+          danger
+          onCancel={() => setAsking(undefined)}
+          onConfirm={() => {
+            setAsking(undefined)
+            void discard()
+          }}
+        />
+      )}
     </Panel>
   )
 }
@@ -393,23 +325,6 @@ const SaveState = styled.span`
   color: ${(p) => p.theme.color.textMuted};
 `
 
-const Fields = styled.div`
-  padding: 0 16px;
-  position: relative;
-`
-
-const Subject = styled.div`
-  border-bottom: 1px solid ${(p) => p.theme.color.border};
-  input {
-    width: 100%;
-    border: none;
-    background: transparent;
-    padding: 10px 0;
-    outline: none;
-    font-weight: 600;
-  }
-`
-
 const LinkButton = styled.button`
   border: none;
   background: none;
@@ -449,50 +364,6 @@ const DropHint = styled.div`
   background: ${(p) => p.theme.color.accentSoft};
   border-radius: ${(p) => p.theme.radius};
   pointer-events: none;
-`
-
-const Attachments = styled.ul`
-  list-style: none;
-  margin: 0;
-  padding: 4px 16px;
-  display: flex;
-  flex-direction: column;
-  gap: 4px;
-  max-height: 140px;
-  overflow: auto;
-  li {
-    display: flex;
-    align-items: center;
-    gap: 8px;
-    padding: 4px 4px 4px 10px;
-    border-radius: 6px;
-    background: ${(p) => p.theme.color.surfaceAlt};
-    font-size: 0.9rem;
-  }
-  .name {
-    flex: 1;
-    min-width: 0;
-    overflow: hidden;
-    text-overflow: ellipsis;
-    white-space: nowrap;
-  }
-  .size {
-    color: ${(p) => p.theme.color.textMuted};
-  }
-  .error {
-    color: ${(p) => p.theme.color.danger};
-  }
-  progress {
-    width: 120px;
-  }
-  button {
-    border: none;
-    background: none;
-    cursor: pointer;
-    font-size: 1.1rem;
-    padding: 0 6px;
-    color: ${(p) => p.theme.color.textMuted};
-  }
 `
 
 const ErrorLine = styled.p`

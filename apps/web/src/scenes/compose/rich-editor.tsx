@@ -1,14 +1,15 @@
 import { useEffect, useRef } from 'react'
 import styled from 'styled-components'
 import { sanitizeForEditor } from '../../lib/editor-html.ts'
+import { Icon, type IconName } from '../shared/icons.tsx'
 
 const COMMANDS = [
-  { command: 'bold', label: 'Bold', text: 'B' },
-  { command: 'italic', label: 'Italic', text: 'I' },
-  { command: 'underline', label: 'Underline', text: 'U' },
-  { command: 'insertUnorderedList', label: 'Bulleted list', text: '•' },
-  { command: 'insertOrderedList', label: 'Numbered list', text: '1.' },
-] as const
+  { command: 'bold', label: 'Bold', icon: 'bold' },
+  { command: 'italic', label: 'Italic', icon: 'italic' },
+  { command: 'underline', label: 'Underline', icon: 'underline' },
+  { command: 'insertUnorderedList', label: 'Bulleted list', icon: 'listBullet' },
+  { command: 'insertOrderedList', label: 'Numbered list', icon: 'listNumbered' },
+] as const satisfies readonly { command: string; label: string; icon: IconName }[]
 
 /**
  * A small rich-text editor (contentEditable + execCommand): enough for bold, italic, lists and links.
@@ -46,7 +47,7 @@ export function RichEditor(props: { initialHtml: string; onChange: (html: string
             onMouseDown={(e) => e.preventDefault()}
             onClick={() => run(c.command)}
           >
-            {c.text}
+            <Icon name={c.icon} size={16} />
           </button>
         ))}
         <button
@@ -59,7 +60,7 @@ export function RichEditor(props: { initialHtml: string; onChange: (html: string
             if (url && /^(https?:|mailto:)/i.test(url.trim())) run('createLink', url.trim())
           }}
         >
-          🔗
+          <Icon name="link" size={16} />
         </button>
       </Tools>
       <Area
@@ -88,6 +89,9 @@ const Tools = styled.div`
   gap: 2px;
   padding-bottom: 6px;
   button {
+    display: inline-grid;
+    place-items: center;
+    color: inherit;
     min-width: 32px;
     height: 30px;
     border: 1px solid ${(p) => p.theme.color.border};

@@ -6,6 +6,7 @@ import { pushNotice, type TrackedSend, useMailState } from '../../app/mail-store
 import { draftFromMessage } from '../../lib/compose-model.ts'
 import { reconstructMessage } from '../../lib/message-view.ts'
 import { Button } from '../shared/button.tsx'
+import { Icon } from '../shared/icons.tsx'
 
 const TERMINAL = new Set(['delivered', 'failed', 'bounced', 'cancelled'])
 const LABEL: Record<string, string> = {
@@ -93,7 +94,7 @@ function TrackedItem(props: { send: TrackedSend }) {
           </Button>
         ) : (
           <button type="button" className="x" aria-label="Dismiss" onClick={remove}>
-            ×
+            <Icon name="close" size={14} />
           </button>
         )}
       </div>

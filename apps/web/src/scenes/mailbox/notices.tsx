@@ -2,6 +2,7 @@ import { useEffect } from 'react'
 import styled from 'styled-components'
 import { useMail } from '../../app/mail-context.ts'
 import { dismissNotice, type Notice, useMailState } from '../../app/mail-store.ts'
+import { Icon } from '../shared/icons.tsx'
 
 /** Toasts (with optional Undo) and the polite live region announcing new mail. */
 export function Notices() {
@@ -43,7 +44,7 @@ function Toast(props: { notice: Notice; onDismiss: () => void }) {
         </button>
       )}
       <button type="button" aria-label="Dismiss" onClick={onDismiss}>
-        ×
+        <Icon name="close" size={14} />
       </button>
     </Item>
   )

@@ -1,6 +1,7 @@
 import styled from 'styled-components'
 import type { ChainView } from '../../api/types.ts'
 import type { EnvelopeBlockView } from '../../lib/message-view.ts'
+import { Icon } from '../shared/icons.tsx'
 
 /**
  * The signed envelope chain hop by hop: the receiving gateway's verification result for each hop
@@ -14,17 +15,19 @@ export function ChainDetails(props: { chain?: ChainView | undefined; envelope: E
       {props.chain && (
         <>
           <p className={props.chain.ok ? 'ok' : 'fail'} role="status">
-            {props.chain.ok ? '✓ Every hop verified' : '✗ The chain did not verify'}
+            <Icon name={props.chain.ok ? 'check' : 'alert'} size={16} />{' '}
+            {props.chain.ok ? 'Every hop verified' : 'The chain did not verify'}
           </p>
           <ol>
             {props.chain.hops.map((hop) => (
               <li key={hop.index} data-status={hop.status}>
                 <strong>
-                  Hop {hop.index + 1}: {hop.kind === 'origin' ? 'sent' : 'forwarded'}
+                  {/* the list numbers the hops */}
+                  {hop.kind === 'origin' ? 'Sent' : 'Forwarded'}
                   {hop.senderDomain ? ` by ${hop.senderDomain}` : ''}
                 </strong>{' '}
                 <span className={hop.status === 'pass' ? 'ok' : 'fail'}>
-                  {hop.status === 'pass' ? 'verified' : 'FAILED'}
+                  {hop.status === 'pass' ? 'verified' : 'not verified'}
                 </span>
                 <dl>
                   {hop.sub && (

@@ -1,37 +1,23 @@
-import { useQuery, useQueryClient } from '@tanstack/react-query'
-import { type RefObject, useEffect, useImperativeHandle, useMemo, useRef, useState } from 'react'
+import { useQueryClient } from '@tanstack/react-query'
+import { type RefObject, useEffect, useImperativeHandle, useRef, useState } from 'react'
 import styled from 'styled-components'
-import { isNetworkError } from '../../api/mail-api.ts'
-import type { MessageDetail, MessageSummary } from '../../api/types.ts'
+import type { MessageSummary } from '../../api/types.ts'
 import { useMail } from '../../app/mail-context.ts'
 import { pushNotice, useMailState } from '../../app/mail-store.ts'
 import { draftFromMessage, forwardDraftState, replyDraft } from '../../lib/compose-model.ts'
 import { formatFullDate } from '../../lib/format.ts'
-import { linkify } from '../../lib/linkify.ts'
-import { type MessageView, reconstructMessage } from '../../lib/message-view.ts'
-import { loadDetail, saveDetail } from '../../lib/offline-cache.ts'
 import { useMessageActions } from '../mailbox/use-message-actions.ts'
-import { Button, IconButton } from '../shared/button.tsx'
+import { Button } from '../shared/button.tsx'
 import { Icon } from '../shared/icons.tsx'
 import { AttachmentList } from './attachment-list.tsx'
 import { ChainDetails } from './chain-details.tsx'
 import { Conversation } from './conversation.tsx'
 import { DeliveryStatusList } from './delivery-status.tsx'
-import { HtmlFrame } from './html-frame.tsx'
-import { useInlineImages } from './use-inline-images.ts'
+import { MessageBody, Status } from './message-body.tsx'
+import { ReaderToolbar } from './reader-toolbar.tsx'
+import { useMessageDetail } from './use-message-detail.ts'
 
-/**
- * Runs a follow-up navigation only if the user is still where the action started: a slow archive must
- * not pull them back from the mailbox they have since opened.
- */
-export function ifStillHere(fn: () => void): () => void {
-  const at = window.location.hash
-  return () => {
-    if (window.location.hash === at) fn()
-  }
-}
-
-const htmlToText = (html: string) => new DOMParser().parseFromString(html, 'text/html').body.textContent ?? ''
+export { ifStillHere } from './reader-toolbar.tsx'
 
 /** The reading pane: the message rebuilt from its placeholder, with actions and details. */
 export function ReaderPane(props: {
@@ -42,7 +28,7 @@ export function ReaderPane(props: {
   actionsRef: RefObject<{ reply(all: boolean): void; forward(): void } | null>
   phone: boolean
 }) {
-  const { api, email, openCompose, store, engine, storage } = useMail()
+  const { api, email, openCompose, store, engine } = useMail()
   const queryClient = useQueryClient()
   const actions = useMessageActions()
   const mailboxes = useMailState(store, (s) => s.mailboxes)
@@ -50,51 +36,7 @@ export function ReaderPane(props: {
   const id = props.messageId
   const summary = props.summary
 
-  const query = useQuery({
-    // The summary's state is in the key: when sync reports the content arrived, we refetch.
-    queryKey: ['message', id, summary?.contentState],
-    queryFn: async (): Promise<MessageDetail> => {
-      let detail: MessageDetail | undefined
-      try {
-        ;[detail] = await api.details([id as string])
-      } catch (error) {
-        // Offline: the copy kept when this message was last opened.
-        const offline = isNetworkError(error) ? loadDetail(storage, email, id as string) : undefined
-        if (offline) return offline
-        throw error
-      }
-      if (!detail) throw new Error('This message no longer exists.')
-      saveDetail(storage, email, detail)
-      return detail
-    },
-    enabled: !!id,
-    refetchInterval: (q) => {
-      const d = q.state.data
-      if (!d) return false
-      const inFlight = d.delivery.some(
-        (s) => s.state === 'held' || s.state === 'queued' || s.state === 'delayed',
-      )
-      return d.contentState === 'arriving' || inFlight ? 2000 : false
-    },
-  })
-  const detail = query.data
-
-  const view: MessageView | Error | undefined = useMemo(() => {
-    if (!detail) return undefined
-    try {
-      return reconstructMessage({
-        placeholder: detail.placeholder,
-        ...(detail.text !== undefined ? { text: detail.text } : {}),
-        ...(detail.html !== undefined ? { html: detail.html } : {}),
-        resources: detail.resources,
-        contentState: detail.contentState,
-        ...(detail.contentReason ? { contentReason: detail.contentReason } : {}),
-        htmlToText,
-      })
-    } catch (error) {
-      return error as Error
-    }
-  }, [detail])
+  const { query, detail, view } = useMessageDetail(id, summary)
 
   // Opening a message marks it read, once: "mark as unread" while it is open must stick.
   const markedFor = useRef<string | undefined>(undefined)
@@ -112,23 +54,26 @@ export function ReaderPane(props: {
   }
 
   const ready = view && !(view instanceof Error) && detail ? { view, detail } : undefined
+  const mailbox = mailboxes.find((m) => m.id === (summary?.mailboxId ?? detail?.mailboxId))
+  // A draft is edited, not replied to or forwarded (also through r / a / f).
+  const replyable = ready && mailbox?.role !== 'drafts' ? ready : undefined
   useImperativeHandle(
     props.actionsRef,
     () => ({
       reply(all: boolean) {
-        if (ready)
+        if (replyable)
           openCompose(
             replyDraft(
-              { id: ready.detail.id, placeholder: ready.detail.placeholder, view: ready.view },
+              { id: replyable.detail.id, placeholder: replyable.detail.placeholder, view: replyable.view },
               { replyAll: all, self: email },
             ),
           )
       },
       forward() {
-        if (ready) openCompose(forwardDraftState({ id: ready.detail.id, view: ready.view }))
+        if (replyable) openCompose(forwardDraftState({ id: replyable.detail.id, view: replyable.view }))
       },
     }),
-    [ready, openCompose, email],
+    [replyable, openCompose, email],
   )
 
   if (!id) {
@@ -145,9 +90,6 @@ export function ReaderPane(props: {
     )
   }
 
-  const mailbox = mailboxes.find((m) => m.id === (summary?.mailboxId ?? detail?.mailboxId))
-  const inTrash = mailbox?.role === 'trash'
-  const starred = (summary?.keywords ?? detail?.keywords ?? []).includes('$flagged')
   const target =
     summary ??
     (detail
@@ -168,121 +110,20 @@ export function ReaderPane(props: {
 
   return (
     <Pane aria-label="Reading pane">
-      <Toolbar role="toolbar" aria-label="Message actions">
-        {props.phone && (
-          <IconButton type="button" aria-label="Back to the list" onClick={props.onBack}>
-            <Icon name="back" />
-          </IconButton>
-        )}
-        <IconButton
-          type="button"
-          aria-label="Reply"
-          aria-keyshortcuts="r"
-          disabled={!ready}
-          onClick={() => props.actionsRef.current?.reply(false)}
-        >
-          <Icon name="reply" />
-        </IconButton>
-        <IconButton
-          type="button"
-          aria-label="Reply all"
-          aria-keyshortcuts="a"
-          disabled={!ready}
-          onClick={() => props.actionsRef.current?.reply(true)}
-        >
-          <Icon name="replyAll" />
-        </IconButton>
-        <IconButton
-          type="button"
-          aria-label="Forward"
-          aria-keyshortcuts="f"
-          disabled={!ready}
-          onClick={() => props.actionsRef.current?.forward()}
-        >
-          <Icon name="forward" />
-        </IconButton>
-        <Sep />
-        <IconButton
-          type="button"
-          aria-label="Archive"
-          aria-keyshortcuts="e"
-          disabled={!target}
-          onClick={() => target && void actions.archive([target]).then(ifStillHere(props.onRemoved))}
-        >
-          <Icon name="archive" />
-        </IconButton>
-        {inTrash ? (
-          <IconButton
-            type="button"
-            aria-label="Restore from Trash"
-            disabled={!target}
-            onClick={() => target && void actions.restore([target]).then(ifStillHere(props.onRemoved))}
-          >
-            <Icon name="restore" />
-          </IconButton>
-        ) : null}
-        <IconButton
-          type="button"
-          aria-label={inTrash ? 'Delete for ever' : 'Move to Trash'}
-          aria-keyshortcuts="#"
-          disabled={!target}
-          onClick={() => target && void actions.remove([target]).then(ifStillHere(props.onRemoved))}
-        >
-          <Icon name="trash" />
-        </IconButton>
-        <IconButton
-          type="button"
-          aria-label="Mark as unread"
-          disabled={!target}
-          onClick={() =>
-            target &&
-            void actions
-              .toggleRead({ ...target, keywords: [...target.keywords, '$seen'] })
-              .then(ifStillHere(props.onBack))
-          }
-        >
-          <Icon name="mailOpen" />
-        </IconButton>
-        <IconButton
-          type="button"
-          aria-label={starred ? 'Unstar' : 'Star'}
-          aria-pressed={starred}
-          $active={starred}
-          disabled={!target}
-          onClick={() => target && void actions.toggleStar(target)}
-        >
-          <Icon name="star" filled={starred} />
-        </IconButton>
-        <MoveSelect
-          aria-label="Move to mailbox"
-          value=""
-          disabled={!target}
-          onChange={(e) => {
-            const dest = mailboxes.find((m) => m.id === e.target.value)
-            if (dest && target)
-              void actions.move([target], dest.id, dest.name).then(ifStillHere(props.onRemoved))
-          }}
-        >
-          <option value="">Move to…</option>
-          {mailboxes
-            .filter((m) => m.id !== mailbox?.id)
-            .map((m) => (
-              <option key={m.id} value={m.id}>
-                {m.name}
-              </option>
-            ))}
-        </MoveSelect>
-        <Sep />
-        <IconButton
-          type="button"
-          aria-label="Show details"
-          aria-expanded={showDetails}
-          $active={showDetails}
-          onClick={() => setShowDetails((v) => !v)}
-        >
-          <Icon name="shield" />
-        </IconButton>
-      </Toolbar>
+      <ReaderToolbar
+        phone={props.phone}
+        ready={!!ready}
+        isDraft={mailbox?.role === 'drafts'}
+        target={target}
+        mailbox={mailbox}
+        mailboxes={mailboxes}
+        sentByMe={!!ready && ready.view.from.address.toLowerCase() === email.toLowerCase()}
+        showDetails={showDetails}
+        onToggleDetails={() => setShowDetails((v) => !v)}
+        onBack={props.onBack}
+        onRemoved={props.onRemoved}
+        actionsRef={props.actionsRef}
+      />
 
       <Content>
         {query.isLoading && <Status role="status">Loading message…</Status>}
@@ -344,7 +185,7 @@ export function ReaderPane(props: {
               onUndo={() => void handleUndo()}
             />
             {showDetails && <ChainDetails chain={ready.detail.chain} envelope={ready.view.envelope} />}
-            <Body view={ready.view} messageId={ready.detail.id} />
+            <MessageBody view={ready.view} messageId={ready.detail.id} />
             <AttachmentList attachments={ready.view.attachments} />
           </Article>
         )}
@@ -353,69 +194,11 @@ export function ReaderPane(props: {
   )
 }
 
-function Body(props: { view: MessageView; messageId: string }) {
-  const body = props.view.body
-  const resolveCid = useInlineImages(props.messageId, props.view.inlineResources)
-  switch (body.kind) {
-    case 'html':
-      return <HtmlFrame html={body.html} resolveCid={resolveCid} />
-    case 'text':
-      return (
-        <TextBody data-testid="message-text">
-          {linkify(body.text).map((t, i) =>
-            t.kind === 'link' ? (
-              // biome-ignore lint/suspicious/noArrayIndexKey: tokens are positional and never reorder
-              <a key={i} href={t.href} target="_blank" rel="noopener noreferrer">
-                {t.text}
-              </a>
-            ) : (
-              t.text
-            ),
-          )}
-        </TextBody>
-      )
-    case 'arriving':
-      return (
-        <Status role="status">
-          Content arriving… The mailbox is fetching this message from the sender’s server.
-        </Status>
-      )
-    case 'unavailable':
-      return <Status role="alert">Content unavailable: {body.reason}</Status>
-    default:
-      return <Status>(This message has no text.)</Status>
-  }
-}
-
 const Pane = styled.section`
   display: flex;
   flex-direction: column;
   min-height: 0;
   min-width: 0;
-  background: ${(p) => p.theme.color.surface};
-`
-
-const Toolbar = styled.div`
-  display: flex;
-  align-items: center;
-  gap: 2px;
-  padding: 6px 8px;
-  border-bottom: 1px solid ${(p) => p.theme.color.border};
-  flex-wrap: wrap;
-`
-
-const Sep = styled.span`
-  width: 1px;
-  height: 22px;
-  background: ${(p) => p.theme.color.border};
-  margin: 0 6px;
-`
-
-const MoveSelect = styled.select`
-  margin-left: 4px;
-  padding: 6px 8px;
-  border-radius: ${(p) => p.theme.radius};
-  border: 1px solid ${(p) => p.theme.color.border};
   background: ${(p) => p.theme.color.surface};
 `
 
@@ -457,22 +240,6 @@ const Meta = styled.div`
 
 const EditDraft = styled.div`
   margin-bottom: 12px;
-`
-
-const TextBody = styled.div`
-  white-space: pre-wrap;
-  overflow-wrap: anywhere;
-  line-height: 1.55;
-  a {
-    color: ${(p) => p.theme.color.accent};
-  }
-`
-
-const Status = styled.p`
-  padding: 16px;
-  border-radius: ${(p) => p.theme.radius};
-  background: ${(p) => p.theme.color.surfaceAlt};
-  color: ${(p) => p.theme.color.textMuted};
 `
 
 const Placeholder = styled.div`

@@ -1,0 +1,174 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { mailCaller, type Network, sendMail, startNetwork } from '@federizer/devnet'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchBrowser, openPage, shot, signIn, type TestPage } from './browser.ts'
+
+// Issue 16 bugs in compose and the reader, each as a person would meet it in Chromium.
+
+let network: Network
+let dataRoot: string
+let browser: Browser
+let alice: TestPage
+const DOMAIN = 'example.org'
+const ALICE = 'alice@example.org'
+const BOBBY = 'bobby@example.org'
+const LIMIT = 64 * 1024
+
+const nav = (page: Page, name: string) =>
+  page.getByRole('navigation', { name: 'Mailboxes' }).getByRole('link', { name: new RegExp(`^${name}`) })
+const rowWith = (page: Page, text: string) => page.getByTestId('message-row').filter({ hasText: text })
+
+async function subjectsIn(email: string, role: string): Promise<string[]> {
+  const caller = await mailCaller(network.node(DOMAIN), email)
+  const box = (await caller.mailbox.list()).find((b) => b.role === role)
+  if (!box) return []
+  return (await caller.message.list({ mailboxId: box.id, limit: 200 })).items.map((m) => m.subject)
+}
+
+beforeAll(async () => {
+  dataRoot = await mkdtemp(path.join(tmpdir(), 'fz-web-compose-'))
+  network = await startNetwork({
+    dataRoot,
+    limits: { maxResourceBytes: LIMIT },
+    domains: [
+      {
+        domain: DOMAIN,
+        users: [
+          { email: ALICE, password: 'alice-password-1', name: 'Alice' },
+          { email: BOBBY, password: 'bobby-password-1', name: 'Bobby' },
+        ],
+      },
+    ],
+  })
+  await sendMail(network.node(DOMAIN), { from: BOBBY, to: [ALICE], subject: 'Plans', text: 'Shall we?' })
+  browser = await launchBrowser()
+  alice = await openPage(browser)
+  await signIn(alice.page, network.node(DOMAIN).apiUrl, ALICE, 'alice-password-1')
+})
+
+afterAll(async () => {
+  if (alice?.errors.length) console.log('browser errors:', alice.errors.join('\n'))
+  await browser?.close()
+  await network?.stop()
+  if (dataRoot) await rm(dataRoot, { recursive: true, force: true })
+})
+
+describe('compose', () => {
+  it('Tab goes from To to Subject (not to "Cc / Bcc"); a typed space stays in the subject', async () => {
+    const page = alice.page
+    await page.keyboard.press('c')
+    const compose = page.getByTestId('compose')
+    await compose.getByLabel('To').fill(BOBBY)
+    await page.keyboard.press('Tab')
+    const focused = await page.evaluate(() =>
+      (
+        globalThis as unknown as { document: { activeElement: { getAttribute(n: string): string | null } } }
+      ).document.activeElement.getAttribute('placeholder'),
+    )
+    expect(focused).toBe('Subject')
+    await page.keyboard.type('Hello there')
+    await expect(compose.getByLabel('Subject').inputValue()).resolves.toBe('Hello there')
+    await expect(compose.getByLabel('Cc', { exact: true }).count()).resolves.toBe(0)
+    await shot(page, 'compose-tab-order')
+    await compose.getByRole('button', { name: 'Discard draft' }).click()
+    await page
+      .getByRole('dialog', { name: 'Discard this draft?' })
+      .getByRole('button', { name: 'Discard' })
+      .click()
+    await compose.waitFor({ state: 'detached' })
+  })
+
+  it('every toolbar icon is an SVG (no emoji that renders as an empty box)', async () => {
+    const page = alice.page
+    await page.keyboard.press('c')
+    const compose = page.getByTestId('compose')
+    await compose.getByRole('button', { name: 'Formatting' }).click()
+    const toolbar = compose.getByRole('toolbar', { name: 'Formatting' })
+    const buttons = toolbar.getByRole('button')
+    await expect(buttons.count()).resolves.toBeGreaterThanOrEqual(6)
+    for (const button of await buttons.all()) {
+      await expect(button.locator('svg').count()).resolves.toBe(1)
+      expect((await button.textContent())?.trim()).toBe('')
+    }
+    const text = (await page.locator('body').textContent()) ?? ''
+    expect(text).not.toMatch(/\p{Extended_Pictographic}/u)
+    await shot(page, 'compose-toolbar-svg')
+    await compose.getByRole('button', { name: 'Close (keep draft)' }).click()
+  })
+
+  it('an empty subject is sent after a confirmation dialog (no window.confirm), and arrives', async () => {
+    const page = alice.page
+    page.once('dialog', () => {
+      throw new Error('window.confirm/alert/prompt must not be used')
+    })
+    await page.keyboard.press('c')
+    const compose = page.getByTestId('compose')
+    await compose.getByLabel('To').fill(`${BOBBY},`)
+    await compose.getByLabel('Message text').fill('No subject on this one.')
+    await compose.getByRole('button', { name: 'Send' }).click()
+    const ask = page.getByRole('dialog', { name: 'Send without a subject?' })
+    await ask.waitFor()
+    await shot(page, 'compose-no-subject-dialog')
+    await ask.getByRole('button', { name: 'Send anyway' }).click()
+    await compose.waitFor({ state: 'detached' })
+    await expect.poll(() => subjectsIn(BOBBY, 'inbox'), { timeout: 30_000 }).toContain('')
+  })
+
+  it('an attachment that failed blocks sending with a warning; nothing goes out', async () => {
+    const page = alice.page
+    await page.keyboard.press('c')
+    const compose = page.getByTestId('compose')
+    await compose.getByLabel('To').fill(`${BOBBY},`)
+    await compose.getByLabel('Subject').fill('With the big file')
+    await compose.getByTestId('file-input').setInputFiles({
+      name: 'huge.bin',
+      mimeType: 'application/octet-stream',
+      buffer: Buffer.alloc(LIMIT * 3, 1),
+    })
+    const failed = compose.locator('li[data-state="error"]')
+    await failed.waitFor({ timeout: 20_000 })
+    await compose.getByRole('button', { name: 'Send' }).click()
+    await compose
+      .getByText(/huge\.bin could not be attached\. Remove it or attach again; nothing was sent\./)
+      .waitFor()
+    await shot(page, 'compose-failed-attachment-blocks-send')
+    expect(await subjectsIn(ALICE, 'sent')).not.toContain('With the big file')
+    await compose.getByRole('button', { name: 'Remove huge.bin' }).click()
+    await expect(failed.count()).resolves.toBe(0)
+    await compose.getByRole('button', { name: 'Close (keep draft)' }).click()
+    await compose.waitFor({ state: 'detached' })
+  })
+})
+
+describe('reader', () => {
+  it('"Move to…" offers neither Drafts nor Sent for received mail', async () => {
+    const page = alice.page
+    await nav(page, 'Inbox').click()
+    await rowWith(page, 'Plans').click()
+    const reader = page.getByRole('region', { name: 'Reading pane' })
+    await reader.getByRole('heading', { name: 'Plans' }).waitFor()
+    const options = await reader.getByLabel('Move to mailbox').locator('option').allTextContents()
+    expect(options).toContain('Archive')
+    expect(options).not.toContain('Drafts')
+    expect(options).not.toContain('Sent')
+    expect(options).not.toContain('Inbox')
+  })
+
+  it('a draft opened in the reader offers Edit, not Reply / Forward', async () => {
+    const page = alice.page
+    await nav(page, 'Drafts').click()
+    await rowWith(page, 'With the big file').click()
+    const reader = page.getByRole('region', { name: 'Reading pane' })
+    await reader.getByRole('button', { name: 'Edit draft' }).waitFor()
+    for (const name of ['Reply', 'Reply all', 'Forward']) {
+      await expect(reader.getByRole('button', { name, exact: true }).count()).resolves.toBe(0)
+    }
+    await page.keyboard.press('r')
+    await page.waitForTimeout(300)
+    await expect(page.getByTestId('compose').count()).resolves.toBe(0)
+    await shot(page, 'reader-draft-no-reply')
+  })
+})

@@ -1,0 +1,56 @@
+import styled from 'styled-components'
+import { linkify } from '../../lib/linkify.ts'
+import type { MessageView } from '../../lib/message-view.ts'
+import { HtmlFrame } from './html-frame.tsx'
+import { useInlineImages } from './use-inline-images.ts'
+
+/** A message's body: sanitised HTML in its frame, linkified text, or why there is none yet. */
+export function MessageBody(props: { view: MessageView; messageId: string }) {
+  const body = props.view.body
+  const resolveCid = useInlineImages(props.messageId, props.view.inlineResources)
+  switch (body.kind) {
+    case 'html':
+      return <HtmlFrame html={body.html} resolveCid={resolveCid} />
+    case 'text':
+      return (
+        <TextBody data-testid="message-text">
+          {linkify(body.text).map((t, i) =>
+            t.kind === 'link' ? (
+              // biome-ignore lint/suspicious/noArrayIndexKey: tokens are positional and never reorder
+              <a key={i} href={t.href} target="_blank" rel="noopener noreferrer">
+                {t.text}
+              </a>
+            ) : (
+              t.text
+            ),
+          )}
+        </TextBody>
+      )
+    case 'arriving':
+      return (
+        <Status role="status">
+          Content arriving… The mailbox is fetching this message from the sender’s server.
+        </Status>
+      )
+    case 'unavailable':
+      return <Status role="alert">Content unavailable: {body.reason}</Status>
+    default:
+      return <Status>(This message has no text.)</Status>
+  }
+}
+
+const TextBody = styled.div`
+  white-space: pre-wrap;
+  overflow-wrap: anywhere;
+  line-height: 1.55;
+  a {
+    color: ${(p) => p.theme.color.accent};
+  }
+`
+
+export const Status = styled.p`
+  padding: 16px;
+  border-radius: ${(p) => p.theme.radius};
+  background: ${(p) => p.theme.color.surfaceAlt};
+  color: ${(p) => p.theme.color.textMuted};
+`
