@@ -267,7 +267,7 @@ describe('webmail in Chromium against real nodes', () => {
     await context.setOffline(true)
     await page.getByText('You are offline.').waitFor({ timeout: 10_000 })
     await reader.getByRole('button', { name: 'Star', exact: true }).click()
-    await page.getByText(/1 action\(s\) will be sent when you reconnect/).waitFor()
+    await page.getByText(/1 change will be saved when the connection returns/).waitFor()
     await shot(page, '16-offline-banner')
 
     await page.reload()

@@ -137,3 +137,85 @@ export async function deliveryStatusFor(db: Db, messageRowIds: string[]): Promis
     .orderBy('recipient')
     .execute()
 }
+
+/** What a person can do about a delivery that is retrying or has failed. */
+export type OutboxActionResult =
+  | { ok: true; count: number }
+  | { ok: false; reason: 'nothing_to_do' | 'in_progress' | 'expired' }
+
+/** Rows of one sent message that belong to `account` and are still retrying or have failed. */
+async function stuckRows(db: Db, account: string, messageRowId: string): Promise<OutboxRow[]> {
+  return db
+    .selectFrom('outbox')
+    .selectAll()
+    .where('message_row_id', '=', messageRowId)
+    .where('account', '=', account)
+    .where('state', 'in', ['queued', 'failed'])
+    .execute()
+}
+
+/**
+ * "Retry now": every retrying or failed delivery of the message is due at once (a failed one is queued
+ * again). Refused while an attempt is running, or once the queue lifetime has passed (the hop
+ * assertion would no longer be accepted: send it again as a new message).
+ */
+export async function retryOutbox(
+  db: Db,
+  input: { account: string; messageRowId: string; now: number },
+): Promise<OutboxActionResult> {
+  return inTransaction(db, async (trx) => {
+    const rows = await stuckRows(trx, input.account, input.messageRowId)
+    if (rows.length === 0) return { ok: false, reason: 'nothing_to_do' }
+    if (rows.some((r) => r.lease_until !== null && Number(r.lease_until) >= input.now))
+      return { ok: false, reason: 'in_progress' }
+    const live = rows.filter((r) => Number(r.expires_at) > input.now)
+    if (live.length === 0) return { ok: false, reason: 'expired' }
+    for (const r of live) {
+      await trx
+        .updateTable('outbox')
+        .set({ state: 'queued', next_attempt_at: input.now, lease_until: null, updated_at: input.now })
+        .where('id', '=', r.id)
+        .execute()
+      for (const recipient of JSON.parse(r.recipients) as string[])
+        await recordDeliveryStatus(trx, {
+          messageRowId: r.message_row_id,
+          recipient,
+          state: 'queued',
+          detail: 'retrying now (asked by the sender)',
+        })
+    }
+    return { ok: true, count: live.length }
+  })
+}
+
+/**
+ * "Cancel": stops every retrying or failed delivery of the message; recipients already delivered keep
+ * their copy. Refused while an attempt is running (it may be succeeding right now).
+ */
+export async function cancelOutbox(
+  db: Db,
+  input: { account: string; messageRowId: string; now: number },
+): Promise<OutboxActionResult> {
+  return inTransaction(db, async (trx) => {
+    const rows = await stuckRows(trx, input.account, input.messageRowId)
+    if (rows.length === 0) return { ok: false, reason: 'nothing_to_do' }
+    if (rows.some((r) => r.lease_until !== null && Number(r.lease_until) >= input.now))
+      return { ok: false, reason: 'in_progress' }
+    for (const r of rows) {
+      await trx
+        .updateTable('outbox')
+        .set({ state: 'cancelled', lease_until: null, updated_at: input.now })
+        .where('id', '=', r.id)
+        .execute()
+      await removeResourceRefs(trx, 'outbox', r.id)
+      for (const recipient of JSON.parse(r.recipients) as string[])
+        await recordDeliveryStatus(trx, {
+          messageRowId: r.message_row_id,
+          recipient,
+          state: 'cancelled',
+          detail: 'cancelled by the sender',
+        })
+    }
+    return { ok: true, count: rows.length }
+  })
+}

@@ -5,7 +5,7 @@ export const MAILBOX_ROLES = ['inbox', 'drafts', 'sent', 'trash', 'archive', 'ju
 export type MailboxRole = (typeof MAILBOX_ROLES)[number]
 
 export type ContentState = 'complete' | 'arriving' | 'unavailable'
-export type DeliveryState = 'queued' | 'held' | 'delivered' | 'delayed' | 'failed' | 'bounced'
+export type DeliveryState = 'queued' | 'held' | 'delivered' | 'delayed' | 'failed' | 'bounced' | 'cancelled'
 export type OutboxState = 'held' | 'queued' | 'delivered' | 'failed' | 'cancelled'
 /** Who keeps a resource alive: a stored message copy, an upload (for a grace period), or an outbox row. */
 export type ResourceOwnerKind = 'message' | 'upload' | 'outbox'

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { cancelDelivery, retryDelivery } from '../delivery.ts'
 import { rowIdSchema } from '../schemas.ts'
 import { submitDraft, undoSend } from '../send.ts'
 import { authedProcedure, router } from '../trpc.ts'
@@ -11,4 +12,12 @@ export const sendRouter = router({
   undo: authedProcedure
     .input(z.object({ messageId: rowIdSchema }))
     .mutation(({ ctx, input }) => undoSend(ctx.api, ctx.user, input.messageId)),
+  /** Attempts the retrying or failed deliveries of a sent message now. */
+  retry: authedProcedure
+    .input(z.object({ messageId: rowIdSchema }))
+    .mutation(({ ctx, input }) => retryDelivery(ctx.api, ctx.user, input.messageId)),
+  /** Stops the retrying or failed deliveries of a sent message. */
+  cancel: authedProcedure
+    .input(z.object({ messageId: rowIdSchema }))
+    .mutation(({ ctx, input }) => cancelDelivery(ctx.api, ctx.user, input.messageId)),
 })

@@ -224,7 +224,7 @@ export function authorizePost(ctx: GatewayContext) {
         res.set('Retry-After', String(wait))
         return showLogin(ctx, req, res, request, 429, {
           email,
-          error: `Too many sign-in attempts. Please wait ${Math.ceil(wait / 60)} minute(s) and try again.`,
+          error: `Too many sign-in attempts. Please wait ${Math.ceil(wait / 60) === 1 ? '1 minute' : `${Math.ceil(wait / 60)} minutes`} and try again.`,
         })
       }
       const inDomain = email.endsWith(`@${ctx.config.domain}`)

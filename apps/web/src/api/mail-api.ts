@@ -37,6 +37,10 @@ export interface MailApi {
   deleteDraft(draftId: string): Promise<void>
   send(draftId: string): Promise<SendResult>
   undoSend(messageId: string): Promise<void>
+  /** Retrying or failed deliveries of a sent message: attempt them now. */
+  retrySend(messageId: string): Promise<void>
+  /** Retrying or failed deliveries of a sent message: stop them. */
+  cancelSend(messageId: string): Promise<void>
   settings(): Promise<Settings>
   setAutoForward(to: string[] | null, keepCopy: boolean): Promise<void>
   suggestContacts(prefix: string): Promise<Address[]>

@@ -183,6 +183,12 @@ export function createTrpcMailApi(
     async undoSend(messageId) {
       await client.send.undo.mutate({ messageId })
     },
+    async retrySend(messageId) {
+      await client.send.retry.mutate({ messageId })
+    },
+    async cancelSend(messageId) {
+      await client.send.cancel.mutate({ messageId })
+    },
     async settings() {
       const s = await client.settings.get.query()
       return {

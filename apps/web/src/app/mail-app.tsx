@@ -8,11 +8,12 @@ import type { AuthSession } from '../auth/oauth-session.ts'
 import { newDraft } from '../lib/compose-model.ts'
 import { loadLocalDraft } from '../lib/local-draft.ts'
 import { memoryStorage } from '../lib/offline-queue.ts'
+import { loadOutbox } from '../lib/outbox-queue.ts'
 import { HelpDialog } from '../scenes/mailbox/help-dialog.tsx'
 import { MailShell } from '../scenes/mailbox/mail-shell.tsx'
 import { ErrorBoundary } from '../scenes/shared/error-boundary.tsx'
 import { MailContext, type MailContextValue } from './mail-context.ts'
-import { createMailStore, useMailState } from './mail-store.ts'
+import { createMailStore, initialMailState, useMailState } from './mail-store.ts'
 import { createSyncEngine } from './sync-engine.ts'
 
 // Compose and settings are not needed to read mail: they load on first use (initial JS budget).
@@ -46,7 +47,7 @@ export function MailApp(props: { config: WebConfig; auth: AuthSession; email: st
     const token = () => auth.accessToken()
     const client = createApiClient(config.apiUrl, token)
     const api = createTrpcMailApi(client, { apiUrl: config.apiUrl, accessToken: token })
-    const store = createMailStore()
+    const store = createMailStore({ ...initialMailState(), outbox: loadOutbox(storage, props.email) })
     const engine = createSyncEngine({ api, store, account: props.email || 'me', storage })
     const queryClient = new QueryClient({
       defaultOptions: {
@@ -62,7 +63,7 @@ export function MailApp(props: { config: WebConfig; auth: AuthSession; email: st
     return local ? { key: 1, draft: local.draft } : null
   })
   const [settingsOpen, setSettingsOpen] = useState(false)
-  const tracking = useMailState(core.store, (s) => s.sends.length > 0)
+  const tracking = useMailState(core.store, (s) => s.sends.length + s.outbox.length > 0)
   const [helpOpen, setHelpOpen] = useState(false)
 
   useEffect(() => {

@@ -1,5 +1,6 @@
 import { useSyncExternalStore } from 'react'
 import type { MailboxInfo, MessageSummary } from '../api/types.ts'
+import type { OutboxItem } from '../lib/outbox-queue.ts'
 import { emptyCache, type MailCache, type PendingChange } from '../lib/sync-merge.ts'
 
 // One observable store for the mailbox state the sync engine maintains. Components read slices with
@@ -28,6 +29,8 @@ export interface MailState {
   announcement: string
   /** Messages sent in this session whose delivery we are showing (held → queued → delivered/failed). */
   sends: TrackedSend[]
+  /** Messages sent while offline, waiting in this browser for the connection (lib/outbox-queue.ts). */
+  outbox: OutboxItem[]
 }
 
 export interface TrackedSend {
@@ -53,6 +56,7 @@ export function initialMailState(): MailState {
     notices: [],
     announcement: '',
     sends: [],
+    outbox: [],
   }
 }
 

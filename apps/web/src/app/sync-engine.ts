@@ -1,5 +1,6 @@
 import { isNetworkError, type MailApi } from '../api/mail-api.ts'
 import type { MessageSummary } from '../api/types.ts'
+import { plural } from '../lib/format.ts'
 import { loadSnapshot, saveSnapshot } from '../lib/offline-cache.ts'
 import { createOfflineQueue, type KeyValueStorage, type OfflineQueue } from '../lib/offline-queue.ts'
 import {
@@ -198,7 +199,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     for (const r of result.rejected)
       pushNotice(store, { kind: 'error', text: `A queued action failed: ${r.message}` })
     if (result.done.length > 0) {
-      pushNotice(store, { kind: 'success', text: `${result.done.length} queued action(s) synced.` })
+      pushNotice(store, { kind: 'success', text: `${plural(result.done.length, 'queued action')} synced.` })
     }
   }
 

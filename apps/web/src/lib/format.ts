@@ -46,3 +46,8 @@ export function prefixSubject(prefix: 'Re' | 'Fwd', subject: string): string {
   const pattern = prefix === 'Re' ? /^\s*re\s*:/i : /^\s*(fwd?|fw)\s*:/i
   return pattern.test(subject) ? subject : `${prefix}: ${subject}`
 }
+
+/** "1 minute", "9 minutes": a count with its noun (English plural in -s unless given). */
+export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
+  return `${count} ${count === 1 ? singular : pluralForm}`
+}

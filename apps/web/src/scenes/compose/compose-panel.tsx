@@ -7,15 +7,19 @@ import {
   useState,
 } from 'react'
 import styled from 'styled-components'
+import { isNetworkError } from '../../api/mail-api.ts'
 import type { DraftState, ResourceRefView } from '../../api/types.ts'
 import { useMail } from '../../app/mail-context.ts'
 import { pushNotice } from '../../app/mail-store.ts'
 import { allRecipients, isDraftEmpty } from '../../lib/compose-model.ts'
+import { type Explained, explainError } from '../../lib/explain.ts'
 import { clearLocalDraft } from '../../lib/local-draft.ts'
 import type { KeyValueStorage } from '../../lib/offline-queue.ts'
+import { addToOutbox } from '../../lib/outbox-queue.ts'
 import { Button, IconButton } from '../shared/button.tsx'
 import { ConfirmDialog } from '../shared/confirm-dialog.tsx'
 import { Icon } from '../shared/icons.tsx'
+import { Problem } from '../shared/problem.tsx'
 import { ComposeAttachments } from './compose-attachments.tsx'
 import { type AddressFieldName, ComposeFields } from './compose-fields.tsx'
 import { RichEditor } from './rich-editor.tsx'
@@ -30,7 +34,7 @@ export function ComposePanel(props: { initial: DraftState; storage: KeyValueStor
   const { draft, patch, persist } = saving
   const [rich, setRich] = useState(props.initial.html !== undefined)
   const [sending, setSending] = useState(false)
-  const [error, setError] = useState<string>()
+  const [error, setError] = useState<string | Explained>()
   const [dragging, setDragging] = useState(false)
   const [asking, setAsking] = useState<'noSubject' | 'discard'>()
   const invalid = useRef<Record<AddressFieldName, string[]>>({ to: [], cc: [], bcc: [] })
@@ -79,6 +83,17 @@ export function ComposePanel(props: { initial: DraftState; storage: KeyValueStor
     else setAsking('discard')
   }
 
+  const queueOffline = () => {
+    const id = saving.draftId()
+    store.set({ outbox: addToOutbox(props.storage, email, id ? { ...draft, draftId: id } : draft) })
+    clearLocalDraft(props.storage, email)
+    pushNotice(store, {
+      kind: 'info',
+      text: 'No connection to the mail server: the message is in your outbox and will be sent when the connection returns.',
+    })
+    props.onClose()
+  }
+
   const handleSend = async (options: { noSubjectOk?: boolean } = {}) => {
     setError(undefined)
     const bad = Object.values(invalid.current).flat()
@@ -91,6 +106,8 @@ export function ComposePanel(props: { initial: DraftState; storage: KeyValueStor
         `${failed.map((u) => u.filename).join(', ')} could not be attached. Remove ${failed.length > 1 ? 'them' : 'it'} or attach again; nothing was sent.`,
       )
     if (!draft.subject.trim() && !options.noSubjectOk) return setAsking('noSubject')
+    // Offline (or the server does not answer): the message waits in the outbox, visibly.
+    if (!navigator.onLine || !store.get().online) return queueOffline()
     setSending(true)
     try {
       const draftId = await persist(draft)
@@ -117,7 +134,8 @@ export function ComposePanel(props: { initial: DraftState; storage: KeyValueStor
       props.onClose()
     } catch (e) {
       setSending(false)
-      setError(`Not sent: ${(e as Error).message}`)
+      if (isNetworkError(e)) return queueOffline()
+      setError(explainError(e, 'Not sent'))
     }
   }
 
@@ -210,7 +228,9 @@ export function ComposePanel(props: { initial: DraftState; storage: KeyValueStor
         onRemove={(ref) => patch({ attachments: draft.attachments.filter((x) => x !== ref) })}
         onCancel={uploads.cancel}
       />
-      {error && <ErrorLine role="alert">{error}</ErrorLine>}
+      {error && (
+        <ErrorLine role="alert">{typeof error === 'string' ? error : <Problem problem={error} />}</ErrorLine>
+      )}
       <Footer>
         <Button
           $variant="primary"
@@ -366,7 +386,7 @@ const DropHint = styled.div`
   pointer-events: none;
 `
 
-const ErrorLine = styled.p`
+const ErrorLine = styled.div`
   margin: 0;
   padding: 6px 16px;
   color: ${(p) => p.theme.color.danger};

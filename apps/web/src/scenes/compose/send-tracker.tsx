@@ -7,6 +7,7 @@ import { draftFromMessage } from '../../lib/compose-model.ts'
 import { reconstructMessage } from '../../lib/message-view.ts'
 import { Button } from '../shared/button.tsx'
 import { Icon } from '../shared/icons.tsx'
+import { OutboxList } from './outbox-list.tsx'
 
 const TERMINAL = new Set(['delivered', 'failed', 'bounced', 'cancelled'])
 const LABEL: Record<string, string> = {
@@ -23,9 +24,11 @@ const LABEL: Record<string, string> = {
 export function SendTracker() {
   const { store } = useMail()
   const sends = useMailState(store, (s) => s.sends)
-  if (sends.length === 0) return null
+  const queued = useMailState(store, (s) => s.outbox.length)
+  if (sends.length === 0 && queued === 0) return null
   return (
     <Stack aria-label="Sending" role="region">
+      <OutboxList />
       {sends.map((s) => (
         <TrackedItem key={s.messageId} send={s} />
       ))}

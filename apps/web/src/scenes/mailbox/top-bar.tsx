@@ -1,10 +1,10 @@
 import { type FormEvent, type RefObject, useEffect, useState } from 'react'
 import styled from 'styled-components'
 import { useMail } from '../../app/mail-context.ts'
-import { useMailState } from '../../app/mail-store.ts'
 import { clearOffline } from '../../lib/offline-cache.ts'
 import { Button, IconButton } from '../shared/button.tsx'
 import { Icon } from '../shared/icons.tsx'
+import { ConnectionBanner } from './connection-banner.tsx'
 
 /** Brand, search, connection state, compose, settings, help and account. */
 export function TopBar(props: {
@@ -12,10 +12,7 @@ export function TopBar(props: {
   initialSearch: string
   onSearch: (q: string) => void
 }) {
-  const { email, auth, store, engine, openCompose, openSettings, openHelp, config, storage } = useMail()
-  const online = useMailState(store, (s) => s.online)
-  const syncError = useMailState(store, (s) => s.syncError)
-  const queued = useMailState(store, (s) => s.pending.filter((p) => p.key.startsWith('q:')).length)
+  const { email, auth, engine, openCompose, openSettings, openHelp, config, storage } = useMail()
   const [query, setQuery] = useState(props.initialSearch)
   useEffect(() => setQuery(props.initialSearch), [props.initialSearch])
 
@@ -71,17 +68,7 @@ export function TopBar(props: {
           </IconButton>
         </Tools>
       </Bar>
-      {!online && (
-        <Banner role="status" $kind="warning">
-          You are offline. Messages already loaded stay readable
-          {queued > 0 ? `; ${queued} action(s) will be sent when you reconnect.` : '.'}
-        </Banner>
-      )}
-      {online && syncError && (
-        <Banner role="status" $kind="error">
-          Could not refresh your mailbox: {syncError}
-        </Banner>
-      )}
+      <ConnectionBanner />
     </>
   )
 }
@@ -176,12 +163,4 @@ const Account = styled.span`
   @media (max-width: 900px) {
     display: none;
   }
-`
-
-const Banner = styled.div<{ $kind: 'warning' | 'error' }>`
-  padding: 8px 16px;
-  font-weight: 600;
-  color: ${(p) => (p.$kind === 'warning' ? p.theme.color.warning : p.theme.color.danger)};
-  background: ${(p) => p.theme.color.surfaceAlt};
-  border-bottom: 1px solid ${(p) => p.theme.color.border};
 `

@@ -1,25 +1,41 @@
 import { useEffect, useState } from 'react'
 import styled from 'styled-components'
 import type { DeliveryStatus } from '../../api/types.ts'
+import { explainDelivery } from '../../lib/explain.ts'
 import { Button } from '../shared/button.tsx'
+import { Icon } from '../shared/icons.tsx'
+import { Problem } from '../shared/problem.tsx'
 
 const LABELS: Record<string, string> = {
   held: 'Sending soon',
   queued: 'Queued',
   delivered: 'Delivered',
   delayed: 'Delayed, retrying',
-  failed: 'Failed',
-  bounced: 'Bounced',
+  failed: 'Not delivered',
+  bounced: 'Not delivered',
   cancelled: 'Cancelled',
 }
 
-/** Per-recipient delivery state of a sent message, with Undo while the server still holds it. */
+/** States a person can act on: still retrying after a failure, or failed for good. */
+const STUCK = new Set(['delayed', 'failed'])
+
+/**
+ * Per-recipient delivery state of a sent message (or of a received message's automatic forward), with
+ * Undo while the server still holds it, and — when a delivery cannot succeed — the reason in plain
+ * words and "Retry now" / "Cancel".
+ */
 export function DeliveryStatusList(props: {
   delivery: DeliveryStatus[]
   holdUntil?: number | undefined
+  /** "sent": this account's message; "forward": copies this account's auto-forward sent on. */
+  kind?: 'sent' | 'forward'
   onUndo?: () => void
+  onRetry?: () => Promise<void>
+  onCancel?: () => Promise<void>
 }) {
   const [now, setNow] = useState(Date.now())
+  const [busy, setBusy] = useState(false)
+  const [actionError, setActionError] = useState<string>()
   const holding = props.holdUntil !== undefined && props.holdUntil > now
   useEffect(() => {
     if (!holding) return
@@ -27,8 +43,24 @@ export function DeliveryStatusList(props: {
     return () => clearInterval(timer)
   }, [holding])
   if (props.delivery.length === 0 && !holding) return null
+  const stuck = props.delivery.some(
+    (d) => STUCK.has(d.state) || (d.state === 'queued' && !!d.detail && !/retrying now/.test(d.detail)),
+  )
+  const act = async (fn?: () => Promise<void>) => {
+    if (!fn) return
+    setBusy(true)
+    setActionError(undefined)
+    try {
+      await fn()
+    } catch (error) {
+      setActionError((error as Error).message)
+    } finally {
+      setBusy(false)
+    }
+  }
+  const label = props.kind === 'forward' ? 'Auto-forwarded to' : 'Delivery'
   return (
-    <Wrap aria-label="Delivery status">
+    <Wrap aria-label={props.kind === 'forward' ? 'Automatic forwarding' : 'Delivery status'}>
       {holding && props.onUndo && (
         <p className="hold">
           Sending in {Math.max(0, Math.ceil(((props.holdUntil ?? 0) - now) / 1000))} s{' '}
@@ -37,15 +69,39 @@ export function DeliveryStatusList(props: {
           </Button>
         </p>
       )}
+      <h2>{label}</h2>
       <ul>
-        {props.delivery.map((d) => (
-          <li key={d.recipient} data-state={d.state}>
-            <span className="who">{d.recipient}</span>
-            <State $state={d.state}>{LABELS[d.state] ?? d.state}</State>
-            {d.detail && <span className="detail">{d.detail}</span>}
-          </li>
-        ))}
+        {props.delivery.map((d) => {
+          const why =
+            d.state === 'delivered' || d.state === 'held' ? undefined : explainDelivery(d.detail, d.recipient)
+          return (
+            <li key={d.recipient} data-state={d.state}>
+              <span className="who">{d.recipient}</span>
+              <State $state={d.state}>{LABELS[d.state] ?? d.state}</State>
+              {why && <Problem className="detail" problem={why} />}
+            </li>
+          )
+        })}
       </ul>
+      {stuck && (props.onRetry || props.onCancel) && (
+        <div className="actions">
+          {props.onRetry && (
+            <Button $size="small" disabled={busy} onClick={() => void act(props.onRetry)}>
+              <Icon name="restore" size={14} /> Retry now
+            </Button>
+          )}
+          {props.onCancel && (
+            <Button $size="small" $variant="ghost" disabled={busy} onClick={() => void act(props.onCancel)}>
+              Cancel delivery
+            </Button>
+          )}
+          {actionError && (
+            <span className="error" role="alert">
+              {actionError}
+            </span>
+          )}
+        </div>
+      )}
     </Wrap>
   )
 }
@@ -53,6 +109,24 @@ export function DeliveryStatusList(props: {
 const Wrap = styled.section`
   margin: 8px 0;
   font-size: 0.9rem;
+  h2 {
+    font-size: 0.82rem;
+    font-weight: 700;
+    text-transform: uppercase;
+    letter-spacing: 0.04em;
+    color: ${(p) => p.theme.color.textMuted};
+    margin: 0 0 4px;
+  }
+  .actions {
+    display: flex;
+    gap: 8px;
+    align-items: center;
+    margin-top: 6px;
+    flex-wrap: wrap;
+  }
+  .error {
+    color: ${(p) => p.theme.color.danger};
+  }
   .hold {
     display: flex;
     align-items: center;
@@ -75,8 +149,9 @@ const Wrap = styled.section`
     flex-wrap: wrap;
   }
   .detail {
+    flex-basis: 100%;
     color: ${(p) => p.theme.color.textMuted};
-    font-size: 0.82rem;
+    font-size: 0.85rem;
   }
 `
 

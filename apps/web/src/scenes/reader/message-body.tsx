@@ -1,6 +1,7 @@
 import styled from 'styled-components'
 import { linkify } from '../../lib/linkify.ts'
 import type { MessageView } from '../../lib/message-view.ts'
+import { Problem } from '../shared/problem.tsx'
 import { HtmlFrame } from './html-frame.tsx'
 import { useInlineImages } from './use-inline-images.ts'
 
@@ -33,7 +34,17 @@ export function MessageBody(props: { view: MessageView; messageId: string }) {
         </Status>
       )
     case 'unavailable':
-      return <Status role="alert">Content unavailable: {body.reason}</Status>
+      return (
+        <Status as="div" role="alert">
+          <Problem
+            problem={{
+              sentence:
+                'The content of this message could not be fetched from the sender’s server. Ask the sender to send it again.',
+              ...(body.reason ? { detail: body.reason } : {}),
+            }}
+          />
+        </Status>
+      )
     default:
       return <Status>(This message has no text.)</Status>
   }

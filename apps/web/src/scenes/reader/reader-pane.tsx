@@ -5,10 +5,12 @@ import type { MessageSummary } from '../../api/types.ts'
 import { useMail } from '../../app/mail-context.ts'
 import { pushNotice, useMailState } from '../../app/mail-store.ts'
 import { draftFromMessage, forwardDraftState, replyDraft } from '../../lib/compose-model.ts'
+import { explainError } from '../../lib/explain.ts'
 import { formatFullDate } from '../../lib/format.ts'
 import { useMessageActions } from '../mailbox/use-message-actions.ts'
 import { Button } from '../shared/button.tsx'
 import { Icon } from '../shared/icons.tsx'
+import { Problem } from '../shared/problem.tsx'
 import { AttachmentList } from './attachment-list.tsx'
 import { ChainDetails } from './chain-details.tsx'
 import { Conversation } from './conversation.tsx'
@@ -96,6 +98,13 @@ export function ReaderPane(props: {
       ? ({ ...detail, to: [], subject: '', preview: '', hasAttachment: false } as MessageSummary)
       : undefined)
 
+  const sentByMe = !!ready && ready.view.from.address.toLowerCase() === email.toLowerCase()
+  const deliveryAction = async (run: () => Promise<void>, done: string) => {
+    await run()
+    pushNotice(store, { kind: 'info', text: done })
+    if (detail) await queryClient.invalidateQueries({ queryKey: ['message', detail.id] })
+  }
+
   const handleUndo = async () => {
     if (!detail) return
     try {
@@ -117,7 +126,7 @@ export function ReaderPane(props: {
         target={target}
         mailbox={mailbox}
         mailboxes={mailboxes}
-        sentByMe={!!ready && ready.view.from.address.toLowerCase() === email.toLowerCase()}
+        sentByMe={sentByMe}
         showDetails={showDetails}
         onToggleDetails={() => setShowDetails((v) => !v)}
         onBack={props.onBack}
@@ -128,15 +137,19 @@ export function ReaderPane(props: {
       <Content>
         {query.isLoading && <Status role="status">Loading message…</Status>}
         {query.error && (
-          <Status role="alert">
-            Could not load this message: {query.error.message}{' '}
+          <Status as="div" role="alert">
+            <Problem problem={explainError(query.error, 'Could not load this message')} />{' '}
             <Button $size="small" onClick={() => void query.refetch()}>
               Retry
             </Button>
           </Status>
         )}
         {view instanceof Error && (
-          <Status role="alert">This message is malformed and cannot be shown: {view.message}</Status>
+          <Status as="div" role="alert">
+            <Problem
+              problem={{ sentence: 'This message is damaged and cannot be shown.', detail: view.message }}
+            />
+          </Status>
         )}
         {ready && (
           <Article aria-labelledby="reader-subject">
@@ -182,7 +195,15 @@ export function ReaderPane(props: {
             <DeliveryStatusList
               delivery={ready.detail.delivery}
               holdUntil={ready.detail.holdUntil}
+              kind={sentByMe ? 'sent' : 'forward'}
               onUndo={() => void handleUndo()}
+              {...(sentByMe
+                ? {
+                    onRetry: () => deliveryAction(() => api.retrySend(ready.detail.id), 'Trying again now.'),
+                    onCancel: () =>
+                      deliveryAction(() => api.cancelSend(ready.detail.id), 'Delivery cancelled.'),
+                  }
+                : {})}
             />
             {showDetails && <ChainDetails chain={ready.detail.chain} envelope={ready.view.envelope} />}
             <MessageBody view={ready.view} messageId={ready.detail.id} />
