@@ -13,8 +13,7 @@ import type { ApiContext } from './context.ts'
 const REFUSALS: Record<Exclude<OutboxActionResult, { ok: true }>['reason'], string> = {
   nothing_to_do: 'Nothing is waiting to be delivered for this message.',
   in_progress: 'A delivery attempt is running right now. Try again in a moment.',
-  expired:
-    'This message is older than the 5 days servers accept it for. Send it again as a new message.',
+  expired: 'This message is older than the 5 days servers accept it for. Send it again as a new message.',
 }
 
 async function run(

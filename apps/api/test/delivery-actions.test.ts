@@ -22,7 +22,11 @@ const rows = (messageRowId: string) =>
 /** Sends to bob@nowhere.example and records a failed attempt, as the MTA does. */
 async function sentAndFailed(state: 'queued' | 'failed', extra: Record<string, unknown> = {}) {
   const a = await h.client(alice)
-  const draft = await a.draft.save.mutate({ to: [{ address: 'bob@nowhere.example' }], subject: 'Hi', text: 'x' })
+  const draft = await a.draft.save.mutate({
+    to: [{ address: 'bob@nowhere.example' }],
+    subject: 'Hi',
+    text: 'x',
+  })
   await a.send.submit.mutate({ draftId: draft.id })
   await h.api.ctx.db
     .updateTable('outbox')
