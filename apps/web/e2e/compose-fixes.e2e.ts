@@ -172,3 +172,57 @@ describe('reader', () => {
     await shot(page, 'reader-draft-no-reply')
   })
 })
+
+describe('notifications', () => {
+  it('shows the unread count in the tab title and favicon, and a desktop notification when permitted', async () => {
+    const tab = await openPage(browser)
+    try {
+      await tab.context.grantPermissions(['notifications'])
+      // Record notifications (the real constructor still runs) and let the test put the tab in the background.
+      await tab.context.addInitScript(() => {
+        const w = globalThis as unknown as Record<string, unknown> & {
+          Notification: new (...a: unknown[]) => unknown
+        }
+        const Real = w.Notification
+        w.__notes = []
+        const Recording = function (this: unknown, title: string, options?: { body?: string }) {
+          ;(w.__notes as unknown[]).push({ title, body: options?.body })
+          return new Real(title, options)
+        } as unknown as { permission: string }
+        Object.defineProperty(Recording, 'permission', {
+          get: () => (Real as unknown as { permission: string }).permission,
+        })
+        w.Notification = Recording as never
+        const doc = w.document as object
+        Object.defineProperty(doc, 'visibilityState', { get: () => (w.__hidden ? 'hidden' : 'visible') })
+      })
+      await signIn(tab.page, network.node(DOMAIN).apiUrl, ALICE, 'alice-password-1')
+      const unreadNow = async () => {
+        const caller = await mailCaller(network.node(DOMAIN), ALICE)
+        return (await caller.mailbox.list()).find((b) => b.role === 'inbox')?.unread ?? 0
+      }
+      const before = await unreadNow()
+      await tab.page.evaluate(() => {
+        ;(globalThis as unknown as { __hidden: boolean }).__hidden = true
+      })
+      await sendMail(network.node(DOMAIN), {
+        from: BOBBY,
+        to: [ALICE],
+        subject: 'Ping',
+        text: 'Are you there?',
+      })
+      await expect
+        .poll(() => tab.page.title(), { timeout: 30_000 })
+        .toBe(`(${before + 1}) Inbox · Federizer Mail`)
+      const icon = await tab.page.locator('link[rel="icon"]').getAttribute('href')
+      expect(decodeURIComponent(icon ?? '')).toContain(`>${before + 1}</text>`)
+      await expect
+        .poll(() => tab.page.evaluate(() => (globalThis as unknown as { __notes: unknown[] }).__notes), {
+          timeout: 10_000,
+        })
+        .toEqual([{ title: 'New mail', body: 'New message from Bobby: Ping' }])
+    } finally {
+      await tab.context.close()
+    }
+  })
+})

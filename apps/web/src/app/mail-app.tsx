@@ -15,6 +15,7 @@ import { ErrorBoundary } from '../scenes/shared/error-boundary.tsx'
 import { MailContext, type MailContextValue } from './mail-context.ts'
 import { createMailStore, initialMailState, useMailState } from './mail-store.ts'
 import { createSyncEngine } from './sync-engine.ts'
+import { useTabNotifications } from './use-tab-notifications.ts'
 
 // Compose and settings are not needed to read mail: they load on first use (initial JS budget).
 const ComposePanel = lazy(() =>
@@ -65,6 +66,7 @@ export function MailApp(props: { config: WebConfig; auth: AuthSession; email: st
   const [settingsOpen, setSettingsOpen] = useState(false)
   const tracking = useMailState(core.store, (s) => s.sends.length + s.outbox.length > 0)
   const [helpOpen, setHelpOpen] = useState(false)
+  useTabNotifications(core.store)
 
   useEffect(() => {
     core.engine.start()

@@ -5,6 +5,7 @@ import { clearOffline } from '../../lib/offline-cache.ts'
 import { Button, IconButton } from '../shared/button.tsx'
 import { Icon } from '../shared/icons.tsx'
 import { ConnectionBanner } from './connection-banner.tsx'
+import { NotifyButton } from './notify-button.tsx'
 
 /** Brand, search, connection state, compose, settings, help and account. */
 export function TopBar(props: {
@@ -47,6 +48,7 @@ export function TopBar(props: {
           />
         </SearchForm>
         <Tools>
+          <NotifyButton />
           <IconButton type="button" aria-label="Keyboard shortcuts" onClick={openHelp} aria-keyshortcuts="?">
             <Icon name="keyboard" />
           </IconButton>
