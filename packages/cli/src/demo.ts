@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { type Network, startNetwork } from '@federizer/devnet'
-import { createUser, findUser, openDatabase, setAutoForward } from '@federizer/store'
+import { createUser, type Db, findUser, openDatabase, setAutoForward } from '@federizer/store'
 import pino from 'pino'
 
 /** The demo's fixed, documented ports (docs/operations.md). */
@@ -17,6 +17,20 @@ export const DEMO_USERS = [
   { email: 'bob@example.net', name: 'Bob', password: 'bob-in-paris', autoForwardTo: ['bobby@example.org'] },
   { email: 'bobby@example.org', name: 'Bobby', password: 'bobby-in-oslo' },
 ] as const
+
+type DemoUser = (typeof DEMO_USERS)[number]
+
+/**
+ * Creates a demo user and applies its seeded settings — only when the user does not exist yet: a
+ * restart keeps users, mail and whatever the user changed since (e.g. auto-forward turned off).
+ * Returns whether the user was created.
+ */
+export async function seedDemoUser(db: Db, u: DemoUser): Promise<boolean> {
+  if (await findUser(db, u.email)) return false
+  await createUser(db, { email: u.email, password: u.password, name: u.name })
+  if ('autoForwardTo' in u) await setAutoForward(db, u.email, [...u.autoForwardTo], { keepCopy: true })
+  return true
+}
 
 export interface Demo {
   network: Network
@@ -62,9 +76,7 @@ export async function startDemo(options: { dataRoot: string; undoSendSeconds?: n
       const node = network.node(u.email.split('@')[1]!)
       const db = await openDatabase(path.join(node.config.dataDir, 'mail.sqlite'))
       try {
-        if (!(await findUser(db, u.email)))
-          await createUser(db, { email: u.email, password: u.password, name: u.name })
-        if ('autoForwardTo' in u) await setAutoForward(db, u.email, [...u.autoForwardTo], { keepCopy: true })
+        await seedDemoUser(db, u)
       } finally {
         await db.destroy()
       }

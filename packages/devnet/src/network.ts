@@ -8,6 +8,7 @@ import {
   type Db,
   type DomainConfig,
   defaultLimits,
+  findUser,
   loadOrCreateDomainKeys,
   openDatabase,
   setAutoForward,
@@ -184,6 +185,8 @@ async function seedUsers(config: DomainConfig, users: NetworkUser[]) {
   const db = await openDatabase(path.join(config.dataDir, 'mail.sqlite'))
   try {
     for (const u of users) {
+      // Seeded once: starting again on the same data keeps the user's own later changes (settings too).
+      if (await findUser(db, u.email)) continue
       await createUser(db, { email: u.email, password: u.password, ...(u.name ? { name: u.name } : {}) })
       if (u.autoForwardTo?.length)
         await setAutoForward(db, u.email.toLowerCase(), u.autoForwardTo, { keepCopy: u.keepCopy ?? false })
