@@ -226,3 +226,79 @@ describe('notifications', () => {
     }
   })
 })
+
+/** Bobby writes to Alice through the api (as his webmail would), optionally in a thread. */
+async function bobbyWrites(subject: string, thread: { messageId?: string; threadId?: string } = {}) {
+  const caller = await mailCaller(network.node(DOMAIN), BOBBY)
+  const parent = thread.messageId
+  const draft = await caller.draft.save({
+    to: [{ address: ALICE }],
+    subject,
+    text: `About ${subject}`,
+    ...(parent ? { inReplyTo: parent, references: [parent] } : {}),
+    ...(thread.threadId ? { threadId: thread.threadId } : {}),
+  })
+  await caller.send.submit({ draftId: draft.id })
+  return draft
+}
+
+describe('live conversation and phone layout', () => {
+  it('an open conversation counts a message that arrives while it is open', async () => {
+    const page = alice.page
+    const threadId = '<trip-to-oslo@example.org>'
+    const first = await bobbyWrites('Trip to Oslo', { threadId })
+    await bobbyWrites('Re: Trip to Oslo', { messageId: first.messageIdHeader, threadId })
+    await nav(page, 'Inbox').click()
+    await rowWith(page, 'Re: Trip to Oslo').click()
+    const reader = page.getByRole('region', { name: 'Reading pane' })
+    await reader.getByText('Conversation · 2 messages').waitFor({ timeout: 30_000 })
+    await bobbyWrites('Re: Trip to Oslo (tickets)', { messageId: first.messageIdHeader, threadId })
+    await reader.getByText('Conversation · 3 messages').waitFor({ timeout: 30_000 })
+  })
+
+  it('on a phone the Compose button does not cover the download button of an attachment', async () => {
+    const phone = await openPage(browser, { width: 390, height: 844 })
+    try {
+      await sendMail(network.node(DOMAIN), {
+        from: BOBBY,
+        to: [ALICE],
+        subject: 'Boarding pass',
+        text: Array.from({ length: 30 }, (_, i) => `Line ${i + 1} of the itinerary.`).join('\n'),
+        attachments: [
+          {
+            filename: 'boarding-pass-oslo-gardermoen-to-venice-marco-polo-seat-14c.pdf',
+            mediaType: 'application/pdf',
+            bytes: Buffer.from('%PDF-1.4 pass'),
+          },
+        ],
+      })
+      await signIn(phone.page, network.node(DOMAIN).apiUrl, ALICE, 'alice-password-1')
+      await rowWith(phone.page, 'Boarding pass').click()
+      const download = phone.page.getByRole('button', {
+        name: 'Download boarding-pass-oslo-gardermoen-to-venice-marco-polo-seat-14c.pdf',
+      })
+      await download.waitFor({ timeout: 30_000 })
+      // Scrolled so the attachment row sits at the bottom edge of the screen, as it does on the way down.
+      await download.evaluate((el) =>
+        (el as unknown as { scrollIntoView(o: object): void }).scrollIntoView({ block: 'end' }),
+      )
+      const fab = phone.page.getByRole('button', { name: 'Compose' })
+      const a = await download.boundingBox()
+      const b = (await fab.isVisible()) ? await fab.boundingBox() : null
+      const overlaps =
+        !!a &&
+        !!b &&
+        a.x < b.x + b.width &&
+        b.x < a.x + a.width &&
+        a.y < b.y + b.height &&
+        b.y < a.y + a.height
+      expect(overlaps).toBe(false)
+      await download.click({ trial: true }) // nothing on top of it receives the click
+      await shot(phone.page, 'phone-attachment-download-uncovered')
+      await phone.page.getByRole('button', { name: 'Back to the list' }).click()
+      await fab.waitFor() // the list still has its Compose button
+    } finally {
+      await phone.context.close()
+    }
+  })
+})

@@ -11,6 +11,8 @@ export interface Notice {
   kind: 'info' | 'error' | 'success'
   text: string
   action?: { label: string; run: () => void }
+  /** The message ids the notice is about: a newer notice about any of them makes its Undo stale. */
+  about?: string[]
 }
 
 export interface MailState {
@@ -92,7 +94,10 @@ let noticeId = 0
 /** Shows a transient notice (toast). */
 export function pushNotice(store: MailStore, notice: Omit<Notice, 'id'>): number {
   const id = ++noticeId
-  store.set((s) => ({ notices: [...s.notices.slice(-3), { ...notice, id }] }))
+  const about = new Set(notice.about ?? [])
+  // An Undo for messages that have been acted on since would undo the wrong thing: drop it.
+  const fresh = (n: Notice) => !n.action || !n.about?.some((m) => about.has(m))
+  store.set((s) => ({ notices: [...s.notices.filter(fresh).slice(-3), { ...notice, id }] }))
   return id
 }
 

@@ -19,7 +19,7 @@ export function newDraft(): DraftState {
 /** "> " quoting with an attribution line. */
 export function quoteText(view: Pick<MessageView, 'from' | 'date' | 'quotableText'>): string {
   const who = view.from.name ? `${view.from.name} <${view.from.address}>` : view.from.address
-  const when = view.date ? `On ${formatFullDate(view.date, 'en-GB')}, ` : ''
+  const when = view.date ? `On ${formatFullDate(view.date)}, ` : ''
   const quoted = view.quotableText
     .split('\n')
     .map((line) => (line.startsWith('>') ? `>${line}` : `> ${line}`))
@@ -60,7 +60,7 @@ export function forwardDraftState(source: { id: string; view: MessageView }): Dr
     '',
     '---------- Forwarded message ----------',
     `From: ${formatAddressList([v.from])}`,
-    ...(v.date ? [`Date: ${formatFullDate(v.date, 'en-GB')}`] : []),
+    ...(v.date ? [`Date: ${formatFullDate(v.date)}`] : []),
     `Subject: ${v.subject}`,
     `To: ${formatAddressList(v.to)}`,
     ...(v.cc.length ? [`Cc: ${formatAddressList(v.cc)}`] : []),

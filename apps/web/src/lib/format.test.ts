@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatListDate, formatSize, initials, prefixSubject } from './format.ts'
+import { formatFullDate, formatListDate, formatSize, initials, prefixSubject } from './format.ts'
 
 describe('formatters', () => {
   it('formats sizes', () => {
@@ -11,7 +11,8 @@ describe('formatters', () => {
 
   it('shows the time for today and the date otherwise', () => {
     const now = new Date(2026, 10, 25, 12, 0)
-    expect(formatListDate(new Date(2026, 10, 25, 9, 5), now, 'en-GB')).toBe('09:05')
+    expect(formatListDate(new Date(2026, 10, 25, 9, 5), now, 'en-GB')).toBe('9:05')
+    expect(formatListDate(new Date(2026, 10, 25, 9, 5), now, 'en-US')).toBe('9:05 AM')
     expect(formatListDate(new Date(2026, 0, 3), now, 'en-GB')).toBe('3 Jan')
     expect(formatListDate(new Date(2024, 0, 3), now, 'en-GB')).toBe('3 Jan 2024')
     expect(formatListDate(new Date(Number.NaN), now)).toBe('')
@@ -28,5 +29,14 @@ describe('formatters', () => {
     expect(prefixSubject('Re', 'RE: Vacation photo')).toBe('RE: Vacation photo')
     expect(prefixSubject('Fwd', 'Fw: x')).toBe('Fw: x')
     expect(prefixSubject('Fwd', 'Re: x')).toBe('Fwd: Re: x')
+  })
+})
+
+describe('one date format (issue 16 bug 11)', () => {
+  it('the reader, quotes and the list share the date and time styles', () => {
+    const d = new Date(2026, 11, 2, 21, 32)
+    expect(formatFullDate(d, 'en-US')).toBe('Dec 2, 2026, 9:32 PM')
+    expect(formatListDate(d, new Date(2026, 11, 2, 23, 0), 'en-US')).toBe('9:32 PM')
+    expect(formatListDate(d, new Date(2027, 0, 5), 'en-US')).toBe('Dec 2, 2026')
   })
 })

@@ -15,11 +15,15 @@ export function formatSize(bytes: number): string {
   return `${value.toFixed(digits)} ${UNITS[unit]}`
 }
 
+// One date format everywhere (list, reader, quotes, forwards): the reader's locale, the medium date
+// ("Dec 2, 2026") and the short time ("9:32 PM"); the list shows the parts that are not obvious.
+const TIME: Intl.DateTimeFormatOptions = { hour: 'numeric', minute: '2-digit' }
+
 /** List date: time today, "Mon 3" this year, full date otherwise. */
 export function formatListDate(date: Date, now: Date, locale?: string): string {
   if (Number.isNaN(date.getTime())) return ''
   const sameDay = date.toDateString() === now.toDateString()
-  if (sameDay) return date.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' })
+  if (sameDay) return date.toLocaleTimeString(locale, TIME)
   if (date.getFullYear() === now.getFullYear()) {
     return date.toLocaleDateString(locale, { month: 'short', day: 'numeric' })
   }
@@ -29,7 +33,7 @@ export function formatListDate(date: Date, now: Date, locale?: string): string {
 /** Full date for the reader header. */
 export function formatFullDate(date: Date, locale?: string): string {
   if (Number.isNaN(date.getTime())) return ''
-  return date.toLocaleString(locale, { dateStyle: 'medium', timeStyle: 'short' })
+  return `${date.toLocaleDateString(locale, { year: 'numeric', month: 'short', day: 'numeric' })}, ${date.toLocaleTimeString(locale, TIME)}`
 }
 
 /** One or two letters for an avatar. */

@@ -17,3 +17,11 @@ describe('linkify', () => {
     expect(tokens).toEqual([{ kind: 'text', text: 'javascript:alert(1) <b>x</b> ftp://x.y' }])
   })
 })
+
+describe('identifiers are not addresses (issue 16 bug 11)', () => {
+  it('leaves the Message-ID of a bounce as text, but links an address on another line', () => {
+    const tokens = linkify('Subject: Hi\nMessage-ID: <b07d0cdf@example.com>\nWrite to postmaster@example.com')
+    expect(tokens.filter((t) => t.kind === 'link').map((t) => t.text)).toEqual(['postmaster@example.com'])
+    expect(tokens.map((t) => t.text).join('')).toContain('Message-ID: <b07d0cdf@example.com>')
+  })
+})

@@ -5,6 +5,9 @@ export type TextToken = { kind: 'text'; text: string } | { kind: 'link'; text: s
 
 const PATTERN = /\bhttps?:\/\/[^\s<>"']+|\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b/g
 
+/** Header lines whose `<left@right>` values are identifiers (RFC 5322 §3.6.4), not addresses to write to. */
+const ID_LINE = /^\s*(message-id|in-reply-to|references|x-thread-id)\s*:/i
+
 /** Splits text into plain and link tokens; trailing punctuation stays outside the link. */
 export function linkify(text: string): TextToken[] {
   const out: TextToken[] = []
@@ -14,6 +17,8 @@ export function linkify(text: string): TextToken[] {
     const start = match.index ?? 0
     const trimmed = raw.replace(/[.,;:!?)\]]+$/, '')
     raw = trimmed
+    const line = text.slice(text.lastIndexOf('\n', start - 1) + 1, start)
+    if (!raw.includes('://') && ID_LINE.test(line)) continue
     if (start > last) out.push({ kind: 'text', text: text.slice(last, start) })
     const href = raw.includes('://') ? raw : `mailto:${raw}`
     out.push({ kind: 'link', text: raw, href })

@@ -113,6 +113,10 @@ const ComposeButton = styled(Button)`
     border-radius: 28px;
     padding: 14px 18px;
     box-shadow: ${(p) => p.theme.shadow};
+    /* A message open on the phone: the button would cover its attachments' download buttons. */
+    body:has([data-message-open]) & {
+      display: none;
+    }
   }
 `
 

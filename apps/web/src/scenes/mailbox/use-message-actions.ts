@@ -16,6 +16,7 @@ export function useMessageActions() {
       pushNotice(store, {
         kind: 'info',
         text: `${msgs.length === 1 ? 'Message' : `${msgs.length} messages`} ${verb}.`,
+        about: ids(msgs),
         ...(from
           ? {
               action: {
@@ -78,7 +79,7 @@ export function useMessageActions() {
         try {
           await api.restore({ ids: ids(msgs) })
           await engine.syncNow()
-          pushNotice(store, { kind: 'success', text: 'Restored from Trash.' })
+          pushNotice(store, { kind: 'success', text: 'Restored from Trash.', about: ids(msgs) })
         } catch (error) {
           pushNotice(store, { kind: 'error', text: `Could not restore: ${(error as Error).message}` })
         }

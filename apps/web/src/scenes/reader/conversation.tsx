@@ -1,13 +1,21 @@
 import { useQuery } from '@tanstack/react-query'
 import styled from 'styled-components'
 import { useMail } from '../../app/mail-context.ts'
-import { formatListDate } from '../../lib/format.ts'
+import { useMailState } from '../../app/mail-store.ts'
+import { formatListDate, plural } from '../../lib/format.ts'
 
 /** Conversation view: the other messages of the thread (X-Thread-ID / References), oldest first. */
 export function Conversation(props: { threadId: string | undefined; currentId: string }) {
-  const { api } = useMail()
+  const { api, store } = useMail()
+  // Messages of this thread the sync engine knows: a new arrival changes the key, so the view refetches.
+  const known = useMailState(store, (s) => {
+    if (!props.threadId) return 0
+    let n = 0
+    for (const m of s.cache.messages.values()) if (m.threadId === props.threadId) n++
+    return n
+  })
   const query = useQuery({
-    queryKey: ['thread', props.threadId],
+    queryKey: ['thread', props.threadId, known],
     queryFn: () => api.thread(props.threadId as string),
     enabled: !!props.threadId,
     staleTime: 10_000,
@@ -17,7 +25,7 @@ export function Conversation(props: { threadId: string | undefined; currentId: s
   const now = new Date()
   return (
     <Wrap>
-      <summary>Conversation · {items.length} messages</summary>
+      <summary>Conversation · {plural(items.length, 'message')}</summary>
       <ol>
         {items.map((m) => (
           <li key={m.id} aria-current={m.id === props.currentId ? 'true' : undefined}>

@@ -118,7 +118,7 @@ export function ReaderPane(props: {
   }
 
   return (
-    <Pane aria-label="Reading pane">
+    <Pane aria-label="Reading pane" data-message-open="">
       <ReaderToolbar
         phone={props.phone}
         ready={!!ready}
