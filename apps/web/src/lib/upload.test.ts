@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { UploadError, uploadResource } from './upload.ts'
+import { tooLargeMessage, UploadError, uploadResource } from './upload.ts'
 
 // A real HTTP server on loopback standing in for the api's POST /resources contract.
 let server: Server
@@ -114,5 +114,18 @@ describe('attachment upload over XHR', () => {
       contentType: 'text/plain',
     }).catch((e: unknown) => e)
     expect((error as UploadError).code).toBe('network')
+  })
+})
+
+describe('sizes a person reads (issue 16 bug 11)', () => {
+  it('says how big the file is and what the limit is, not byte counts', () => {
+    const body = JSON.stringify({
+      error: 'too_large',
+      message: 'the file is 1153433600 bytes; the limit is 1073741824 bytes',
+    })
+    expect(tooLargeMessage(1153433600, body)).toBe(
+      'This file is 1.1 GB; the largest file you can attach is 1.0 GB.',
+    )
+    expect(tooLargeMessage(2048, '<html>')).toBe('This file is 2.0 KB.')
   })
 })

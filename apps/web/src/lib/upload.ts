@@ -1,4 +1,6 @@
 // Attachment upload: XMLHttpRequest (not fetch) because it reports upload progress and aborts cleanly.
+import { formatSize } from './format.ts'
+
 // The api takes the raw bytes at POST /resources and answers with their Content-ID (SHA-256 digest).
 
 export interface UploadResult {
@@ -49,6 +51,16 @@ function describe(status: number, body: string): string {
   return `HTTP ${status}`
 }
 
+/**
+ * "This file is 1.1 GB; the largest file you can attach is 1 GB." — sizes a person reads, the limit
+ * taken from the server's answer when it names one in bytes.
+ */
+export function tooLargeMessage(size: number, body: string): string {
+  const limit = /limit is (\d+) bytes/.exec(describe(413, body))?.[1]
+  const max = limit ? `; the largest file you can attach is ${formatSize(Number(limit))}` : ''
+  return `This file is ${formatSize(size)}${max}.`
+}
+
 /** Uploads one file; resolves with its Content-ID, rejects with a typed UploadError. */
 export function uploadResource(options: UploadOptions): Promise<UploadResult> {
   return new Promise((resolve, reject) => {
@@ -77,7 +89,7 @@ export function uploadResource(options: UploadOptions): Promise<UploadResult> {
       if (status === 401 || status === 403)
         return fail('unauthorized', 'Your session expired: sign in again.', status)
       if (status === 413)
-        return fail('too_large', `The file is too large: ${describe(status, xhr.responseText)}`, status)
+        return fail('too_large', tooLargeMessage(options.body.size, xhr.responseText), status)
       if (status < 200 || status >= 300) return fail('rejected', describe(status, xhr.responseText), status)
       try {
         const body = JSON.parse(xhr.responseText) as Partial<UploadResult>

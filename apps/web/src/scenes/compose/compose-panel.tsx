@@ -21,8 +21,8 @@ import { ConfirmDialog } from '../shared/confirm-dialog.tsx'
 import { Icon } from '../shared/icons.tsx'
 import { Problem } from '../shared/problem.tsx'
 import { ComposeAttachments } from './compose-attachments.tsx'
+import { ComposeEditor } from './compose-editor.tsx'
 import { type AddressFieldName, ComposeFields } from './compose-fields.tsx'
-import { RichEditor } from './rich-editor.tsx'
 import { useDraftSaving } from './use-draft-saving.ts'
 import { useUploads } from './use-uploads.ts'
 
@@ -199,29 +199,7 @@ export function ComposePanel(props: { initial: DraftState; storage: KeyValueStor
         onChange={patch}
         onInvalid={handleInvalid}
       />
-      <Editor $dragging={dragging}>
-        {rich ? (
-          <RichEditor
-            initialHtml={draft.html ?? escapeText(draft.text)}
-            onChange={(html, text) => patch({ html, text })}
-          />
-        ) : (
-          <textarea
-            aria-label="Message text"
-            placeholder="Write your message…"
-            value={draft.text}
-            onChange={(e) => patch({ text: e.target.value })}
-            // biome-ignore lint/a11y/noAutofocus: replies and forwards start writing above the quote
-            autoFocus={draft.to.length > 0 && !!draft.subject}
-            onFocus={(e) => {
-              if (draft.mode !== 'new' && e.currentTarget.selectionStart === e.currentTarget.value.length) {
-                e.currentTarget.setSelectionRange(0, 0)
-              }
-            }}
-          />
-        )}
-        {dragging && <DropHint aria-hidden="true">Drop files to attach</DropHint>}
-      </Editor>
+      <ComposeEditor draft={draft} rich={rich} dragging={dragging} onChange={patch} />
       <ComposeAttachments
         attachments={draft.attachments}
         uploads={uploads.items}
@@ -300,10 +278,6 @@ export function ComposePanel(props: { initial: DraftState; storage: KeyValueStor
   )
 }
 
-function escapeText(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\n/g, '<br>')
-}
-
 const Panel = styled.section`
   position: fixed;
   right: 24px;
@@ -353,37 +327,6 @@ const LinkButton = styled.button`
   padding: 6px 4px;
   font-size: 0.9rem;
   font-weight: 600;
-`
-
-const Editor = styled.div<{ $dragging: boolean }>`
-  position: relative;
-  flex: 1;
-  min-height: 0;
-  display: flex;
-  flex-direction: column;
-  padding: 8px 16px;
-  outline: ${(p) => (p.$dragging ? `3px dashed ${p.theme.color.accent}` : 'none')};
-  outline-offset: -6px;
-  textarea {
-    flex: 1;
-    resize: none;
-    border: none;
-    background: transparent;
-    outline: none;
-    line-height: 1.5;
-  }
-`
-
-const DropHint = styled.div`
-  position: absolute;
-  inset: 8px;
-  display: grid;
-  place-items: center;
-  font-weight: 700;
-  color: ${(p) => p.theme.color.accent};
-  background: ${(p) => p.theme.color.accentSoft};
-  border-radius: ${(p) => p.theme.radius};
-  pointer-events: none;
 `
 
 const ErrorLine = styled.div`
