@@ -101,7 +101,9 @@ async function oneRun(
           const id = await submitMail(alice, {
             to: [BOB],
             subject: `${label} ${i}`,
-            text: `Hello Bob, message ${i} of ${count}.`,
+            // A fresh nonce per message: a later run must not re-send a body Bob already holds (its fetch
+            // would be skipped and the run would measure less than a delivery).
+            text: `Hello Bob, message ${i} of ${count} (${randomBytes(8).toString('hex')}).`,
             attachments,
           })
           accepted.set(id, performance.now())
