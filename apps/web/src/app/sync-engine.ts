@@ -1,5 +1,6 @@
 import { isNetworkError, type MailApi } from '../api/mail-api.ts'
 import type { MessageSummary } from '../api/types.ts'
+import { explainError } from '../lib/explain.ts'
 import { plural } from '../lib/format.ts'
 import { loadSnapshot, saveSnapshot } from '../lib/offline-cache.ts'
 import { createOfflineQueue, type KeyValueStorage, type OfflineQueue } from '../lib/offline-queue.ts'
@@ -197,7 +198,10 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     )
     store.set((s) => ({ pending: s.pending.filter((p) => !doneKeys.has(p.key)) }))
     for (const r of result.rejected)
-      pushNotice(store, { kind: 'error', text: `A queued action failed: ${r.message}` })
+      pushNotice(store, {
+        kind: 'error',
+        text: explainError(new Error(r.message), 'A change made offline could not be saved').sentence,
+      })
     if (result.done.length > 0) {
       pushNotice(store, { kind: 'success', text: `${plural(result.done.length, 'queued action')} synced.` })
     }
@@ -335,7 +339,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
           store.set((s) => ({ pending: s.pending.filter((p) => p.key !== key) }))
           pushNotice(store, {
             kind: 'error',
-            text: `Could not ${label ?? 'apply the change'}: ${String((error as Error).message ?? error)}`,
+            text: explainError(error, `Could not ${label ?? 'apply the change'}`).sentence,
           })
         }
       }

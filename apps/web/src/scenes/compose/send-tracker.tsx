@@ -4,6 +4,7 @@ import styled from 'styled-components'
 import { useMail } from '../../app/mail-context.ts'
 import { pushNotice, type TrackedSend, useMailState } from '../../app/mail-store.ts'
 import { draftFromMessage } from '../../lib/compose-model.ts'
+import { explainError } from '../../lib/explain.ts'
 import { reconstructMessage } from '../../lib/message-view.ts'
 import { Button } from '../shared/button.tsx'
 import { Icon } from '../shared/icons.tsx'
@@ -83,7 +84,7 @@ function TrackedItem(props: { send: TrackedSend }) {
       }
       pushNotice(store, { kind: 'info', text: 'Sending undone. The message is back in your drafts.' })
     } catch (error) {
-      pushNotice(store, { kind: 'error', text: `Could not undo: ${(error as Error).message}` })
+      pushNotice(store, { kind: 'error', text: explainError(error, 'Could not undo').sentence })
     }
   }
 

@@ -2,6 +2,7 @@ import { useMemo } from 'react'
 import type { MessageSummary } from '../../api/types.ts'
 import { useMail } from '../../app/mail-context.ts'
 import { pushNotice } from '../../app/mail-store.ts'
+import { explainError } from '../../lib/explain.ts'
 
 /** Mailbox work on messages: read/unread, star, archive, move, delete, restore (optimistic, queued offline). */
 export function useMessageActions() {
@@ -81,7 +82,7 @@ export function useMessageActions() {
           await engine.syncNow()
           pushNotice(store, { kind: 'success', text: 'Restored from Trash.', about: ids(msgs) })
         } catch (error) {
-          pushNotice(store, { kind: 'error', text: `Could not restore: ${(error as Error).message}` })
+          pushNotice(store, { kind: 'error', text: explainError(error, 'Could not restore').sentence })
         }
       },
     }

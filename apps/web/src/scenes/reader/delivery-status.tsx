@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react'
 import styled from 'styled-components'
 import type { DeliveryStatus } from '../../api/types.ts'
-import { explainDelivery } from '../../lib/explain.ts'
+import { explainDelivery, explainError } from '../../lib/explain.ts'
 import { Button } from '../shared/button.tsx'
 import { Icon } from '../shared/icons.tsx'
 import { Problem } from '../shared/problem.tsx'
@@ -53,7 +53,7 @@ export function DeliveryStatusList(props: {
     try {
       await fn()
     } catch (error) {
-      setActionError((error as Error).message)
+      setActionError(explainError(error, 'Not done').sentence)
     } finally {
       setBusy(false)
     }

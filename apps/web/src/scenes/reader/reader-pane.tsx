@@ -113,7 +113,7 @@ export function ReaderPane(props: {
       await engine.syncNow()
       await queryClient.invalidateQueries({ queryKey: ['message', detail.id] })
     } catch (error) {
-      pushNotice(store, { kind: 'error', text: `Too late to undo: ${(error as Error).message}` })
+      pushNotice(store, { kind: 'error', text: explainError(error, 'Too late to undo').sentence })
     }
   }
 
