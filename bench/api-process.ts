@@ -1,17 +1,16 @@
 /**
  * Child-process entry of the benchmarks: runs one domain's mailbox api (`createApi`) so that its memory
- * is its own. `node --import tsx bench/api-process.ts <config.json>`; prints `{"listening":port}`.
+ * is its own. `node --import tsx bench/api-process.ts <config file>` (read by `loadConfigFile`); prints `{"listening":port}`.
  */
-import { readFileSync } from 'node:fs'
 import { createApi } from '@federizer/api'
-import type { DomainConfig } from '@federizer/store'
+import { loadConfigFile } from '@federizer/node'
 import pino from 'pino'
 
 const file = process.argv[2]
-if (!file) throw new Error('usage: api-process.ts <config.json>')
-const config = JSON.parse(readFileSync(file, 'utf8')) as DomainConfig & { listenPort: number }
+if (!file) throw new Error('usage: api-process.ts <config file>')
+const { domain: config, listen } = await loadConfigFile(file)
 const api = await createApi(config, { logger: pino({ level: process.env.LOG_LEVEL ?? 'warn' }) })
-const port = await api.listen(config.listenPort, '127.0.0.1')
+const port = await api.listen(listen.api.port, '127.0.0.1')
 process.stdout.write(`${JSON.stringify({ listening: port })}\n`)
 const stop = () => void api.close().then(() => process.exit(0))
 process.once('SIGTERM', stop)

@@ -1,29 +1,27 @@
 /**
  * Child-process entry of the benchmarks: runs one domain's gateway (`createGateway`: AS, federation, MTA)
  * like apps/gateway/src/main.ts, with the bench's knobs. `node --import tsx bench/gateway-process.ts
- * <config.json>`; prints `{"listening":port}`. The config may carry `pollIntervalMs` and
+ * <config file> [options json]` (the file written by `toConfigFile`, read by `loadConfigFile`); prints `{"listening":port}`. The options may carry `pollIntervalMs` and
  * `tokenPerClientMax` (overrides the AS's per-client token rate limits per minute, every client's and the
  * domain MTA's; by default 1,200 and 120,000).
  */
-import { readFileSync } from 'node:fs'
 import { createGateway } from '@federizer/gateway'
-import type { DomainConfig } from '@federizer/store'
+import { loadConfigFile } from '@federizer/node'
 import pino from 'pino'
 
-type Config = DomainConfig & { listenPort: number; pollIntervalMs?: number; tokenPerClientMax?: number }
-
-const file = process.argv[2]
-if (!file) throw new Error('usage: gateway-process.ts <config.json>')
-const config = JSON.parse(readFileSync(file, 'utf8')) as Config
+const [file, extraJson = '{}'] = process.argv.slice(2)
+if (!file) throw new Error('usage: gateway-process.ts <config file> [options json]')
+const { domain: config, listen } = await loadConfigFile(file)
+const extra = JSON.parse(extraJson) as { pollIntervalMs?: number; tokenPerClientMax?: number }
 const gateway = await createGateway(config, {
   logger: pino({ level: process.env.LOG_LEVEL ?? 'warn' }),
-  ...(config.pollIntervalMs !== undefined ? { pollIntervalMs: config.pollIntervalMs } : {}),
+  ...(extra.pollIntervalMs !== undefined ? { pollIntervalMs: extra.pollIntervalMs } : {}),
 })
-if (config.tokenPerClientMax !== undefined) {
-  gateway.ctx.as.limits.tokenPerClient.max = config.tokenPerClientMax
-  gateway.ctx.as.limits.tokenPerMtaClient.max = config.tokenPerClientMax
+if (extra.tokenPerClientMax !== undefined) {
+  gateway.ctx.as.limits.tokenPerClient.max = extra.tokenPerClientMax
+  gateway.ctx.as.limits.tokenPerMtaClient.max = extra.tokenPerClientMax
 }
-const port = await gateway.listen(config.listenPort, '127.0.0.1')
+const port = await gateway.listen(listen.gateway.port, '127.0.0.1')
 process.stdout.write(`${JSON.stringify({ listening: port })}\n`)
 const stop = () => void gateway.close().then(() => process.exit(0))
 process.once('SIGTERM', stop)

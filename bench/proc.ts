@@ -4,7 +4,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import type { DomainConfig } from '@federizer/store'
+import { type DomainConfig, toConfigFile } from '@federizer/node'
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url))
 const RUNNERS = {
@@ -84,8 +84,8 @@ export async function startNodeProcess(
   extra: Record<string, unknown> = {},
 ): Promise<NodeProcess> {
   const file = path.join(config.dataDir, `bench-${kind}-config.json`)
-  await writeFile(file, JSON.stringify({ ...config, ...extra, listenPort: port }), { mode: 0o600 })
-  const child = spawn(process.execPath, ['--import', 'tsx', RUNNERS[kind], file], {
+  await writeFile(file, JSON.stringify(toConfigFile(config, { [kind]: { port } })), { mode: 0o600 })
+  const child = spawn(process.execPath, ['--import', 'tsx', RUNNERS[kind], file, JSON.stringify(extra)], {
     cwd: REPO_ROOT,
     // BENCH_LOG_DIR: keep each process's log (at BENCH_LOG_LEVEL, e.g. debug for per-request timings).
     env: { ...process.env, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn' },

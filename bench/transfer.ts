@@ -1,6 +1,7 @@
 import { stat as fileStat, open, rm } from 'node:fs/promises'
 import path from 'node:path'
-import { domainPaths, ResourceStore } from '@federizer/store'
+import { domainPaths } from '@federizer/node'
+import { ResourceStore } from '@federizer/store'
 import { fmt, makeFile, rawLoopbackCopy, settleDisk, stat, waitFor } from './lib.ts'
 import { ALICE, BOB, openBenchNetwork, submitMail, trpcClient, uploadFile } from './network.ts'
 import { measurePeaks, type ProcessUse } from './proc.ts'

@@ -35,7 +35,7 @@ if (!existsSync(built) || newest(path.join(web, 'src')) > statSync(built).mtimeM
 
 const child = spawn(
   process.execPath,
-  [path.join(root, 'packages', 'cli', 'bin', 'federizer.mjs'), 'demo', ...process.argv.slice(2)],
+  [path.join(root, 'apps', 'cli', 'bin', 'federizer.mjs'), 'demo', ...process.argv.slice(2)],
   {
     cwd: root,
     stdio: 'inherit',

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's test command: installs what is missing, then runs lint, typecheck and every test suite
+# The README's test command: installs what is missing, then runs lint, the import-graph check, typecheck and every test suite
 # (unit, integration on real loopback servers, and the browser tests in Debian's Chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,9 +15,9 @@ fi
 echo "== npm ci"
 npm ci --no-audit --no-fund
 set +e
-echo "== lint, typecheck and tests (turbo)"
+echo "== lint, import graph, typecheck and tests (turbo)"
 log=$(mktemp)
-npx turbo run lint typecheck test --concurrency=1 --continue --output-logs=full 2>&1 | tee "$log"
+npx turbo run lint graph typecheck test --concurrency=1 --continue --output-logs=full 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 # One closing line for every vitest run in every package.

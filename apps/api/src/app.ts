@@ -1,4 +1,4 @@
-import { createListener, type DomainConfig, requestLog } from '@federizer/store'
+import { createListener, type DomainConfig, requestLog } from '@federizer/node'
 import { createExpressMiddleware } from '@trpc/server/adapters/express'
 import express from 'express'
 import { type ApiContext, type ApiOptions, createApiContext } from './context.ts'

@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { type DomainConfig, domainPaths } from '@federizer/node'
 import {
   type Db,
-  type DomainConfig,
   type DomainKeys,
-  domainPaths,
   loadOrCreateDomainKeys,
   openDatabase,
   ResourceStore,

@@ -1,20 +1,20 @@
 import { randomUUID } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+// The domain's servers (this api, and the real gateway as its AS when asked) start through devnet.
+import { type DomainServers, freePort, startDomainServers } from '@federizer/devnet'
+import { type DomainConfig, defaultLimits } from '@federizer/node'
 import { signAccessToken } from '@federizer/protocol'
-import { type DomainConfig, defaultLimits, loadOrCreateDomainKeys } from '@federizer/store'
+import { loadOrCreateDomainKeys } from '@federizer/store'
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client'
 import pino from 'pino'
-// The real gateway (AS token endpoint) of the same domain, imported by path: no package dependency cycle.
-import { createGateway, type Gateway } from '../../gateway/src/index.ts'
-import { type Api, type ApiOptions, type AppRouter, createApi } from '../src/index.ts'
+import type { Api, ApiOptions, AppRouter } from '../src/index.ts'
 
 export interface Harness {
   api: Api
   /** The domain's real gateway (AS), when started with `gateway: true`. */
-  gateway: Gateway | undefined
+  gateway: DomainServers['gateway']
   config: DomainConfig
   baseUrl: string
   dataDir: string
@@ -26,19 +26,6 @@ export interface Harness {
 }
 
 export const now = () => Math.floor(Date.now() / 1000)
-
-/** A free loopback port (both servers' URLs must be known before either starts: iss and aud). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address()
-      const port = typeof a === 'object' && a ? a.port : 0
-      s.close(() => resolve(port))
-    })
-  })
-}
 
 /** A real api on 127.0.0.1:0 over a temp data folder. `configure` may point the gateway URL elsewhere. */
 export async function startApi(
@@ -62,10 +49,10 @@ export async function startApi(
   config = { ...config, apiUrl: `http://127.0.0.1:${apiPort}`, gatewayUrl: `http://127.0.0.1:${gatewayPort}` }
   if (options.configure) config = options.configure(config)
   const logger = pino({ level: 'silent' })
-  const gateway = options.gateway ? await createGateway(config, { logger, workers: false }) : undefined
-  await gateway?.listen(gatewayPort)
-  const api = await createApi(config, { logger, webDist: false, ...options.api })
-  await api.listen(apiPort)
+  const { api, gateway, close } = await startDomainServers(config, {
+    api: { port: apiPort, options: { logger, webDist: false, ...options.api } },
+    ...(options.gateway ? { gateway: { port: gatewayPort, options: { logger, workers: false } } } : {}),
+  })
   const keys = await loadOrCreateDomainKeys(config)
   const baseUrl = config.apiUrl
   const token: Harness['token'] = (email, overrides = {}) =>
@@ -105,8 +92,7 @@ export async function startApi(
       return clientWithToken(await token(email))
     },
     async close() {
-      await api.close()
-      await gateway?.close()
+      await close()
       await rm(dataDir, { recursive: true, force: true })
     },
   }

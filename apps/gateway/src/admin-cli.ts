@@ -3,7 +3,7 @@
  * (password on stdin), `… keys rotate --alg EdDSA`. See ADMIN_USAGE. Only this entry point touches `process`.
  */
 import { readFileSync } from 'node:fs'
-import type { DomainConfig } from '@federizer/store'
+import type { DomainConfig } from '@federizer/node'
 import { ADMIN_USAGE, AdminUsageError, runAdminCommand } from './as/admin-commands.ts'
 
 async function readStdin(): Promise<string> {

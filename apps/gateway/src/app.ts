@@ -1,7 +1,8 @@
-import { createListener, type DomainConfig, requestLog } from '@federizer/store'
+import { createListener, type DomainConfig, requestLog } from '@federizer/node'
 import express from 'express'
 import { createAsRouter } from './as/router.ts'
-import { createGatewayContext, type GatewayContext, type GatewayOptions } from './context.ts'
+import type { GatewayOptions } from './base.ts'
+import { createGatewayContext, type GatewayContext } from './context.ts'
 import { createFederationRouter } from './federation/router.ts'
 import { startMtaWorkers } from './mta/workers.ts'
 

@@ -1,43 +1,19 @@
 import { Resolver } from 'node:dns/promises'
+import { type DomainConfig, domainPaths } from '@federizer/node'
 import { createDiscovery, type Discovery } from '@federizer/protocol'
-import { type Db, type DomainConfig, domainPaths, openDatabase } from '@federizer/store'
-import pino, { type Logger } from 'pino'
+import { openDatabase } from '@federizer/store'
+import pino from 'pino'
 import { type AsContext, createAsContext } from './as/context.ts'
+import type { GatewayCore, GatewayOptions } from './base.ts'
 import { createFederationContext, type FederationContext } from './federation/context.ts'
 
 /**
  * Everything a gateway request or worker needs, built once at start-up and passed explicitly.
  * Each area (AS, federation + MTA) adds its own part, built by its own factory.
  */
-export interface GatewayContext {
-  config: DomainConfig
-  db: Db
-  logger: Logger
-  /** Seconds since the epoch; replaced in tests that need a fixed clock. */
-  now: () => number
-  /** SRV + HTTPS discovery of other domains (DESIGN §3 Discovery), cached with the record TTL. */
-  discovery: Discovery
+export interface GatewayContext extends GatewayCore {
   as: AsContext
   federation: FederationContext
-}
-
-export interface GatewayOptions {
-  logger?: Logger
-  now?: () => number
-  /** Start the MTA workers (default true; tests of one area may turn them off). */
-  workers?: boolean
-  /** On close, how long running MTA jobs may take to finish before they are aborted (default 10 s). */
-  shutdownGraceMs?: number
-  /** The fetch used for every outgoing request (discovery, delivery, fetch, token exchange). */
-  fetch?: typeof fetch
-  /** Milliseconds between queue polls when the MTA found nothing to do (default 200). */
-  pollIntervalMs?: number
-}
-
-/** The base part every area builds on. */
-export type GatewayBase = Pick<GatewayContext, 'config' | 'db' | 'logger' | 'now' | 'discovery'> & {
-  fetch: typeof fetch
-  options: GatewayOptions
 }
 
 /** Builds discovery over a node:dns resolver pointed at `config.dnsServers` (the system's when unset). */

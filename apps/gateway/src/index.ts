@@ -1,6 +1,7 @@
 export { createGateway, type Gateway } from './app.ts'
 export { ADMIN_USAGE, AdminUsageError, runAdminCommand } from './as/admin-commands.ts'
 export { issueAccessToken } from './as/tokens.ts'
-export { createDomainDiscovery, type GatewayContext, type GatewayOptions } from './context.ts'
+export type { GatewayOptions } from './base.ts'
+export { createDomainDiscovery, type GatewayContext } from './context.ts'
 export { FederationError, type FederationErrorCode } from './federation/errors.ts'
 export { type MtaWorkers, startMtaWorkers } from './mta/workers.ts'

@@ -1,29 +1,28 @@
 /**
- * Runs one gateway as its own OS process (operators, and tests that SIGKILL it):
- *   node --import tsx apps/gateway/src/main.ts /path/to/domain-config.json
- * or with FEDERIZER_CONFIG=/path/to/domain-config.json. The JSON is a DomainConfig; the process listens
- * on the port of `gatewayUrl` (or `listenPort` when given) on `listenHost` (default 127.0.0.1).
+ * Runs one gateway as its own OS process (tests that SIGKILL it, devnet's `gatewayProcess`):
+ *   node --import tsx apps/gateway/src/main.ts /path/to/config.yaml [--poll-interval-ms N]
+ * or with FEDERIZER_CONFIG=/path/to/config.yaml. The file is the configuration file of
+ * docs/operations.md, read by the one loader (`loadConfigFile`); the process listens on `listen.gateway`.
  * The only file that touches `process`.
  */
-import { readFileSync } from 'node:fs'
-import type { DomainConfig } from '@federizer/store'
+import { ConfigError, loadConfigFile } from '@federizer/node'
+import pino from 'pino'
 import { createGateway } from './app.ts'
 
-type ProcessConfig = DomainConfig & { listenPort?: number; listenHost?: string; pollIntervalMs?: number }
-
 async function main() {
-  const file = process.argv[2] ?? process.env.FEDERIZER_CONFIG
+  const [file = process.env.FEDERIZER_CONFIG, ...rest] = process.argv.slice(2)
   if (!file) {
-    process.stderr.write('usage: gateway <config.json> (or set FEDERIZER_CONFIG)\n')
+    process.stderr.write('usage: gateway <config file> [--poll-interval-ms N] (or set FEDERIZER_CONFIG)\n')
     process.exit(2)
   }
-  const config = JSON.parse(readFileSync(file, 'utf8')) as ProcessConfig
-  const url = new URL(config.gatewayUrl)
-  const port = config.listenPort ?? Number(url.port || (url.protocol === 'https:' ? 443 : 80))
+  const poll = rest[0] === '--poll-interval-ms' ? Number(rest[1]) : undefined
+  const loaded = await loadConfigFile(file)
+  const { domain: config, listen } = loaded
   const gateway = await createGateway(config, {
-    ...(config.pollIntervalMs !== undefined ? { pollIntervalMs: config.pollIntervalMs } : {}),
+    logger: pino({ name: `gateway ${config.domain}`, level: process.env.LOG_LEVEL ?? loaded.logLevel }),
+    ...(poll !== undefined && Number.isFinite(poll) ? { pollIntervalMs: poll } : {}),
   })
-  const bound = await gateway.listen(port, config.listenHost ?? '127.0.0.1')
+  const bound = await gateway.listen(listen.gateway.port, listen.gateway.host)
   gateway.ctx.logger.info({ port: bound, domain: config.domain }, 'gateway listening')
   // Tests wait for this line on stdout.
   process.stdout.write(`${JSON.stringify({ listening: bound })}\n`)
@@ -39,6 +38,7 @@ async function main() {
 }
 
 main().catch((e) => {
-  process.stderr.write(`gateway failed to start: ${e instanceof Error ? e.stack : String(e)}\n`)
+  const text = e instanceof ConfigError ? e.message : e instanceof Error ? e.stack : String(e)
+  process.stderr.write(`gateway failed to start: ${text}\n`)
   process.exit(1)
 })

@@ -2,18 +2,12 @@
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
+import { type DnsServer, freePort, startDnsServer } from '@federizer/devnet'
+import { type DomainConfig, defaultLimits } from '@federizer/node'
 import type { AllowedAlg } from '@federizer/protocol'
-import {
-  type CreateUserInput,
-  createUser,
-  type DomainConfig,
-  defaultLimits,
-  loadOrCreateDomainKeys,
-} from '@federizer/store'
+import { type CreateUserInput, createUser, loadOrCreateDomainKeys } from '@federizer/store'
 import * as oauth from 'oauth4webapi'
 import pino from 'pino'
-import { type DnsServer, startDnsServer } from '../../../packages/devnet/src/dns-server.ts'
-import { freePort } from '../../../packages/devnet/src/free-port.ts'
 import { createGateway, type Gateway } from '../src/index.ts'
 
 export const PASSWORD = 'correct horse battery'

@@ -3,7 +3,6 @@ import Database from 'better-sqlite3'
 import { Kysely, type Migration, type MigrationProvider, Migrator, SqliteDialect } from 'kysely'
 import { migrations } from './migrations/index.ts'
 import type { DatabaseSchema } from './schema.ts'
-import { prepareSearchIndex } from './search.ts'
 
 export type Db = Kysely<DatabaseSchema>
 
@@ -54,7 +53,6 @@ async function openConnection(file: string): Promise<Db> {
   cacheStatements(sqlite)
   const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: sqlite }) })
   await migrate(db)
-  await prepareSearchIndex(db)
   return db
 }
 

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto'
 import { constants } from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
+import { type DomainConfig, domainPaths } from '@federizer/node'
 import type { AllowedAlg, SigningKey } from '@federizer/protocol'
 import { type CryptoKey, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose'
-import { type DomainConfig, domainPaths } from './config.ts'
 
 /** One AS signing key as stored in `<dataDir>/keys/as-signing.json`. Times are seconds since the epoch. */
 export interface StoredSigningKey {

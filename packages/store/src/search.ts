@@ -6,33 +6,14 @@ import { inTransaction } from './tx.ts'
 /**
  * Full-text search over subject, addresses and text parts with SQLite FTS5. This is the only module
  * with SQLite-specific SQL; a PostgreSQL deployment replaces it (tsvector) behind the same functions.
- * The index row id is the message's `seq` column.
+ * The index row id is the message's `seq` column; the table is created by migration 005-message-fts.
  */
-
-const ready = new WeakSet<object>()
-
-/**
- * Creates the FTS5 table if missing. Remembered per Kysely instance only when run outside a transaction
- * (a rolled-back transaction would undo the CREATE); openDatabase calls it once at start-up.
- */
-export async function prepareSearchIndex(db: Db): Promise<void> {
-  // The dialect adapter is one object per Kysely instance, shared by its transactions.
-  const key = (db as unknown as { getExecutor(): { adapter: object } }).getExecutor().adapter
-  if (ready.has(key)) return
-  await sql`CREATE VIRTUAL TABLE IF NOT EXISTS message_fts USING fts5(
-    subject, addresses, body, tokenize = 'unicode61 remove_diacritics 2'
-  )`.execute(db)
-  if (!db.isTransaction) ready.add(key)
-}
-
-const ensureIndex = prepareSearchIndex
 
 /** Adds (or replaces) a message's subject and addresses in the index. */
 export async function indexMessageHeaders(
   db: Db,
   entry: { seq: number; subject: string; addresses: string },
 ): Promise<void> {
-  await ensureIndex(db)
   await sql`DELETE FROM message_fts WHERE rowid = ${entry.seq}`.execute(db)
   await sql`INSERT INTO message_fts (rowid, subject, addresses, body)
     VALUES (${entry.seq}, ${entry.subject}, ${entry.addresses}, '')`.execute(db)
@@ -43,7 +24,6 @@ export async function indexMessageHeaders(
  * fetcher stores it) and refreshes the list preview. Bumps the account's state: the preview changed.
  */
 export async function indexMessageText(db: Db, input: { id: string; text: string }): Promise<void> {
-  await ensureIndex(db)
   await inTransaction(db, async (trx) => {
     const row = await trx
       .selectFrom('messages')
@@ -67,7 +47,6 @@ export function makePreview(text: string): string {
 }
 
 export async function removeFromIndex(db: Db, seq: number): Promise<void> {
-  await ensureIndex(db)
   await sql`DELETE FROM message_fts WHERE rowid = ${seq}`.execute(db)
 }
 
@@ -94,7 +73,6 @@ export async function searchMessageIds(
 ): Promise<string[]> {
   const fts = toFtsQuery(input.query)
   if (!fts) return []
-  await ensureIndex(db)
   const mailboxFilter = input.mailboxId ? sql`AND m.mailbox_id = ${input.mailboxId}` : sql``
   const { rows } = await sql<{ id: string }>`
     SELECT m.id AS id FROM message_fts f JOIN messages m ON m.seq = f.rowid

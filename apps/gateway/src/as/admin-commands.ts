@@ -1,9 +1,8 @@
+import { type DomainConfig, domainPaths } from '@federizer/node'
 import type { AllowedAlg } from '@federizer/protocol'
 import {
   createUser,
   type Db,
-  type DomainConfig,
-  domainPaths,
   type ForwardPolicy,
   findUser,
   listUsers,

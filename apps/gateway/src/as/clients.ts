@@ -1,5 +1,5 @@
+import type { DomainConfig } from '@federizer/node'
 import type { KeyResolver } from '@federizer/protocol'
-import type { DomainConfig } from '@federizer/store'
 import type { JWK } from 'jose'
 import { cachingKeyResolver } from './key-cache.ts'
 

@@ -7,14 +7,14 @@ import {
   type SigningKey,
 } from '@federizer/protocol'
 import { createReplayStore, type DomainKeys, loadOrCreateDomainKeys } from '@federizer/store'
-import type { GatewayContext } from '../context.ts'
+import type { GatewayCore } from '../base.ts'
 import { type RegisteredClient, registerClients } from './clients.ts'
 import { DpopNonces } from './dpop-nonce.ts'
 import { cachingKeyResolver } from './key-cache.ts'
 import { type RateLimit, SlidingWindowLimiter } from './rate-limit.ts'
 
 /** What the AS needs from the gateway's base context. */
-export type AsBase = Pick<GatewayContext, 'config' | 'db' | 'logger' | 'now'> & { discovery?: Discovery }
+export type AsBase = Pick<GatewayCore, 'config' | 'db' | 'logger' | 'now'> & { discovery?: Discovery }
 
 /** Lifetimes in seconds. */
 export interface AsLifetimes {

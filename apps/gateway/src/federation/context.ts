@@ -1,7 +1,8 @@
+import { domainPaths } from '@federizer/node'
 import type { FederizerDocument, ReplayStore } from '@federizer/protocol'
-import { type DomainKeys, domainPaths, ResourceStore } from '@federizer/store'
+import { type DomainKeys, ResourceStore } from '@federizer/store'
 import type { AsContext } from '../as/context.ts'
-import type { GatewayBase } from '../context.ts'
+import type { GatewayBase } from '../base.ts'
 import { createDbReplayStore } from './replay.ts'
 
 /** The federation + MTA part of the gateway context. */

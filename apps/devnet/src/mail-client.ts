@@ -37,7 +37,8 @@ export async function sendMail(node: NetworkNode, mail: OutgoingMail) {
     const res = await fetch(`${node.apiUrl}/resources`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': a.mediaType, 'x-filename': a.filename },
-      body: a.bytes,
+      // A Buffer (ArrayBuffer-backed): a BodyInit under both the Node and the DOM typings.
+      body: Buffer.from(a.bytes),
     })
     if (res.status !== 201)
       throw new Error(`upload of ${a.filename} failed: ${res.status} ${await res.text()}`)

@@ -1,7 +1,7 @@
 import { createApi } from '@federizer/api'
 import { createGateway } from '@federizer/gateway'
+import type { LoadedConfig } from '@federizer/node'
 import pino, { type Logger } from 'pino'
-import type { LoadedConfig } from './config-file.ts'
 
 export interface Running {
   urls: { gateway?: string; api?: string }

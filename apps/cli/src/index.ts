@@ -1,10 +1,3 @@
-export {
-  ConfigError,
-  configFileSchema,
-  configFromObject,
-  type LoadedConfig,
-  loadConfigFile,
-} from './config-file.ts'
 export { DEMO_PORTS, DEMO_USERS, type Demo, startDemo } from './demo.ts'
 export { mailClient, operatorToken } from './mail.ts'
 export { serveDomain } from './serve.ts'

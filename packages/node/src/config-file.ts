@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { type DomainConfig, defaultLimits } from '@federizer/store'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
+import { type DomainConfig, defaultLimits } from './config.ts'
 
 /** A problem with the configuration file, reported to the operator with the path of the bad field. */
 export class ConfigError extends Error {
@@ -51,6 +51,8 @@ export const configFileSchema = z
       })
       .default(defaultLimits),
     undoSendSeconds: z.number().int().min(0).max(120).default(10),
+    /** Tests and the demo only: multiplies every queue delay (DomainConfig.queueTimeScale). */
+    queueTimeScale: z.number().positive().default(1),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .strict()
@@ -112,12 +114,38 @@ export function configFromObject(raw: unknown, source = 'configuration'): Loaded
       allowInsecureTargets: c.development,
       limits: c.limits,
       undoSendSeconds: c.undoSendSeconds,
-      queueTimeScale: 1,
+      queueTimeScale: c.queueTimeScale,
     },
     listen: {
       gateway: c.listen.gateway ?? { host: '127.0.0.1', port: portOf(c.gatewayUrl) },
       api: c.listen.api ?? { host: '127.0.0.1', port: portOf(c.apiUrl) },
     },
     logLevel: c.logLevel,
+  }
+}
+
+/**
+ * The configuration-file object of a DomainConfig that a launcher already holds (devnet, the benchmarks),
+ * so that a child process reads it back through `loadConfigFile` like every other entry point.
+ */
+export function toConfigFile(
+  config: DomainConfig,
+  listen: { gateway?: { host?: string; port: number }; api?: { host?: string; port: number } } = {},
+  logLevel: ConfigFile['logLevel'] = 'info',
+): z.input<typeof configFileSchema> {
+  return {
+    domain: config.domain,
+    dataDir: config.dataDir,
+    gatewayUrl: config.gatewayUrl,
+    apiUrl: config.apiUrl,
+    mtaClientId: config.mtaClientId,
+    webClientId: config.webClientId,
+    ...(config.dnsServers ? { dnsServers: config.dnsServers } : {}),
+    development: config.allowInsecureTargets,
+    listen,
+    limits: config.limits,
+    undoSendSeconds: config.undoSendSeconds,
+    queueTimeScale: config.queueTimeScale,
+    logLevel,
   }
 }

@@ -1,8 +1,9 @@
 import { readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
 import type { AppRouter } from '@federizer/api'
+import type { DomainConfig } from '@federizer/node'
 import { signAccessToken } from '@federizer/protocol'
-import { type DomainConfig, loadOrCreateDomainKeys } from '@federizer/store'
+import { loadOrCreateDomainKeys } from '@federizer/store'
 import { createTRPCClient, httpBatchLink } from '@trpc/client'
 import { CliError } from './users.ts'
 

@@ -10,8 +10,8 @@
  *   federizer show --config FILE --as EMAIL ID
  */
 import { parseArgs } from 'node:util'
+import { ConfigError, loadConfigFile } from '@federizer/node'
 import { printDemoBanner } from './banner.ts'
-import { ConfigError, loadConfigFile } from './config-file.ts'
 import { startDemo } from './demo.ts'
 import { listCommand, operatorToken, sendCommand, showCommand } from './mail.ts'
 import { serveDomain } from './serve.ts'

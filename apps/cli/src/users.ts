@@ -1,5 +1,5 @@
 import { AdminUsageError, runAdminCommand } from '@federizer/gateway'
-import type { DomainConfig } from '@federizer/store'
+import type { DomainConfig } from '@federizer/node'
 
 export class CliError extends Error {
   override readonly name = 'CliError'

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import type { DomainConfig } from '@federizer/store'
+import { type DomainConfig, toConfigFile } from '@federizer/node'
 
 /** The gateway's process entry point (apps/gateway/src/main.ts), run with tsx. */
 export const GATEWAY_MAIN = fileURLToPath(new URL('../../../apps/gateway/src/main.ts', import.meta.url))
@@ -20,7 +20,7 @@ export interface GatewayProcess {
 }
 
 /**
- * Starts one domain's gateway as its own OS process (`node --import tsx main.ts <config.json>`), so a
+ * Starts one domain's gateway as its own OS process (`node --import tsx main.ts <config.json>`, the file written by `toConfigFile`), so a
  * test can SIGKILL it mid-work. Resolves once the process reports the port it listens on.
  */
 export async function startGatewayProcess(
@@ -28,12 +28,12 @@ export async function startGatewayProcess(
   options: { port: number; pollIntervalMs?: number; logLevel?: string; startTimeoutMs?: number },
 ): Promise<GatewayProcess> {
   const file = path.join(config.dataDir, 'gateway-config.json')
-  await writeFile(
-    file,
-    JSON.stringify({ ...config, listenPort: options.port, pollIntervalMs: options.pollIntervalMs }),
-    { mode: 0o600 },
-  )
-  const child = spawn(process.execPath, ['--import', 'tsx', GATEWAY_MAIN, file], {
+  await writeFile(file, JSON.stringify(toConfigFile(config, { gateway: { port: options.port } })), {
+    mode: 0o600,
+  })
+  const poll =
+    options.pollIntervalMs !== undefined ? ['--poll-interval-ms', String(options.pollIntervalMs)] : []
+  const child = spawn(process.execPath, ['--import', 'tsx', GATEWAY_MAIN, file, ...poll], {
     cwd: REPO_ROOT,
     env: { ...process.env, LOG_LEVEL: options.logLevel ?? 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,4 +1,5 @@
 export * from './dns-server.ts'
+export * from './domain-servers.ts'
 export * from './free-port.ts'
 export * from './gateway-process.ts'
 export * from './mail-client.ts'

@@ -2,12 +2,11 @@ import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { type Api, createApi } from '@federizer/api'
 import { createGateway, type Gateway, type GatewayOptions, issueAccessToken } from '@federizer/gateway'
+import { type DomainConfig, defaultLimits } from '@federizer/node'
 import { randomJti, signAccessToken } from '@federizer/protocol'
 import {
   createUser,
   type Db,
-  type DomainConfig,
-  defaultLimits,
   findUser,
   loadOrCreateDomainKeys,
   openDatabase,

@@ -1,0 +1,34 @@
+import type { DomainConfig } from '@federizer/node'
+import type { Discovery } from '@federizer/protocol'
+import type { Db } from '@federizer/store'
+import type { Logger } from 'pino'
+
+/** The part of the gateway context every area (AS, federation + MTA) builds on. */
+export interface GatewayCore {
+  config: DomainConfig
+  db: Db
+  logger: Logger
+  /** Seconds since the epoch; replaced in tests that need a fixed clock. */
+  now: () => number
+  /** SRV + HTTPS discovery of other domains (DESIGN §3 Discovery), cached with the record TTL. */
+  discovery: Discovery
+}
+
+export interface GatewayOptions {
+  logger?: Logger
+  now?: () => number
+  /** Start the MTA workers (default true; tests of one area may turn them off). */
+  workers?: boolean
+  /** On close, how long running MTA jobs may take to finish before they are aborted (default 10 s). */
+  shutdownGraceMs?: number
+  /** The fetch used for every outgoing request (discovery, delivery, fetch, token exchange). */
+  fetch?: typeof fetch
+  /** Milliseconds between queue polls when the MTA found nothing to do (default 200). */
+  pollIntervalMs?: number
+}
+
+/** The base part every area builds on. */
+export type GatewayBase = GatewayCore & {
+  fetch: typeof fetch
+  options: GatewayOptions
+}

@@ -1,0 +1,12 @@
+export { type DomainConfig, defaultLimits, domainPaths } from './config.ts'
+export {
+  ConfigError,
+  type ConfigFile,
+  configFileSchema,
+  configFromObject,
+  type LoadedConfig,
+  loadConfigFile,
+  toConfigFile,
+} from './config-file.ts'
+export { createListener, type Listenable, type Listener } from './http-listener.ts'
+export { requestLog } from './request-log.ts'
