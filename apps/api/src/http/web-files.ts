@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { brotliCompress, gzip, constants as zlib } from 'node:zlib'
-import type { DomainConfig } from '@federizer/store'
+import type { DomainConfig } from '@federizer/node'
 import type express from 'express'
 
 // The built webmail: its own CSP (no inline script, never framed), hashed assets cached for a year,
