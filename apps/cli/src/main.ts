@@ -4,7 +4,7 @@
  *   federizer demo [--data DIR]                          three domains on loopback (README)
  *   federizer serve --config FILE [--only gateway|api]   one real domain (production shape)
  *   federizer user add|disable|enable|reset|forward-policy|show|list [EMAIL] --config FILE [--name N]
- *   federizer keys rotate [--alg ES256|EdDSA|RS256] | keys list --config FILE
+ *   federizer keys rotate [--alg ES256|EdDSA|RS256] [--publish-ahead SECONDS] | keys list --config FILE
  *   federizer send --config FILE --as EMAIL --to A [--cc A] [--bcc A] --subject S [--text T] [--attach FILE]...
  *   federizer list --config FILE --as EMAIL [--mailbox inbox]
  *   federizer show --config FILE --as EMAIL ID
@@ -23,7 +23,7 @@ const USAGE = `usage:
   federizer demo [--data DIR]
   federizer serve --config FILE [--only gateway|api]
   federizer user add|disable|enable|reset|forward-policy|show|list [EMAIL] --config FILE [--name N]
-  federizer keys rotate [--alg ES256|EdDSA|RS256] | keys list --config FILE
+  federizer keys rotate [--alg ES256|EdDSA|RS256] [--publish-ahead SECONDS] | keys list --config FILE
 (user add and reset read the password from FEDERIZER_PASSWORD or standard input)
   federizer send --config FILE --as EMAIL --to ADDR [--cc ADDR] [--bcc ADDR] --subject S [--text T] [--attach FILE]
   federizer list --config FILE --as EMAIL [--mailbox inbox]
@@ -40,6 +40,7 @@ async function main(argv: string[]): Promise<number> {
       only: { type: 'string' },
       name: { type: 'string' },
       alg: { type: 'string' },
+      'publish-ahead': { type: 'string' },
       as: { type: 'string' },
       to: { type: 'string', multiple: true },
       cc: { type: 'string', multiple: true },
@@ -91,6 +92,7 @@ async function main(argv: string[]): Promise<number> {
           ...rest,
           ...(values.name ? ['--name', values.name] : []),
           ...(values.alg ? ['--alg', values.alg] : []),
+          ...(values['publish-ahead'] ? ['--publish-ahead', values['publish-ahead']] : []),
         ],
         out,
       )

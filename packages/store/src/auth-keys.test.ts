@@ -70,10 +70,8 @@ describe('domain keys on disk', () => {
   it('refuses a damaged key file with a typed error', async () => {
     await loadOrCreateDomainKeys({ dataDir })
     await fs.writeFile(path.join(dataDir, 'keys', 'as-signing.json'), '{"keys": [{"kid": 1}]}')
-    await expect(loadOrCreateDomainKeys({ dataDir })).rejects.toMatchObject({
-      name: 'KeyStoreError',
-      code: 'malformed_key_file',
-    })
-    expect(KeyStoreError).toBeDefined()
+    const failure = loadOrCreateDomainKeys({ dataDir })
+    await expect(failure).rejects.toBeInstanceOf(KeyStoreError)
+    await expect(failure).rejects.toMatchObject({ code: 'malformed_key_file' })
   })
 })

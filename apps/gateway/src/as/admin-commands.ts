@@ -25,7 +25,7 @@ export interface AdminIo {
   print(line: string): void
 }
 
-export const ADMIN_USAGE = `usage: federizer-admin <config.json> <command>
+export const ADMIN_USAGE = `usage: federizer <command> --config FILE
   user add <email> [--name "Full Name"]      create an account (password read from stdin)
   user disable <email> | user enable <email>
   user reset <email>                         set a new password (stdin); signs the user out everywhere

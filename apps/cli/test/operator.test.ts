@@ -1,37 +1,66 @@
 import { execFile } from 'node:child_process'
 import fs from 'node:fs/promises'
+import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { freePort } from '@federizer/devnet'
+import {
+  AdminUsageError,
+  createGateway,
+  type Gateway,
+  issueAccessToken,
+  runAdminCommand,
+} from '@federizer/gateway'
+import { type DomainConfig, defaultLimits, toConfigFile } from '@federizer/node'
 import { verifyPassword } from '@federizer/store'
 import { decodeProtectedHeader } from 'jose'
+import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { AdminUsageError, runAdminCommand } from '../src/as/admin-commands.ts'
-import { issueAccessToken } from '../src/as/tokens.ts'
-import { startDomain, type TestDomain } from './as-helpers.ts'
 
-const root = fileURLToPath(new URL('../../..', import.meta.url))
-const cli = path.join(root, 'apps/gateway/src/admin-cli.ts')
+const bin = path.resolve(import.meta.dirname, '..', 'bin', 'federizer.mjs')
 
-let d: TestDomain
+let d: { config: DomainConfig; gateway: Gateway; url: string }
 let clock = Math.floor(Date.now() / 1000)
 let configFile: string
 
 beforeAll(async () => {
-  d = await startDomain('example.com', { now: () => clock })
-  configFile = path.join(d.config.dataDir, 'config.json')
-  await fs.writeFile(configFile, JSON.stringify(d.config))
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'fz-operator-'))
+  const port = await freePort()
+  const config: DomainConfig = {
+    domain: 'example.com',
+    dataDir,
+    gatewayUrl: `http://127.0.0.1:${port}`,
+    apiUrl: `http://127.0.0.1:${await freePort()}`,
+    mtaClientId: 'https://example.com/mta',
+    webClientId: 'https://example.com/webmail',
+    allowInsecureTargets: true,
+    limits: defaultLimits,
+    undoSendSeconds: 0,
+    queueTimeScale: 1,
+  }
+  const gateway = await createGateway(config, {
+    workers: false,
+    logger: pino({ level: 'silent' }),
+    now: () => clock,
+  })
+  await gateway.listen(port)
+  d = { config, gateway, url: config.gatewayUrl }
+  configFile = path.join(dataDir, 'config.json')
+  await fs.writeFile(configFile, JSON.stringify(toConfigFile(config)))
 })
 afterAll(async () => {
-  await d.close()
+  await d.gateway.close()
+  await fs.rm(d.config.dataDir, { recursive: true, force: true })
 })
 
-/** Runs the real CLI as an operator would, password on stdin. */
+/** Runs the real `federizer` command as an operator would, password on stdin. */
 function admin(args: string[], stdin = ''): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
+    const env = { ...process.env }
+    delete env.FEDERIZER_PASSWORD
     const child = execFile(
       process.execPath,
-      ['--import', 'tsx', cli, configFile, ...args],
-      { cwd: root },
+      [bin, ...args, '--config', configFile],
+      { env },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     )
     child.stdin?.end(stdin)
@@ -58,7 +87,7 @@ async function adminInProcess(
 const jwksKids = async () =>
   ((await (await fetch(`${d.url}/jwks`)).json()) as { keys: { kid: string; alg: string }[] }).keys
 
-describe('operator CLI', () => {
+describe('operator commands of the federizer command', () => {
   it('creates, disables, enables and resets users; refuses foreign domains and short passwords', async () => {
     expect(
       await admin(['user', 'add', 'Dave@example.com', '--name', 'Dave'], 'a long password\n'),
