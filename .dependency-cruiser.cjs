@@ -61,8 +61,8 @@ module.exports = {
     {
       name: 'tests-start-servers-through-devnet',
       severity: 'error',
-      comment: "an app's tests reach another app only through the devnet launcher, never its src",
-      from: { path: '^apps/([^/]+)/(test|e2e)/' },
+      comment: "a server's tests reach another app only through the devnet launcher, never its src",
+      from: { path: '^apps/(gateway|api|web)/(test|e2e)/' },
       to: { path: '^apps/', pathNot: ['^apps/$1/', '^apps/devnet/'] },
     },
   ],
