@@ -6,12 +6,15 @@ import pino from 'pino'
 import { type AsContext, createAsContext } from './as/context.ts'
 import type { GatewayCore, GatewayOptions } from './base.ts'
 import { createFederationContext, type FederationContext } from './federation/context.ts'
+import { createMailDns, type MailDns } from './smtp/route.ts'
 
 /**
  * Everything a gateway request or worker needs, built once at start-up and passed explicitly.
  * Each area (AS, federation + MTA) adds its own part, built by its own factory.
  */
 export interface GatewayContext extends GatewayCore {
+  /** MX/TXT/SRV lookups for mail routing beyond Federizer (RFC 5321 §5.1). */
+  mailDns: MailDns
   as: AsContext
   federation: FederationContext
 }
@@ -46,5 +49,5 @@ export async function createGatewayContext(
   const base = { config, db, logger, now, discovery }
   const as = await createAsContext(base)
   const federation = await createFederationContext({ ...base, as, fetch: fetchImpl, options })
-  return { ...base, as, federation }
+  return { ...base, mailDns: createMailDns(config), as, federation }
 }

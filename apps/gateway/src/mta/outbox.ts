@@ -1,6 +1,7 @@
 import { lastAssertion, type PlaceholderMessage, readMessage } from '@federizer/protocol'
 import { type Db, inTransaction, type OutboxRow, recordDeliveryStatus } from '@federizer/store'
 import type { GatewayContext } from '../context.ts'
+import { routeWithoutFederizer } from '../smtp/route.ts'
 import {
   DELAY_NOTICE_AFTER_SECONDS,
   LEASE_SECONDS,
@@ -77,6 +78,9 @@ async function attemptDelivery(ctx: GatewayContext, row: OutboxRow, signal: Abor
   try {
     endpoint = (await ctx.discovery.mailbox(row.recipient_domain)).delivery_endpoint
   } catch (e) {
+    // A domain that does not exist, or takes no mail, fails at once; any other failure is retried.
+    const route = await routeWithoutFederizer(ctx.mailDns, row.recipient_domain)
+    if (route.kind === 'none') return { kind: 'permanent', reason: route.reason }
     return {
       kind: 'transient',
       reason: `the mailbox of ${row.recipient_domain} could not be discovered: ${errorText(e)}`,
