@@ -36,6 +36,7 @@ export async function createGateway(config: DomainConfig, options: GatewayOption
       closed = true
       await workers?.stop(options.shutdownGraceMs ?? 10_000)
       await listener.close()
+      await ctx.closeOutbound()
       await ctx.db.destroy()
     },
   }

@@ -6,6 +6,7 @@ import pino from 'pino'
 import { type AsContext, createAsContext } from './as/context.ts'
 import type { GatewayCore, GatewayOptions } from './base.ts'
 import { createFederationContext, type FederationContext } from './federation/context.ts'
+import { createPeerFetch } from './outbound/peer-fetch.ts'
 import { createMailDns, type MailDns } from './smtp/route.ts'
 
 /**
@@ -17,6 +18,8 @@ export interface GatewayContext extends GatewayCore {
   mailDns: MailDns
   as: AsContext
   federation: FederationContext
+  /** Closes the outbound connection pool (called by the gateway's close). */
+  closeOutbound(): Promise<void>
 }
 
 /** Builds discovery over a node:dns resolver pointed at `config.dnsServers` (the system's when unset). */
@@ -44,10 +47,14 @@ export async function createGatewayContext(
   const logger =
     options.logger ?? pino({ name: `gateway ${config.domain}`, level: process.env.LOG_LEVEL ?? 'info' })
   const now = options.now ?? (() => Math.floor(Date.now() / 1000))
-  const fetchImpl = options.fetch ?? globalThis.fetch
+  // Every request to a peer is pinned to checked addresses, with timeouts (outbound/peer-fetch.ts).
+  const peer = options.fetch
+    ? undefined
+    : createPeerFetch({ allowLoopback: config.allowInsecureTargets === true })
+  const fetchImpl = options.fetch ?? (peer as { fetch: typeof fetch }).fetch
   const discovery = createDomainDiscovery(config, { fetch: fetchImpl, now })
   const base = { config, db, logger, now, discovery }
   const as = await createAsContext(base)
   const federation = await createFederationContext({ ...base, as, fetch: fetchImpl, options })
-  return { ...base, mailDns: createMailDns(config), as, federation }
+  return { ...base, mailDns: createMailDns(config), as, federation, closeOutbound: async () => peer?.close() }
 }

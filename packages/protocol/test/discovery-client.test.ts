@@ -234,6 +234,24 @@ describe('mailbox and domainPeer', () => {
     await expectCode(discovery().mailbox('example.com'), 'discovery_failed')
   })
 
+  it.each(['delivery_endpoint', 'fetch_endpoint'])(
+    'refuses a %s on another origin than the discovered base URL (SSRF)',
+    async (member) => {
+      const internal = `http://127.0.0.1:${redir.port}/admin/reset`
+      gw.json(`/fz${FEDERIZER_DOCUMENT_PATH}`, { ...document(), [member]: internal })
+      const e = await expectCode(discovery().mailbox('example.com'), 'discovery_failed')
+      expect(e.message).toContain(member)
+      expect(redir.hits('/admin/reset')).toBe(0)
+    },
+  )
+
+  it('refuses plain http to a host that is not loopback, even in development', async () => {
+    gw.json(`/fz${FEDERIZER_DOCUMENT_PATH}`, document())
+    dns.records.set(RS_SRV, [{ target: 'mail.example.com', port: redir.port }])
+    const e = await expectCode(discovery().mailbox('example.com'), 'discovery_failed')
+    expect(e.message).toContain('only https')
+  })
+
   it('refuses a peer whose mailbox names another issuer than its SRV record leads to', async () => {
     gw.json(`/fz${FEDERIZER_DOCUMENT_PATH}`, { ...document(), issuer: 'https://as.evil.example' })
     await expectCode(discovery().domainPeer('example.com'), 'wrong_issuer')
@@ -287,6 +305,20 @@ describe('keyResolverFor', () => {
     await expectCode(verifyHopAssertion(foreign, { resolveKey, now: t }), 'unknown_key')
     expect(gw.hits('/fz/jwks')).toBe(3)
   })
+
+  it.each(['jwks_uri', 'token_endpoint'])(
+    'refuses AS metadata whose %s is on another origin',
+    async (member) => {
+      gw.json(`/fz${AS_METADATA_PATH}`, { ...metadata(), [member]: `http://127.0.0.1:${redir.port}/keys` })
+      const jws = await signHopAssertion(claims('a'), k1)
+      const e = await expectCode(
+        verifyHopAssertion(jws, { resolveKey: discovery().keyResolverFor(base), now: t }),
+        'discovery_failed',
+      )
+      expect(e.message).toContain(member)
+      expect(redir.hits('/keys')).toBe(0)
+    },
+  )
 
   it('refuses an issuer whose metadata names another issuer, and a malformed JWKS', async () => {
     const jws = await signHopAssertion(claims('a'), k1)

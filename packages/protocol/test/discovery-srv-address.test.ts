@@ -53,26 +53,40 @@ describe('nonPublicRange', () => {
     ['10.20.30.40', 'private'],
     ['172.31.255.255', 'private'],
     ['192.168.1.1', 'private'],
-    ['169.254.169.254', 'link-local'],
-    ['100.64.0.1', 'carrier-grade NAT'],
-    ['0.0.0.0', 'this network'],
+    ['169.254.169.254', 'linkLocal'],
+    ['100.64.0.1', 'carrierGradeNat'],
+    ['0.0.0.0', 'unspecified'],
+    ['198.18.0.1', 'reserved'],
     ['::1', 'loopback'],
     ['::', 'unspecified'],
-    ['fe80::1', 'link-local'],
-    ['fd12:3456::1', 'unique-local'],
+    ['fe80::1', 'linkLocal'],
+    ['fd12:3456::1', 'uniqueLocal'],
     ['::ffff:127.0.0.1', 'loopback'],
     ['::ffff:7f00:1', 'loopback'],
+    ['::ffff:0:a00:1', 'private'],
+    ['::127.0.0.1', 'ipv4Compatible'],
+    ['::8.8.8.8', 'ipv4Compatible'],
     ['64:ff9b::a00:1', 'private'],
+    ['64:ff9b::7f00:1', 'loopback'],
+    ['64:ff9b:1::808:808', 'rfc8215 (local-use NAT64)'],
+    ['2002:7f00:1::1', '6to4'],
+    ['2001:0:4136:e378:8000:63bf:3fff:fdd2', 'teredo'],
+    ['2001:db8::1', 'reserved'],
     ['ff02::1', 'multicast'],
+    ['fec0::1', 'deprecatedSiteLocal'],
   ])('%s is %s', (ip, label) => {
     expect(nonPublicRange(ip)).toBe(label)
   })
-  it.each(['93.184.216.34', '172.32.0.1', '100.128.0.1', '2606:4700::1111', '::ffff:8.8.8.8'])(
-    '%s is public',
-    (ip) => {
-      expect(nonPublicRange(ip)).toBeUndefined()
-    },
-  )
+  it.each([
+    '93.184.216.34',
+    '172.32.0.1',
+    '100.128.0.1',
+    '2606:4700::1111',
+    '::ffff:8.8.8.8',
+    '64:ff9b::808:808',
+  ])('%s is public', (ip) => {
+    expect(nonPublicRange(ip)).toBeUndefined()
+  })
 })
 
 describe('assertPublicHost', () => {

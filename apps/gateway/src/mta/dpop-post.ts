@@ -52,24 +52,72 @@ export async function dpopPost(input: DpopPostInput): Promise<Response> {
   return first
 }
 
-/** Reads a problem body `{ error, error_description }` (or any text) from a failed response, bounded. */
-export async function readProblem(res: Response): Promise<{ error: string; description: string }> {
-  const text = (await res.text().catch(() => '')).slice(0, 4096)
+/** What a peer's failed response tells us: a stable code and a classified, user-safe description. */
+export interface PeerProblem {
+  /** The peer's `error` code when it is a well-formed code, else `http_<status>`. */
+  error: string
+  /** Ours, from the status class: safe to show a user (never the peer's body). */
+  description: string
+  /** The peer's own `error_description`, truncated: for logs only. */
+  detail: string
+}
+
+/** A peer may read at most this much of an error body from us, and we of theirs. */
+export const MAX_ERROR_BODY_BYTES = 4096
+
+const CODE_RE = /^[a-z][a-z0-9_]{0,63}$/
+
+/** "HTTP 503 (server error)": the status class in words (RFC 9110 §15). */
+export function describeStatus(status: number): string {
+  const kind =
+    status >= 500
+      ? 'server error'
+      : status === 429
+        ? 'too many requests'
+        : status >= 400
+          ? 'refused'
+          : 'unexpected answer'
+  return `HTTP ${status} (${kind})`
+}
+
+/**
+ * Reads at most MAX_ERROR_BODY_BYTES of a failed response: a problem body `{ error, error_description }`
+ * gives the code; the rest is cancelled unread. The peer's text goes to logs only.
+ * @see RFC 6749 §5.2, docs/security.md (a peer's body is never shown to users)
+ */
+export async function readProblem(res: Response): Promise<PeerProblem> {
+  const text = await readAtMost(res, MAX_ERROR_BODY_BYTES)
+  let error = `http_${res.status}`
+  let detail = text.slice(0, 300)
   try {
     const body = JSON.parse(text) as { error?: unknown; error_description?: unknown }
-    if (typeof body.error === 'string') {
-      return {
-        error: body.error,
-        description: typeof body.error_description === 'string' ? body.error_description : body.error,
-      }
+    if (typeof body.error === 'string' && CODE_RE.test(body.error)) error = body.error
+    if (typeof body.error_description === 'string') detail = body.error_description.slice(0, 300)
+  } catch {
+    // not JSON (or cut short): the status alone classifies it
+  }
+  return { error, description: describeStatus(res.status), detail }
+}
+
+/** Reads up to `max` bytes of a body as UTF-8 and cancels the rest (a hostile body never grows memory). */
+export async function readAtMost(res: Response, max: number): Promise<string> {
+  if (res.body === null) return ''
+  const reader = res.body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  try {
+    while (size < max) {
+      const { done, value } = await reader.read()
+      if (done) break
+      chunks.push(value)
+      size += value.byteLength
     }
   } catch {
-    // not JSON: fall through
+    // a broken body reads as what arrived
+  } finally {
+    await reader.cancel().catch(() => {})
   }
-  return {
-    error: `http_${res.status}`,
-    description: `HTTP ${res.status}${text ? `: ${text.slice(0, 200)}` : ''}`,
-  }
+  return Buffer.concat(chunks).subarray(0, max).toString('utf8')
 }
 
 /** Whether an HTTP failure is worth retrying (server errors, 408, 429) rather than final. */

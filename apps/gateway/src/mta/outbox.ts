@@ -1,6 +1,7 @@
 import { lastAssertion, type PlaceholderMessage, readMessage } from '@federizer/protocol'
 import { type Db, inTransaction, type OutboxRow, recordDeliveryStatus } from '@federizer/store'
 import type { GatewayContext } from '../context.ts'
+import { classifyFailure } from '../outbound/classify.ts'
 import { routeWithoutFederizer } from '../smtp/route.ts'
 import {
   DELAY_NOTICE_AFTER_SECONDS,
@@ -9,7 +10,7 @@ import {
   retryDelaySeconds,
   scaled,
 } from './backoff.ts'
-import { dpopPost, isTransientStatus, readProblem } from './dpop-post.ts'
+import { dpopPost, isTransientStatus, readAtMost, readProblem } from './dpop-post.ts'
 import { insertNotice } from './notices.ts'
 import { claimDue } from './queue.ts'
 
@@ -21,13 +22,27 @@ export interface RecipientResult {
   error_description?: string
 }
 
+/** A delivery answer lists one short result per recipient: more than this is not a real answer. */
+const MAX_RESULTS_BYTES = 256 * 1024
+
 /** How long one delivery POST may take before it counts as a failed attempt. */
 export const DELIVERY_TIMEOUT_MS = 60_000
 
+/** `reason` is shown to the sender (ours, classified); `detail` is the raw cause, for the log only. */
 type Outcome =
   | { kind: 'delivered'; results: RecipientResult[] }
-  | { kind: 'permanent'; reason: string }
-  | { kind: 'transient'; reason: string }
+  | { kind: 'permanent'; reason: string; detail?: string }
+  | { kind: 'transient'; reason: string; detail?: string }
+
+/** Our words for the receiver's stable refusal codes (docs/protocol.md §3 Delivery). */
+function knownRefusal(code: string | undefined): string | undefined {
+  if (code === 'unknown_recipient') return 'no such mailbox at the recipient domain'
+  if (code === 'recipient_disabled') return 'the mailbox is disabled'
+  return undefined
+}
+
+/** What the sender sees for a recipient the receiver refused: ours, by the receiver's stable code. */
+const refusalText = (code: string | undefined) => knownRefusal(code) ?? 'refused by the recipient domain'
 
 /** Claims due outbox rows (`held` past its undo window, or `queued` and due) and turns them `queued`. */
 export async function claimOutbox(ctx: GatewayContext, limit: number, exclude: ReadonlySet<string>) {
@@ -83,7 +98,8 @@ async function attemptDelivery(ctx: GatewayContext, row: OutboxRow, signal: Abor
     if (route.kind === 'none') return { kind: 'permanent', reason: route.reason }
     return {
       kind: 'transient',
-      reason: `the mailbox of ${row.recipient_domain} could not be discovered: ${errorText(e)}`,
+      reason: `the mailbox of ${row.recipient_domain} could not be discovered (${codeOf(e)})`,
+      detail: errorText(e),
     }
   }
   let res: Response
@@ -100,25 +116,40 @@ async function attemptDelivery(ctx: GatewayContext, row: OutboxRow, signal: Abor
     })
   } catch (e) {
     if (signal.aborted) throw e
-    return { kind: 'transient', reason: `${row.recipient_domain} could not be reached: ${errorText(e)}` }
+    return {
+      kind: 'transient',
+      reason: `${row.recipient_domain} could not be reached: ${classifyFailure(e)}`,
+      detail: errorText(e),
+    }
   }
   if (res.ok) {
-    const body = (await res.json().catch(() => ({}))) as { results?: RecipientResult[] }
+    const body = safeJson(await readAtMost(res, MAX_RESULTS_BYTES), {}) as { results?: RecipientResult[] }
     const results = Array.isArray(body.results) ? body.results : []
+    const answers = recipients.map((r) => results.find((x) => sameAddress(x?.recipient, r)))
+    // A recipient the answer does not name was not confirmed: the whole delivery is retried (the
+    // receiver's idempotency record keeps the ones it did store from being stored twice).
+    const missing = recipients.filter((_, i) => answers[i] === undefined)
+    if (missing.length > 0)
+      return {
+        kind: 'transient',
+        reason: `${row.recipient_domain} did not confirm ${missing.join(', ')}: invalid response`,
+      }
     return {
       kind: 'delivered',
-      results: recipients.map(
-        (r) =>
-          results.find((x) => x.recipient?.toLowerCase() === r.toLowerCase()) ?? {
-            recipient: r,
-            status: 'accepted',
-          },
-      ),
+      results: recipients.map((recipient, i) => {
+        const a = answers[i] as RecipientResult
+        if (a.status === 'accepted') return { recipient, status: 'accepted' }
+        const error = typeof a.error === 'string' && CODE_RE.test(a.error) ? a.error : 'rejected'
+        return { recipient, status: 'rejected', error }
+      }),
     }
   }
   const problem = await readProblem(res)
-  const reason = `${row.recipient_domain} refused the message (${problem.error}): ${problem.description}`
-  return isTransientStatus(res.status) ? { kind: 'transient', reason } : { kind: 'permanent', reason }
+  const reason = `${row.recipient_domain} refused the message (${problem.error}): ${knownRefusal(problem.error) ?? problem.description}`
+  const detail = problem.detail
+  return isTransientStatus(res.status)
+    ? { kind: 'transient', reason, detail }
+    : { kind: 'permanent', reason, detail }
 }
 
 async function recordOutcome(ctx: GatewayContext, row: OutboxRow, outcome: Outcome): Promise<void> {
@@ -132,7 +163,7 @@ async function recordOutcome(ctx: GatewayContext, row: OutboxRow, outcome: Outco
     )
   } else
     ctx.logger.warn(
-      { ...line, reason: outcome.reason, permanent: outcome.kind === 'permanent' },
+      { ...line, reason: outcome.reason, detail: outcome.detail, permanent: outcome.kind === 'permanent' },
       'delivery attempt failed',
     )
 }
@@ -154,9 +185,7 @@ async function recordOutcomeRows(ctx: GatewayContext, row: OutboxRow, outcome: O
       const bounced: Array<{ address: string; reason: string }> = []
       for (const r of outcome.results) {
         const accepted = r.status === 'accepted'
-        const detail = accepted
-          ? null
-          : `${r.error ?? 'rejected'}: ${r.error_description ?? 'refused by the recipient domain'}`
+        const detail = accepted ? null : `${r.error ?? 'rejected'}: ${refusalText(r.error)}`
         await recordDeliveryStatus(trx, {
           messageRowId: row.message_row_id,
           recipient: r.recipient,
@@ -255,6 +284,16 @@ function safeJson<T>(text: string, fallback: T): T {
   } catch {
     return fallback
   }
+}
+
+const CODE_RE = /^[a-z][a-z0-9_]{0,63}$/
+
+const sameAddress = (a: unknown, b: string) => typeof a === 'string' && a.toLowerCase() === b.toLowerCase()
+
+/** The stable code of a protocol error (e.g. `discovery_failed`), else a generic word. */
+function codeOf(e: unknown): string {
+  const code = (e as { code?: unknown })?.code
+  return typeof code === 'string' && CODE_RE.test(code) ? code : 'error'
 }
 
 export function errorText(e: unknown): string {

@@ -1,88 +1,61 @@
 import { isIP } from 'node:net'
+import ipaddr from 'ipaddr.js'
 import { ProtocolError } from '../errors.ts'
 
-/** IPv4 ranges a discovery target must not resolve to (RFC 6890 special-purpose, RFC 6598 CGNAT). */
-const V4_BLOCKED: Array<[string, number, string]> = [
-  ['0.0.0.0', 8, 'this network'],
-  ['10.0.0.0', 8, 'private'],
-  ['100.64.0.0', 10, 'carrier-grade NAT'],
-  ['127.0.0.0', 8, 'loopback'],
-  ['169.254.0.0', 16, 'link-local'],
-  ['172.16.0.0', 12, 'private'],
-  ['192.0.0.0', 24, 'IETF protocol assignments'],
-  ['192.0.2.0', 24, 'documentation'],
-  ['192.168.0.0', 16, 'private'],
-  ['198.18.0.0', 15, 'benchmarking'],
-  ['198.51.100.0', 24, 'documentation'],
-  ['203.0.113.0', 24, 'documentation'],
-  ['224.0.0.0', 4, 'multicast'],
-  ['240.0.0.0', 4, 'reserved'],
-]
-
-function v4ToInt(ip: string): number {
-  return ip.split('.').reduce((acc, part) => acc * 256 + Number(part), 0)
-}
-
-function v4Class(ip: string): string | undefined {
-  const n = v4ToInt(ip)
-  for (const [base, bits, label] of V4_BLOCKED) {
-    const size = 2 ** (32 - bits)
-    const start = v4ToInt(base)
-    if (n >= start && n < start + size) return label
-  }
-  return undefined
-}
-
-/** Expands an IPv6 address to 8 16-bit groups (handles `::` and an embedded dotted IPv4 tail). */
-function v6Groups(ip: string): number[] {
-  let text = ip.toLowerCase().split('%')[0]!
-  const dotted = text.match(/(\d+\.\d+\.\d+\.\d+)$/)
-  if (dotted) {
-    const n = v4ToInt(dotted[1]!)
-    text = `${text.slice(0, -dotted[1]!.length)}${(n >>> 16).toString(16)}:${(n & 0xffff).toString(16)}`
-  }
-  const [head, tail] = text.split('::') as [string, string | undefined]
-  const h = head ? head.split(':') : []
-  const t = tail ? tail.split(':') : []
-  const fill = tail === undefined ? [] : new Array(8 - h.length - t.length).fill('0')
-  return [...h, ...fill, ...t].map((g) => Number.parseInt(g, 16))
-}
-
-function v6Class(ip: string): string | undefined {
-  const g = v6Groups(ip)
-  if (g.slice(0, 7).every((x) => x === 0))
-    return g[7] === 1 ? 'loopback' : g[7] === 0 ? 'unspecified' : 'reserved'
-  // IPv4-mapped (::ffff:a.b.c.d) and NAT64 (64:ff9b::a.b.c.d) carry an IPv4 address in the last 32 bits.
-  const mapped = g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff
-  const nat64 = g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0)
-  if (mapped || nat64) {
-    const v4 = `${g[6]! >> 8}.${g[6]! & 0xff}.${g[7]! >> 8}.${g[7]! & 0xff}`
-    return v4Class(v4)
-  }
-  const first = g[0]!
-  if ((first & 0xfe00) === 0xfc00) return 'unique-local'
-  if ((first & 0xffc0) === 0xfe80) return 'link-local'
-  if ((first & 0xffc0) === 0xfec0) return 'site-local'
-  if ((first & 0xff00) === 0xff00) return 'multicast'
-  if (first === 0x2001 && g[1] === 0x0db8) return 'documentation'
-  return undefined
-}
+/** IPv6 ranges whose last 32 bits carry an IPv4 address that is what is really reached. */
+const EMBEDS_V4 = new Set(['ipv4Mapped', 'rfc6145', 'rfc6052'])
 
 /**
- * Names the special-purpose range an IP address belongs to (loopback, private, link-local, CGNAT,
- * unique-local, …), or undefined for a public unicast address.
- * @see RFC 6890, RFC 6598, RFC 4193, RFC 4291 §2.5.6
+ * Names the special-purpose range an IP address belongs to (loopback, private, linkLocal,
+ * carrierGradeNat, uniqueLocal, 6to4, teredo, rfc6052 NAT64 …, as ipaddr.js names the IANA
+ * registries), or undefined for a global unicast address. An IPv6 address that embeds an IPv4 one
+ * (IPv4-mapped, IPv4-translated, NAT64 `64:ff9b::/96`) is judged by the IPv4 address too, and the
+ * deprecated IPv4-compatible form `::a.b.c.d` is refused outright.
+ * @see RFC 6890 (special-purpose registries), RFC 4291 §2.5.5, RFC 6052 §2.1, RFC 8215, RFC 3056, RFC 4380
  */
 export function nonPublicRange(ip: string): string | undefined {
-  const family = isIP(ip)
-  if (family === 4) return v4Class(ip)
-  if (family === 6) return v6Class(ip)
-  return 'not an IP address'
+  const bare = ip.replace(/^\[|\]$/g, '').split('%')[0] ?? ''
+  if (isIP(bare) === 0) return 'not an IP address'
+  // ipaddr.js reads `::a.b.c.d` (IPv4-compatible, RFC 4291 §2.5.5.1) as IPv4-mapped: catch it first.
+  if (/^(0{0,4}:){0,5}:(\d{1,3}\.){3}\d{1,3}$/.test(bare)) return 'ipv4Compatible'
+  const addr = ipaddr.parse(bare)
+  if (addr.kind() === 'ipv4') {
+    const range = addr.range()
+    return range === 'unicast' ? undefined : range
+  }
+  const v6 = addr as ipaddr.IPv6
+  const range = v6.range()
+  const parts = v6.parts
+  if (parts.slice(0, 6).every((p) => p === 0) && range !== 'unspecified' && range !== 'loopback')
+    return 'ipv4Compatible'
+  if (range === 'rfc6052' && parts[1] === 0xff9b && parts[2] === 1) return 'rfc8215 (local-use NAT64)'
+  if (EMBEDS_V4.has(range)) {
+    const v4 = ipaddr.fromByteArray(v6.toByteArray().slice(12))
+    const inner = v4.range()
+    // What is reached is the embedded IPv4 address: judged as that address.
+    return inner === 'unicast' ? undefined : inner
+  }
+  return range === 'unicast' ? undefined : range
+}
+
+/** Whether an address may be connected to: global unicast, plus loopback when `allowLoopback` (development). */
+export function isAllowedPeerAddress(ip: string, allowLoopback: boolean): boolean {
+  const range = nonPublicRange(ip)
+  if (range === undefined) return true
+  return allowLoopback && range === 'loopback'
+}
+
+/** Whether a URL host names this machine (`localhost`, `*.localhost`, a loopback literal). */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase()
+  if (bare === 'localhost' || bare.endsWith('.localhost')) return true
+  return isIP(bare) !== 0 && nonPublicRange(bare) === 'loopback'
 }
 
 /**
  * Refuses a host that is, or resolves to, a non-public address (SSRF defence). `lookup` returns
- * every address of a name (A and AAAA).
+ * every address of a name (A and AAAA). This is an early refusal with a clear reason; the connection
+ * itself is pinned to checked addresses by the caller's fetch (see the gateway's peer fetch).
  */
 export async function assertPublicHost(
   host: string,

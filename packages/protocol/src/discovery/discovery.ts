@@ -3,7 +3,7 @@ import type { JWK } from 'jose'
 import { ProtocolError } from '../errors.ts'
 import type { KeyResolver } from '../jose/jwt.ts'
 import { findJwk } from '../jose/keys.ts'
-import { assertPublicHost } from './address.ts'
+import { assertPublicHost, isLoopbackHost } from './address.ts'
 import { getJsonFollowingRedirects } from './http.ts'
 import {
   type AuthorizationServerMetadata,
@@ -84,6 +84,20 @@ function baseOf(finalUrl: URL, suffix: string): string {
 }
 
 /**
+ * Refuses a URL a peer's document names unless it is on the origin (scheme, host, port) of the base
+ * URL discovery reached: a peer cannot point us at somebody else's server, an internal one above all.
+ * @see RFC 6454 §4 (origin), docs/protocol.md §3 Discovery
+ */
+function assertOnOrigin(url: string, base: string, what: string): void {
+  if (new URL(url).origin !== new URL(base).origin) {
+    throw new ProtocolError(
+      'discovery_failed',
+      `${what} is not on the origin of ${new URL(base).origin}, where it was discovered`,
+    )
+  }
+}
+
+/**
  * Creates the discovery client: SRV (RFC 2782) → base URL → redirect service (≤ 3 same-scheme
  * redirects) → RFC 8414 metadata with exact issuer match, or the `/.well-known/federizer` document;
  * successes cached for the SRV TTL, failures briefly; non-public targets refused unless allowInsecure.
@@ -130,10 +144,12 @@ export function createDiscovery(options: DiscoveryOptions): Discovery {
 
   async function checkTarget(url: URL): Promise<void> {
     if (insecure) {
-      if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-        throw new ProtocolError('discovery_failed', `refusing ${url.protocol} URL ${url.href}`)
-      }
-      return
+      // Development: plain http only to this machine; https anywhere.
+      if (url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname))) return
+      throw new ProtocolError(
+        'discovery_failed',
+        `refusing ${url.href}: only https, or http to loopback in development, is allowed`,
+      )
     }
     if (url.protocol !== 'https:') {
       throw new ProtocolError(
@@ -194,6 +210,10 @@ export function createDiscovery(options: DiscoveryOptions): Discovery {
         `AS metadata names issuer "${parsed.data.issuer}" but was served for "${issuer}" (RFC 8414 §3.3)`,
       )
     }
+    for (const member of ['token_endpoint', 'jwks_uri', 'authorization_endpoint'] as const) {
+      const url = parsed.data[member]
+      if (url !== undefined) assertOnOrigin(url, issuer, `the AS metadata's ${member}`)
+    }
     asByIssuer.set(issuer, { metadata: parsed.data, expiresAt: now() + ttl })
     return parsed.data
   }
@@ -230,6 +250,8 @@ export function createDiscovery(options: DiscoveryOptions): Discovery {
           `the federizer document is for "${parsed.data.domain}", not ${domain}`,
         )
       }
+      assertOnOrigin(parsed.data.delivery_endpoint, base, 'the delivery_endpoint')
+      assertOnOrigin(parsed.data.fetch_endpoint, base, 'the fetch_endpoint')
       return { value: parsed.data, ttl: recordTtl }
     })
   }
