@@ -10,7 +10,7 @@ export interface GatewayCore {
   logger: Logger
   /** Seconds since the epoch; replaced in tests that need a fixed clock. */
   now: () => number
-  /** SRV + HTTPS discovery of other domains (DESIGN §3 Discovery), cached with the record TTL. */
+  /** SRV + HTTPS discovery of other domains (docs/protocol.md §5), cached with the record TTL. */
   discovery: Discovery
 }
 

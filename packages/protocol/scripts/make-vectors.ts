@@ -52,7 +52,7 @@ const photo = BODIES.photo
 write(
   'digests-content-id.json',
   'content-id',
-  'Content-ID = base64url(SHA-256(exact bytes)), 43 characters, no padding (DESIGN §3). Input bytes as UTF-8 text or base64.',
+  'Content-ID = base64url(SHA-256(exact bytes)), 43 characters, no padding (docs/protocol.md §2). Input bytes as UTF-8 text or base64.',
   [
     { name: 'empty resource', input: { base64: '' }, expected: { contentId: digest(''), size: 0 } },
     { name: 'abc', input: { utf8: 'abc' }, expected: { contentId: digest('abc'), size: 3 } },
@@ -130,7 +130,7 @@ const emptyBodyParts: PlaceholderMessage['parts'] = []
 write(
   'digests-body-digest.json',
   'body-digest',
-  'Body-Digest = digest(JCS(parts)), parts being the body tree of the JSON model (DESIGN §3).',
+  'Body-Digest = digest(JCS(parts)), parts being the body tree of the JSON model (docs/protocol.md §2).',
   [
     {
       name: 'the Fig. 3 message body',
@@ -159,7 +159,7 @@ const rd = (name: string, addresses: string[]): V => ({
 write(
   'digests-recipients-digest.json',
   'recipients-digest',
-  'Recipients-Digest = digest(addr-specs lower-cased, de-duplicated, sorted by UTF-16 code units, joined by "\\n") (DESIGN §3).',
+  'Recipients-Digest = digest(addr-specs lower-cased, de-duplicated, sorted by UTF-16 code units, joined by "\\n") (docs/protocol.md §2).',
   [
     rd('Alice to Bob with Bcc Carol (the origin hop)', ['Bob <bob@example.net>', 'carol@example.org']),
     rd('Bob forwards to Bobby (the forwarding hop)', ['Bobby <bobby@example.org>']),
@@ -205,7 +205,7 @@ const dupBlock: Header[] = [
 write(
   'digests-eht.json',
   'eht',
-  'eht = digest(JCS([[name, value], …])) over the headers named in ehl, in ehl order; every header of that name (case-insensitive) in block order; names and values as they stand (DESIGN §3).',
+  'eht = digest(JCS([[name, value], …])) over the headers named in ehl, in ehl order; every header of that name (case-insensitive) in block order; names and values as they stand (docs/protocol.md §2).',
   [
     eht('origin block of Fig. 3 (Bcc present, not signed)', originBlock, chain.eh1.ehl),
     eht('forwarding block of Fig. 3', fwdBlock, chain.eh2.ehl),
@@ -238,7 +238,7 @@ write(
 write(
   'digests-jwt-assertion-digest.json',
   'jwt-assertion-digest',
-  'JWT-Assertion-Digest = digest(ASCII bytes of the compact JWS) (DESIGN §3).',
+  'JWT-Assertion-Digest = digest(ASCII bytes of the compact JWS) (docs/protocol.md §2).',
   [
     {
       name: 'hop 1 assertion of Fig. 3',

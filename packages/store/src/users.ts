@@ -216,7 +216,7 @@ export async function resetPassword(
     .execute()
 }
 
-/** Sets whether (and to which domains) the user's mail may be auto-forwarded (DESIGN §3, Forward). */
+/** Sets whether (and to which domains) the user's mail may be auto-forwarded (docs/protocol.md §4, forward mode). */
 export async function setForwardPolicy(
   db: Db,
   email: string,

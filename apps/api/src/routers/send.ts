@@ -4,7 +4,7 @@ import { rowIdSchema } from '../schemas.ts'
 import { submitDraft, undoSend } from '../send.ts'
 import { authedProcedure, router } from '../trpc.ts'
 
-/** Send with an undo window held on the server (DESIGN §3 token endpoint mode 1). */
+/** Send with an undo window held on the server (docs/protocol.md §4, send mode). */
 export const sendRouter = router({
   submit: authedProcedure
     .input(z.object({ draftId: rowIdSchema }))

@@ -1,7 +1,7 @@
 import type { Header } from '@federizer/protocol'
 import { OAuthError } from './errors.ts'
 
-/** Which headers a hop assertion may cover, per token-exchange mode (DESIGN §3 Envelope chain). */
+/** Which headers a hop assertion may cover, per token-exchange mode (docs/protocol.md §3, §7 ehl rows). */
 export interface HeaderRule {
   required: readonly string[]
   optional: readonly string[]

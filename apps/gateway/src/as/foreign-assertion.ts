@@ -20,7 +20,7 @@ export interface VerifiedForeignAssertion {
  * then `iss` must be the AS discovered for the domain of the hop sender (`sub`), the signature must verify
  * with that issuer's JWKS, exp/iat must hold, and `azp` must be the MTA client_id that domain's mailbox
  * publishes (the DNS-bound client identity of the seed's Note 2).
- * @see DESIGN §3 Discovery; RFC 8693 §2.1 subject_token; RFC 7519 §7.2
+ * @see docs/protocol.md §5 (issuer and azp of every hop); RFC 8693 §2.1 subject_token; RFC 7519 §7.2
  */
 export async function verifyForeignAssertion(
   ctx: GatewayContext,

@@ -31,7 +31,7 @@ export const TOKEN_TYPE_JWT = 'urn:ietf:params:oauth:token-type:jwt'
  * The Cross-Domain Authorization Grant (RFC 8693 token exchange, private_key_jwt + DPoP), three modes:
  * 1. access_token → hop assertion (send), 2. foreign assertion → hop assertion (forward),
  * 3. last-hop assertion → DPoP-bound fetch token.
- * @see RFC 8693 §2.1–§2.3, RFC 9449 §5, DESIGN §3 Token endpoint
+ * @see RFC 8693 §2.1–§2.3, RFC 9449 §5, docs/protocol.md §4 (token endpoint)
  */
 export async function tokenExchangeGrant(
   ctx: GatewayContext,

@@ -30,7 +30,7 @@ export function senderDomainsOf(m: PlaceholderMessage): string[] {
  * JWKS of an issuer discovered via SRV for one of the chain's sender domains, so a forged `iss` never makes
  * us fetch an arbitrary URL), every eht and link, and for each hop that `iss` is the AS discovered for the
  * hop sender's domain and `azp` the MTA client_id that domain's mailbox publishes.
- * @see DESIGN §3 Envelope chain, Discovery
+ * @see docs/protocol.md §3 (envelope chain), §5 (discovery)
  */
 export async function verifyEnvelopeChain(
   ctx: GatewayContext,

@@ -43,7 +43,7 @@ export interface DeliveryResponse {
  * stores the message for each local recipient and queues its fetches (or forward) in one transaction,
  * and only then answers. Every refusal is a FederationError (a 4xx with `{ error, error_description }`)
  * and leaves nothing behind.
- * @see DESIGN §3 Delivery; RFC 9449 §7.1
+ * @see docs/protocol.md §6 (Delivery); RFC 9449 §7.1
  */
 export async function handleDelivery(ctx: GatewayContext, req: IncomingMessage): Promise<DeliveryResponse> {
   const format = bodyFormat(req.headers['content-type'])

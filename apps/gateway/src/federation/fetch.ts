@@ -56,9 +56,9 @@ const header = (m: PlaceholderMessage, name: string) => getStringHeader(original
 
 /**
  * `POST /federizer/fetch` at the origin mailbox: checks the fetch token (issued by the fetching domain's
- * own AS, DPoP-bound, aud = this resource URL), the presented envelope chain, and the ACL of DESIGN §3
+ * own AS, DPoP-bound, aud = this resource URL), the presented envelope chain, and the ACL of docs/protocol.md §6
  * Fetch, then streams the resource bytes (never buffered, never cached).
- * @see DESIGN §3 Fetch; RFC 9449 §7.1; RFC 6750 §3.1
+ * @see docs/protocol.md §6 (Fetch ACL); RFC 9449 §7.1; RFC 6750 §3.1
  */
 export async function handleFetch(
   ctx: GatewayContext,

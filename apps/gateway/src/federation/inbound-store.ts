@@ -50,7 +50,7 @@ async function recordInbound(trx: Db, d: AcceptedDelivery, recipient: string, me
  * the idempotency row, and its fetch jobs (inline parts first) — or a forward job for a user with
  * auto-forward. A recipient already recorded for (sender domain, Message-ID) is reported as a duplicate
  * and nothing is stored for it again.
- * @see DESIGN §3 Delivery (store durably before answering 2xx; idempotent)
+ * @see docs/protocol.md §6 Delivery (store durably before answering 2xx; idempotent)
  */
 export async function storeDelivery(db: Db, d: AcceptedDelivery): Promise<StoredRecipient[]> {
   const resources = listResources(d.message)
@@ -94,7 +94,7 @@ export async function storeDelivery(db: Db, d: AcceptedDelivery): Promise<Stored
         chainVerification: d.verification,
       })
       await recordInbound(trx, d, recipient, id)
-      // The forwarder never fetches for the forward (DESIGN §3). A user who keeps a copy has this mailbox
+      // The forwarder never fetches for the forward (docs/protocol.md §3, Forward; §7 auto-forward). A user who keeps a copy has this mailbox
       // fetch as the recipient it is; otherwise the copy says where the message went instead.
       if (!forwarded || autoForward.keepCopy) {
         await queueFetchJobs(trx, {

@@ -5,7 +5,7 @@ import type { GatewayContext } from '../context.ts'
 /**
  * `GET /.well-known/federizer`: this mailbox's resource URL, endpoints, AS issuer and MTA client_id
  * (the DNS-bound client identity of the seed's Note 2), validated against the protocol's schema.
- * @see DESIGN §3 Discovery
+ * @see docs/protocol.md §5 (Discovery)
  */
 export function wellKnownFederizer(ctx: GatewayContext): RequestHandler {
   const document = federizerDocumentSchema.parse(ctx.federation.document)

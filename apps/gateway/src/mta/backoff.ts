@@ -1,5 +1,5 @@
 /**
- * Retry schedule of every MTA queue (DESIGN §4): about 1 min, 5 min, 15 min, 30 min, 1 h, 2 h, then every
+ * Retry schedule of every MTA queue (docs/protocol.md §6, Retries): about 1 min, 5 min, 15 min, 30 min, 1 h, 2 h, then every
  * 4 h, each jittered by ±20 % so a recovered peer is not hit by every queue at once, and scaled by
  * `queueTimeScale` (tests and the demo run the same schedule in fractions of a second).
  */

@@ -47,7 +47,7 @@ class FetchFailure extends Error {
  * (audience = the origin's resource URL, message_id), then `POST /federizer/fetch` with the whole envelope
  * chain and the Content-ID; the response is streamed into the resource store, which hashes while writing
  * and keeps the file only if its SHA-256 is the Content-ID.
- * @see DESIGN §3 Fetch; RFC 8693 §2.1; RFC 9449 §7.1
+ * @see docs/protocol.md §6 (Fetch ACL), §4 (fetch mode); RFC 8693 §2.1; RFC 9449 §7.1
  */
 export async function runFetchJob(ctx: GatewayContext, job: FetchJobRow, signal: AbortSignal): Promise<void> {
   let failure: FetchFailure | undefined

@@ -60,7 +60,7 @@ export function byDomain(addresses: string[]): Map<string, string[]> {
  * Recipients-Digest, Date) to this domain's receipt block, exchanges the previous hop's assertion for a
  * new one at this domain's own AS (mode 2, where the user's forwarding policy is enforced) with a fresh
  * DPoP key, and queues the result in the outbox, one row per next domain. The forwarder never fetches.
- * @see DESIGN §3 Envelope chain, Token endpoint mode 2
+ * @see docs/protocol.md §3 (Forward), §4 (token endpoint, forward mode)
  */
 export async function runForwardJob(
   ctx: GatewayContext,

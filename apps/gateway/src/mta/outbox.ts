@@ -64,7 +64,7 @@ export async function claimOutbox(ctx: GatewayContext, limit: number, exclude: R
  * hop assertion (`Authorization: DPoP`) and a proof made with the row's ephemeral key, then records the
  * per-recipient outcome. Permanent refusals (4xx other than 408/429) fail at once with the receiver's
  * reason; anything else is retried with backoff until the queue lifetime ends.
- * @see DESIGN §3 Delivery, §4 Queues; RFC 9449 §7.1
+ * @see docs/protocol.md §6 (Delivery, Retries); RFC 9449 §7.1
  */
 export async function deliverOutboxRow(
   ctx: GatewayContext,

@@ -31,7 +31,7 @@ export function jcs(value: unknown): string {
   return out
 }
 
-/** digest(JCS(value)): how every hashed structure is hashed (DESIGN §3). */
+/** digest(JCS(value)): how every hashed structure is hashed (docs/protocol.md §2). */
 export function jcsDigest(value: unknown): string {
   return digest(jcs(value))
 }

@@ -7,7 +7,7 @@ import { digest, jcsDigest } from './digest.ts'
 /**
  * Body-Digest = digest(JCS(parts)), `parts` being the body tree of the JSON model (the children of the
  * top multipart/mixed). Binds every Content-ID, size and media type to the signed envelope.
- * @see RFC 8785; DESIGN §3
+ * @see RFC 8785; docs/protocol.md §2
  */
 export function bodyDigest(parts: readonly Part[]): string {
   return jcsDigest(parts)
@@ -58,7 +58,7 @@ export function ehHeaders(headers: readonly Header[], ehl: readonly string[]): H
 
 /**
  * eht = digest(JCS([[name, value], …])) over the headers named in ehl (see ehHeaders).
- * @see DESIGN §3 (the seed's "Envelope Headers Thumbprint")
+ * @see docs/protocol.md §2 (eht, the seed's "Envelope Headers Thumbprint")
  */
 export function ehThumbprint(headers: readonly Header[], ehl: readonly string[]): string {
   return jcsDigest(ehHeaders(headers, ehl))

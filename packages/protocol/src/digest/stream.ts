@@ -27,7 +27,7 @@ export function createDigester(): Digester {
 
 /**
  * Content-ID and size of a stream of bytes, one update() per chunk (no buffering: GB inputs, flat memory).
- * @see DESIGN §3 (Content-ID = digest of the resource's exact bytes)
+ * @see docs/protocol.md §2 (Content-ID = digest of the resource's exact bytes)
  */
 export async function digestStream(
   source: AsyncIterable<Uint8Array>,

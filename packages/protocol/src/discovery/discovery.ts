@@ -101,7 +101,7 @@ function assertOnOrigin(url: string, base: string, what: string): void {
  * Creates the discovery client: SRV (RFC 2782) → base URL → redirect service (≤ 3 same-scheme
  * redirects) → RFC 8414 metadata with exact issuer match, or the `/.well-known/federizer` document;
  * successes cached for the SRV TTL, failures briefly; non-public targets refused unless allowInsecure.
- * @see RFC 2782, RFC 8414 §3 and §3.3, DESIGN §3 Discovery
+ * @see RFC 2782, RFC 8414 §3 and §3.3, docs/protocol.md §5
  */
 export function createDiscovery(options: DiscoveryOptions): Discovery {
   const now = typeof options.now === 'function' ? options.now : () => options.now as number

@@ -20,7 +20,7 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308])
 /**
  * GETs a JSON document, following at most `maxRedirects` same-scheme redirects by hand (fetch with
  * `redirect: 'manual'`), and returns the final URL with the parsed body.
- * @see RFC 9110 §15.4 (redirections), DESIGN §3 Discovery
+ * @see RFC 9110 §15.4 (redirections), docs/protocol.md §5
  */
 export async function getJsonFollowingRedirects(
   start: URL,

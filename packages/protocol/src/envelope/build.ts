@@ -55,7 +55,7 @@ export function originalRecipients(m: PlaceholderMessage): string[] {
  * Seals a draft for sending: adds Date, Recipients-Digest (To+Cc+Bcc) and Body-Digest on top of the
  * original block and returns the `eh` to have signed by the AS (token exchange `headers` =
  * `ehHeaders(originalHeaders(message), eh.ehl)`).
- * @see DESIGN §3 (Envelope chain), RFC 5322 §3.6.1 (Date)
+ * @see docs/protocol.md §3, RFC 5322 §3.6.1 (Date)
  */
 export function sealForSend(
   draft: PlaceholderMessage,
@@ -129,7 +129,7 @@ export function pushReceipt(
 /**
  * Turns the newest receipt block into a forwarding block (Forwarded-From, Forwarded-To,
  * Recipients-Digest of Forwarded-To, Date) and returns the `eh` for the forwarder's new assertion.
- * @see DESIGN §3 (Envelope chain: forwarding)
+ * @see docs/protocol.md §3 (Forward)
  */
 export function addForwarding(
   m: PlaceholderMessage,

@@ -1,7 +1,7 @@
 import { sameName } from '../message/headers.ts'
 import type { Header } from '../message/types.ts'
 
-/** Names an origin hop's ehl must contain (DESIGN §3). */
+/** Names an origin hop's ehl must contain (docs/protocol.md §3, the ehl_incomplete rule). */
 export const ORIGIN_EHL_REQUIRED = ['Message-ID', 'From', 'Recipients-Digest', 'Body-Digest'] as const
 /** Signed too when present: the profile's extension, so subject/recipient/thread tampering is detected. */
 export const ORIGIN_EHL_OPTIONAL = [
@@ -14,7 +14,7 @@ export const ORIGIN_EHL_OPTIONAL = [
   'References',
   'Content-Type',
 ] as const
-/** Names a forwarding hop's ehl must contain (DESIGN §3). */
+/** Names a forwarding hop's ehl must contain (docs/protocol.md §3, the ehl_incomplete rule). */
 export const FORWARD_EHL_REQUIRED = [
   'Message-ID',
   'Forwarded-From',

@@ -254,7 +254,7 @@ function checkTopReceipt(
  * signature (through `resolveKey(iss)`), every eht over the block beneath its assertion, the
  * JWT-Assertion-Digest links, Message-ID consistency, forwarding Recipients-Digest, hop cap. Never throws
  * on bad input: each hop gets `pass` or `fail` with a code and reason; `ok` only if every hop passed.
- * @see RFC 8617 §5.2 (ARC chain validation, the model), DESIGN §3 (Envelope chain)
+ * @see RFC 8617 §5.2 (ARC chain validation, the model), docs/protocol.md §3
  */
 export async function verifyChain(
   m: PlaceholderMessage,

@@ -7,7 +7,7 @@ import { type KeyResolver, type SigningKey, signJwt, type VerifiedJwt, verifyJwt
 /** The `typ` of a fetch access token, so it can never pass as a hop assertion or webmail token. */
 export const FETCH_TOKEN_TYP = 'fz-fetch+jwt'
 
-/** A fetch token lives at most one hour (DESIGN §3). */
+/** A fetch token lives at most one hour (docs/protocol.md §4). */
 export const FETCH_TOKEN_MAX_LIFETIME_SECONDS = 3600
 
 export const fetchTokenClaimsSchema = z.object({

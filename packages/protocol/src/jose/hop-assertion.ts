@@ -21,7 +21,7 @@ export const ehClaimSchema = z.object({
   ehl: z.array(z.string().min(1).max(128)).min(1).max(64),
 })
 
-/** Claims of a hop assertion, as the design fixes them (DESIGN §3 Tokens). */
+/** Claims of a hop assertion, as docs/protocol.md §4 fixes them. */
 export const hopAssertionClaimsSchema = z.object({
   iss: claimStringSchema,
   sub: claimStringSchema,

@@ -1,5 +1,5 @@
 /**
- * The textual form of a digest (DESIGN §3): base64url without padding of a SHA-256 value, exactly 43
+ * The textual form of a digest (docs/protocol.md §2): base64url without padding of a SHA-256 value, exactly 43
  * characters, canonical (the 2 unused low bits of the last character are zero, so the last character
  * is one of A E I M Q U Y c g k o s w 0 4 8). Browser-safe: no hashing here, only the format.
  */

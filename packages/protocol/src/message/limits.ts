@@ -21,6 +21,6 @@ export const LIMITS = {
   maxHeaderNameLength: 128,
   /** Characters of one compact JWS in a `jwt-assertion` block. */
   maxAssertionLength: 16 * 1024,
-  /** Hop assertions in one chain (DESIGN §3 hop cap). */
+  /** Hop assertions in one chain (docs/protocol.md §3, hop cap). */
   maxHops: 16,
 } as const
