@@ -3,6 +3,7 @@ import {
   domainOf,
   getStringHeader,
   isHeadersBlock,
+  isProtocolError,
   originalHeaders,
   type PlaceholderMessage,
   ProtocolError,
@@ -10,7 +11,7 @@ import {
   verifyChain,
 } from '@federizer/protocol'
 import type { GatewayContext } from '../context.ts'
-import { FederationError } from './errors.ts'
+import { cannotVerify, FederationError } from './errors.ts'
 
 /** Domains that may have sent a hop of this chain: the original From and every Forwarded-From. */
 export function senderDomainsOf(m: PlaceholderMessage): string[] {
@@ -43,9 +44,12 @@ export async function verifyEnvelopeChain(
     try {
       issuers.add((await ctx.discovery.authorizationServer(domain)).issuer)
     } catch (e) {
+      // Unreachable now is not a completed failure: retry (item 12); a wrong document is final.
+      if (isProtocolError(e) && e.code === 'discovery_failed')
+        throw cannotVerify(`the chain (sender ${domain})`, e)
       throw new FederationError(
         'invalid_token',
-        `the authorization server of ${domain} could not be discovered: ${(e as Error).message}`,
+        `the authorization server of ${domain} is not acceptable${isProtocolError(e) ? ` (${e.code})` : ''}`,
         { cause: e },
       )
     }
@@ -86,6 +90,8 @@ export async function verifyEnvelopeChain(
 /** The first failing hop of a verification, as a federation error with its reason. */
 export function chainFailure(v: ChainVerification): FederationError {
   const bad = v.hops.find((h) => h.status === 'fail')
+  // A hop whose keys or peer documents could not be fetched did not complete its check: temporary.
+  if (bad?.code === 'discovery_failed') return cannotVerify(`hop ${bad.index}`, bad.reason)
   const reason = bad
     ? `hop ${bad.index} (${bad.kind}): ${bad.reason ?? bad.code ?? 'failed'}`
     : 'the chain is empty'

@@ -72,11 +72,28 @@ export function fromProtocolError(e: unknown, where: string): FederationError {
       case 'too_large':
         return new FederationError('payload_too_large', message, { cause: e })
       case 'discovery_failed':
-      case 'private_address':
-        return new FederationError('invalid_token', message, { cause: e })
+        return cannotVerify(where, e)
       default:
         return new FederationError('invalid_token', message, { cause: e })
     }
   }
-  return new FederationError('temporarily_unavailable', `${where}: internal error`, { cause: e })
+  // Not a refusal but a fault: the edge logs it with the request id and answers a generic 500.
+  throw e
 }
+
+/**
+ * A check that could not complete (the sender's AS, mailbox document or JWKS unreachable at this
+ * moment) is temporary: 503 with Retry-After, so the sender retries instead of bouncing. The
+ * description names what could not be checked, never the discovery details (they go to the log).
+ * @see docs/protocol.md §6, RFC 9110 §15.6.4 and §10.2.3
+ */
+export function cannotVerify(what: string, cause: unknown): FederationError {
+  return new FederationError(
+    'temporarily_unavailable',
+    `${what} could not be verified now (the sender's authorization server or keys are unreachable); retry later`,
+    { cause },
+  )
+}
+
+/** Seconds a sender should wait before retrying a `temporarily_unavailable` answer. */
+export const RETRY_AFTER_SECONDS = 30

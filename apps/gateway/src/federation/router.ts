@@ -3,7 +3,7 @@ import type { GatewayContext } from '../context.ts'
 import { createHealthRouter } from '../ops/health.ts'
 import { handleDelivery } from './delivery.ts'
 import { createDocsRouter } from './docs.ts'
-import { FederationError } from './errors.ts'
+import { FederationError, RETRY_AFTER_SECONDS } from './errors.ts'
 import { handleFetch } from './fetch.ts'
 import { wellKnownFederizer } from './well-known.ts'
 
@@ -48,13 +48,29 @@ function federationErrors(ctx: GatewayContext): ErrorRequestHandler {
       if (err.status === 401) {
         res.set('www-authenticate', `DPoP algs="ES256 EdDSA RS256", error="${err.code}"`)
       }
+      if (err.status === 503) {
+        res.set('retry-after', String(RETRY_AFTER_SECONDS))
+        ctx.logger.warn(
+          { reqId: res.getHeader('x-request-id'), path: req.path, cause: causeText(err) },
+          err.message,
+        )
+      }
       res.status(err.status).set('cache-control', 'no-store').json(err.toBody())
       return
     }
-    ctx.logger.error({ err, path: req.path }, 'federation request failed')
+    // A fault, not a refusal: logged with its cause and the request id; the peer gets a generic 500.
+    ctx.logger.error(
+      { err, reqId: res.getHeader('x-request-id'), path: req.path },
+      'federation request failed',
+    )
     res.status(500).json({
       error: 'server_error',
       error_description: 'the server could not process the request; try again later',
     })
   }
+}
+
+function causeText(e: Error): string | undefined {
+  const cause = (e as { cause?: unknown }).cause
+  return cause instanceof Error ? cause.message : typeof cause === 'string' ? cause : undefined
 }
