@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { buildDraft, type PlaceholderMessage, type ResourceRef } from '@federizer/protocol'
+import { buildDraft, htmlToIndexText, type PlaceholderMessage, type ResourceRef } from '@federizer/protocol'
 import { accountResources, ConflictError, findUser, type MessageRow, NotFoundError } from '@federizer/store'
 import type { AuthUser } from './auth.ts'
 import type { ApiContext } from './context.ts'
@@ -62,18 +62,5 @@ export async function composeDraft(
     html,
     attachments: input.attachments,
   })
-  return { placeholder, text: input.text ?? (input.html !== undefined ? htmlToText(input.html) : undefined) }
-}
-
-/** Rough text of an HTML body, for the search index and the list preview only (never rendered). */
-export function htmlToText(html: string): string {
-  return html
-    .replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/&nbsp;/g, ' ')
-    .replace(/&amp;/g, '&')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/\s+/g, ' ')
-    .trim()
+  return { placeholder, text: input.text ?? (input.html !== undefined ? htmlToIndexText(input.html) : undefined) }
 }

@@ -1,12 +1,12 @@
 import {
   createDpopKey,
-  domainOf,
   ehHeaders,
   exchangeToken,
   originalHeaders,
   originalRecipients,
   type PlaceholderMessage,
   pushAssertion,
+  recipientsByDomain,
   sealForSend,
   TokenExchangeError,
   withoutBcc,
@@ -54,14 +54,7 @@ async function obtainAssertions(
   sealed: PlaceholderMessage,
   signedHeaders: ReturnType<typeof ehHeaders>,
 ): Promise<DomainDelivery[]> {
-  const byDomain = new Map<string, string[]>()
-  for (const address of originalRecipients(sealed)) {
-    const a = address.toLowerCase()
-    const d = domainOf(a)
-    const list = byDomain.get(d) ?? []
-    if (!list.includes(a)) list.push(a)
-    byDomain.set(d, list)
-  }
+  const byDomain = recipientsByDomain(originalRecipients(sealed))
   const delivered = withoutBcc(sealed)
   const tokenEndpoint = `${ctx.config.gatewayUrl}/token`
   return Promise.all(

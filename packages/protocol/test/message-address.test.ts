@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { formatAddress, formatAddressList, parseAddress, parseAddressList } from '../src/message/index.ts'
+import {
+  formatAddress,
+  formatAddressList,
+  parseAddress,
+  parseAddressList,
+  recipientsByDomain,
+} from '../src/message/index.ts'
 import { expectThrowsCode } from './protocol-error.ts'
 
 describe('addresses (RFC 5322 §3.4)', () => {
@@ -58,5 +64,19 @@ describe('addresses (RFC 5322 §3.4)', () => {
     expectThrowsCode(() => parseAddressList('a@b.c,,d@e.f'), 'invalid_address', /empty element/)
     expectThrowsCode(() => formatAddress({ name: 'x\ny', address: 'a@b.c' }), 'invalid_address')
     expectThrowsCode(() => formatAddress({ address: 'not an address' }), 'invalid_address')
+  })
+})
+
+describe('recipientsByDomain', () => {
+  it('groups by domain, lower-cased and de-duplicated, in first-seen order', () => {
+    expect([
+      ...recipientsByDomain(['Bob@Example.NET', 'carol@example.org', 'bob@example.net', 'dave@example.net']),
+    ]).toEqual([
+      ['example.net', ['bob@example.net', 'dave@example.net']],
+      ['example.org', ['carol@example.org']],
+    ])
+  })
+  it('refuses an address without a domain', () => {
+    expectThrowsCode(() => recipientsByDomain(['nobody']), 'invalid_address')
   })
 })

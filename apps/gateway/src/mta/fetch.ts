@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream'
-import { createDpopKey, exchangeToken, lastAssertion } from '@federizer/protocol'
+import { createDpopKey, exchangeToken, htmlToIndexText, lastAssertion } from '@federizer/protocol'
 import type { DatabaseSchema } from '@federizer/store'
 import { type Db, indexMessageText, inTransaction, setContentState } from '@federizer/store'
 import type { Selectable } from 'kysely'
@@ -234,20 +234,5 @@ async function indexFetchedText(ctx: GatewayContext, db: Db, job: FetchJobRow): 
   const bytes = await ctx.federation.resources.readSmall(job.content_id, MAX_INDEXED_TEXT)
   if (!bytes) return
   const text = bytes.toString('utf8')
-  await indexMessageText(db, { id: job.message_row_id, text: plain ? text : htmlToText(text) })
-}
-
-/** A crude HTML → text for the search index and preview only (never rendered). */
-export function htmlToText(html: string): string {
-  return html
-    .replace(/<(script|style)[^>]*>[\s\S]*?<\/\1>/gi, ' ')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&nbsp;/g, ' ')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ')
-    .trim()
+  await indexMessageText(db, { id: job.message_row_id, text: plain ? text : htmlToIndexText(text) })
 }

@@ -11,6 +11,7 @@ import {
   type PlaceholderMessage,
   pushAssertion,
   readMessage,
+  recipientsByDomain,
 } from '@federizer/protocol'
 import type { DatabaseSchema } from '@federizer/store'
 import { findUser, inTransaction, recordDeliveryStatus, setContentState } from '@federizer/store'
@@ -43,16 +44,6 @@ export function headersToSign(block: Header[], ehl: string[]): Header[] {
     if (value === undefined) throw new Error(`the forwarding block has no ${name} header`)
     return [name, value] as Header
   })
-}
-
-/** Groups addresses by their domain (lower-cased). */
-export function byDomain(addresses: string[]): Map<string, string[]> {
-  const groups = new Map<string, string[]>()
-  for (const a of addresses) {
-    const domain = a.slice(a.lastIndexOf('@') + 1).toLowerCase()
-    groups.set(domain, [...(groups.get(domain) ?? []), a.toLowerCase()])
-  }
-  return groups
 }
 
 /**
@@ -109,7 +100,7 @@ export async function runForwardJob(
   await inTransaction(ctx.db, async (trx) => {
     if (queued) {
       const lifetime = scaled(QUEUE_LIFETIME_SECONDS, ctx.config.queueTimeScale)
-      for (const [domain, recipients] of byDomain(forwardTo)) {
+      for (const [domain, recipients] of recipientsByDomain(forwardTo)) {
         await trx
           .insertInto('outbox')
           .values({

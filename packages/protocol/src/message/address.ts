@@ -22,6 +22,22 @@ export function domainOf(address: string): string {
   return address.slice(at + 1).toLowerCase()
 }
 
+/**
+ * Groups recipient addr-specs by their domain (docs/protocol.md §6: one delivery per recipient domain),
+ * lower-cased and de-duplicated, domains and addresses in first-seen order.
+ */
+export function recipientsByDomain(addresses: Iterable<string>): Map<string, string[]> {
+  const groups = new Map<string, string[]>()
+  for (const address of addresses) {
+    const a = address.toLowerCase()
+    const domain = domainOf(a)
+    const list = groups.get(domain)
+    if (!list) groups.set(domain, [a])
+    else if (!list.includes(a)) list.push(a)
+  }
+  return groups
+}
+
 function invalid(s: string, why: string): ProtocolError {
   return new ProtocolError('invalid_address', `"${s.slice(0, 200)}" is not a valid address: ${why}`)
 }

@@ -1,0 +1,59 @@
+import { sendMail } from '@federizer/devnet'
+import { type Db, searchMessageIds } from '@federizer/store'
+import { sql } from 'kysely'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { db, messagesIn, openNetwork, PASSWORD, waitFor } from './federation-helpers.ts'
+
+let net: Awaited<ReturnType<typeof openNetwork>>
+
+beforeAll(async () => {
+  net = await openNetwork({
+    domains: [
+      { domain: 'example.com', users: [{ email: 'alice@example.com', password: PASSWORD }] },
+      { domain: 'example.net', users: [{ email: 'bob@example.net', password: PASSWORD }] },
+    ],
+  })
+}, 60_000)
+afterAll(async () => {
+  await net?.close()
+})
+
+const indexText = async (database: Db, seq: number) =>
+  (await sql<{ body: string }>`SELECT body FROM message_fts WHERE rowid = ${seq}`.execute(database)).rows[0]
+    ?.body
+
+describe('search text of an HTML-only message', () => {
+  it('is the same in the sender’s Sent copy and the recipient’s inbox copy (one htmlToIndexText)', {
+    timeout: 60_000,
+  }, async () => {
+    const network = net.network
+    await sendMail(network.node('example.com'), {
+      from: 'alice@example.com',
+      to: ['bob@example.net'],
+      subject: 'Entities',
+      // `&amp;lt;` is the text "&lt;": decoding &amp; before &lt; would index "<" on one side only.
+      html: '<p>Fish &amp;lt;chips&amp;gt; &amp; peas &lt;b&gt; &#233;t&#xE9; <script>x()</script></p>',
+    })
+    const [sent] = await waitFor(async () => {
+      const rows = await messagesIn(db(network, 'example.com'), 'alice@example.com', 'sent')
+      return rows.length === 1 ? rows : undefined
+    }, "Alice's Sent copy")
+    const [received] = await waitFor(async () => {
+      const rows = await messagesIn(db(network, 'example.net'), 'bob@example.net', 'inbox')
+      return rows.length === 1 && rows[0]?.content_state === 'complete' ? rows : undefined
+    }, "Bob's copy with its HTML fetched")
+    const senderText = await waitFor(() => indexText(db(network, 'example.com'), sent!.seq), 'sender index')
+    const recipientText = await waitFor(
+      () => indexText(db(network, 'example.net'), received!.seq),
+      'recipient index',
+    )
+    expect(senderText).toBe('Fish &lt;chips&gt; & peas <b> été')
+    expect(recipientText).toBe(senderText)
+    expect(received!.preview).toBe(sent!.preview)
+    // Both find it by the same literal words.
+    const find = (domain: string, account: string) =>
+      searchMessageIds(db(network, domain), { account, query: 'peas chips', limit: 10 })
+    expect(await find('example.com', 'alice@example.com')).toEqual([sent!.id])
+    expect(await find('example.net', 'bob@example.net')).toEqual([received!.id])
+  })
+})
