@@ -62,5 +62,8 @@ export async function composeDraft(
     html,
     attachments: input.attachments,
   })
-  return { placeholder, text: input.text ?? (input.html !== undefined ? htmlToIndexText(input.html) : undefined) }
+  return {
+    placeholder,
+    text: input.text ?? (input.html !== undefined ? htmlToIndexText(input.html) : undefined),
+  }
 }
