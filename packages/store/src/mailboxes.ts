@@ -18,6 +18,8 @@ export interface MailboxSummary {
   id: string
   name: string
   role: MailboxRole | null
+  /** The folder this one is nested in, or null. */
+  parentId: string | null
   sortOrder: number
   total: number
   unread: number
@@ -39,6 +41,7 @@ export async function ensureMailboxes(db: Db, account: string): Promise<void> {
           account,
           name: ROLE_NAMES[role],
           role,
+          parent_id: null,
           sort_order: MAILBOX_ROLES.indexOf(role),
           created_modseq: first + i,
           modseq: first + i,
@@ -106,6 +109,7 @@ export async function listMailboxes(db: Db, account: string): Promise<MailboxSum
     id: b.id,
     name: b.name,
     role: b.role,
+    parentId: b.parent_id,
     sortOrder: b.sort_order,
     total: Number(byId.get(b.id)?.total ?? 0),
     unread: Number(byId.get(b.id)?.unread ?? 0),
@@ -130,11 +134,40 @@ async function assertNameFree(db: Db, account: string, name: string): Promise<vo
   if (taken) throw new ConflictError(`a mailbox named "${name}" already exists`)
 }
 
-/** Creates a user folder (role null). */
-export async function createMailbox(db: Db, account: string, name: string): Promise<{ id: string }> {
+/** How deep folders may nest (a path of at most this many folders). */
+export const MAX_FOLDER_DEPTH = 5
+
+/**
+ * Checks that `parentId` may hold folder `id` (undefined for a new folder): a user folder of the account,
+ * not the folder itself or one inside it, and not too deep.
+ */
+async function checkParent(db: Db, account: string, parentId: string, id?: string): Promise<void> {
+  let depth = 1
+  let cursor: string | null = parentId
+  while (cursor) {
+    const box = await getMailbox(db, account, cursor)
+    if (box.role)
+      throw new InvalidInputError(`folders cannot be put inside ${box.name}; pick a folder of yours`)
+    if (box.id === id)
+      throw new InvalidInputError('a folder cannot be put inside itself or one of its subfolders')
+    if (++depth > MAX_FOLDER_DEPTH) {
+      throw new InvalidInputError(`folders nest at most ${MAX_FOLDER_DEPTH} deep`)
+    }
+    cursor = box.parent_id
+  }
+}
+
+/** Creates a user folder (role null), at the top level or inside `parentId`. */
+export async function createMailbox(
+  db: Db,
+  account: string,
+  name: string,
+  parentId: string | null = null,
+): Promise<{ id: string }> {
   const clean = checkName(name)
   return inTransaction(db, async (trx) => {
     await ensureMailboxes(trx, account)
+    if (parentId) await checkParent(trx, account, parentId)
     await assertNameFree(trx, account, clean)
     const modseq = await allocateModseq(trx, account)
     const id = newId('mb')
@@ -145,6 +178,7 @@ export async function createMailbox(db: Db, account: string, name: string): Prom
         account,
         name: clean,
         role: null,
+        parent_id: parentId,
         sort_order: 100,
         created_modseq: modseq,
         modseq,
@@ -168,7 +202,24 @@ export async function renameMailbox(db: Db, account: string, id: string, name: s
   })
 }
 
-/** Removes an empty user folder. */
+/** Moves a user folder to the top level (null) or inside another of the account's folders. */
+export async function moveMailbox(
+  db: Db,
+  account: string,
+  id: string,
+  parentId: string | null,
+): Promise<void> {
+  await inTransaction(db, async (trx) => {
+    const box = await getMailbox(trx, account, id)
+    if (box.role) throw new ConflictError(`the ${box.role} mailbox cannot be moved`)
+    if (box.parent_id === parentId) return
+    if (parentId) await checkParent(trx, account, parentId, id)
+    const modseq = await allocateModseq(trx, account)
+    await trx.updateTable('mailboxes').set({ parent_id: parentId, modseq }).where('id', '=', id).execute()
+  })
+}
+
+/** Removes an empty user folder without subfolders. */
 export async function removeMailbox(db: Db, account: string, id: string): Promise<void> {
   await inTransaction(db, async (trx) => {
     const box = await getMailbox(trx, account, id)
@@ -180,6 +231,17 @@ export async function removeMailbox(db: Db, account: string, id: string): Promis
       .limit(1)
       .executeTakeFirst()
     if (any) throw new ConflictError(`mailbox "${box.name}" is not empty: move or delete its messages first`)
+    const child = await trx
+      .selectFrom('mailboxes')
+      .select('name')
+      .where('account', '=', account)
+      .where('parent_id', '=', id)
+      .executeTakeFirst()
+    if (child) {
+      throw new ConflictError(
+        `folder "${box.name}" holds the folder "${child.name}": move or delete it first`,
+      )
+    }
     const modseq = await allocateModseq(trx, account)
     await trx.deleteFrom('mailboxes').where('id', '=', id).execute()
     await addTombstone(trx, {

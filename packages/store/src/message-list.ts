@@ -3,6 +3,7 @@ import { InvalidInputError } from './errors.ts'
 import type { IndexedAddress } from './placeholder-index.ts'
 import type { ContentState, MessageRow } from './schema-mailbox.ts'
 import { searchMessageIds } from './search.ts'
+import { isEmptyQuery, parseSearchQuery } from './search-query.ts'
 
 /** What a message list shows, without the placeholder. */
 export interface MessageSummary {
@@ -41,7 +42,7 @@ export function toSummary(r: MessageRow): MessageSummary {
   }
 }
 
-const SUMMARY_COLUMNS = [
+export const SUMMARY_COLUMNS = [
   'id',
   'account',
   'mailbox_id',
@@ -117,12 +118,49 @@ export async function threadMessages(db: Db, account: string, threadId: string):
   return rows.map((r) => toSummary(r as MessageRow))
 }
 
-/** Full-text search within the account (optionally one mailbox), best match first. */
+/** The account's folders a `in:` operator names: by name or role, case-insensitively. */
+async function foldersNamed(db: Db, account: string, folder: string): Promise<string[]> {
+  const wanted = folder.toLowerCase()
+  const boxes = await db
+    .selectFrom('mailboxes')
+    .select(['id', 'name', 'role'])
+    .where('account', '=', account)
+    .execute()
+  const hits = boxes.filter((b) => b.name.toLowerCase() === wanted || b.role === wanted)
+  if (hits.length === 0) {
+    throw new InvalidInputError(
+      `there is no folder named "${folder}" (in: takes a folder name, e.g. in:inbox)`,
+    )
+  }
+  return hits.map((b) => b.id)
+}
+
+/**
+ * Search within the account (optionally one mailbox) with the operators of search-query.ts, newest
+ * first. A query of nothing but operators it cannot understand is refused, saying which.
+ */
 export async function searchMessages(
   db: Db,
   input: { account: string; query: string; mailboxId?: string; limit: number },
 ): Promise<MessageSummary[]> {
-  const ids = await searchMessageIds(db, input)
+  const query = parseSearchQuery(input.query)
+  if (isEmptyQuery(query)) {
+    if (query.unknown.length === 0) return []
+    throw new InvalidInputError(
+      `"${query.unknown[0]}" is not a search operator this mailbox knows (from:, to:, subject:, has:attachment, is:unread, is:starred, in:, before:, after:)`,
+    )
+  }
+  const mailboxIds = query.folder
+    ? await foldersNamed(db, input.account, query.folder)
+    : input.mailboxId
+      ? [input.mailboxId]
+      : undefined
+  const ids = await searchMessageIds(db, {
+    account: input.account,
+    query,
+    limit: input.limit,
+    ...(mailboxIds ? { mailboxIds } : {}),
+  })
   if (ids.length === 0) return []
   const rows = await db.selectFrom('messages').select(SUMMARY_COLUMNS).where('id', 'in', ids).execute()
   const byId = new Map(rows.map((r) => [r.id, r]))

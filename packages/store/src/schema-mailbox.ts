@@ -23,6 +23,8 @@ export interface MailboxesTable {
   account: string
   name: string
   role: MailboxRole | null
+  /** The folder this one is nested in (user folders only); null at the top level. */
+  parent_id: string | null
   sort_order: number
   created_modseq: number
   modseq: number
@@ -132,6 +134,8 @@ export interface AccountSettingsTable {
   auto_forward: string | null
   /** 1: the user's mailbox keeps (and fetches) its own copy of forwarded mail. */
   auto_forward_keep_copy: Generated<number>
+  /** 1: the message list groups by conversation (the default); 0: one row per message. */
+  conversation_view: Generated<number>
   updated_at: number
 }
 

@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { Db } from './db.ts'
+import type { SearchQuery } from './search-query.ts'
 import { allocateModseq } from './sync.ts'
 import { inTransaction } from './tx.ts'
 
@@ -62,21 +63,64 @@ export function toFtsQuery(input: string): string | undefined {
   return words.map((w, i) => `"${w.replace(/"/g, '""')}"${i === words.length - 1 ? '*' : ''}`).join(' ')
 }
 
+/** A LIKE pattern matching `term` anywhere, with the wildcards in it escaped (ESCAPE '\\'). */
+function contains(term: string): string {
+  return `%${term.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+}
+
+/** The FTS5 expression of the free words and `subject:` terms, or undefined when there are none. */
+export function ftsExpression(q: Pick<SearchQuery, 'words' | 'subject'>): string | undefined {
+  const parts: string[] = []
+  const words = toFtsQuery(q.words.join(' '))
+  if (words) parts.push(words)
+  for (const term of q.subject) {
+    const tokens = toFtsQuery(term)?.replace(/\*$/, '')
+    // One phrase per subject: term, its last word as a prefix (FTS5 column filter, "subject : …").
+    if (tokens) parts.push(`subject : (${tokens.split(' ').join(' + ')}*)`)
+  }
+  return parts.length ? parts.join(' AND ') : undefined
+}
+
 /**
- * Message ids of the account matching `query`, newest first (as mail clients list results). Walking the
- * index in descending row id (= insertion order) lets SQLite stop after `limit` hits of this account
- * instead of ranking every match.
+ * Message ids of the account matching the parsed query, newest first (as mail clients list results).
+ * Free words and `subject:` go through the full-text index, walked in descending row id (= insertion
+ * order) so SQLite stops after `limit` hits; the other operators are conditions on the message row.
+ * `mailboxIds` restricts to folders (from `in:` or the current folder).
  */
 export async function searchMessageIds(
   db: Db,
-  input: { account: string; query: string; mailboxId?: string; limit: number },
+  input: { account: string; query: SearchQuery; mailboxIds?: string[]; limit: number },
 ): Promise<string[]> {
-  const fts = toFtsQuery(input.query)
-  if (!fts) return []
-  const mailboxFilter = input.mailboxId ? sql`AND m.mailbox_id = ${input.mailboxId}` : sql``
+  const q = input.query
+  const conditions = [sql`m.account = ${input.account}`]
+  if (input.mailboxIds) {
+    if (input.mailboxIds.length === 0) return []
+    conditions.push(sql`m.mailbox_id IN (${sql.join(input.mailboxIds)})`)
+  }
+  for (const t of q.from) {
+    conditions.push(
+      sql`(lower(m.from_address) LIKE ${contains(t)} ESCAPE '\\' OR lower(coalesce(m.from_name, '')) LIKE ${contains(t)} ESCAPE '\\')`,
+    )
+  }
+  for (const t of q.to) conditions.push(sql`lower(m.recipients) LIKE ${contains(t)} ESCAPE '\\'`)
+  if (q.hasAttachment) conditions.push(sql`m.has_attachments = 1`)
+  if (q.unread !== undefined) conditions.push(sql`m.seen = ${q.unread ? 0 : 1}`)
+  if (q.starred) conditions.push(sql`m.keywords LIKE '%"$flagged"%'`)
+  if (q.before !== undefined) conditions.push(sql`m.received_at < ${q.before}`)
+  if (q.after !== undefined) conditions.push(sql`m.received_at >= ${q.after}`)
+  const where = sql.join(conditions, sql` AND `)
+  const fts = ftsExpression(q)
+  // Words that hold no letter or digit ("*(") match nothing, rather than dropping out of the query.
+  if (!fts && q.words.length + q.subject.length > 0) return []
+  if (fts) {
+    const { rows } = await sql<{ id: string }>`
+      SELECT m.id AS id FROM message_fts f JOIN messages m ON m.seq = f.rowid
+      WHERE message_fts MATCH ${fts} AND ${where}
+      ORDER BY f.rowid DESC LIMIT ${input.limit}`.execute(db)
+    return rows.map((r) => r.id)
+  }
   const { rows } = await sql<{ id: string }>`
-    SELECT m.id AS id FROM message_fts f JOIN messages m ON m.seq = f.rowid
-    WHERE message_fts MATCH ${fts} AND m.account = ${input.account} ${mailboxFilter}
-    ORDER BY f.rowid DESC LIMIT ${input.limit}`.execute(db)
+    SELECT m.id AS id FROM messages m WHERE ${where}
+    ORDER BY m.received_at DESC, m.id DESC LIMIT ${input.limit}`.execute(db)
   return rows.map((r) => r.id)
 }

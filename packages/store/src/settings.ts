@@ -49,3 +49,22 @@ export async function setAutoForward(
     .onConflict((oc) => oc.column('account').doUpdateSet(values))
     .execute()
 }
+
+/** Whether the account's message list groups by conversation (on by default). */
+export async function getConversationView(db: Db, account: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('account_settings')
+    .select('conversation_view')
+    .where('account', '=', account.toLowerCase())
+    .executeTakeFirst()
+  return row ? row.conversation_view === 1 : true
+}
+
+export async function setConversationView(db: Db, account: string, on: boolean): Promise<void> {
+  const values = { conversation_view: on ? 1 : 0, updated_at: nowSeconds() }
+  await db
+    .insertInto('account_settings')
+    .values({ account: account.toLowerCase(), auto_forward: null, ...values })
+    .onConflict((oc) => oc.column('account').doUpdateSet(values))
+    .execute()
+}

@@ -2,9 +2,11 @@ import {
   accountHasResource,
   findUser,
   getAutoForwardSettings,
+  getConversationView,
   InvalidInputError,
   NotFoundError,
   setAutoForward,
+  setConversationView,
   suggestContacts,
 } from '@federizer/store'
 import { z } from 'zod'
@@ -31,8 +33,16 @@ export const settingsRouter = router({
       keepCopy: forward?.keepCopy ?? true,
       forwardPolicy: user?.forwardPolicy ?? 'allowed',
       forwardDomains: user?.forwardDomains ?? [],
+      /** The message list groups by conversation. */
+      conversationView: await getConversationView(ctx.api.db, ctx.user.account),
     }
   }),
+  setConversationView: authedProcedure
+    .input(z.object({ on: z.boolean() }))
+    .mutation(async ({ ctx, input }) => {
+      await setConversationView(ctx.api.db, ctx.user.account, input.on)
+      return { conversationView: input.on }
+    }),
   /**
    * Sets (or, with null or [], turns off) auto-forwarding; the AS enforces the user's forwarding policy.
    * With keepCopy (the default) the mailbox also keeps and fetches its own copy.

@@ -1,4 +1,4 @@
-import { createMailbox, listMailboxes, removeMailbox, renameMailbox } from '@federizer/store'
+import { createMailbox, listMailboxes, moveMailbox, removeMailbox, renameMailbox } from '@federizer/store'
 import { z } from 'zod'
 import { rowIdSchema } from '../schemas.ts'
 import { authedProcedure, router } from '../trpc.ts'
@@ -9,8 +9,15 @@ const nameSchema = z.string().trim().min(1, 'a mailbox name cannot be empty').ma
 export const mailboxRouter = router({
   list: authedProcedure.query(({ ctx }) => listMailboxes(ctx.api.db, ctx.user.account)),
   create: authedProcedure
-    .input(z.object({ name: nameSchema }))
-    .mutation(({ ctx, input }) => createMailbox(ctx.api.db, ctx.user.account, input.name)),
+    .input(z.object({ name: nameSchema, parentId: rowIdSchema.nullable().default(null) }))
+    .mutation(({ ctx, input }) => createMailbox(ctx.api.db, ctx.user.account, input.name, input.parentId)),
+  /** Nests a folder inside another of the user's folders, or (null) back at the top level. */
+  move: authedProcedure
+    .input(z.object({ id: rowIdSchema, parentId: rowIdSchema.nullable() }))
+    .mutation(async ({ ctx, input }) => {
+      await moveMailbox(ctx.api.db, ctx.user.account, input.id, input.parentId)
+      return { ok: true as const }
+    }),
   rename: authedProcedure
     .input(z.object({ id: rowIdSchema, name: nameSchema }))
     .mutation(async ({ ctx, input }) => {

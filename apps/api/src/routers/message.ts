@@ -3,6 +3,8 @@ import {
   getMailbox,
   getMessageRows,
   listMessages,
+  listThreads,
+  mailboxMessageIds,
   moveMessages,
   restoreMessages,
   searchMessages,
@@ -18,6 +20,9 @@ const keywordSchema = z
   .string()
   .regex(/^\$?[A-Za-z0-9_-]{1,64}$/, 'a keyword is $seen, $flagged, $answered, $forwarded or 1-64 letters')
 const keywordsSchema = z.array(keywordSchema).max(20)
+
+/** The most messages one "all in this folder" change touches; a bigger folder takes a second click. */
+export const MAX_FOLDER_BULK = 5000
 
 /** Messages of the signed-in account (JMAP-like: list, get, set keywords, move, destroy). @see RFC 8621 §4 */
 export const messageRouter = router({
@@ -78,6 +83,52 @@ export const messageRouter = router({
     .query(async ({ ctx, input }) => {
       if (input.mailboxId) await getMailbox(ctx.api.db, ctx.user.account, input.mailboxId)
       return searchMessages(ctx.api.db, { account: ctx.user.account, ...input })
+    }),
+  /** One page of a mailbox grouped by conversation (thread), newest conversation first. */
+  threads: authedProcedure
+    .input(
+      z.object({
+        mailboxId: rowIdSchema,
+        cursor: z.string().max(400).optional(),
+        limit: z.number().int().min(1).max(100).default(50),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      await getMailbox(ctx.api.db, ctx.user.account, input.mailboxId)
+      return listThreads(ctx.api.db, { account: ctx.user.account, ...input })
+    }),
+  /**
+   * "All N in this folder": one change applied on the server to every message of a mailbox (up to
+   * MAX_FOLDER_BULK). Answers the ids it touched, so the client can offer one undo.
+   */
+  bulkInMailbox: authedProcedure
+    .input(
+      z.object({
+        mailboxId: rowIdSchema,
+        action: z.discriminatedUnion('kind', [
+          z.object({ kind: z.literal('move'), mailboxId: rowIdSchema }),
+          z
+            .object({
+              kind: z.literal('setKeywords'),
+              add: keywordsSchema.default([]),
+              remove: keywordsSchema.default([]),
+            })
+            .refine((v) => v.add.length + v.remove.length > 0, 'add or remove at least one keyword'),
+          z.object({ kind: z.literal('destroy') }),
+        ]),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const { db } = ctx.api
+      const account = ctx.user.account
+      await getMailbox(db, account, input.mailboxId)
+      const ids = await mailboxMessageIds(db, account, input.mailboxId, MAX_FOLDER_BULK)
+      if (ids.length === 0) return { ids }
+      const a = input.action
+      if (a.kind === 'move') await moveMessages(db, account, { ids, mailboxId: a.mailboxId })
+      else if (a.kind === 'setKeywords') await setKeywords(db, account, { ids, add: a.add, remove: a.remove })
+      else await deleteMessages(db, account, ids)
+      return { ids }
     }),
   thread: authedProcedure
     .input(z.object({ threadId: z.string().min(1).max(998) }))
