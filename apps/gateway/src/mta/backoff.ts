@@ -31,3 +31,6 @@ export function retryDelaySeconds(
 export function scaled(seconds: number, scale: number, min = 1): number {
   return Math.max(min, Math.ceil(seconds * scale))
 }
+
+/** Jobs of one queue talking to one peer domain at once: a slow domain cannot starve the others. */
+export const PER_DESTINATION = 4

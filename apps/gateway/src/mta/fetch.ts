@@ -4,7 +4,7 @@ import type { DatabaseSchema } from '@federizer/store'
 import { type Db, indexMessageText, inTransaction, setContentState } from '@federizer/store'
 import type { Selectable } from 'kysely'
 import type { GatewayContext } from '../context.ts'
-import { LEASE_SECONDS, retryDelaySeconds, scaled } from './backoff.ts'
+import { LEASE_SECONDS, PER_DESTINATION, retryDelaySeconds, scaled } from './backoff.ts'
 import { dpopPost, isTransientStatus, readProblem } from './dpop-post.ts'
 import { errorText } from './outbox.ts'
 import { claimDue, endAttempt, renewLease } from './queue.ts'
@@ -20,13 +20,19 @@ interface CachedFetchToken {
 /** Fetch tokens by (message row, origin): one exchange serves every resource of a message for its lifetime. */
 const tokenCaches = new WeakMap<GatewayContext, Map<string, CachedFetchToken>>()
 
-export async function claimFetchJobs(ctx: GatewayContext, limit: number, exclude: ReadonlySet<string>) {
+export async function claimFetchJobs(
+  ctx: GatewayContext,
+  limit: number,
+  exclude: ReadonlySet<string>,
+  running: ReadonlyMap<string, number> = new Map(),
+) {
   const ids = await claimDue(ctx.db, 'fetch_jobs', {
     now: ctx.now(),
     limit,
     exclude,
     states: ['queued'],
     byPriority: true,
+    perDestination: { column: 'origin_domain', max: PER_DESTINATION, running },
     leaseSeconds: scaled(LEASE_SECONDS, ctx.config.queueTimeScale, 2),
   })
   if (ids.length === 0) return []
@@ -90,7 +96,8 @@ async function fetchInto(ctx: GatewayContext, job: FetchJobRow, signal: AbortSig
     body: JSON.stringify({ envelope, content_id: job.content_id }),
     accept: 'application/octet-stream',
     now: ctx.now,
-    signal,
+    // A job ends in bounded time (a slow-drip origin too): then it is a failed attempt, retried later.
+    signal: AbortSignal.any([signal, AbortSignal.timeout(fetchJobTimeoutMs(job.size))]),
   })
   if (!res.ok || !res.body) {
     const problem = await readProblem(res)
@@ -109,6 +116,9 @@ async function fetchInto(ctx: GatewayContext, job: FetchJobRow, signal: AbortSig
     throw new FetchFailure(`the bytes served by ${job.origin_domain} were not kept: ${errorText(e)}`, false)
   }
 }
+
+/** One minute plus the time the resource takes at 64 KiB/s. */
+export const fetchJobTimeoutMs = (size: number) => 60_000 + Math.ceil(size / 65_536) * 1000
 
 async function fetchToken(
   ctx: GatewayContext,

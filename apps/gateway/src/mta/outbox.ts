@@ -6,6 +6,7 @@ import { routeWithoutFederizer } from '../smtp/route.ts'
 import {
   DELAY_NOTICE_AFTER_SECONDS,
   LEASE_SECONDS,
+  PER_DESTINATION,
   QUEUE_LIFETIME_SECONDS,
   retryDelaySeconds,
   scaled,
@@ -45,7 +46,12 @@ function knownRefusal(code: string | undefined): string | undefined {
 const refusalText = (code: string | undefined) => knownRefusal(code) ?? 'refused by the recipient domain'
 
 /** Claims due outbox rows (`held` past its undo window, or `queued` and due) and turns them `queued`. */
-export async function claimOutbox(ctx: GatewayContext, limit: number, exclude: ReadonlySet<string>) {
+export async function claimOutbox(
+  ctx: GatewayContext,
+  limit: number,
+  exclude: ReadonlySet<string>,
+  running: ReadonlyMap<string, number> = new Map(),
+) {
   const now = ctx.now()
   const ids = await claimDue(ctx.db, 'outbox', {
     now,
@@ -53,6 +59,7 @@ export async function claimOutbox(ctx: GatewayContext, limit: number, exclude: R
     exclude,
     states: ['held', 'queued'],
     setState: 'queued',
+    perDestination: { column: 'recipient_domain', max: PER_DESTINATION, running },
     leaseSeconds: scaled(LEASE_SECONDS, ctx.config.queueTimeScale, 2),
   })
   if (ids.length === 0) return []

@@ -16,6 +16,15 @@ export interface ClaimOptions {
   setState?: string
   /** Order by `priority` first (fetch jobs: inline parts before attachments). */
   byPriority?: boolean
+  /**
+   * At most `max` rows per destination (`column`) running at once, counting `running` (this process's
+   * jobs in flight): one slow domain cannot take every slot.
+   */
+  perDestination?: {
+    column: 'origin_domain' | 'recipient_domain'
+    max: number
+    running: ReadonlyMap<string, number>
+  }
 }
 
 /**
@@ -27,23 +36,33 @@ export async function claimDue(db: Db, table: QueueTable, options: ClaimOptions)
   const { now, leaseSeconds, limit, states } = options
   const t = sql.table(table)
   const order = options.byPriority ? sql`priority, next_attempt_at` : sql`next_attempt_at`
-  const candidates = await sql<{ id: string }>`
-    SELECT id FROM ${t}
+  const per = options.perDestination
+  const counts = new Map(per?.running ?? [])
+  const saturated = per ? [...counts].filter(([, n]) => n >= per.max).map(([d]) => d) : []
+  const dest = per ? sql.ref(per.column) : sql`''`
+  const notSaturated =
+    per && saturated.length > 0 ? sql`AND ${sql.ref(per.column)} NOT IN (${sql.join(saturated)})` : sql``
+  const candidates = await sql<{ id: string; dest: string }>`
+    SELECT id, ${dest} AS dest FROM ${t}
     WHERE state IN (${sql.join(states)}) AND next_attempt_at <= ${now}
-      AND (lease_until IS NULL OR lease_until < ${now})
+      AND (lease_until IS NULL OR lease_until < ${now}) ${notSaturated}
     ORDER BY ${order}
     LIMIT ${limit + options.exclude.size}`.execute(db)
   const claimed: string[] = []
-  for (const { id } of candidates.rows) {
+  for (const { id, dest: destination } of candidates.rows) {
     if (claimed.length >= limit) break
     if (options.exclude.has(id)) continue
+    if (per && (counts.get(destination) ?? 0) >= per.max) continue
     const setState = options.setState ? sql`, state = ${options.setState}` : sql``
     const result = await sql`
       UPDATE ${t} SET lease_until = ${now + leaseSeconds}, updated_at = ${now} ${setState}
       WHERE id = ${id} AND state IN (${sql.join(states)}) AND (lease_until IS NULL OR lease_until < ${now})`.execute(
       db,
     )
-    if (Number(result.numAffectedRows ?? 0n) === 1) claimed.push(id)
+    if (Number(result.numAffectedRows ?? 0n) === 1) {
+      claimed.push(id)
+      counts.set(destination, (counts.get(destination) ?? 0) + 1)
+    }
   }
   return claimed
 }

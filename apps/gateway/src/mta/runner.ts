@@ -5,9 +5,11 @@ export interface QueueRunnerOptions<Row> {
   concurrency: number
   pollIntervalMs: number
   logger: Logger
-  /** Claims up to `limit` due rows not in `exclude`. */
-  claim(limit: number, exclude: ReadonlySet<string>): Promise<Row[]>
+  /** Claims up to `limit` due rows not in `exclude`; `running` counts this runner's jobs per destination. */
+  claim(limit: number, exclude: ReadonlySet<string>, running: ReadonlyMap<string, number>): Promise<Row[]>
   id(row: Row): string
+  /** The peer domain a row talks to (per-destination concurrency, see `claimDue`). */
+  destination?(row: Row): string
   /** Runs one row; must record its own outcome. `signal` aborts when the runner stops. */
   run(row: Row, signal: AbortSignal): Promise<void>
   /** Called for a row whose run was aborted by stop (gives the lease back). */
@@ -29,6 +31,7 @@ export interface QueueRunner {
  */
 export function startQueueRunner<Row>(options: QueueRunnerOptions<Row>): QueueRunner {
   const inflight = new Map<string, Promise<void>>()
+  const perDestination = new Map<string, number>()
   const controller = new AbortController()
   let running = true
   let wakeUp: (() => void) | undefined
@@ -61,7 +64,7 @@ export function startQueueRunner<Row>(options: QueueRunnerOptions<Row>): QueueRu
       let claimed: Row[] = []
       if (free > 0) {
         try {
-          claimed = await options.claim(free, new Set(inflight.keys()))
+          claimed = await options.claim(free, new Set(inflight.keys()), perDestination)
         } catch (e) {
           if (!running) break
           options.logger.error({ err: e, queue: options.name }, 'queue claim failed')
@@ -69,6 +72,9 @@ export function startQueueRunner<Row>(options: QueueRunnerOptions<Row>): QueueRu
       }
       for (const row of claimed) {
         const id = options.id(row)
+        const destination = options.destination?.(row)
+        if (destination !== undefined)
+          perDestination.set(destination, (perDestination.get(destination) ?? 0) + 1)
         const task = options
           .run(row, controller.signal)
           .catch(async (e) => {
@@ -81,6 +87,11 @@ export function startQueueRunner<Row>(options: QueueRunnerOptions<Row>): QueueRu
           })
           .finally(() => {
             inflight.delete(id)
+            if (destination !== undefined) {
+              const left = (perDestination.get(destination) ?? 1) - 1
+              if (left <= 0) perDestination.delete(destination)
+              else perDestination.set(destination, left)
+            }
             wake()
           })
         inflight.set(id, task)
