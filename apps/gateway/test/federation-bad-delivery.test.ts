@@ -5,6 +5,8 @@ import {
   jwkThumbprint,
   originalHeaders,
   type PlaceholderMessage,
+  readMessage,
+  serializeMessageYaml,
   signHopAssertion,
 } from '@federizer/protocol'
 import { decodeJwt } from 'jose'
@@ -17,7 +19,7 @@ import {
   storedFor,
   twoHopChain,
 } from './federation-bad-input-helpers.ts'
-import { openNetwork, threeDomains } from './federation-helpers.ts'
+import { db, openNetwork, threeDomains } from './federation-helpers.ts'
 
 let net: Awaited<ReturnType<typeof openNetwork>>
 let network: Network
@@ -300,7 +302,38 @@ describe('delivery refuses malformed and oversized bodies before doing any work'
     expect(res.body.error).toBe('invalid_request')
   })
 
-  it('a valid YAML delivery is accepted', { timeout: 30_000 }, async () => {
+  it('a YAML delivery in the layout of docs/protocol.md §1.2 is accepted, every scalar a string', {
+    timeout: 30_000,
+  }, async () => {
+    const { key, placeholder, sent } = await heldDelivery(network, ['bob@example.net'], '12')
+    const rendered = serializeMessageYaml(placeholder)
+    // The writer quotes "12"; a peer's writer need not: unquoted, it is still the text "12".
+    expect(rendered).toContain('- Subject: "12"')
+    const layout = rendered.replace('- Subject: "12"', '- Subject: 12')
+    const body = `recipients:\n  - bob@example.net\nplaceholder:\n${layout.replace(/^/gm, '  ')}`
+    const res = await postDelivery(network, 'example.net', {
+      key,
+      placeholder,
+      contentType: 'application/yaml',
+      body,
+    })
+    expect(res.status).toBe(202)
+    expect(await storedFor(network, 'example.net', sent.messageIdHeader)).toMatchObject({
+      inbound: 1,
+      messages: 1,
+    })
+    const stored = await db(network, 'example.net')
+      .selectFrom('messages')
+      .select('placeholder')
+      .where('message_id_header', '=', sent.messageIdHeader)
+      .where('account', '=', 'bob@example.net')
+      .executeTakeFirstOrThrow()
+    expect(readMessage(JSON.parse(stored.placeholder)).subject).toBe('12')
+  })
+
+  it("YAML in another layout (the JSON model's [name, value] pairs) → 400 invalid_request, nothing stored", {
+    timeout: 30_000,
+  }, async () => {
     const { stringify } = await import('yaml')
     const { key, placeholder, sent } = await heldDelivery(network)
     const res = await postDelivery(network, 'example.net', {
@@ -309,10 +342,12 @@ describe('delivery refuses malformed and oversized bodies before doing any work'
       contentType: 'application/yaml',
       body: stringify({ recipients: ['bob@example.net'], placeholder }),
     })
-    expect(res.status).toBe(202)
+    expect(res.status).toBe(400)
+    expect(res.body.error).toBe('invalid_request')
+    expect(res.body.error_description).toMatch(/single "Name: value" mapping/)
     expect(await storedFor(network, 'example.net', sent.messageIdHeader)).toMatchObject({
-      inbound: 1,
-      messages: 1,
+      inbound: 0,
+      messages: 0,
     })
   })
 

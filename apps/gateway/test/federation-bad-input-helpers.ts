@@ -19,12 +19,12 @@ export type RowKey = { privateJwk: JWK; publicJwk: JWK }
 let counter = 0
 
 /** Sends Alice → Bob through the real api and returns the outbox row, still held by the undo window. */
-export async function heldDelivery(network: Network, to = ['bob@example.net']) {
+export async function heldDelivery(network: Network, to = ['bob@example.net'], subject?: string) {
   counter++
   const sent = await sendMail(network.node('example.com'), {
     from: 'alice@example.com',
     to,
-    subject: `Bad input ${counter}`,
+    subject: subject ?? `Bad input ${counter}`,
     text: `Message number ${counter}`,
   })
   const row = (await db(network, 'example.com')

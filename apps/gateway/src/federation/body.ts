@@ -1,6 +1,12 @@
 import type { IncomingMessage } from 'node:http'
-import { type Document, isAlias, parseDocument, visit } from 'yaml'
-import { FederationError } from './errors.ts'
+import {
+  envelopeFromYaml,
+  messageFromYaml,
+  parseYamlData,
+  yamlMapping,
+  yamlStringList,
+} from '@federizer/protocol'
+import { FederationError, fromProtocolError } from './errors.ts'
 
 /**
  * Reads a request body into memory, refusing it with 413 as soon as it passes `maxBytes`
@@ -41,11 +47,16 @@ export function bodyFormat(contentType: string | undefined): BodyFormat {
   )
 }
 
+/** What a federation request body holds: a delivery's `{ placeholder, recipients }`, a fetch's `{ envelope, content_id }`. */
+export type BodyShape = 'delivery' | 'fetch'
+
 /**
- * Decodes a JSON or YAML body into a plain value. YAML is read as data only: one document, no anchors,
- * aliases or custom tags (so no billion-laughs expansion and no type confusion).
+ * Decodes a JSON or YAML body into the JSON model's plain value (validated by the caller). YAML is the
+ * layout of docs/protocol.md §1.2, read as data only: every scalar a string (failsafe schema), one
+ * document, no anchors, aliases, tags or merge keys; the placeholder (delivery) or the envelope (fetch)
+ * in the single-key "Name: value" header layout.
  */
-export function decodeBody(raw: Buffer, format: BodyFormat): unknown {
+export function decodeBody(raw: Buffer, format: BodyFormat, shape: BodyShape): unknown {
   let text: string
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(raw)
@@ -62,30 +73,24 @@ export function decodeBody(raw: Buffer, format: BodyFormat): unknown {
       )
     }
   }
-  let doc: Document.Parsed
   try {
-    doc = parseDocument(text, { uniqueKeys: true, strict: true, prettyErrors: false, schema: 'core' })
+    const data = parseYamlData(text)
+    if (shape === 'delivery') {
+      const top = yamlMapping(data, 'the body', ['placeholder', 'recipients'])
+      const placeholder = top.get('placeholder')
+      const recipients = top.get('recipients')
+      return {
+        ...(placeholder !== undefined ? { placeholder: messageFromYaml(placeholder, 'placeholder') } : {}),
+        ...(recipients !== undefined ? { recipients: yamlStringList(recipients, 'recipients') } : {}),
+      }
+    }
+    const top = yamlMapping(data, 'the body', ['envelope', 'content_id'])
+    const envelope = top.get('envelope')
+    return {
+      ...(envelope !== undefined ? { envelope: envelopeFromYaml(envelope) } : {}),
+      content_id: top.get('content_id'),
+    }
   } catch (e) {
-    throw new FederationError(
-      'invalid_request',
-      `the request body is not valid YAML: ${(e as Error).message}`,
-    )
+    throw fromProtocolError(e, 'the request body (YAML, docs/protocol.md §1.2)')
   }
-  if (doc.errors.length > 0) {
-    throw new FederationError(
-      'invalid_request',
-      `the request body is not valid YAML: ${doc.errors[0]?.message}`,
-    )
-  }
-  visit(doc, (_key, node) => {
-    if (isAlias(node)) throw new FederationError('invalid_request', 'YAML aliases are not accepted')
-    const n = node as { anchor?: string; tag?: string }
-    if (n && typeof n === 'object' && n.anchor) {
-      throw new FederationError('invalid_request', 'YAML anchors are not accepted')
-    }
-    if (n && typeof n === 'object' && n.tag && !n.tag.startsWith('tag:yaml.org,2002:')) {
-      throw new FederationError('invalid_request', `YAML tag ${n.tag} is not accepted`)
-    }
-  })
-  return doc.toJS({ maxAliasCount: 0 })
 }

@@ -50,7 +50,7 @@ export async function handleDelivery(ctx: GatewayContext, req: IncomingMessage):
   const raw = await readLimitedBody(req, ctx.config.limits.maxPlaceholderBytes + DELIVERY_WRAPPER_ALLOWANCE)
   const { token: assertion, proof } = readDpopCredentials(req)
   const { placeholder: message, recipients } = parseDeliveryBody(
-    decodeBody(raw, format),
+    decodeBody(raw, format, 'delivery'),
     ctx.config.limits.maxPlaceholderBytes,
   )
   const now = ctx.now()

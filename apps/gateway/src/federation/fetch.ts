@@ -68,7 +68,7 @@ export async function handleFetch(
   const format = bodyFormat(req.headers['content-type'])
   const raw = await readLimitedBody(req, ctx.config.limits.maxPlaceholderBytes + 4096)
   const { token, proof } = readDpopCredentials(req)
-  const body = decodeBody(raw, format) as { envelope?: unknown; content_id?: unknown } | null
+  const body = decodeBody(raw, format, 'fetch') as { envelope?: unknown; content_id?: unknown } | null
   if (
     typeof body !== 'object' ||
     body === null ||

@@ -76,13 +76,16 @@ function partFromYaml(p: Plain, where: string): unknown {
   }
 }
 
+/** A YAML document read as data: strings, lists and ordered mappings (never a typed scalar). */
+export type YamlData = Plain
+
 /**
- * Parses the YAML rendering of a Placeholder Message (the layout of the seed's figures). Every scalar is
- * read as a string (YAML failsafe schema); aliases, anchors, tags, merge keys, duplicate keys and
- * multiple documents are refused; the text is size-checked before parsing.
+ * Reads YAML text as data the way docs/protocol.md §1.2 prescribes: every scalar is a string (YAML
+ * failsafe schema); aliases, anchors, tags, merge keys, duplicate keys and multiple documents are
+ * refused; the text is size-checked before parsing.
  * @see YAML 1.2.2 §10.1 (failsafe schema)
  */
-export function parseMessageYaml(text: string): PlaceholderMessage {
+export function parseYamlData(text: string): YamlData {
   if (typeof text !== 'string') throw yamlError('expected a string')
   checkTextSize(text, 'YAML')
   let doc: ReturnType<typeof parseDocument>
@@ -109,19 +112,55 @@ export function parseMessageYaml(text: string): PlaceholderMessage {
       if (n.tag) throw yamlError(`tags (${n.tag}) are not allowed`)
     },
   })
-  const root = toPlain(doc.contents, 0)
-  const top = expectKeys(root, 'the document', ['envelope', 'parts'], ['envelope'])
-  const envelope = expectList(top.get('envelope'), 'envelope').map((block, i) => {
-    const where = `envelope[${i}]`
-    const map = expectKeys(block, where, ['headers', 'jwt-assertion'], [])
-    if (map.size !== 1) throw yamlError(`${where} must be either "headers" or "jwt-assertion"`)
-    if (map.has('headers')) return { headers: headersFromYaml(map.get('headers'), `${where}.headers`) }
+  return toPlain(doc.contents, 0)
+}
+
+/** The top-level mapping of YAML data, checked against the allowed and required keys. */
+export function yamlMapping(
+  data: YamlData,
+  where: string,
+  allowed: string[],
+  required: string[] = [],
+): Map<string, YamlData> {
+  return expectKeys(data, where, allowed, required)
+}
+
+/** A list of strings in YAML data (e.g. a delivery's `recipients`). */
+export function yamlStringList(data: YamlData | undefined, where: string): string[] {
+  return expectList(data, where).map((item, i) => {
+    if (typeof item !== 'string') throw yamlError(`${where}[${i}] must be a string`)
+    return item
+  })
+}
+
+/** Envelope blocks in the §1.2 layout → the JSON model's blocks (not yet validated). */
+export function envelopeFromYaml(data: YamlData | undefined, where = 'envelope'): unknown[] {
+  return expectList(data, where).map((block, i) => {
+    const at = `${where}[${i}]`
+    const map = expectKeys(block, at, ['headers', 'jwt-assertion'], [])
+    if (map.size !== 1) throw yamlError(`${at} must be either "headers" or "jwt-assertion"`)
+    if (map.has('headers')) return { headers: headersFromYaml(map.get('headers'), `${at}.headers`) }
     return { 'jwt-assertion': map.get('jwt-assertion') }
   })
+}
+
+/** A Placeholder Message in the §1.2 layout (already read by `parseYamlData`) → the validated model. */
+export function messageFromYaml(data: YamlData, where = 'the document'): PlaceholderMessage {
+  const top = expectKeys(data, where, ['envelope', 'parts'], ['envelope'])
+  const envelope = envelopeFromYaml(top.get('envelope'))
   const parts = top.has('parts')
     ? expectList(top.get('parts'), 'parts').map((p, i) => partFromYaml(p, `parts[${i}]`))
     : []
   return parsePlaceholderMessage({ envelope, parts })
+}
+
+/**
+ * Parses the YAML rendering of a Placeholder Message (the layout of the seed's figures,
+ * docs/protocol.md §1.2). Every scalar is read as a string (YAML failsafe schema).
+ * @see YAML 1.2.2 §10.1 (failsafe schema)
+ */
+export function parseMessageYaml(text: string): PlaceholderMessage {
+  return messageFromYaml(parseYamlData(text))
 }
 
 function partToYaml(p: Part): unknown {
