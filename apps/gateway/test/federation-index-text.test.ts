@@ -1,5 +1,5 @@
 import { sendMail } from '@federizer/devnet'
-import { type Db, searchMessageIds } from '@federizer/store'
+import { type Db, parseSearchQuery, searchMessageIds } from '@federizer/store'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { db, messagesIn, openNetwork, PASSWORD, waitFor } from './federation-helpers.ts'
@@ -52,7 +52,7 @@ describe('search text of an HTML-only message', () => {
     expect(received!.preview).toBe(sent!.preview)
     // Both find it by the same literal words.
     const find = (domain: string, account: string) =>
-      searchMessageIds(db(network, domain), { account, query: 'peas chips', limit: 10 })
+      searchMessageIds(db(network, domain), { account, query: parseSearchQuery('peas chips'), limit: 10 })
     expect(await find('example.com', 'alice@example.com')).toEqual([sent!.id])
     expect(await find('example.net', 'bob@example.net')).toEqual([received!.id])
   })
