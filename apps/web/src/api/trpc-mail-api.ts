@@ -7,6 +7,7 @@ import type {
   ContentState,
   DeliveryState,
   DraftState,
+  LegacyAuthView,
   MailboxInfo,
   MailboxRole,
   MessageDetail,
@@ -53,6 +54,12 @@ function toChain(value: unknown): ChainView | undefined {
   return { ok: v.ok, hops: v.hops as ChainView['hops'] }
 }
 
+function toLegacy(value: unknown): LegacyAuthView | undefined {
+  const v = (value as { legacy?: LegacyAuthView } | null)?.legacy
+  if (!v || typeof v.summary !== 'string' || !v.spf || !Array.isArray(v.dkim) || !v.dmarc) return undefined
+  return v
+}
+
 /** A full message (reader) in the webmail's terms. */
 export function toMessageDetail(m: ApiMessage): MessageDetail {
   const resources: ResourceView[] = m.resources.map((r) => ({
@@ -64,6 +71,7 @@ export function toMessageDetail(m: ApiMessage): MessageDetail {
     available: r.available,
   }))
   const chain = toChain(m.chainVerification)
+  const legacy = toLegacy(m.chainVerification)
   return {
     id: m.id,
     mailboxId: m.mailboxId,
@@ -81,6 +89,7 @@ export function toMessageDetail(m: ApiMessage): MessageDetail {
       ...(d.detail ? { detail: d.detail } : {}),
     })),
     ...(chain ? { chain } : {}),
+    ...(legacy ? { legacy } : {}),
     ...(m.holdUntil ? { holdUntil: ms(m.holdUntil) } : {}),
   }
 }

@@ -60,6 +60,15 @@ export interface ChainView {
   hops: ChainHopView[]
 }
 
+/** Authentication results of mail that came over SMTP (legacy mail: no Federizer chain). */
+export interface LegacyAuthView {
+  summary: string
+  client: { helo: string; hostname?: string; ip: string }
+  spf: { result: string; domain?: string }
+  dkim: Array<{ result: string; domain?: string; comment?: string }>
+  dmarc: { result: string; domain?: string; policy?: string }
+}
+
 export interface MessageDetail {
   id: string
   mailboxId: string
@@ -73,6 +82,8 @@ export interface MessageDetail {
   contentReason?: string
   delivery: DeliveryStatus[]
   chain?: ChainView
+  /** Set for mail received over SMTP: SPF, DKIM and DMARC instead of a chain. */
+  legacy?: LegacyAuthView
   /** Epoch ms until which a just-sent message can still be recalled (undo send). */
   holdUntil?: number
 }

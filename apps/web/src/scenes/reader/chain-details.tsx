@@ -1,5 +1,5 @@
 import styled from 'styled-components'
-import type { ChainView } from '../../api/types.ts'
+import type { ChainView, LegacyAuthView } from '../../api/types.ts'
 import type { EnvelopeBlockView } from '../../lib/message-view.ts'
 import { Icon } from '../shared/icons.tsx'
 
@@ -7,11 +7,18 @@ import { Icon } from '../shared/icons.tsx'
  * The signed envelope chain hop by hop: the receiving gateway's verification result for each hop
  * (issuer, MTA client, sender domain, pass/fail with the reason), then the raw envelope blocks.
  */
-export function ChainDetails(props: { chain?: ChainView | undefined; envelope: EnvelopeBlockView[] }) {
+export function ChainDetails(props: {
+  chain?: ChainView | undefined
+  legacy?: LegacyAuthView | undefined
+  envelope: EnvelopeBlockView[]
+}) {
   return (
     <Wrap aria-label="Message details">
       <h2>Delivery chain</h2>
-      {!props.chain && <p className="muted">Your own message: there is no received chain to verify.</p>}
+      {props.legacy && <LegacyDetails legacy={props.legacy} />}
+      {!props.chain && !props.legacy && (
+        <p className="muted">Your own message: there is no received chain to verify.</p>
+      )}
       {props.chain && (
         <>
           <p className={props.chain.ok ? 'ok' : 'fail'} role="status">
@@ -74,6 +81,46 @@ export function ChainDetails(props: { chain?: ChainView | undefined; envelope: E
         ))}
       </details>
     </Wrap>
+  )
+}
+
+const passed = (result: string) => result === 'pass'
+
+/**
+ * Mail that came over SMTP has no signed chain: what the receiving gateway checked instead — SPF
+ * (RFC 7208), DKIM (RFC 6376) and DMARC (RFC 7489) — clearly marked as legacy mail.
+ */
+function LegacyDetails(props: { legacy: LegacyAuthView }) {
+  const { legacy } = props
+  const dkim = legacy.dkim.length
+    ? legacy.dkim
+        .map((d) => `${d.result}${d.domain ? ` (d=${d.domain})` : ''}${d.comment ? `: ${d.comment}` : ''}`)
+        .join(', ')
+    : 'none (not signed)'
+  return (
+    <section aria-label="Legacy mail">
+      <p className={passed(legacy.dmarc.result) ? 'ok' : 'fail'} role="status">
+        <Icon name={passed(legacy.dmarc.result) ? 'check' : 'alert'} size={16} /> Legacy mail: received over
+        SMTP, not through a Federizer chain
+      </p>
+      <p>{legacy.summary}</p>
+      <dl>
+        <dt>SPF</dt>
+        <dd data-result={legacy.spf.result}>
+          {legacy.spf.result}
+          {legacy.spf.domain ? ` (${legacy.spf.domain})` : ''}
+        </dd>
+        <dt>DKIM</dt>
+        <dd data-result={legacy.dkim[0]?.result ?? 'none'}>{dkim}</dd>
+        <dt>DMARC</dt>
+        <dd data-result={legacy.dmarc.result}>
+          {legacy.dmarc.result}
+          {legacy.dmarc.domain
+            ? ` (${legacy.dmarc.domain}${legacy.dmarc.policy ? `, p=${legacy.dmarc.policy}` : ''})`
+            : ''}
+        </dd>
+      </dl>
+    </section>
   )
 }
 

@@ -205,7 +205,13 @@ export function ReaderPane(props: {
                   }
                 : {})}
             />
-            {showDetails && <ChainDetails chain={ready.detail.chain} envelope={ready.view.envelope} />}
+            {showDetails && (
+              <ChainDetails
+                chain={ready.detail.chain}
+                legacy={ready.detail.legacy}
+                envelope={ready.view.envelope}
+              />
+            )}
             <MessageBody view={ready.view} messageId={ready.detail.id} />
             <AttachmentList attachments={ready.view.attachments} />
           </Article>

@@ -1,0 +1,38 @@
+import type { PlaceholderMessage } from '@federizer/protocol'
+import { type Db, indexMessageText, insertMessage, inTransaction } from '@federizer/store'
+import type { LegacyAuth } from './authenticate.ts'
+
+/**
+ * Stores one message received over SMTP for each recipient in ONE transaction (its resources are
+ * already in the store, durably): the copy goes to the inbox, or to Junk when DMARC failed under a
+ * `quarantine` policy (RFC 7489 §6.3). The authentication results are kept with it as `legacy` in
+ * place of a chain verification. Only after this commit does the listener answer 250.
+ */
+export async function storeLegacyMessage(
+  db: Db,
+  m: {
+    message: PlaceholderMessage
+    text: string
+    recipients: string[]
+    auth: LegacyAuth
+    junk: boolean
+    now: number
+  },
+): Promise<string[]> {
+  return inTransaction(db, async (trx) => {
+    const ids: string[] = []
+    for (const recipient of m.recipients) {
+      const { id } = await insertMessage(trx, {
+        account: recipient,
+        mailboxRole: m.junk ? 'junk' : 'inbox',
+        placeholder: m.message,
+        contentState: 'complete',
+        receivedAt: m.now,
+        chainVerification: { legacy: m.auth },
+      })
+      await indexMessageText(trx, { id, text: m.text })
+      ids.push(id)
+    }
+    return ids
+  })
+}
