@@ -18,7 +18,25 @@ const FORM_LIMIT = '64kb'
  */
 export function createAsRouter(ctx: GatewayContext): express.Router {
   const router = express.Router()
-  const form = express.urlencoded({ extended: false, limit: FORM_LIMIT, parameterLimit: 50 })
+  const urlencoded = express.urlencoded({ extended: false, limit: FORM_LIMIT, parameterLimit: 50 })
+  // Forms are UTF-8 only (RFC 6749 Appendix B): another declared charset is 415, never decoded as if it were.
+  const form: express.RequestHandler = (req, res, next) => {
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1]
+    if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+      req.resume()
+      return sendOAuthError(
+        res,
+        new OAuthError(
+          'invalid_request',
+          `charset "${charset.slice(0, 40)}" is not accepted: send the form in UTF-8`,
+          {
+            status: 415,
+          },
+        ),
+      )
+    }
+    urlencoded(req, res, next)
+  }
   const cors = corsForWebmail(ctx)
 
   // Metadata and keys are public documents: any origin may read them (no credentials are involved), so the
@@ -46,7 +64,15 @@ export function createAsRouter(ctx: GatewayContext): express.Router {
   // Body-parser failures (oversized or malformed forms) answer in the OAuth error shape; anything else that
   // escapes a handler is logged and answered as a bare server_error (never express's page with a stack).
   router.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    const status = (err as { status?: number; type?: string }).status
+    const { status, type, charset } = err as { status?: number; type?: string; charset?: string }
+    if (status === 415) {
+      // body-parser: an unknown Content-Encoding, or a form charset other than UTF-8.
+      const description =
+        type === 'charset.unsupported'
+          ? `charset "${String(charset).slice(0, 40)}" is not accepted: send the form in UTF-8`
+          : 'this Content-Encoding is not accepted: send the form uncompressed'
+      return sendOAuthError(res, new OAuthError('invalid_request', description, { status }))
+    }
     if (status === 413 || status === 400) {
       const description =
         status === 413 ? `the request body exceeds ${FORM_LIMIT}` : 'the request body is not a valid form'

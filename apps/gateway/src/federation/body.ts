@@ -14,6 +14,17 @@ import { FederationError, fromProtocolError } from './errors.ts'
  * @see RFC 9110 §15.5.14 (413 Content Too Large)
  */
 export async function readLimitedBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const encoding = String(req.headers['content-encoding'] ?? 'identity')
+    .trim()
+    .toLowerCase()
+  if (encoding !== 'identity' && encoding !== '') {
+    req.resume()
+    // RFC 9110 §15.5.16: a content coding the server does not apply is 415.
+    throw new FederationError(
+      'unsupported_media_type',
+      `Content-Encoding "${encoding.slice(0, 40)}" is not accepted: send the body uncompressed`,
+    )
+  }
   const declared = Number(req.headers['content-length'])
   const tooLarge = () =>
     new FederationError('payload_too_large', `the request body exceeds the limit of ${maxBytes} bytes`)
@@ -39,6 +50,12 @@ export type BodyFormat = 'json' | 'yaml'
 /** Picks the body format from Content-Type: JSON (default) or YAML; anything else is 415. */
 export function bodyFormat(contentType: string | undefined): BodyFormat {
   const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? '')?.[1]?.toLowerCase()
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8')
+    throw new FederationError(
+      'unsupported_media_type',
+      `charset "${charset.slice(0, 40)}" is not accepted: send UTF-8 (RFC 8259 §8.1)`,
+    )
   if (type === 'application/json' || type.endsWith('+json')) return 'json'
   if (type === 'application/yaml' || type === 'application/x-yaml' || type === 'text/yaml') return 'yaml'
   throw new FederationError(
