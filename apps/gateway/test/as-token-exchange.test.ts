@@ -398,6 +398,16 @@ describe('mode 2: foreign assertion → hop assertion (forward)', () => {
     })
   })
 
+  it('signs Date and Received of the forwarding block, and refuses a forward without Date', async () => {
+    const { fwd, params } = await forwardParams()
+    expect(fwd.eh.ehl).toEqual(expect.arrayContaining(['Date', 'Received']))
+    const withoutDate = (JSON.parse(params.headers) as [string, string][]).filter(([n]) => n !== 'Date')
+    const res = await rawExchange(net, { ...params, headers: JSON.stringify(withoutDate) })
+    expect(res.status).toBe(400)
+    expect(res.body.error).toBe('invalid_request')
+    expect(res.body.error_description).toMatch(/Date/)
+  })
+
   it('refuses a JWT-Assertion-Digest that is not the subject token’s', async () => {
     const { params } = await forwardParams()
     const other = await aliceToBob()

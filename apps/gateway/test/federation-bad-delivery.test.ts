@@ -386,6 +386,30 @@ describe('delivery refuses malformed and oversized bodies before doing any work'
     ])
   })
 
+  it('alg none: an empty signature is a malformed body (400 invalid_request), a filled one 401 invalid_token', {
+    timeout: 30_000,
+  }, async () => {
+    const { placeholder, key, sent } = await heldDelivery(network)
+    const genuine = (placeholder.envelope[0] as { 'jwt-assertion': string })['jwt-assertion']
+    const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url')
+    const unsigned = `${b64({ alg: 'none', typ: 'fz-hop+jwt', kid: 'k' })}.${genuine.split('.')[1]}`
+    const withToken = (token: string) => {
+      const m = clone(placeholder)
+      m.envelope[0] = { 'jwt-assertion': token }
+      return m
+    }
+    const empty = await postDelivery(network, 'example.net', { placeholder: withToken(`${unsigned}.`), key })
+    expect(empty.status).toBe(400)
+    expect(empty.body.error).toBe('invalid_request')
+    const filled = await postDelivery(network, 'example.net', {
+      placeholder: withToken(`${unsigned}.${b64('x')}`),
+      key,
+    })
+    expect(filled.status).toBe(401)
+    expect(filled.body.error).toBe('invalid_token')
+    expect(await storedFor(network, 'example.net', sent.messageIdHeader)).toEqual(NOTHING)
+  })
+
   it('a Bearer token or a missing proof → 401', async () => {
     const { placeholder } = await heldDelivery(network)
     const url = `${network.node('example.net').gatewayUrl}/federizer/deliveries`

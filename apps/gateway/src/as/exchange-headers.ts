@@ -13,10 +13,21 @@ export const SEND_HEADERS: HeaderRule = {
   optional: ['Date', 'Subject', 'To', 'Cc', 'X-Thread-ID', 'In-Reply-To', 'References', 'Content-Type'],
 }
 
-/** Mode 2 (forward): the forwarder's top block. */
+/**
+ * Mode 2 (forward): the forwarder's top block. Date is required (every block's Date is verified and must
+ * be signed, docs/protocol.md §3); Received is signed when the block carries it (it always does in this
+ * profile; a verifier still pins an unsigned one, §3).
+ */
 export const FORWARD_HEADERS: HeaderRule = {
-  required: ['Message-ID', 'Forwarded-From', 'Forwarded-To', 'Recipients-Digest', 'JWT-Assertion-Digest'],
-  optional: ['Date', 'Received'],
+  required: [
+    'Message-ID',
+    'Forwarded-From',
+    'Forwarded-To',
+    'Recipients-Digest',
+    'JWT-Assertion-Digest',
+    'Date',
+  ],
+  optional: ['Received'],
 }
 
 const DIGEST_HEADERS = new Set(['recipients-digest', 'body-digest', 'jwt-assertion-digest'])
