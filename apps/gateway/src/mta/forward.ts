@@ -6,20 +6,22 @@ import {
   exchangeToken,
   getHeader,
   type Header,
+  isProtocolError,
   lastAssertion,
   messageIdOf,
   type PlaceholderMessage,
   pushAssertion,
   readMessage,
   recipientsByDomain,
+  TokenExchangeError,
 } from '@federizer/protocol'
 import type { DatabaseSchema } from '@federizer/store'
 import { findUser, inTransaction, recordDeliveryStatus, setContentState } from '@federizer/store'
 import type { Selectable } from 'kysely'
 import type { GatewayContext } from '../context.ts'
 import { queueFetchJobs } from '../federation/inbound-store.ts'
-
 import { LEASE_SECONDS, QUEUE_LIFETIME_SECONDS, retryDelaySeconds, scaled } from './backoff.ts'
+import { isTransientStatus } from './dpop-post.ts'
 import { errorText } from './outbox.ts'
 import { claimDue, endAttempt } from './queue.ts'
 
@@ -90,11 +92,7 @@ export async function runForwardJob(
     queued = { message: pushAssertion(message, issued.token), key }
   } catch (e) {
     if (signal.aborted) throw e
-    const code = (e as { code?: string }).code
-    // The AS refusing (policy, unknown user) is final; an unreachable AS is retried.
-    const permanent =
-      code !== undefined && code !== 'discovery_failed' && !/temporarily|server_error/.test(errorText(e))
-    failure = { reason: `auto-forward was refused: ${errorText(e)}`, permanent }
+    failure = { reason: `auto-forward was refused: ${errorText(e)}`, permanent: isFinalRefusal(e) }
   }
 
   await inTransaction(ctx.db, async (trx) => {
@@ -165,4 +163,19 @@ export async function runForwardJob(
       'forward attempt failed',
     )
   ctx.federation.wake()
+}
+
+/** OAuth error codes that say "not now" rather than "no" (RFC 6749 §5.2, RFC 8628 §3.5). */
+const TRANSIENT_CODES = new Set(['temporarily_unavailable', 'server_error', 'slow_down', 'network_error'])
+
+/**
+ * Whether the AS's refusal of a forward exchange is final: decided by the HTTP status and the stable
+ * `error` code only, never by the text. The AS answering 4xx with a refusal code (policy, unknown user)
+ * is final; an unreachable AS, 5xx, 408/429 or a "not now" code is retried; so is any fault of ours.
+ */
+export function isFinalRefusal(e: unknown): boolean {
+  if (e instanceof TokenExchangeError)
+    return e.status !== 0 && !isTransientStatus(e.status) && !TRANSIENT_CODES.has(e.error)
+  // A completed check of the message itself (malformed, not forwardable) is final; discovery is not.
+  return isProtocolError(e) && e.code !== 'discovery_failed'
 }
