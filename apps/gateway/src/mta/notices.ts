@@ -16,25 +16,54 @@ export interface NoticeInput {
   recipients: Array<{ address: string; reason: string }>
 }
 
-/** The text a person reads in the notice. */
+/** What a delivery failure means for the sender, in a sentence (the technical reason follows below it). */
+export function plainReason(reason: string, address: string): string {
+  const domain = address.split('@')[1] ?? 'the recipient’s domain'
+  if (/unknown_recipient|no mailbox|no such user/i.test(reason))
+    return `there is no mailbox with this address at ${domain}. Check the address.`
+  if (/ENOTFOUND|NXDOMAIN|could not be discovered|no SRV record/i.test(reason))
+    return `the domain ${domain} could not be found. Check the address for a typo.`
+  if (/quota|mailbox is full|insufficient_storage/i.test(reason)) return 'the recipient’s mailbox is full.'
+  if (/too_large|too large/i.test(reason)) return 'the message is larger than the recipient’s server accepts.'
+  if (/gave up after the queue lifetime/i.test(reason))
+    return `the mail server of ${domain} could not be reached for 5 days.`
+  if (/could not be reached|ECONNREFUSED|ETIMEDOUT|timed? ?out|unavailable|50[234]/i.test(reason))
+    return `the mail server of ${domain} does not answer at the moment.`
+  return `the mail server of ${domain} refused the message.`
+}
+
+/** The text a person reads in the notice: sentences first, the technical reasons after them. */
 export function noticeText(input: NoticeInput, domain: string, retryHint?: string): string {
+  const plain = input.recipients.map((r) => `  ${r.address}: ${plainReason(r.reason, r.address)}`)
   const lines =
     input.kind === 'failure'
       ? [
           `Your message could not be delivered to ${input.recipients.length === 1 ? 'this recipient' : 'these recipients'}:`,
           '',
-          ...input.recipients.map((r) => `  ${r.address}: ${r.reason}`),
+          ...plain,
           '',
-          'The mail system of ' + domain + ' has given up; nothing more will be tried.',
+          `The mail system of ${domain} has given up; nothing more will be tried. You can send the message again from your Sent folder.`,
         ]
       : [
           'Your message has not been delivered yet to:',
           '',
-          ...input.recipients.map((r) => `  ${r.address}: ${r.reason}`),
+          ...plain,
           '',
           `The mail system of ${domain} keeps trying${retryHint ? ` (${retryHint})` : ''}; you need do nothing.`,
         ]
-  return [...lines, '', `Subject: ${input.subject}`, `Message-ID: ${input.messageId}`, ''].join('\n')
+  const technical = [
+    'Technical details (for a mail administrator):',
+    ...input.recipients.map((r) => `  ${r.address}: ${r.reason}`),
+  ]
+  return [
+    ...lines,
+    '',
+    `Subject: ${input.subject}`,
+    `Message-ID: ${input.messageId}`,
+    '',
+    ...technical,
+    '',
+  ].join('\n')
 }
 
 /**
