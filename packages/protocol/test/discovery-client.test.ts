@@ -193,6 +193,21 @@ describe('caching', () => {
     expect(dns.queries() - queries).toBe(2)
   })
 
+  it('keeps at most maxCacheEntries domains, evicting the least recently used', async () => {
+    for (const name of ['a.example', 'b.example']) {
+      dns.records.set(`_federizer._as._tcp.${name}`, [{ target: '127.0.0.1', port: redir.port }])
+    }
+    const d = discovery({ maxCacheEntries: 2 })
+    await d.authorizationServer('example.com')
+    await d.authorizationServer('a.example')
+    await d.authorizationServer('b.example')
+    const before = dns.queries()
+    await d.authorizationServer('b.example') // still cached
+    expect(dns.queries()).toBe(before)
+    await d.authorizationServer('example.com') // evicted by the third domain: asked again
+    expect(dns.queries()).toBeGreaterThan(before)
+  })
+
   it('remembers a failure briefly (failureTtlSeconds)', async () => {
     dns.records.delete(AS_SRV)
     const d = discovery({ failureTtlSeconds: 30 })

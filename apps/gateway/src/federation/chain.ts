@@ -26,6 +26,25 @@ export function senderDomainsOf(m: PlaceholderMessage): string[] {
   return [...domains]
 }
 
+/** The total time one request may spend discovering the AS of its chain's sender domains. */
+export const DISCOVERY_BUDGET_MS = 10_000
+
+/** Resolves like `work`, or rejects with discovery_failed once `ms` have passed. */
+export async function withinBudget<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new ProtocolError('discovery_failed', `discovery took longer than ${ms} ms`)),
+      ms,
+    )
+  })
+  try {
+    return await Promise.race([work, late])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 /**
  * Verifies the whole envelope chain of `m`: every assertion's signature (keys resolved only through the
  * JWKS of an issuer discovered via SRV for one of the chain's sender domains, so a forged `iss` never makes
@@ -38,21 +57,30 @@ export async function verifyEnvelopeChain(
   m: PlaceholderMessage,
   options: { lastHopMustBeFresh: boolean },
 ): Promise<ChainVerification> {
-  const issuers = new Set<string>()
   const domains = senderDomainsOf(m)
-  for (const domain of domains) {
-    try {
-      issuers.add((await ctx.discovery.authorizationServer(domain)).issuer)
-    } catch (e) {
-      // Unreachable now is not a completed failure: retry (item 12); a wrong document is final.
-      if (isProtocolError(e) && e.code === 'discovery_failed')
-        throw cannotVerify(`the chain (sender ${domain})`, e)
-      throw new FederationError(
-        'invalid_token',
-        `the authorization server of ${domain} is not acceptable${isProtocolError(e) ? ` (${e.code})` : ''}`,
-        { cause: e },
-      )
+  // In parallel, under one budget for the whole request: a few slow sender domains cannot hold us.
+  const found = await withinBudget(
+    Promise.allSettled(domains.map((d) => ctx.discovery.authorizationServer(d))),
+    DISCOVERY_BUDGET_MS,
+  ).catch((e: unknown) => {
+    throw cannotVerify(`the chain (senders ${domains.join(', ')})`, e)
+  })
+  const issuers = new Set<string>()
+  for (const [i, result] of found.entries()) {
+    const domain = domains[i]
+    if (result.status === 'fulfilled') {
+      issuers.add(result.value.issuer)
+      continue
     }
+    const e = result.reason
+    // Unreachable now is not a completed failure: retry (item 12); a wrong document is final.
+    if (isProtocolError(e) && e.code === 'discovery_failed')
+      throw cannotVerify(`the chain (sender ${domain})`, e)
+    throw new FederationError(
+      'invalid_token',
+      `the authorization server of ${domain} is not acceptable${isProtocolError(e) ? ` (${e.code})` : ''}`,
+      { cause: e },
+    )
   }
   return verifyChain(m, {
     now: ctx.now(),

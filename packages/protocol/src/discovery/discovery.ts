@@ -5,6 +5,7 @@ import type { KeyResolver } from '../jose/jwt.ts'
 import { findJwk } from '../jose/keys.ts'
 import { assertPublicHost, isLoopbackHost } from './address.ts'
 import { getJsonFollowingRedirects } from './http.ts'
+import { LruMap } from './lru.ts'
 import {
   type AuthorizationServerMetadata,
   authorizationServerMetadataSchema,
@@ -35,6 +36,8 @@ export interface DiscoveryOptions {
   failureTtlSeconds?: number
   /** Per request (default 5000). */
   timeoutMs?: number
+  /** Entries per cache (domains, issuers, JWKS, unknown kids), least recently used evicted (default 10,000). */
+  maxCacheEntries?: number
 }
 
 export interface DomainPeer {
@@ -112,7 +115,8 @@ export function createDiscovery(options: DiscoveryOptions): Discovery {
   const timeoutMs = options.timeoutMs ?? 5000
   const lookup =
     options.lookup ?? (async (host: string) => (await dnsLookup(host, { all: true })).map((a) => a.address))
-  const cache = new Map<string, CacheEntry<unknown>>()
+  const maxEntries = options.maxCacheEntries ?? 10_000
+  const cache = new LruMap<string, CacheEntry<unknown>>(maxEntries)
   const inflight = new Map<string, Promise<unknown>>()
 
   /** Memoises `load` under `key`: successes for their own TTL, failures for failureTtl. */
@@ -192,7 +196,9 @@ export function createDiscovery(options: DiscoveryOptions): Discovery {
   }
 
   /** Metadata already validated through SRV discovery, reused by keyResolverFor until `ttl` passes. */
-  const asByIssuer = new Map<string, { metadata: AuthorizationServerMetadata; expiresAt: number }>()
+  const asByIssuer = new LruMap<string, { metadata: AuthorizationServerMetadata; expiresAt: number }>(
+    maxEntries,
+  )
 
   function parseMetadata(body: unknown, issuer: string): AuthorizationServerMetadata {
     const parsed = authorizationServerMetadataSchema.safeParse(body)
@@ -307,8 +313,8 @@ export function createDiscovery(options: DiscoveryOptions): Discovery {
     return parsed.data as { keys: JWK[] }
   }
 
-  const jwksCache = new Map<string, { jwks: { keys: JWK[] }; expiresAt: number }>()
-  const unknownKids = new Map<string, number>()
+  const jwksCache = new LruMap<string, { jwks: { keys: JWK[] }; expiresAt: number }>(maxEntries)
+  const unknownKids = new LruMap<string, number>(maxEntries)
 
   const keyResolverFor: Discovery['keyResolverFor'] = (issuer) => async (header) => {
     const fresh = async () => {
