@@ -1,15 +1,10 @@
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server'
-import {
-  accountRouter,
-  contactsRouter,
-  healthProcedure,
-  resourceRouter,
-  settingsRouter,
-} from './routers/account.ts'
+import { accountRouter, contactsRouter, healthProcedure, resourceRouter } from './routers/account.ts'
 import { draftRouter } from './routers/draft.ts'
 import { mailboxRouter } from './routers/mailbox.ts'
 import { messageRouter } from './routers/message.ts'
 import { sendRouter } from './routers/send.ts'
+import { settingsRouter } from './routers/settings.ts'
 import { syncRouter } from './routers/sync.ts'
 import { router } from './trpc.ts'
 

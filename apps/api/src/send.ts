@@ -17,6 +17,7 @@ import {
   cancelHeldOutbox,
   enqueueOutbox,
   getMessageRow,
+  getUserPrefs,
   indexPlaceholder,
   inTransaction,
   type MessageRow,
@@ -115,7 +116,7 @@ export async function submitDraft(
   const { message: sealed, eh } = sealForSend(draft, { date: new Date(now * 1000) })
   const signedHeaders = ehHeaders(originalHeaders(sealed), eh.ehl)
   const deliveries = await obtainAssertions(ctx, user, sealed, signedHeaders)
-  const holdUntil = now + ctx.config.undoSendSeconds
+  const holdUntil = now + ((await getUserPrefs(db, account)).undoSendSeconds ?? ctx.config.undoSendSeconds)
   const ix = indexPlaceholder(sealed)
   const contentIds = ix.resources.map((r) => r.contentId)
   await inTransaction(db, async (trx) => {

@@ -282,6 +282,7 @@ describe('mailbox work in Chromium', () => {
     const page = alice.page
     await page.getByRole('button', { name: 'Settings' }).click()
     const dialog = page.getByRole('dialog', { name: 'Settings' })
+    await dialog.getByRole('tab', { name: 'Forwarding' }).click()
     await dialog.getByLabel('Forward new mail automatically').check()
     await dialog.getByLabel('Forward to').fill('alice@example.org')
     await dialog.getByRole('button', { name: 'Save' }).click()
@@ -292,6 +293,8 @@ describe('mailbox work in Chromium', () => {
     await dialog.getByLabel('Keep a copy in this mailbox').uncheck()
     await shot(page, '34-settings')
     await dialog.getByRole('button', { name: 'Save' }).click()
+    await dialog.getByText('Forwarding saved: new mail will be forwarded to bobby@example.org.').waitFor()
+    await dialog.getByRole('button', { name: 'Close' }).click()
     await dialog.waitFor({ state: 'detached' })
     const caller = await mailCaller(network.node(DOMAIN), ALICE)
     await expect(caller.settings.get()).resolves.toMatchObject({

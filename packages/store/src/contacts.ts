@@ -49,3 +49,24 @@ export async function suggestContacts(
     .execute()
   return rows
 }
+
+/**
+ * Whether the account has itself sent mail to `address` (a correspondent, for the "load remote content
+ * from contacts" policy). Received mail does not count: anyone can write to you.
+ */
+export async function hasWrittenTo(db: Db, account: string, address: string): Promise<boolean> {
+  const a = address
+    .trim()
+    .toLowerCase()
+    .replace(/[\\%_"]/g, '')
+  if (!a.includes('@')) return false
+  const row = await db
+    .selectFrom('messages')
+    .select('id')
+    .where('account', '=', account.toLowerCase())
+    .where('sent_at', 'is not', null)
+    .where((eb) => eb(eb.fn('lower', ['recipients']), 'like', `%"${a}"%`))
+    .limit(1)
+    .executeTakeFirst()
+  return row !== undefined
+}

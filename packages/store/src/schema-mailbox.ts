@@ -134,9 +134,30 @@ export interface AccountSettingsTable {
   auto_forward: string | null
   /** 1: the user's mailbox keeps (and fetches) its own copy of forwarded mail. */
   auto_forward_keep_copy: Generated<number>
+<<<<<<< HEAD
   /** 1: the message list groups by conversation (the default); 0: one row per message. */
   conversation_view: Generated<number>
+=======
+  /** JSON of the webmail preferences (user-prefs.ts), or null for the defaults. */
+  prefs: string | null
+  /** JSON of the vacation auto-reply (vacation.ts), or null when never set. */
+  vacation: string | null
+>>>>>>> f188c65 (settings: name, signatures, undo-send delay, reading pane, density, remote content, blocked senders (filed in Junk), password change (revokes other sign-ins), forwarding target checked by discovery; tabbed lazy settings dialog + e2e)
   updated_at: number
+}
+
+/** Senders whose mail goes to Junk: a whole address or `@domain`. */
+export interface BlockedSendersTable {
+  account: string
+  address: string
+  created_at: number
+}
+
+/** When each sender last got this account's vacation reply (RFC 3834 §2: at most once per period). */
+export interface VacationRepliesTable {
+  account: string
+  sender: string
+  replied_at: number
 }
 
 export interface ContactsTable {
@@ -157,6 +178,8 @@ export interface MailboxTables {
   delivery_status: DeliveryStatusTable
   outbox: OutboxTable
   account_settings: AccountSettingsTable
+  blocked_senders: BlockedSendersTable
+  vacation_replies: VacationRepliesTable
   contacts: ContactsTable
 }
 

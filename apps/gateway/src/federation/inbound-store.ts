@@ -8,6 +8,7 @@ import {
   setContentState,
 } from '@federizer/store'
 import { QUEUE_LIFETIME_SECONDS, scaled } from '../mta/backoff.ts'
+import { routeForRecipient } from './recipient-rules.ts'
 
 export interface AcceptedDelivery {
   /** The message with this domain's receipt block pushed. */
@@ -82,12 +83,13 @@ export async function storeDelivery(db: Db, d: AcceptedDelivery): Promise<Stored
         out.push({ recipient, messageRowId: seen.message_row_id, duplicate: false, forwarded: false })
         continue
       }
-      const autoForward = await getAutoForwardSettings(trx, recipient)
+      const routing = await routeForRecipient(trx, recipient, d.message)
+      const autoForward = routing.junk ? null : await getAutoForwardSettings(trx, recipient)
       const forwarded = autoForward !== null
       const forwardTo = autoForward?.to ?? []
       const { id } = await insertMessage(trx, {
         account: recipient,
-        mailboxRole: 'inbox',
+        mailboxRole: routing.junk ? 'junk' : 'inbox',
         placeholder: d.message,
         contentState: resources.length === 0 ? 'complete' : 'arriving',
         receivedAt: d.now,

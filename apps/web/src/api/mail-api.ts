@@ -7,6 +7,8 @@ import type {
   MessageSummary,
   SendResult,
   Settings,
+  UserPrefs,
+  VacationSettings,
 } from './types.ts'
 
 /**
@@ -43,6 +45,17 @@ export interface MailApi {
   cancelSend(messageId: string): Promise<void>
   settings(): Promise<Settings>
   setAutoForward(to: string[] | null, keepCopy: boolean): Promise<void>
+  setPrefs(patch: Partial<UserPrefs>): Promise<UserPrefs>
+  setDisplayName(name: string): Promise<void>
+  blockSender(entry: string): Promise<string[]>
+  unblockSender(entry: string): Promise<string[]>
+  setVacation(vacation: VacationSettings): Promise<void>
+  /** Keeps this browser's refresh family; every other sign-in ends. */
+  changePassword(input: { current: string; next: string; refreshToken?: string }): Promise<{
+    signedOutElsewhere: number
+  }>
+  /** Whether the user has written to `address` (remote content from contacts). */
+  isCorrespondent(address: string): Promise<boolean>
   suggestContacts(prefix: string): Promise<Address[]>
   downloadUrl(input: { contentId: string; filename?: string }): Promise<string>
   /** URL of POST /resources for XHR uploads. */

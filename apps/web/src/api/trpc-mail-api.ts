@@ -205,11 +205,28 @@ export function createTrpcMailApi(
         keepCopy: s.keepCopy,
         forwardPolicy: s.forwardPolicy,
         forwardDomains: s.forwardDomains,
+        displayName: s.displayName,
+        identities: s.identities,
+        prefs: s.prefs,
+        undoSendDefault: s.undoSendDefault,
+        blocked: s.blocked,
+        vacation: s.vacation,
       }
     },
     async setAutoForward(to, keepCopy) {
       await client.settings.setAutoForward.mutate({ to, keepCopy })
     },
+    setPrefs: (patch) => client.settings.setPrefs.mutate(patch),
+    async setDisplayName(name) {
+      await client.settings.setDisplayName.mutate({ name })
+    },
+    blockSender: async (entry) => (await client.settings.block.mutate({ entry })).blocked,
+    unblockSender: async (entry) => (await client.settings.unblock.mutate({ entry })).blocked,
+    async setVacation(vacation) {
+      await client.settings.setVacation.mutate(vacation)
+    },
+    changePassword: (input) => client.settings.changePassword.mutate(input),
+    isCorrespondent: async (address) => (await client.contacts.isCorrespondent.query({ address })).known,
     async suggestContacts(prefix) {
       const list = await client.contacts.suggest.query({ prefix })
       return list.map((c) => toAddress(c) as Address)

@@ -116,6 +116,8 @@ export interface DraftState {
   /** Which message this reply/forward answers (for $answered / $forwarded). */
   sourceMessageId?: string
   mode: 'new' | 'reply' | 'replyAll' | 'forward'
+  /** The signature block added when the draft was started (not "content" for isDraftEmpty). */
+  signature?: string
 }
 
 export interface ResourceRefView {
@@ -138,4 +140,31 @@ export interface Settings {
   /** What the AS allows this user: forward anywhere, nowhere, or only to listed domains. */
   forwardPolicy: 'allowed' | 'denied' | 'domains'
   forwardDomains: string[]
+  displayName: string
+  /** Addresses the user sends from; signatures are kept per identity. */
+  identities: string[]
+  prefs: UserPrefs
+  /** The domain's undo-send delay, used while prefs.undoSendSeconds is null. */
+  undoSendDefault: number
+  /** Blocked senders: addresses and `@domain` entries; their mail is filed in Junk. */
+  blocked: string[]
+  vacation: VacationSettings
+}
+
+export interface UserPrefs {
+  signatures: Record<string, string>
+  undoSendSeconds: number | null
+  readingPane: 'right' | 'bottom' | 'off'
+  density: 'comfortable' | 'compact'
+  remoteContent: 'ask' | 'contacts' | 'never'
+}
+
+export interface VacationSettings {
+  enabled: boolean
+  subject: string
+  text: string
+  /** Epoch seconds, or null (open-ended). */
+  startsAt: number | null
+  endsAt: number | null
+  periodDays: number
 }

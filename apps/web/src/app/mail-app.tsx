@@ -2,13 +2,14 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
 import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react'
 import { createApiClient } from '../api/trpc-client.ts'
 import { createTrpcMailApi } from '../api/trpc-mail-api.ts'
-import type { DraftState } from '../api/types.ts'
+import type { DraftState, Settings } from '../api/types.ts'
 import type { WebConfig } from '../auth/config.ts'
 import type { AuthSession } from '../auth/oauth-session.ts'
 import { newDraft } from '../lib/compose-model.ts'
 import { loadLocalDraft } from '../lib/local-draft.ts'
 import { memoryStorage } from '../lib/offline-queue.ts'
 import { loadOutbox } from '../lib/outbox-queue.ts'
+import { withSignature } from '../lib/signature.ts'
 import { HelpDialog } from '../scenes/mailbox/help-dialog.tsx'
 import { MailShell } from '../scenes/mailbox/mail-shell.tsx'
 import { ErrorBoundary } from '../scenes/shared/error-boundary.tsx'
@@ -80,9 +81,14 @@ export function MailApp(props: { config: WebConfig; auth: AuthSession; email: st
     return () => core.engine.stop()
   }, [core])
 
-  const openCompose = useCallback((draft?: DraftState) => {
-    setCompose((c) => ({ key: (c?.key ?? 0) + 1, draft: draft ?? newDraft() }))
-  }, [])
+  const openCompose = useCallback(
+    (draft?: DraftState) => {
+      const signature = core.queryClient.getQueryData<Settings>(['settings'])?.prefs.signatures[email]
+      const started = withSignature(draft ?? newDraft(), signature)
+      setCompose((c) => ({ key: (c?.key ?? 0) + 1, draft: started }))
+    },
+    [core, email],
+  )
 
   const value: MailContextValue = {
     config,

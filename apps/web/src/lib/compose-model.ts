@@ -93,7 +93,7 @@ export function isDraftEmpty(d: DraftState): boolean {
   return (
     d.to.length + d.cc.length + d.bcc.length === 0 &&
     !d.subject.trim() &&
-    !d.text.trim() &&
+    !(d.signature ? d.text.replace(d.signature, '') : d.text).trim() &&
     !d.html?.trim() &&
     d.attachments.length === 0
   )

@@ -5,6 +5,7 @@ import * as m003 from './003-federation.ts'
 import * as m004 from './004-auto-forward-copy.ts'
 import * as m005 from './005-message-fts.ts'
 import * as m006 from './006-conversations-folders.ts'
+import * as m007 from './007-user-settings.ts'
 
 /** Numbered, frozen migrations. Never edit one that has shipped: add the next number. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '004-auto-forward-copy': m004,
   '005-message-fts': m005,
   '006-conversations-folders': m006,
+  '007-user-settings': m007,
 }

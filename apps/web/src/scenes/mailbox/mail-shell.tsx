@@ -4,6 +4,7 @@ import styled from 'styled-components'
 import type { MessageSummary } from '../../api/types.ts'
 import { useMail } from '../../app/mail-context.ts'
 import { useMailState } from '../../app/mail-store.ts'
+import { usePrefs } from '../../app/prefs.ts'
 import { formatHash, useHashRoute } from '../../app/use-hash-route.ts'
 import { useMedia } from '../../app/use-media.ts'
 import { shortcutFor } from '../../lib/shortcuts.ts'
@@ -163,8 +164,11 @@ export function MailShell(props: { composeOpen: boolean }) {
     document.title = inboxUnread > 0 ? `(${inboxUnread}) Inbox · Federizer Mail` : 'Federizer Mail'
   }, [inboxUnread])
 
-  const showList = !phone || !selectedId
-  const showReader = !phone || !!selectedId
+  // Reading pane (settings): right of the list, below it, or off (a message opens full size).
+  const preferredPane = usePrefs().readingPane
+  const pane = phone ? 'off' : preferredPane
+  const showList = pane !== 'off' || !selectedId
+  const showReader = pane !== 'off' || !!selectedId
   const title = route.search !== undefined ? `Search: ${route.search}` : (mailbox?.name ?? 'Inbox')
 
   return (
@@ -175,7 +179,7 @@ export function MailShell(props: { composeOpen: boolean }) {
         onSearch={(q) => navigate(q ? { search: q } : inbox ? { mailboxId: inbox.id } : {})}
       />
       <Notices />
-      <Columns $phone={phone}>
+      <Columns $phone={phone} data-pane={pane} data-testid="mail-columns">
         {!phone && (
           <MailboxNav
             mailboxes={mailboxes}
@@ -244,5 +248,24 @@ const Columns = styled.div<{ $phone: boolean }>`
   grid-template-columns: ${(p) => (p.$phone ? '1fr' : '220px minmax(300px, 400px) 1fr')};
   @media (max-width: 1100px) {
     grid-template-columns: ${(p) => (p.$phone ? '1fr' : '190px minmax(260px, 340px) 1fr')};
+  }
+  &[data-pane='off'] {
+    grid-template-columns: ${(p) => (p.$phone ? '1fr' : '220px 1fr')};
+  }
+  &[data-pane='bottom'] {
+    grid-template-columns: 220px 1fr;
+    grid-template-rows: minmax(180px, 42%) 1fr;
+    & > :first-child {
+      grid-row: 1 / 3;
+    }
+    & > :nth-child(2) {
+      border-bottom: 1px solid ${(p) => p.theme.color.border};
+    }
+  }
+  @media (max-width: 1100px) {
+    &[data-pane='off'],
+    &[data-pane='bottom'] {
+      grid-template-columns: ${(p) => (p.$phone ? '1fr' : '190px 1fr')};
+    }
   }
 `

@@ -1,4 +1,5 @@
 // @vitest-environment jsdom
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
 import { act } from 'react'
 import { createRoot } from 'react-dom/client'
 import { ThemeProvider } from 'styled-components'
@@ -7,6 +8,7 @@ import { createApiClient } from '../../api/trpc-client.ts'
 import { createTrpcMailApi } from '../../api/trpc-mail-api.ts'
 import { MailContext, type MailContextValue } from '../../app/mail-context.ts'
 import { createMailStore } from '../../app/mail-store.ts'
+import { DEFAULT_PREFS } from '../../app/prefs.ts'
 import { createSyncEngine } from '../../app/sync-engine.ts'
 import { memoryStorage } from '../../lib/offline-queue.ts'
 import { lightTheme } from '../../theme.ts'
@@ -53,22 +55,27 @@ describe('virtualised message list', () => {
     document.body.append(container)
     const root = createRoot(container)
     await act(async () => {
+      // The preferences are known (as after the settings query), so nothing is fetched.
+      const queryClient = new QueryClient()
+      queryClient.setQueryData(['settings'], { prefs: DEFAULT_PREFS })
       root.render(
-        <ThemeProvider theme={lightTheme}>
-          <MailContext.Provider value={context()}>
-            <MessageList
-              title="Archive"
-              items={[]}
-              selectedId={undefined}
-              loading={false}
-              mailboxRole="archive"
-              onOpen={() => {}}
-              hrefFor={() => '#'}
-              onEndReached={() => {}}
-              phoneNav={null}
-            />
-          </MailContext.Provider>
-        </ThemeProvider>,
+        <QueryClientProvider client={queryClient}>
+          <ThemeProvider theme={lightTheme}>
+            <MailContext.Provider value={context()}>
+              <MessageList
+                title="Archive"
+                items={[]}
+                selectedId={undefined}
+                loading={false}
+                mailboxRole="archive"
+                onOpen={() => {}}
+                hrefFor={() => '#'}
+                onEndReached={() => {}}
+                phoneNav={null}
+              />
+            </MailContext.Provider>
+          </ThemeProvider>
+        </QueryClientProvider>,
       )
     })
     expect(container.textContent).toContain('No messages here.')

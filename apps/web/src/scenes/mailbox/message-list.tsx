@@ -2,11 +2,14 @@ import { useVirtualizer } from '@tanstack/react-virtual'
 import { type ReactNode, useEffect, useRef } from 'react'
 import styled from 'styled-components'
 import type { MailboxRole, MessageSummary } from '../../api/types.ts'
+import { usePrefs } from '../../app/prefs.ts'
 import { formatListDate, initials } from '../../lib/format.ts'
 import { Icon } from '../shared/icons.tsx'
 import { useMessageActions } from './use-message-actions.ts'
 
 const ROW_HEIGHT = 78
+/** List density 'compact' (settings): no preview line. */
+const COMPACT_ROW_HEIGHT = 56
 
 /** The virtualised message list: only the visible rows are in the DOM, so 10,000 messages scroll. */
 export function MessageList(props: {
@@ -25,10 +28,12 @@ export function MessageList(props: {
   const { items, onEndReached } = props
   const scrollRef = useRef<HTMLDivElement>(null)
   const actions = useMessageActions()
+  const compact = usePrefs().density === 'compact'
+  const rowHeight = compact ? COMPACT_ROW_HEIGHT : ROW_HEIGHT
   const virtualizer = useVirtualizer({
     count: items.length,
     getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
+    estimateSize: () => rowHeight,
     overscan: 8,
     // Rows for a typical pane before the first measurement, so the first paint is not empty.
     initialRect: { width: 400, height: 800 },
@@ -45,6 +50,10 @@ export function MessageList(props: {
   useEffect(() => {
     if (selectedIndex >= 0) virtualizer.scrollToIndex(selectedIndex, { align: 'auto' })
   }, [selectedIndex, virtualizer])
+  // A density change re-measures every row.
+  useEffect(() => {
+    if (rowHeight) virtualizer.measure()
+  }, [rowHeight, virtualizer])
 
   const now = new Date()
   const showRecipient = props.mailboxRole === 'sent' || props.mailboxRole === 'drafts'
@@ -74,7 +83,8 @@ export function MessageList(props: {
             return (
               <Row
                 key={m.id}
-                style={{ transform: `translateY(${row.start}px)` }}
+                style={{ transform: `translateY(${row.start}px)`, height: rowHeight }}
+                data-density={compact ? 'compact' : 'comfortable'}
                 aria-setsize={items.length}
                 aria-posinset={row.index + 1}
                 $selected={m.id === props.selectedId}
@@ -105,7 +115,9 @@ export function MessageList(props: {
                       </Marker>
                     )}
                   </Line>
-                  <Preview>{m.contentState === 'arriving' ? 'Content arriving…' : m.preview}</Preview>
+                  {!compact && (
+                    <Preview>{m.contentState === 'arriving' ? 'Content arriving…' : m.preview}</Preview>
+                  )}
                 </a>
                 <Star
                   type="button"
@@ -181,6 +193,9 @@ const Row = styled.li<{ $selected: boolean; $unread: boolean }>`
   align-items: flex-start;
   gap: 10px;
   padding: 10px 8px 10px 12px;
+  &[data-density='compact'] {
+    padding: 7px 8px 7px 12px;
+  }
   border-bottom: 1px solid ${(p) => p.theme.color.border};
   background: ${(p) => (p.$selected ? p.theme.color.selected : p.$unread ? p.theme.color.surface : p.theme.color.surfaceAlt)};
   border-left: 4px solid ${(p) => (p.$unread ? p.theme.color.accent : 'transparent')};

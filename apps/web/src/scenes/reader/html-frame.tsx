@@ -2,6 +2,7 @@ import { useMemo, useState } from 'react'
 import styled from 'styled-components'
 import { buildSrcDoc, createMailSanitizer, type MailSanitizer } from '../../lib/sanitize-html.ts'
 import { Button } from '../shared/button.tsx'
+import { useRemotePolicy } from './use-remote-policy.ts'
 
 let sanitizer: MailSanitizer | undefined
 const getSanitizer = () => {
@@ -14,8 +15,15 @@ const getSanitizer = () => {
  * `sandbox` (no allow-scripts, no allow-same-origin) and a CSP meta. Remote content stays blocked until
  * the user asks, per message.
  */
-export function HtmlFrame(props: { html: string; resolveCid?: (cid: string) => string | undefined }) {
-  const [allowRemote, setAllowRemote] = useState(false)
+export function HtmlFrame(props: {
+  html: string
+  resolveCid?: (cid: string) => string | undefined
+  /** The sender, for the remote-content setting ("load from people I have written to"). */
+  from?: string
+}) {
+  const policy = useRemotePolicy(props.from)
+  const [asked, setAllowRemote] = useState(false)
+  const allowRemote = asked || policy === 'load'
   const result = useMemo(
     () =>
       getSanitizer()(props.html, {
@@ -33,9 +41,13 @@ export function HtmlFrame(props: { html: string; resolveCid?: (cid: string) => s
             Remote content was blocked to protect your privacy ({result.blockedRemote} item
             {result.blockedRemote === 1 ? '' : 's'}).
           </span>
-          <Button $size="small" onClick={() => setAllowRemote(true)}>
-            Load remote content
-          </Button>
+          {policy === 'never' ? (
+            <span>Your settings never load it.</span>
+          ) : (
+            <Button $size="small" onClick={() => setAllowRemote(true)}>
+              Load remote content
+            </Button>
+          )}
         </RemoteBar>
       )}
       <Frame

@@ -1,171 +1,126 @@
-import { useQuery, useQueryClient } from '@tanstack/react-query'
-import { type FormEvent, useEffect, useState } from 'react'
+import { type KeyboardEvent, useRef, useState } from 'react'
 import styled from 'styled-components'
-import { useMail } from '../../app/mail-context.ts'
-import { pushNotice } from '../../app/mail-store.ts'
-import { parseChipInput } from '../../lib/address-chips.ts'
-import { Button } from '../shared/button.tsx'
+import { useSettings } from '../../app/prefs.ts'
 import { Dialog } from '../shared/dialog.tsx'
+import { BlockedSection } from './blocked-section.tsx'
+import { ForwardingSection } from './forwarding-section.tsx'
+import { GeneralSection } from './general-section.tsx'
+import { PasswordSection } from './password-section.tsx'
+import { SignatureSection } from './signature-section.tsx'
+import { VacationSection } from './vacation-section.tsx'
 
-/** Settings: auto-forwarding (the AS enforces the account's forwarding policy at each forward). */
-export function SettingsDialog(props: { onClose: () => void }) {
-  const { api, store, email } = useMail()
-  const queryClient = useQueryClient()
-  const settings = useQuery({ queryKey: ['settings'], queryFn: () => api.settings() })
-  const [enabled, setEnabled] = useState(false)
-  const [targets, setTargets] = useState('')
-  const [keepCopy, setKeepCopy] = useState(true)
-  const [error, setError] = useState<string>()
-  const [saving, setSaving] = useState(false)
+const TABS = [
+  ['general', 'General'],
+  ['signature', 'Signature'],
+  ['vacation', 'Vacation reply'],
+  ['forwarding', 'Forwarding'],
+  ['blocked', 'Blocked senders'],
+  ['password', 'Password'],
+] as const
+type Tab = (typeof TABS)[number][0]
 
-  useEffect(() => {
-    if (!settings.data) return
-    setEnabled(!!settings.data.autoForward?.length)
-    setTargets((settings.data.autoForward ?? []).join(', '))
-    setKeepCopy(settings.data.keepCopy)
-  }, [settings.data])
+/** Settings, one section per tab (WAI-ARIA tabs: arrow keys move between them); each saves itself. */
+export function SettingsDialog(props: { onClose: () => void; initialTab?: Tab }) {
+  const settings = useSettings()
+  const [tab, setTab] = useState<Tab>(props.initialTab ?? 'general')
+  const tabRefs = useRef(new Map<Tab, HTMLButtonElement>())
 
-  const policy = settings.data?.forwardPolicy
-
-  const handleSubmit = async (event: FormEvent) => {
+  const handleKey = (event: KeyboardEvent) => {
+    const i = TABS.findIndex(([id]) => id === tab)
+    const delta = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[event.key]
+    let next: number | undefined
+    if (delta !== undefined) next = (i + delta + TABS.length) % TABS.length
+    if (event.key === 'Home') next = 0
+    if (event.key === 'End') next = TABS.length - 1
+    if (next === undefined) return
     event.preventDefault()
-    setError(undefined)
-    let to: string[] | null = null
-    if (enabled) {
-      const parsed = parseChipInput(targets, true)
-      if (parsed.invalid.length > 0) return setError(`Not an address: ${parsed.invalid.join(', ')}`)
-      if (parsed.chips.length === 0) return setError('Enter at least one address to forward to.')
-      if (parsed.chips.some((c) => c.address.toLowerCase() === email.toLowerCase())) {
-        return setError('You cannot forward your mail to yourself.')
-      }
-      to = parsed.chips.map((c) => c.address)
-    }
-    setSaving(true)
-    try {
-      await api.setAutoForward(to, keepCopy)
-      await queryClient.invalidateQueries({ queryKey: ['settings'] })
-      pushNotice(store, {
-        kind: 'success',
-        text: to ? `New mail will be forwarded to ${to.join(', ')}.` : 'Auto-forwarding is off.',
-      })
-      props.onClose()
-    } catch (e) {
-      setError((e as Error).message)
-    } finally {
-      setSaving(false)
-    }
+    const id = TABS[next]?.[0] as Tab
+    setTab(id)
+    tabRefs.current.get(id)?.focus()
   }
 
+  const s = settings.data
   return (
-    <Dialog title="Settings" onClose={props.onClose}>
-      <Form onSubmit={handleSubmit}>
-        <fieldset>
-          <legend>Auto-forwarding</legend>
+    <Dialog title="Settings" onClose={props.onClose} wide>
+      <Layout>
+        <div role="tablist" aria-label="Settings sections" aria-orientation="vertical" onKeyDown={handleKey}>
+          {TABS.map(([id, label]) => (
+            <button
+              key={id}
+              ref={(el) => {
+                if (el) tabRefs.current.set(id, el)
+              }}
+              type="button"
+              role="tab"
+              id={`settings-tab-${id}`}
+              aria-selected={tab === id}
+              aria-controls="settings-panel"
+              tabIndex={tab === id ? 0 : -1}
+              onClick={() => setTab(id)}
+            >
+              {label}
+            </button>
+          ))}
+        </div>
+        <div role="tabpanel" id="settings-panel" aria-labelledby={`settings-tab-${tab}`} className="panel">
           {settings.isLoading && <p role="status">Loading…</p>}
-          {settings.error && <p role="alert">Could not load settings: {settings.error.message}</p>}
-          {policy === 'denied' && (
-            <p className="note">Your administrator does not allow forwarding for this account.</p>
-          )}
-          {policy === 'domains' && (
-            <p className="note">
-              Forwarding is allowed only to: {settings.data?.forwardDomains.join(', ') || 'no domain'}.
+          {settings.error && (
+            <p role="alert">
+              Your settings could not be loaded ({settings.error.message}); close and try again.
             </p>
           )}
-          <label className="check">
-            <input
-              type="checkbox"
-              checked={enabled}
-              disabled={policy === 'denied'}
-              onChange={(e) => setEnabled(e.target.checked)}
-            />
-            Forward new mail automatically
-          </label>
-          <label htmlFor="forward-to">Forward to</label>
-          <input
-            id="forward-to"
-            type="text"
-            inputMode="email"
-            placeholder="bobby@example.org"
-            value={targets}
-            disabled={!enabled}
-            onChange={(e) => {
-              setTargets(e.target.value)
-              setError(undefined)
-            }}
-            aria-describedby="forward-help"
-          />
-          <label className="check">
-            <input
-              type="checkbox"
-              checked={keepCopy}
-              disabled={!enabled}
-              onChange={(e) => setKeepCopy(e.target.checked)}
-            />
-            Keep a copy in this mailbox
-          </label>
-          <p id="forward-help" className="note">
-            Forwarded messages keep their signed chain; the recipient’s mailbox fetches the content from the
-            original sender. Without a copy, this mailbox keeps only the message’s headers.
-          </p>
-        </fieldset>
-        {error && (
-          <p role="alert" className="error">
-            {error}
-          </p>
-        )}
-        <div className="actions">
-          <Button type="button" onClick={props.onClose}>
-            Cancel
-          </Button>
-          <Button type="submit" $variant="primary" disabled={saving || !settings.data}>
-            {saving ? 'Saving…' : 'Save'}
-          </Button>
+          {s && tab === 'general' && <GeneralSection settings={s} />}
+          {s && tab === 'signature' && <SignatureSection settings={s} />}
+          {s && tab === 'vacation' && <VacationSection settings={s} />}
+          {s && tab === 'forwarding' && <ForwardingSection settings={s} />}
+          {s && tab === 'blocked' && <BlockedSection settings={s} />}
+          {s && tab === 'password' && <PasswordSection />}
         </div>
-      </Form>
+      </Layout>
     </Dialog>
   )
 }
 
-const Form = styled.form`
-  display: flex;
-  flex-direction: column;
-  gap: 12px;
-  fieldset {
-    border: 1px solid ${(p) => p.theme.color.border};
-    border-radius: ${(p) => p.theme.radius};
-    padding: 12px 16px 16px;
+const Layout = styled.div`
+  display: grid;
+  grid-template-columns: 170px 1fr;
+  gap: 20px;
+  min-height: 420px;
+  [role='tablist'] {
     display: flex;
     flex-direction: column;
-    gap: 8px;
+    gap: 2px;
   }
-  legend {
-    font-weight: 700;
-    padding: 0 4px;
-  }
-  .check {
-    display: flex;
-    gap: 8px;
-    align-items: center;
-  }
-  input[type='text'] {
-    padding: 8px 10px;
-    border: 1px solid ${(p) => p.theme.color.border};
+  [role='tab'] {
+    text-align: left;
+    padding: 8px 12px;
+    border: none;
     border-radius: ${(p) => p.theme.radius};
-    background: ${(p) => p.theme.color.surface};
+    background: transparent;
+    color: ${(p) => p.theme.color.text};
+    font: inherit;
+    cursor: pointer;
+    white-space: nowrap;
+    &:hover {
+      background: ${(p) => p.theme.color.hover};
+    }
+    &[aria-selected='true'] {
+      background: ${(p) => p.theme.color.selected};
+      font-weight: 700;
+    }
   }
-  .note {
-    margin: 0;
-    font-size: 0.85rem;
-    color: ${(p) => p.theme.color.textMuted};
+  .panel {
+    min-width: 0;
   }
-  .error {
-    margin: 0;
-    color: ${(p) => p.theme.color.danger};
-    font-weight: 600;
-  }
-  .actions {
-    display: flex;
-    justify-content: flex-end;
-    gap: 8px;
+  @media (max-width: 760px) {
+    grid-template-columns: 1fr;
+    gap: 12px;
+    min-height: 0;
+    [role='tablist'] {
+      flex-direction: row;
+      overflow-x: auto;
+      padding-bottom: 4px;
+      border-bottom: 1px solid ${(p) => p.theme.color.border};
+    }
   }
 `

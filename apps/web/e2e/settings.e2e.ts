@@ -1,0 +1,208 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { mailCaller, type Network, sendMail, startNetwork } from '@federizer/devnet'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchBrowser, openPage, shot, signIn, type TestPage } from './browser.ts'
+
+// Settings against a real node: name, layout and density, signature, forwarding target check, blocked
+// senders filed in Junk, password change that signs out other sessions. Desktop and phone screenshots.
+
+let network: Network
+let dataRoot: string
+let browser: Browser
+let alice: TestPage
+const DOMAIN = 'example.org'
+const ALICE = 'alice@example.org'
+const BOBBY = 'bobby@example.org'
+
+const settingsDialog = (page: Page) => page.getByRole('dialog', { name: 'Settings' })
+async function openSettings(page: Page, tab: string) {
+  const dialog = settingsDialog(page)
+  if (!(await dialog.isVisible())) await page.getByRole('button', { name: 'Settings' }).click()
+  await dialog.getByRole('tab', { name: tab }).click()
+  return dialog
+}
+
+beforeAll(async () => {
+  dataRoot = await mkdtemp(path.join(tmpdir(), 'fz-web-settings-'))
+  network = await startNetwork({
+    dataRoot,
+    domains: [
+      {
+        domain: DOMAIN,
+        users: [
+          { email: ALICE, password: 'alice-password-1', name: 'Alice' },
+          { email: BOBBY, password: 'bobby-password-1', name: 'Bobby Tables' },
+        ],
+      },
+    ],
+  })
+  for (const subject of ['Welcome aboard', 'Minutes of Monday']) {
+    await sendMail(network.node(DOMAIN), { from: BOBBY, to: [ALICE], subject, text: `About ${subject}` })
+  }
+  browser = await launchBrowser()
+  alice = await openPage(browser)
+  await signIn(alice.page, network.node(DOMAIN).apiUrl, ALICE, 'alice-password-1')
+})
+
+afterAll(async () => {
+  if (alice?.errors.length) console.log('browser errors:', alice.errors.join('\n'))
+  await browser?.close()
+  await network?.stop()
+  if (dataRoot) await rm(dataRoot, { recursive: true, force: true })
+})
+
+describe('settings in Chromium', () => {
+  it('saves the name, the reading pane below the list and compact density; the layout follows', async () => {
+    const page = alice.page
+    await page.getByTestId('message-row').first().waitFor({ timeout: 30_000 })
+    const dialog = await openSettings(page, 'General')
+    await dialog.getByLabel('Your name').fill('Alice Liddell')
+    await dialog.getByLabel('Reading pane').selectOption('bottom')
+    await dialog.getByLabel('List density').selectOption('compact')
+    await dialog.getByLabel('Load it for people I have written to; ask for others').check()
+    await shot(page, '60-settings-general')
+    await dialog.getByRole('button', { name: 'Save' }).click()
+    await dialog.getByRole('status').getByText('Saved.').waitFor()
+    await dialog.getByRole('button', { name: 'Close' }).click()
+    await expect(page.getByTestId('mail-columns').getAttribute('data-pane')).resolves.toBe('bottom')
+    const row = page.getByTestId('message-row').first()
+    await expect(row.getAttribute('data-density')).resolves.toBe('compact')
+    expect((await row.boundingBox())?.height).toBe(56)
+    await page.getByTestId('message-row').first().getByRole('link').click()
+    await page
+      .getByRole('region', { name: 'Reading pane' })
+      .getByRole('heading', { name: /Minutes of Monday|Welcome aboard/ })
+      .waitFor()
+    await shot(page, '61-reading-pane-bottom')
+    const caller = await mailCaller(network.node(DOMAIN), ALICE)
+    const saved = await caller.settings.get()
+    expect(saved.displayName).toBe('Alice Liddell')
+    expect(saved.prefs).toMatchObject({
+      readingPane: 'bottom',
+      density: 'compact',
+      remoteContent: 'contacts',
+    })
+    await expect(caller.account.me()).resolves.toMatchObject({ name: 'Alice Liddell' })
+  })
+
+  it('adds the signature to a new message under the RFC 3676 separator', async () => {
+    const page = alice.page
+    const dialog = await openSettings(page, 'Signature')
+    await dialog.getByLabel(`Signature for ${ALICE}`).fill('Alice Liddell\nWonderland Ltd')
+    await dialog.getByRole('button', { name: 'Save' }).click()
+    await dialog.getByText('Signature saved.').waitFor()
+    await dialog.getByRole('button', { name: 'Close' }).click()
+    await page.keyboard.press('c')
+    const compose = page.getByTestId('compose')
+    const body = compose.getByRole('textbox', { name: 'Message text' })
+    await expect.poll(() => body.inputValue()).toBe('\n\n-- \nAlice Liddell\nWonderland Ltd')
+    await compose.getByRole('button', { name: 'Close (keep draft)' }).click()
+    await compose.waitFor({ state: 'detached' })
+  })
+
+  it('refuses a forwarding address whose domain does not receive Federizer mail, saying why', async () => {
+    const page = alice.page
+    const dialog = await openSettings(page, 'Forwarding')
+    await dialog.getByLabel('Forward new mail automatically').check()
+    await dialog.getByLabel('Forward to').fill('someone@nowhere.invalid')
+    await dialog.getByRole('button', { name: 'Save' }).click()
+    await dialog
+      .getByRole('alert')
+      .getByText(/nowhere\.invalid does not receive Federizer mail.*check the spelling/)
+      .waitFor({ timeout: 20_000 })
+    await dialog.getByLabel('Forward to').fill('nobody@example.org')
+    await dialog.getByRole('button', { name: 'Save' }).click()
+    await dialog
+      .getByRole('alert')
+      .getByText(/there is no mailbox nobody@example.org/)
+      .waitFor()
+    const caller = await mailCaller(network.node(DOMAIN), ALICE)
+    await expect(caller.settings.get()).resolves.toMatchObject({ autoForward: null })
+  })
+
+  it('files mail from a blocked sender in Junk, and unblocks', async () => {
+    const page = alice.page
+    const dialog = await openSettings(page, 'Blocked senders')
+    await dialog.getByLabel('Address or @domain to block').fill('not an address')
+    await dialog.getByRole('button', { name: 'Block' }).click()
+    await dialog
+      .getByRole('alert')
+      .getByText(/enter an address/i)
+      .waitFor()
+    await dialog.getByLabel('Address or @domain to block').fill(BOBBY)
+    await dialog.getByRole('button', { name: 'Block' }).click()
+    await dialog.getByRole('list', { name: 'Blocked senders' }).getByText(BOBBY).waitFor()
+    await shot(page, '62-settings-blocked')
+    await sendMail(network.node(DOMAIN), { from: BOBBY, to: [ALICE], subject: 'Buy now', text: 'Spam' })
+    const caller = await mailCaller(network.node(DOMAIN), ALICE)
+    const boxes = await caller.mailbox.list()
+    const junk = boxes.find((m) => m.role === 'junk')?.id as string
+    const inbox = boxes.find((m) => m.role === 'inbox')?.id as string
+    await expect
+      .poll(
+        async () => (await caller.message.list({ mailboxId: junk, limit: 10 })).items.map((m) => m.subject),
+        {
+          timeout: 30_000,
+        },
+      )
+      .toEqual(['Buy now'])
+    const inInbox = (await caller.message.list({ mailboxId: inbox, limit: 10 })).items.map((m) => m.subject)
+    expect(inInbox).not.toContain('Buy now')
+    await dialog.getByRole('button', { name: `Unblock ${BOBBY}` }).click()
+    await dialog.getByText('Nobody is blocked.').waitFor()
+  })
+
+  it('changes the password with the current one; other sign-ins end, this one stays', async () => {
+    const node = network.node(DOMAIN)
+    const other = await openPage(browser)
+    try {
+      await signIn(other.page, node.apiUrl, ALICE, 'alice-password-1')
+      const page = alice.page
+      const dialog = await openSettings(page, 'Password')
+      await dialog.getByLabel('Current password').fill('not-my-password')
+      await dialog.getByLabel('New password', { exact: true }).fill('new-password-2')
+      await dialog.getByLabel('New password again').fill('new-password-2')
+      await dialog.getByRole('button', { name: 'Change password' }).click()
+      await dialog.getByRole('alert').getByText('Your current password is not right.').waitFor()
+      await dialog.getByLabel('Current password').fill('alice-password-1')
+      await dialog.getByRole('button', { name: 'Change password' }).click()
+      await dialog
+        .getByRole('status')
+        .getByText(/Password changed\. 1 other sign-in was signed out\./)
+        .waitFor()
+      await shot(page, '63-settings-password')
+      await dialog.getByRole('button', { name: 'Close' }).click()
+      // This tab keeps working after its access token is refreshed; the other tab cannot refresh.
+      await page.reload()
+      await page.getByRole('heading', { name: 'Inbox', level: 1 }).waitFor({ timeout: 20_000 })
+      await other.page.reload()
+      await other.page.getByText(/refresh token has been revoked/).waitFor({ timeout: 20_000 })
+      await signIn(other.page, node.apiUrl, ALICE, 'new-password-2')
+    } finally {
+      await other.context.close()
+    }
+  })
+
+  it('lays settings out for a 390×844 phone', async () => {
+    const phone = await openPage(browser, { width: 390, height: 844 })
+    try {
+      await signIn(phone.page, network.node(DOMAIN).apiUrl, ALICE, 'new-password-2')
+      const dialog = await openSettings(phone.page, 'General')
+      await dialog.getByLabel('Your name').waitFor()
+      await shot(phone.page, '64-settings-phone')
+      const box = await dialog.boundingBox()
+      expect(box?.width).toBeLessThanOrEqual(390)
+      await dialog.getByRole('tab', { name: 'Vacation reply' }).click()
+      await dialog.getByLabel('Send an automatic reply').check()
+      await dialog.getByLabel('Reply text').fill('Away until Monday.')
+      await dialog.getByRole('button', { name: 'Save' }).click()
+      await dialog.getByText('Vacation reply is on.').waitFor()
+      await shot(phone.page, '65-settings-vacation-phone')
+    } finally {
+      await phone.context.close()
+    }
+  })
+})
