@@ -134,15 +134,12 @@ export interface AccountSettingsTable {
   auto_forward: string | null
   /** 1: the user's mailbox keeps (and fetches) its own copy of forwarded mail. */
   auto_forward_keep_copy: Generated<number>
-<<<<<<< HEAD
   /** 1: the message list groups by conversation (the default); 0: one row per message. */
   conversation_view: Generated<number>
-=======
   /** JSON of the webmail preferences (user-prefs.ts), or null for the defaults. */
   prefs: string | null
   /** JSON of the vacation auto-reply (vacation.ts), or null when never set. */
   vacation: string | null
->>>>>>> f188c65 (settings: name, signatures, undo-send delay, reading pane, density, remote content, blocked senders (filed in Junk), password change (revokes other sign-ins), forwarding target checked by discovery; tabbed lazy settings dialog + e2e)
   updated_at: number
 }
 

@@ -11,7 +11,7 @@ export function MessageBody(props: { view: MessageView; messageId: string }) {
   const resolveCid = useInlineImages(props.messageId, props.view.inlineResources)
   switch (body.kind) {
     case 'html':
-      return <HtmlFrame html={body.html} resolveCid={resolveCid} />
+      return <HtmlFrame html={body.html} resolveCid={resolveCid} from={props.view.from.address} />
     case 'text':
       return (
         <TextBody data-testid="message-text">

@@ -221,43 +221,6 @@ export function ReaderPane(props: {
   )
 }
 
-<<<<<<< HEAD
-=======
-function Body(props: { view: MessageView; messageId: string }) {
-  const body = props.view.body
-  const resolveCid = useInlineImages(props.messageId, props.view.inlineResources)
-  switch (body.kind) {
-    case 'html':
-      return <HtmlFrame html={body.html} resolveCid={resolveCid} from={props.view.from.address} />
-    case 'text':
-      return (
-        <TextBody data-testid="message-text">
-          {linkify(body.text).map((t, i) =>
-            t.kind === 'link' ? (
-              // biome-ignore lint/suspicious/noArrayIndexKey: tokens are positional and never reorder
-              <a key={i} href={t.href} target="_blank" rel="noopener noreferrer">
-                {t.text}
-              </a>
-            ) : (
-              t.text
-            ),
-          )}
-        </TextBody>
-      )
-    case 'arriving':
-      return (
-        <Status role="status">
-          Content arriving… The mailbox is fetching this message from the sender’s server.
-        </Status>
-      )
-    case 'unavailable':
-      return <Status role="alert">Content unavailable: {body.reason}</Status>
-    default:
-      return <Status>(This message has no text.)</Status>
-  }
-}
-
->>>>>>> f188c65 (settings: name, signatures, undo-send delay, reading pane, density, remote content, blocked senders (filed in Junk), password change (revokes other sign-ins), forwarding target checked by discovery; tabbed lazy settings dialog + e2e)
 const Pane = styled.section`
   display: flex;
   flex-direction: column;
