@@ -4,11 +4,14 @@
  *   federizer demo [--data DIR]                          three domains on loopback (README)
  *   federizer serve --config FILE [--only gateway|api]   one real domain (production shape)
  *   federizer user add|disable|enable|reset|forward-policy|show|list [EMAIL] --config FILE [--name N]
- *   federizer keys rotate [--alg ES256|EdDSA|RS256] [--publish-ahead SECONDS] | keys list --config FILE
+ *   federizer user forward EMAIL --to ADDR [--to ADDR] [--keep-copy] | --off --config FILE
+ *   federizer user forward EMAIL --to ADDR [--to ADDR] [--keep-copy] | --off --config FILE
+  federizer keys rotate [--alg ES256|EdDSA|RS256] [--publish-ahead SECONDS] | keys list --config FILE
  *   federizer send --config FILE --as EMAIL --to A [--cc A] [--bcc A] --subject S [--text T] [--attach FILE]...
  *   federizer list --config FILE --as EMAIL [--mailbox inbox]
  *   federizer show --config FILE --as EMAIL ID
  */
+import { mkdir } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { ConfigError, loadConfigFile } from '@federizer/node'
 import { printDemoBanner } from './banner.ts'
@@ -41,6 +44,8 @@ async function main(argv: string[]): Promise<number> {
       name: { type: 'string' },
       alg: { type: 'string' },
       'publish-ahead': { type: 'string' },
+      'keep-copy': { type: 'boolean' },
+      off: { type: 'boolean' },
       as: { type: 'string' },
       to: { type: 'string', multiple: true },
       cc: { type: 'string', multiple: true },
@@ -73,6 +78,7 @@ async function main(argv: string[]): Promise<number> {
     case 'serve': {
       if (values.only && values.only !== 'gateway' && values.only !== 'api')
         throw new CliError('--only takes gateway or api')
+      await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
       const running = await serveDomain(loaded, values.only as 'gateway' | 'api' | undefined)
       out(
         `${config.domain}: ${Object.entries(running.urls)
@@ -85,6 +91,9 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'user':
     case 'keys':
+      // A new domain's first `user add` creates its data folder (the database goes inside).
+      if (command === 'user' && rest[0] === 'add')
+        await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
       await adminCommand(
         config,
         [
@@ -93,6 +102,9 @@ async function main(argv: string[]): Promise<number> {
           ...(values.name ? ['--name', values.name] : []),
           ...(values.alg ? ['--alg', values.alg] : []),
           ...(values['publish-ahead'] ? ['--publish-ahead', values['publish-ahead']] : []),
+          ...(command === 'user' ? (values.to ?? []).flatMap((a) => ['--to', a]) : []),
+          ...(values['keep-copy'] ? ['--keep-copy'] : []),
+          ...(values.off ? ['--off'] : []),
         ],
         out,
       )

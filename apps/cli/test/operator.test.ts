@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -11,7 +11,7 @@ import {
   runAdminCommand,
 } from '@federizer/gateway'
 import { type DomainConfig, defaultLimits, toConfigFile } from '@federizer/node'
-import { verifyPassword } from '@federizer/store'
+import { getAutoForwardSettings, openDatabase, verifyPassword } from '@federizer/store'
 import { decodeProtectedHeader } from 'jose'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -150,5 +150,84 @@ describe('operator commands of the federizer command', () => {
     expect(await sign()).toMatchObject({ kid: newKid, alg: 'EdDSA' })
     expect((await jwksKids()).map((k) => k.kid)).toEqual([oldKid, newKid])
     expect((await admin(['keys', 'list'])).stdout).toContain('retired')
+  }, 60_000)
+
+  it('user forward sets and clears the auto-forward, refusing bad input', async () => {
+    expect(
+      await admin(['user', 'forward', 'dave@example.com', '--to', 'Dave@Example.ORG', '--keep-copy']),
+    ).toMatchObject({
+      code: 0,
+      stdout: 'auto-forward of dave@example.com: dave@example.org (keeps a copy)\n',
+    })
+    expect(await getAutoForwardSettings(d.gateway.ctx.db, 'dave@example.com')).toMatchObject({
+      to: ['dave@example.org'],
+      keepCopy: true,
+    })
+    const self = await admin(['user', 'forward', 'dave@example.com', '--to', 'dave@example.com'])
+    expect(self.code).toBe(2)
+    expect(self.stderr).toContain('cannot auto-forward to itself')
+    const both = await admin(['user', 'forward', 'dave@example.com', '--to', 'x@example.org', '--off'])
+    expect(both.code).toBe(2)
+    expect(both.stderr).toContain('--to ADDR (one or more) or --off')
+    const bad = await admin(['user', 'forward', 'dave@example.com', '--to', 'not an address'])
+    expect(bad.code).toBe(2)
+    expect(await getAutoForwardSettings(d.gateway.ctx.db, 'dave@example.com')).toMatchObject({
+      to: ['dave@example.org'],
+    })
+    expect((await admin(['user', 'forward', 'dave@example.com', '--off'])).stdout).toBe(
+      'auto-forward of dave@example.com: off\n',
+    )
+    expect(await getAutoForwardSettings(d.gateway.ctx.db, 'dave@example.com')).toBeNull()
+  }, 60_000)
+})
+
+describe('a new domain', () => {
+  it('user add creates the missing data folder', async () => {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), 'fz-new-'))
+    const dataDir = path.join(root, 'not', 'yet')
+    const file = path.join(root, 'config.json')
+    await fs.writeFile(file, JSON.stringify(toConfigFile({ ...d.config, dataDir })))
+    const res = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      const child = execFile(
+        process.execPath,
+        [bin, 'user', 'add', 'erin@example.com', '--config', file],
+        { env: { ...process.env, FEDERIZER_PASSWORD: 'a long password' } },
+        (error, _stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stderr }),
+      )
+      child.stdin?.end()
+    })
+    expect(res).toMatchObject({ code: 0 })
+    expect((await fs.stat(dataDir)).mode & 0o777).toBe(0o700)
+    const db = await openDatabase(path.join(dataDir, 'mail.sqlite'))
+    expect(await verifyPassword(db, 'erin@example.com', 'a long password')).toBeDefined()
+    await db.destroy()
+    await fs.rm(root, { recursive: true, force: true })
+  }, 60_000)
+
+  it('serve creates the missing data folder', async () => {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), 'fz-serve-'))
+    const dataDir = path.join(root, 'fresh')
+    const file = path.join(root, 'config.json')
+    const listen = { gateway: { port: 0 }, api: { port: 0 } }
+    await fs.writeFile(file, JSON.stringify(toConfigFile({ ...d.config, dataDir }, listen, 'silent')))
+    const child = spawn(process.execPath, [bin, 'serve', '--config', file], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        let out = ''
+        child.stdout.on('data', (b: Buffer) => {
+          out += b.toString()
+          if (out.includes('\n')) resolve(out)
+        })
+        child.once('exit', (code) => reject(new Error(`serve exited ${code}`)))
+      })
+      expect(line).toContain('example.com: gateway')
+      expect((await fs.stat(path.join(dataDir, 'mail.sqlite'))).isFile()).toBe(true)
+    } finally {
+      child.kill('SIGTERM')
+      await new Promise((r) => child.once('exit', r))
+      await fs.rm(root, { recursive: true, force: true })
+    }
   }, 60_000)
 })

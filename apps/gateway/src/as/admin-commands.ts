@@ -1,5 +1,5 @@
 import { type DomainConfig, domainPaths } from '@federizer/node'
-import type { AllowedAlg } from '@federizer/protocol'
+import { type AllowedAlg, isAddrSpec } from '@federizer/protocol'
 import {
   createUser,
   type Db,
@@ -10,6 +10,7 @@ import {
   readSigningKeys,
   resetPassword,
   rotateSigningKey,
+  setAutoForward,
   setForwardPolicy,
   setUserDisabled,
 } from '@federizer/store'
@@ -30,6 +31,7 @@ export const ADMIN_USAGE = `usage: federizer <command> --config FILE
   user disable <email> | user enable <email>
   user reset <email>                         set a new password (stdin); signs the user out everywhere
   user forward-policy <email> allowed|denied|domains [domain,...]
+  user forward <email> --to <addr> [--to <addr>...] [--keep-copy] | user forward <email> --off
   user show <email> | user list
   keys rotate [--alg ES256|EdDSA|RS256] [--publish-ahead <seconds>]
   keys list`
@@ -99,6 +101,8 @@ export async function runAdminCommand(config: DomainConfig, argv: string[], io: 
           io.print(`forwarding policy of ${email.toLowerCase()}: ${policy} ${rest[2] ?? ''}`.trim())
           return
         }
+        case 'forward':
+          return setForward(db, email, rest.slice(1), io)
         case 'show': {
           const user = await findUser(db, email)
           if (!user) throw new AdminUsageError(`there is no account ${email}`)
@@ -135,4 +139,41 @@ export async function runAdminCommand(config: DomainConfig, argv: string[], io: 
     }
   }
   throw new AdminUsageError(ADMIN_USAGE)
+}
+
+/**
+ * `user forward EMAIL --to ADDR… [--keep-copy]` sets the user's auto-forward, `--off` clears it (the
+ * same setting the webmail's settings write; the AS still applies the user's forwarding policy).
+ */
+async function setForward(db: Db, email: string, args: string[], io: AdminIo): Promise<void> {
+  const user = await findUser(db, email)
+  if (!user) throw new AdminUsageError(`there is no account ${email}`)
+  const to: string[] = []
+  let keepCopy = false
+  let off = false
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]
+    if (arg === '--to') {
+      const value = args[++i]
+      if (!value) throw new AdminUsageError('--to needs an address')
+      to.push(value)
+    } else if (arg === '--keep-copy') keepCopy = true
+    else if (arg === '--off') off = true
+    else throw new AdminUsageError(`user forward: unexpected "${arg}"`)
+  }
+  if (off === to.length > 0) throw new AdminUsageError('user forward needs --to ADDR (one or more) or --off')
+  if (off) {
+    await setAutoForward(db, user.email, null)
+    io.print(`auto-forward of ${user.email}: off`)
+    return
+  }
+  for (const a of to) {
+    if (!isAddrSpec(a)) throw new AdminUsageError(`"${a}" is not an email address`)
+    if (a.toLowerCase() === user.email)
+      throw new AdminUsageError(`${user.email} cannot auto-forward to itself`)
+  }
+  await setAutoForward(db, user.email, to, { keepCopy })
+  io.print(
+    `auto-forward of ${user.email}: ${to.map((a) => a.toLowerCase()).join(', ')}${keepCopy ? ' (keeps a copy)' : ''}`,
+  )
 }
