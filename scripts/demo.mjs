@@ -36,10 +36,8 @@ if (!existsSync(built) || newest(path.join(web, 'src')) > statSync(built).mtimeM
 const child = spawn(
   process.execPath,
   [path.join(root, 'apps', 'cli', 'bin', 'federizer.mjs'), 'demo', ...process.argv.slice(2)],
-  {
-    cwd: root,
-    stdio: 'inherit',
-  },
+  // The demo runs from source (FEDERIZER_FROM_SOURCE): an edit shows at the next start, no build needed.
+  { cwd: root, stdio: 'inherit', env: { ...process.env, FEDERIZER_FROM_SOURCE: '1' } },
 )
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal))
 child.on('exit', (code) => process.exit(code ?? 0))

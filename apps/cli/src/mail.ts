@@ -5,7 +5,7 @@ import type { DomainConfig } from '@federizer/node'
 import { signAccessToken } from '@federizer/protocol'
 import { loadOrCreateDomainKeys } from '@federizer/store'
 import { createTRPCClient, httpBatchLink } from '@trpc/client'
-import { CliError } from './users.ts'
+import { CliError } from './cli-error.ts'
 
 export type MailClient = ReturnType<typeof mailClient>
 

@@ -14,11 +14,9 @@
 import { mkdir } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { ConfigError, loadConfigFile } from '@federizer/node'
-import { printDemoBanner } from './banner.ts'
-import { startDemo } from './demo.ts'
-import { listCommand, operatorToken, sendCommand, showCommand } from './mail.ts'
-import { serveDomain } from './serve.ts'
-import { adminCommand, CliError } from './users.ts'
+import { CliError } from './cli-error.ts'
+
+// Each command loads only what it needs (import() below): `--help` and the mail commands start fast.
 
 const out = (line: string) => process.stdout.write(`${line}\n`)
 
@@ -60,9 +58,13 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = positionals
   if (!command || values.help) {
     out(USAGE)
-    return command ? 0 : 2
+    return command || values.help ? 0 : 2
   }
   if (command === 'demo') {
+    const [{ startDemo }, { printDemoBanner }] = await Promise.all([
+      import('./demo.ts'),
+      import('./banner.ts'),
+    ])
     const demo = await startDemo({ dataRoot: values.data ?? 'data' })
     printDemoBanner(demo, out)
     await untilSignal()
@@ -79,6 +81,7 @@ async function main(argv: string[]): Promise<number> {
       if (values.only && values.only !== 'gateway' && values.only !== 'api')
         throw new CliError('--only takes gateway or api')
       await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
+      const { serveDomain } = await import('./serve.ts')
       const running = await serveDomain(loaded, values.only as 'gateway' | 'api' | undefined)
       out(
         `${config.domain}: ${Object.entries(running.urls)
@@ -94,7 +97,7 @@ async function main(argv: string[]): Promise<number> {
       // A new domain's first `user add` creates its data folder (the database goes inside).
       if (command === 'user' && rest[0] === 'add')
         await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
-      await adminCommand(
+      await (await import('./users.ts')).adminCommand(
         config,
         [
           command,
@@ -113,6 +116,7 @@ async function main(argv: string[]): Promise<number> {
     case 'list':
     case 'show': {
       if (!values.as) throw new CliError(`${command} needs --as EMAIL (the account to act as)`)
+      const { listCommand, operatorToken, sendCommand, showCommand } = await import('./mail.ts')
       const token = process.env.FEDERIZER_TOKEN ?? (await operatorToken(config, values.as))
       if (command === 'send') {
         if (!values.subject) throw new CliError('send needs --subject')

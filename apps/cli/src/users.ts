@@ -1,9 +1,6 @@
 import { AdminUsageError, runAdminCommand } from '@federizer/gateway'
 import type { DomainConfig } from '@federizer/node'
-
-export class CliError extends Error {
-  override readonly name = 'CliError'
-}
+import { CliError } from './cli-error.ts'
 
 /**
  * Operator commands (`user …`, `keys …`) on the domain's data folder, shared with the gateway's admin
