@@ -57,6 +57,8 @@ export interface StartNetworkOptions {
   srvTtl?: number
   /** DomainConfig.queueTimeScale for every node (default 1). */
   queueTimeScale?: number
+  /** The port outbound SMTP uses on every MX (a private Postfix in tests and the demo; default 25). */
+  smtpOutboundPort?: number
   /** DomainConfig.undoSendSeconds for every node (default 0: sent mail leaves at once). */
   undoSendSeconds?: number
   limits?: Partial<DomainConfig['limits']>
@@ -130,6 +132,7 @@ export async function startNetwork(options: StartNetworkOptions): Promise<Networ
         limits: { ...defaultLimits, ...options.limits },
         undoSendSeconds: options.undoSendSeconds ?? 0,
         queueTimeScale: options.queueTimeScale ?? 1,
+        ...(options.smtpOutboundPort ? { smtpOutboundPort: options.smtpOutboundPort } : {}),
       }
       await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
       const redirect = spec.behindRedirect ? await startRedirectService(gatewayUrl) : undefined

@@ -19,6 +19,8 @@ export interface PostfixOptions {
   mailboxes: string[]
   /** Domains relayed to a Federizer SMTP listener: domain → loopback port. */
   relay: Record<string, number>
+  /** The smtpd port (a free one when unset). */
+  port?: number
 }
 
 export interface PostfixInstance {
@@ -31,6 +33,8 @@ export interface PostfixInstance {
   setRelay(relay: Record<string, number>): Promise<void>
   /** The instance's mail log (what Postfix did, for failure messages). */
   log(): Promise<string>
+  /** Starts it again after `stop` (same folder, same port). */
+  start(): Promise<void>
   /** Asks the queue manager to retry deferred mail now. */
   flush(): Promise<void>
   stop(): Promise<void>
@@ -104,7 +108,7 @@ function transport(relay: Record<string, number>) {
  * listeners. Nothing of the system-wide Postfix is used or touched.
  */
 export async function startPostfix(o: PostfixOptions): Promise<PostfixInstance> {
-  const port = await freePort()
+  const port = o.port ?? (await freePort())
   const etc = path.join(o.dir, 'etc')
   for (const d of ['etc', 'queue', 'data', 'mail']) await mkdir(path.join(o.dir, d), { recursive: true })
   // Postfix's own user owns its data and the Maildirs; the folder above must be traversable by it.
@@ -144,6 +148,9 @@ export async function startPostfix(o: PostfixOptions): Promise<PostfixInstance> 
     log: () => readFile(path.join(o.dir, 'maillog'), 'utf8').catch(() => ''),
     async flush() {
       await postfix('flush').catch(() => {})
+    },
+    async start() {
+      await postfix('start')
     },
     async stop() {
       await postfix('stop').catch(() => {})

@@ -34,6 +34,8 @@ export interface DomainConfig {
   undoSendSeconds: number
   /** Speed-ups for tests and the demo: multiply every queue delay by this factor (default 1). */
   queueTimeScale: number
+  /** Tests and the demo: the port outbound SMTP connects to on every MX (default 25, RFC 5321 §4.5.4). */
+  smtpOutboundPort?: number
 }
 
 export function domainPaths(config: Pick<DomainConfig, 'dataDir'>) {

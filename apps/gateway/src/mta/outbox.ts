@@ -2,6 +2,7 @@ import { lastAssertion, type PlaceholderMessage, readMessage } from '@federizer/
 import { type Db, inTransaction, type OutboxRow, recordDeliveryStatus } from '@federizer/store'
 import type { GatewayContext } from '../context.ts'
 import { classifyFailure } from '../outbound/classify.ts'
+import { deliverSmtp } from '../smtp/outbound.ts'
 import { routeWithoutFederizer } from '../smtp/route.ts'
 import {
   DELAY_NOTICE_AFTER_SECONDS,
@@ -31,7 +32,8 @@ export const DELIVERY_TIMEOUT_MS = 60_000
 
 /** `reason` is shown to the sender (ours, classified); `detail` is the raw cause, for the log only. */
 type Outcome =
-  | { kind: 'delivered'; results: RecipientResult[] }
+  /** `reasons`: per refused recipient, the SMTP bridge's plain-words account of the MX's reply (never a peer's body). */
+  | { kind: 'delivered'; results: RecipientResult[]; reasons?: Record<string, string> }
   | { kind: 'permanent'; reason: string; detail?: string }
   | { kind: 'transient'; reason: string; detail?: string }
 
@@ -103,6 +105,9 @@ async function attemptDelivery(ctx: GatewayContext, row: OutboxRow, signal: Abor
     // A domain that does not exist, or takes no mail, fails at once; any other failure is retried.
     const route = await routeWithoutFederizer(ctx.mailDns, row.recipient_domain)
     if (route.kind === 'none') return { kind: 'permanent', reason: route.reason }
+    // No Federizer records but mail exchangers: the SMTP bridge (docs/smtp-bridge.md).
+    if (route.kind === 'smtp')
+      return deliverSmtp(ctx, { hosts: route.hosts, sender: row.account, recipients, placeholder })
     return {
       kind: 'transient',
       reason: `the mailbox of ${row.recipient_domain} could not be discovered (${codeOf(e)})`,
@@ -192,7 +197,9 @@ async function recordOutcomeRows(ctx: GatewayContext, row: OutboxRow, outcome: O
       const bounced: Array<{ address: string; reason: string }> = []
       for (const r of outcome.results) {
         const accepted = r.status === 'accepted'
-        const detail = accepted ? null : `${r.error ?? 'rejected'}: ${refusalText(r.error)}`
+        const detail = accepted
+          ? null
+          : `${r.error ?? 'rejected'}: ${outcome.reasons?.[r.recipient] ?? refusalText(r.error)}`
         await recordDeliveryStatus(trx, {
           messageRowId: row.message_row_id,
           recipient: r.recipient,
