@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { deflateSync } from 'node:zlib'
 import { mailCaller, type Network, sendMail, startNetwork } from '@federizer/devnet'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -16,6 +17,40 @@ let alice: TestPage
 const DOMAIN = 'example.org'
 const ALICE = 'alice@example.org'
 const BOBBY = 'bobby@example.org'
+
+/** A solid-colour PNG (RFC 2083): signature, IHDR, one IDAT, IEND. */
+function png(width: number, height: number, rgb: [number, number, number]): Buffer {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
+    return c >>> 0
+  })
+  const crc = (buf: Buffer) => {
+    let c = 0xffffffff
+    for (const b of buf) c = (crcTable[(c ^ b) & 0xff] as number) ^ (c >>> 8)
+    return (c ^ 0xffffffff) >>> 0
+  }
+  const chunk = (type: string, data: Buffer) => {
+    const len = Buffer.alloc(4)
+    len.writeUInt32BE(data.length)
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data])
+    const sum = Buffer.alloc(4)
+    sum.writeUInt32BE(crc(body))
+    return Buffer.concat([len, body, sum])
+  }
+  const ihdr = Buffer.alloc(13)
+  ihdr.writeUInt32BE(width, 0)
+  ihdr.writeUInt32BE(height, 4)
+  ihdr.set([8, 2, 0, 0, 0], 8)
+  const row = Buffer.concat([Buffer.from([0]), Buffer.alloc(width * 3).fill(Buffer.from(rgb))])
+  const raw = Buffer.concat(Array.from({ length: height }, () => row))
+  return Buffer.concat([
+    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ])
+}
 
 const settingsDialog = (page: Page) => page.getByRole('dialog', { name: 'Settings' })
 async function openSettings(page: Page, tab: string) {
@@ -204,5 +239,43 @@ describe('settings in Chromium', () => {
     } finally {
       await phone.context.close()
     }
+  })
+
+  it('shows image attachments as thumbnails and in a viewer with next/previous and keys', async () => {
+    await sendMail(network.node(DOMAIN), {
+      from: BOBBY,
+      to: [ALICE],
+      subject: 'Holiday photos',
+      text: 'Two pictures',
+      attachments: [
+        { filename: 'beach.png', mediaType: 'image/png', bytes: png(320, 200, [40, 120, 200]) },
+        { filename: 'forest.png', mediaType: 'image/png', bytes: png(200, 320, [30, 140, 60]) },
+      ],
+    })
+    const page = alice.page
+    const row = page.getByTestId('message-row').filter({ hasText: 'Holiday photos' })
+    await row.waitFor({ timeout: 30_000 })
+    await row.getByRole('link').click()
+    const attachments = page.getByRole('region', { name: 'Attachments' })
+    await attachments.getByRole('button', { name: 'View beach.png' }).waitFor({ timeout: 30_000 })
+    await attachments.getByRole('button', { name: 'View forest.png' }).waitFor()
+    await attachments.getByRole('button', { name: 'View beach.png' }).click()
+    const viewer = page.getByTestId('lightbox')
+    await viewer.getByText('1 of 2').waitFor()
+    await expect(
+      viewer
+        .getByRole('img', { name: 'beach.png' })
+        .evaluate((i) => (i as unknown as { naturalWidth: number }).naturalWidth),
+    ).resolves.toBe(320)
+    await shot(page, '67-lightbox')
+    await page.keyboard.press('ArrowRight')
+    await viewer.getByText('2 of 2').waitFor()
+    await viewer.getByRole('img', { name: 'forest.png' }).waitFor()
+    await viewer.getByRole('button', { name: 'Next image' }).click()
+    await viewer.getByText('1 of 2').waitFor()
+    await page.keyboard.press('ArrowLeft')
+    await viewer.getByText('2 of 2').waitFor()
+    await page.keyboard.press('Escape')
+    await viewer.waitFor({ state: 'detached' })
   })
 })

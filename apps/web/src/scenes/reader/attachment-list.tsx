@@ -1,13 +1,21 @@
+import { lazy, Suspense, useState } from 'react'
 import styled from 'styled-components'
 import type { ResourceView } from '../../api/types.ts'
 import { useMail } from '../../app/mail-context.ts'
 import { pushNotice } from '../../app/mail-store.ts'
 import { formatSize } from '../../lib/format.ts'
 import { Icon } from '../shared/icons.tsx'
+import { useImageUrls, viewableImages } from './use-image-urls.ts'
+
+// The viewer loads on first use (initial JS budget).
+const Lightbox = lazy(() => import('./lightbox.tsx').then((m) => ({ default: m.Lightbox })))
 
 /** Attachments with name, size and type; download goes through a short-lived signed link. */
-export function AttachmentList(props: { attachments: ResourceView[] }) {
+export function AttachmentList(props: { attachments: ResourceView[]; messageId?: string }) {
   const { api, store } = useMail()
+  const images = viewableImages(props.attachments)
+  const urls = useImageUrls(props.messageId ?? '', images)
+  const [viewing, setViewing] = useState<number>()
   if (props.attachments.length === 0) return null
 
   const handleDownload = async (a: ResourceView) => {
@@ -36,7 +44,18 @@ export function AttachmentList(props: { attachments: ResourceView[] }) {
       <ul>
         {props.attachments.map((a) => (
           <li key={a.contentId}>
-            <Icon name="attach" />
+            {urls?.has(a.contentId) ? (
+              <button
+                type="button"
+                className="thumb"
+                aria-label={`View ${a.filename ?? 'image'}`}
+                onClick={() => setViewing(images.indexOf(a))}
+              >
+                <img src={urls.get(a.contentId)} alt="" />
+              </button>
+            ) : (
+              <Icon name="attach" />
+            )}
             <span className="meta">
               <span className="name">{a.filename ?? 'Unnamed attachment'}</span>
               <span className="info">
@@ -55,6 +74,11 @@ export function AttachmentList(props: { attachments: ResourceView[] }) {
           </li>
         ))}
       </ul>
+      {viewing !== undefined && urls && (
+        <Suspense fallback={null}>
+          <Lightbox images={images} urls={urls} start={viewing} onClose={() => setViewing(undefined)} />
+        </Suspense>
+      )}
     </Section>
   )
 }
@@ -98,6 +122,20 @@ const Section = styled.section`
   .info {
     font-size: 0.8rem;
     color: ${(p) => p.theme.color.textMuted};
+  }
+  .thumb {
+    padding: 0;
+    border-radius: 4px;
+    width: 56px;
+    height: 56px;
+    flex: none;
+    overflow: hidden;
+    img {
+      width: 100%;
+      height: 100%;
+      object-fit: cover;
+      display: block;
+    }
   }
   button {
     border: none;

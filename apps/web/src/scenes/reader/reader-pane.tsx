@@ -213,7 +213,7 @@ export function ReaderPane(props: {
               />
             )}
             <MessageBody view={ready.view} messageId={ready.detail.id} />
-            <AttachmentList attachments={ready.view.attachments} />
+            <AttachmentList attachments={ready.view.attachments} messageId={ready.detail.id} />
           </Article>
         )}
       </Content>
