@@ -138,7 +138,7 @@ describe('settings in Chromium', () => {
     await compose.waitFor({ state: 'detached' })
   })
 
-  it('refuses a forwarding address whose domain does not receive Federizer mail, saying why', async () => {
+  it('refuses a forwarding address whose domain does not receive mail, saying why', async () => {
     const page = alice.page
     const dialog = await openSettings(page, 'Forwarding')
     await dialog.getByLabel('Forward new mail automatically').check()
@@ -146,7 +146,7 @@ describe('settings in Chromium', () => {
     await dialog.getByRole('button', { name: 'Save' }).click()
     await dialog
       .getByRole('alert')
-      .getByText(/nowhere\.invalid does not receive Federizer mail.*check the spelling/)
+      .getByText(/nowhere\.invalid does not receive mail.*check the spelling/)
       .waitFor({ timeout: 20_000 })
     await dialog.getByLabel('Forward to').fill('nobody@example.org')
     await dialog.getByRole('button', { name: 'Save' }).click()

@@ -78,9 +78,9 @@ export function ForwardingSection(props: { settings: Settings }) {
         Keep a copy in this mailbox
       </label>
       <p id="forward-help" className="note">
-        Each address is checked when you save: its domain must receive Federizer mail. Forwarded messages keep
-        their signed chain; the recipient’s mailbox fetches the content from the original sender. Without a
-        copy, this mailbox keeps only the message’s headers.
+        Each address is checked when you save: its domain must receive mail. Forwarded messages keep their
+        signed chain; the recipient’s mailbox fetches the content from the original sender. Without a copy,
+        this mailbox keeps only the message’s headers.
       </p>
     </Section>
   )
