@@ -142,7 +142,7 @@ export const settingsRouter = router({
     await unblockSender(ctx.api.db, ctx.user.account, input.entry)
     return { blocked: await listBlockedSenders(ctx.api.db, ctx.user.account) }
   }),
-  /** The vacation auto-reply the MTA sends (RFC 3834); see docs/architecture.md "Vacation reply". */
+  /** Stores the vacation auto-reply (RFC 3834); docs/architecture.md "User settings" says what is built. */
   setVacation: authedProcedure.input(vacationSchema).mutation(async ({ ctx, input }) => {
     await setVacation(ctx.api.db, ctx.user.account, input)
     return getVacation(ctx.api.db, ctx.user.account)

@@ -10,7 +10,7 @@ export interface RecipientRouting {
 /**
  * A blocked sender's mail is accepted and filed in Junk, not refused: a refusal would tell the sender
  * they are blocked and would fail the other recipients of the same delivery (docs/architecture.md,
- * "Blocked senders").
+ * "User settings").
  */
 export async function routeForRecipient(
   db: Db,

@@ -4,7 +4,7 @@ import { useMail } from '../../app/mail-context.ts'
 import { dateToEpoch, epochToDate } from '../../lib/vacation-dates.ts'
 import { Section, useSectionSave } from './section.tsx'
 
-/** The vacation auto-reply, sent by this domain's mail server (RFC 3834), not by the browser. */
+/** The vacation auto-reply settings (RFC 3834); the MTA job that sends it is not built yet (see docs). */
 export function VacationSection(props: { settings: Settings }) {
   const { api } = useMail()
   const save = useSectionSave()
@@ -18,7 +18,7 @@ export function VacationSection(props: { settings: Settings }) {
   return (
     <Section
       title="Vacation reply"
-      description="Your mail server answers each sender once per period while you are away. Mailing lists, bulk mail, delivery notices and other automatic mail are never answered."
+      description="Your reply text and dates are saved. Note: this mail server does not send vacation replies yet; once it does, it will answer each sender once per period and never mailing lists, bulk mail or delivery notices."
       save={save}
       onSubmit={() =>
         save.run(async () => {
