@@ -16,6 +16,7 @@ import {
   ConflictError,
   cancelHeldOutbox,
   enqueueOutbox,
+  formatBytes,
   getMessageRow,
   getUserPrefs,
   indexPlaceholder,
@@ -24,6 +25,7 @@ import {
   mailboxByRole,
   recordDeliveryStatus,
   rememberContacts,
+  StoreError,
 } from '@federizer/store'
 import type { AuthUser } from './auth.ts'
 import type { ApiContext } from './context.ts'
@@ -115,9 +117,17 @@ export async function submitDraft(
   const now = ctx.now()
   const { message: sealed, eh } = sealForSend(draft, { date: new Date(now * 1000) })
   const signedHeaders = ehHeaders(originalHeaders(sealed), eh.ehl)
+  const ix = indexPlaceholder(sealed)
+  const size = JSON.stringify(sealed).length + ix.resources.reduce((n, r) => n + r.size, 0)
+  const maxMessage = ctx.config.limits.maxMessageBytes
+  if (size > maxMessage)
+    throw new StoreError(
+      'too_large',
+      `the message is ${formatBytes(size)} with its attachments; messages up to ${formatBytes(maxMessage)} can be sent`,
+    )
+  // The per-message limit is checked before the AS signs anything.
   const deliveries = await obtainAssertions(ctx, user, sealed, signedHeaders)
   const holdUntil = now + ((await getUserPrefs(db, account)).undoSendSeconds ?? ctx.config.undoSendSeconds)
-  const ix = indexPlaceholder(sealed)
   const contentIds = ix.resources.map((r) => r.contentId)
   await inTransaction(db, async (trx) => {
     // Re-check inside the transaction: a concurrent send or delete of the same draft loses here.

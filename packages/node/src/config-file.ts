@@ -48,7 +48,12 @@ export const configFileSchema = z
       .object({
         maxResourceBytes: z.number().int().positive().default(defaultLimits.maxResourceBytes),
         maxPlaceholderBytes: z.number().int().positive().default(defaultLimits.maxPlaceholderBytes),
+        maxMessageBytes: z.number().int().positive().default(defaultLimits.maxMessageBytes),
+        userQuotaBytes: z.number().int().min(0).default(defaultLimits.userQuotaBytes),
+        peerHourlyRequests: z.number().int().positive().default(defaultLimits.peerHourlyRequests),
+        peerHourlyBytes: z.number().int().positive().default(defaultLimits.peerHourlyBytes),
       })
+      .strict()
       .default(defaultLimits),
     undoSendSeconds: z.number().int().min(0).max(120).default(10),
     /** Tests and the demo only: multiplies every queue delay (DomainConfig.queueTimeScale). */

@@ -29,6 +29,14 @@ export interface DomainConfig {
     maxResourceBytes: number
     /** Largest Placeholder Message accepted (JSON or YAML bytes, default 256 KiB). */
     maxPlaceholderBytes: number
+    /** Largest whole message (placeholder + every resource it names) sent or received (default 2 GiB). */
+    maxMessageBytes: number
+    /** Storage quota of an account unless the operator set its own (default 10 GiB). */
+    userQuotaBytes: number
+    /** Deliveries accepted from one peer domain per hour (default 10,000). */
+    peerHourlyRequests: number
+    /** Message bytes (placeholder + resources to fetch) accepted from one peer domain per hour (default 20 GiB). */
+    peerHourlyBytes: number
   }
   /** Seconds a sent message is held by the server so the user can undo (default 10). */
   undoSendSeconds: number
@@ -49,4 +57,8 @@ export function domainPaths(config: Pick<DomainConfig, 'dataDir'>) {
 export const defaultLimits: DomainConfig['limits'] = {
   maxResourceBytes: 1024 * 1024 * 1024,
   maxPlaceholderBytes: 256 * 1024,
+  maxMessageBytes: 2 * 1024 ** 3,
+  userQuotaBytes: 10 * 1024 ** 3,
+  peerHourlyRequests: 10_000,
+  peerHourlyBytes: 20 * 1024 ** 3,
 }

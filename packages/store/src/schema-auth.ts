@@ -19,6 +19,8 @@ export interface UsersTable {
   forward_policy: Generated<'allowed' | 'denied' | 'domains'>
   /** JSON array of lower-cased domains; used when forward_policy = 'domains'. */
   forward_domains: Generated<string>
+  /** The operator's storage quota for this account in bytes; NULL: the domain's default. */
+  quota_bytes: Generated<number | null>
   created_at: number
   updated_at: number
 }

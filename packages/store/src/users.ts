@@ -18,6 +18,7 @@ export type UserErrorCode =
   | 'weak_password'
   | 'user_exists'
   | 'no_such_user'
+  | 'invalid_quota'
 
 /** Failures of the user operations; `code` is stable for programs, the message is for people. */
 export class UserError extends Error {

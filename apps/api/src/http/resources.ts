@@ -2,7 +2,9 @@ import { pipeline } from 'node:stream/promises'
 import {
   accountHasResource,
   findUpload,
+  formatBytes,
   isContentId,
+  quotaOf,
   ResourceAbortedError,
   ResourceTooLargeError,
   recordUpload,
@@ -62,19 +64,34 @@ export function createResourceRoutes(ctx: ApiContext): express.Router {
     const declared = req.headers['content-length']
     if (declared !== undefined && Number(declared) > max) {
       res.setHeader('Connection', 'close')
-      return problem(res, 413, 'too_large', `the file is ${declared} bytes; the limit is ${max} bytes`)
+      return problem(
+        res,
+        413,
+        'too_large',
+        `the file is ${formatBytes(Number(declared))}; files up to ${formatBytes(max)} can be attached`,
+      )
+    }
+    // The storage quota: a file that does not fit in what is left is refused before it is stored.
+    const quota = await quotaOf(ctx.db, account, ctx.config.limits.userQuotaBytes)
+    const room = Math.max(0, quota.quotaBytes - quota.usedBytes)
+    const fullText = () =>
+      `your mailbox is full: ${formatBytes(quota.usedBytes)} of ${formatBytes(quota.quotaBytes)} used; delete mail (and empty the Trash) to make room`
+    if (declared !== undefined && Number(declared) > room) {
+      res.setHeader('Connection', 'close')
+      return problem(res, 413, 'quota_exceeded', fullText())
     }
     const mediaType = (req.headers['content-type'] ?? 'application/octet-stream').trim()
     if (!MEDIA_TYPE.test(mediaType))
       return problem(res, 400, 'bad_request', `"${mediaType}" is not a media type`)
     const filename = cleanFilename(req.header('x-filename'))
     try {
-      const { contentId, size } = await ctx.resources.write(req, { maxBytes: max })
+      const { contentId, size } = await ctx.resources.write(req, { maxBytes: Math.min(max, room) })
       await recordUpload(ctx.db, { account, contentId, size, mediaType, filename, now: ctx.now() })
       res.status(201).json({ contentId, size, mediaType, ...(filename ? { filename } : {}) })
     } catch (e) {
       if (e instanceof ResourceTooLargeError) {
         res.setHeader('Connection', 'close')
+        if (room < max) return problem(res, 413, 'quota_exceeded', fullText())
         return problem(res, 413, 'too_large', e.message)
       }
       if (e instanceof ResourceAbortedError) {

@@ -1,4 +1,11 @@
-import { accountHasResource, findUser, hasWrittenTo, NotFoundError, suggestContacts } from '@federizer/store'
+import {
+  accountHasResource,
+  findUser,
+  hasWrittenTo,
+  NotFoundError,
+  quotaOf,
+  suggestContacts,
+} from '@federizer/store'
 import { z } from 'zod'
 import { signTicket, TICKET_TTL_SECONDS } from '../http/tickets.ts'
 import { contentIdSchema } from '../schemas.ts'
@@ -11,6 +18,10 @@ export const accountRouter = router({
     const user = await findUser(ctx.api.db, ctx.user.email).catch(() => undefined)
     return { email: ctx.user.email, name: user?.name ?? null, domain: ctx.api.config.domain }
   }),
+  /** The account's storage quota and what it uses (bytes), for the quota bar; see docs/operations.md. */
+  quota: authedProcedure.query(({ ctx }) =>
+    quotaOf(ctx.api.db, ctx.user.account, ctx.api.config.limits.userQuotaBytes),
+  ),
 })
 
 export const contactsRouter = router({

@@ -7,12 +7,14 @@ import {
   findUser,
   listUsers,
   openDatabase,
+  quotaOf,
   readSigningKeys,
   resetPassword,
   rotateSigningKey,
   setAutoForward,
   setForwardPolicy,
   setUserDisabled,
+  setUserQuota,
 } from '@federizer/store'
 
 /** A usage error of the operator CLI (exit code 2); other failures exit 1. */
@@ -32,6 +34,7 @@ export const ADMIN_USAGE = `usage: federizer <command> --config FILE
   user reset <email>                         set a new password (stdin); signs the user out everywhere
   user forward-policy <email> allowed|denied|domains [domain,...]
   user forward <email> --to <addr> [--to <addr>...] [--keep-copy] | user forward <email> --off
+  user quota <email> --bytes N | --default   storage quota (default: limits.userQuotaBytes)
   user show <email> | user list
   keys rotate [--alg ES256|EdDSA|RS256] [--publish-ahead <seconds>]
   keys list`
@@ -63,6 +66,7 @@ export async function runAdminCommand(config: DomainConfig, argv: string[], io: 
   const [area, command, ...rest] = args
   if (area === 'user') {
     const name = option(rest, '--name')
+    const bytes = option(rest, '--bytes')
     const email = rest[0]
     if (command === 'list') {
       return withDb(config, async (db) => {
@@ -103,6 +107,18 @@ export async function runAdminCommand(config: DomainConfig, argv: string[], io: 
         }
         case 'forward':
           return setForward(db, email, rest.slice(1), io)
+        case 'quota': {
+          const reset = rest.includes('--default')
+          if (bytes === undefined && !reset)
+            throw new AdminUsageError('user quota needs --bytes N or --default')
+          const value = reset ? null : Number(bytes)
+          if (value !== null && (!Number.isSafeInteger(value) || value < 0))
+            throw new AdminUsageError(`--bytes must be a whole number of bytes, not "${bytes}"`)
+          await setUserQuota(db, email, value)
+          const q = await quotaOf(db, email, config.limits.userQuotaBytes)
+          io.print(`quota of ${email.toLowerCase()}: ${q.quotaBytes} bytes (${q.usedBytes} used)`)
+          return
+        }
         case 'show': {
           const user = await findUser(db, email)
           if (!user) throw new AdminUsageError(`there is no account ${email}`)

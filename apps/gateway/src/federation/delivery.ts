@@ -20,6 +20,7 @@ import { bodyFormat, decodeBody, readLimitedBody } from './body.ts'
 import { chainFailure, verifyEnvelopeChain } from './chain.ts'
 import { FederationError, fromProtocolError } from './errors.ts'
 import { storeDelivery } from './inbound-store.ts'
+import { chargePeer, checkMessageSize, hasRoom, messageBytes } from './quotas.ts'
 
 /** Bytes allowed beyond the placeholder limit for the `recipients` list and the wrapper object. */
 export const DELIVERY_WRAPPER_ALLOWANCE = 16 * 1024
@@ -27,7 +28,8 @@ const MAX_RECIPIENTS = 100
 
 export interface DeliveryResult {
   recipient: string
-  status: 'accepted' | 'rejected'
+  /** `deferred`: not stored now, retry later (e.g. `mailbox_full`); `rejected` is final. */
+  status: 'accepted' | 'rejected' | 'deferred'
   error?: string
   error_description?: string
 }
@@ -109,6 +111,9 @@ export async function handleDelivery(ctx: GatewayContext, req: IncomingMessage):
         `${outside} is not among the signed Forwarded-To addresses`,
       )
   }
+  const size = messageBytes(message)
+  checkMessageSize(ctx, size)
+  await chargePeer(ctx, senderDomain, size)
   const results: DeliveryResult[] = []
   const accepted: string[] = []
   for (const r of recipients) {
@@ -127,10 +132,22 @@ export async function handleDelivery(ctx: GatewayContext, req: IncomingMessage):
         error: 'recipient_disabled',
         error_description: `the mailbox of ${r} is disabled`,
       })
+    else if (!(await hasRoom(ctx, r, size)))
+      results.push({
+        recipient: r,
+        status: 'deferred',
+        error: 'mailbox_full',
+        error_description: `${r}'s mailbox is full; retry later`,
+      })
     else accepted.push(r)
   }
   if (accepted.length === 0) {
-    const first = results[0]
+    const deferred = results.find((x) => x.status === 'deferred')
+    if (deferred?.error_description && results.every((x) => x.status === 'deferred'))
+      throw new FederationError('mailbox_full', deferred.error_description)
+    // Some refused for good, some deferred: nothing stored, each recipient's answer given.
+    if (deferred) return { status: 200, body: { message_id: messageIdOf(message), results } }
+    const first = results.find((x) => x.status === 'rejected') ?? results[0]
     throw new FederationError(
       'unknown_recipient',
       first?.error_description ?? 'no recipient can receive this message',

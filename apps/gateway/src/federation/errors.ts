@@ -14,6 +14,8 @@ export type FederationErrorCode =
   | 'access_denied'
   | 'not_found'
   | 'temporarily_unavailable'
+  | 'rate_limited' // a peer domain's hourly budget is spent (docs/protocol.md §6)
+  | 'mailbox_full' // every recipient's mailbox is full: temporary, the sender retries
 
 const statusOf: Record<FederationErrorCode, number> = {
   invalid_request: 400,
@@ -28,19 +30,25 @@ const statusOf: Record<FederationErrorCode, number> = {
   access_denied: 403,
   not_found: 404,
   temporarily_unavailable: 503,
+  rate_limited: 429,
+  // RFC 4918 §11.5: "unable to store the representation … considered to be temporary".
+  mailbox_full: 507,
 }
 
 /** A refusal of a federation request: answered as `{ error, error_description }` with the code's status. */
 export class FederationError extends Error {
   override readonly name = 'FederationError'
   readonly status: number
+  /** Seconds the peer should wait before retrying (Retry-After), for temporary refusals. */
+  readonly retryAfter: number | undefined
   constructor(
     readonly code: FederationErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfter?: number },
   ) {
     super(message, options)
     this.status = statusOf[code]
+    this.retryAfter = options?.retryAfter
   }
   toBody() {
     return { error: this.code, error_description: this.message }

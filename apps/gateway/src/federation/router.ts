@@ -48,6 +48,8 @@ function federationErrors(ctx: GatewayContext): ErrorRequestHandler {
       if (err.status === 401) {
         res.set('www-authenticate', `DPoP algs="ES256 EdDSA RS256", error="${err.code}"`)
       }
+      if (err.retryAfter !== undefined || err.status === 507)
+        res.set('retry-after', String(err.retryAfter ?? RETRY_AFTER_SECONDS))
       if (err.status === 503) {
         res.set('retry-after', String(RETRY_AFTER_SECONDS))
         ctx.logger.warn(

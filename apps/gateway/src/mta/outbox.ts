@@ -19,7 +19,8 @@ import { claimDue } from './queue.ts'
 /** One recipient's answer from the receiving mailbox. */
 export interface RecipientResult {
   recipient: string
-  status: 'accepted' | 'rejected'
+  /** `deferred` (e.g. `mailbox_full`): not stored, retried; `rejected` is final. */
+  status: 'accepted' | 'rejected' | 'deferred'
   error?: string
   error_description?: string
 }
@@ -46,6 +47,10 @@ function knownRefusal(code: string | undefined): string | undefined {
 
 /** What the sender sees for a recipient the receiver refused: ours, by the receiver's stable code. */
 const refusalText = (code: string | undefined) => knownRefusal(code) ?? 'refused by the recipient domain'
+
+/** What the sender reads while a recipient's mailbox is full (docs/protocol.md §6: temporary). */
+export const mailboxFullText = (recipients: string[]) =>
+  `${recipients.length === 1 ? `${recipients[0]}'s mailbox is` : `the mailboxes of ${recipients.join(', ')} are`} full (mailbox_full); retrying until there is room`
 
 /** Claims due outbox rows (`held` past its undo window, or `queued` and due) and turns them `queued`. */
 export async function claimOutbox(
@@ -152,12 +157,15 @@ async function attemptDelivery(ctx: GatewayContext, row: OutboxRow, signal: Abor
         const a = answers[i] as RecipientResult
         if (a.status === 'accepted') return { recipient, status: 'accepted' }
         const error = typeof a.error === 'string' && CODE_RE.test(a.error) ? a.error : 'rejected'
-        return { recipient, status: 'rejected', error }
+        return { recipient, status: a.status === 'deferred' ? 'deferred' : 'rejected', error }
       }),
     }
   }
   const problem = await readProblem(res)
-  const reason = `${row.recipient_domain} refused the message (${problem.error}): ${knownRefusal(problem.error) ?? problem.description}`
+  const reason =
+    problem.error === 'mailbox_full'
+      ? mailboxFullText(recipients)
+      : `${row.recipient_domain} refused the message (${problem.error}): ${knownRefusal(problem.error) ?? problem.description}`
   const detail = problem.detail
   return isTransientStatus(res.status)
     ? { kind: 'transient', reason, detail }
@@ -180,13 +188,16 @@ async function recordOutcome(ctx: GatewayContext, row: OutboxRow, outcome: Outco
     )
 }
 
-async function recordOutcomeRows(ctx: GatewayContext, row: OutboxRow, outcome: Outcome): Promise<void> {
+async function recordOutcomeRows(ctx: GatewayContext, claimed: OutboxRow, result: Outcome): Promise<void> {
   const now = ctx.now()
   const scale = ctx.config.queueTimeScale
-  const recipients: string[] = safeJson(row.recipients, [])
+  let row = claimed
+  let outcome = result
+  let recipients: string[] = safeJson(row.recipients, [])
   const about = describe(row)
   await inTransaction(ctx.db, async (trx) => {
     if (outcome.kind === 'delivered') {
+      const deferred = outcome.results.filter((r) => r.status === 'deferred').map((r) => r.recipient)
       await updateRow(trx, row.id, {
         state: 'delivered',
         lease_until: null,
@@ -196,6 +207,7 @@ async function recordOutcomeRows(ctx: GatewayContext, row: OutboxRow, outcome: O
       })
       const bounced: Array<{ address: string; reason: string }> = []
       for (const r of outcome.results) {
+        if (r.status === 'deferred') continue
         const accepted = r.status === 'accepted'
         const detail = accepted
           ? null
@@ -210,7 +222,12 @@ async function recordOutcomeRows(ctx: GatewayContext, row: OutboxRow, outcome: O
       }
       if (bounced.length > 0)
         await insertNotice(ctx, trx, { kind: 'failure', account: row.account, ...about, recipients: bounced })
-      return
+      if (deferred.length === 0) return
+      // The others are stored; the row goes on for the deferred recipients only (a transient outcome).
+      await updateRow(trx, row.id, { state: 'queued', recipients: JSON.stringify(deferred) })
+      row = { ...row, recipients: JSON.stringify(deferred) }
+      recipients = deferred
+      outcome = { kind: 'transient', reason: mailboxFullText(deferred) }
     }
     // The lifetime runs from the first queueing, scaled like every queue delay (the row's own expiry caps it).
     const expired = now >= Math.min(row.expires_at, row.created_at + scaled(QUEUE_LIFETIME_SECONDS, scale))
@@ -242,6 +259,7 @@ async function recordOutcomeRows(ctx: GatewayContext, row: OutboxRow, outcome: O
       })
       return
     }
+    const retryReason = outcome.reason
     const attempts = row.attempts + 1
     const next = now + retryDelaySeconds(attempts, scale)
     const notifyDelay =
@@ -271,7 +289,7 @@ async function recordOutcomeRows(ctx: GatewayContext, row: OutboxRow, outcome: O
           kind: 'delay',
           account: row.account,
           ...about,
-          recipients: recipients.map((address) => ({ address, reason: outcome.reason })),
+          recipients: recipients.map((address) => ({ address, reason: retryReason })),
         },
         'for up to 5 days',
       )

@@ -44,6 +44,8 @@ export interface MailApi {
   /** Retrying or failed deliveries of a sent message: stop them. */
   cancelSend(messageId: string): Promise<void>
   settings(): Promise<Settings>
+  /** The account's storage quota and use, in bytes (account.quota); optional for fakes. */
+  quota?(): Promise<{ usedBytes: number; quotaBytes: number }>
   setAutoForward(to: string[] | null, keepCopy: boolean): Promise<void>
   setPrefs(patch: Partial<UserPrefs>): Promise<UserPrefs>
   setDisplayName(name: string): Promise<void>

@@ -198,6 +198,9 @@ export function createTrpcMailApi(
     async cancelSend(messageId) {
       await client.send.cancel.mutate({ messageId })
     },
+    quota() {
+      return client.account.quota.query()
+    },
     async settings() {
       const s = await client.settings.get.query()
       return {

@@ -3,6 +3,7 @@ import type { MailboxInfo } from '../../api/types.ts'
 import { useMail } from '../../app/mail-context.ts'
 import { pushNotice } from '../../app/mail-store.ts'
 import { Icon, type IconName } from '../shared/icons.tsx'
+import { QuotaBar } from './quota-bar.tsx'
 
 const ICONS: Record<string, IconName> = {
   inbox: 'inbox',
@@ -51,6 +52,7 @@ export function MailboxNav(props: {
         })}
       </ul>
       {!props.compact && <NewFolder />}
+      {!props.compact && <QuotaBar />}
     </Nav>
   )
 }

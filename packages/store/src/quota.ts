@@ -1,0 +1,75 @@
+import { sql } from 'kysely'
+import type { Db } from './db.ts'
+import { UserError } from './users.ts'
+
+/** What an account stores against its quota, and the quota itself (bytes). */
+export interface QuotaUse {
+  usedBytes: number
+  quotaBytes: number
+}
+
+/**
+ * Bytes an account uses: every message copy it holds (`messages.size`: the placeholder plus the
+ * resources it names, in every mailbox, Trash included) and its uploads no message of its own names yet.
+ * A resource shared by several copies counts once per copy, as the user sees it (deduplication saves
+ * the operator's disk, not the user's quota).
+ */
+export async function accountUsage(db: Db, account: string): Promise<number> {
+  const a = account.toLowerCase()
+  const messages = await db
+    .selectFrom('messages')
+    .select(sql<number>`coalesce(sum(size), 0)`.as('n'))
+    .where('account', '=', a)
+    .executeTakeFirstOrThrow()
+  const uploads = await db
+    .selectFrom('uploads')
+    .select(sql<number>`coalesce(sum(size), 0)`.as('n'))
+    .where('account', '=', a)
+    .where('content_id', 'not in', (eb) =>
+      eb
+        .selectFrom('resource_refs')
+        .select('content_id')
+        .where('account', '=', a)
+        .where('owner_kind', '=', 'message'),
+    )
+    .executeTakeFirstOrThrow()
+  return Number(messages.n) + Number(uploads.n)
+}
+
+/** The account's quota (the operator's value, else `defaultBytes`) and its use. */
+export async function quotaOf(db: Db, account: string, defaultBytes: number): Promise<QuotaUse> {
+  const row = await db
+    .selectFrom('users')
+    .select('quota_bytes')
+    .where('account', '=', account.toLowerCase())
+    .executeTakeFirst()
+  return {
+    usedBytes: await accountUsage(db, account),
+    quotaBytes: row?.quota_bytes ?? defaultBytes,
+  }
+}
+
+/** Sets (or with `null` clears, back to the domain default) an account's quota; operator CLI. */
+export async function setUserQuota(db: Db, email: string, bytes: number | null): Promise<void> {
+  if (bytes !== null && (!Number.isSafeInteger(bytes) || bytes < 0))
+    throw new UserError('invalid_quota', `a quota is a whole number of bytes, not ${bytes}`)
+  const result = await db
+    .updateTable('users')
+    .set({ quota_bytes: bytes, updated_at: Math.floor(Date.now() / 1000) })
+    .where('account', '=', email.trim().toLowerCase())
+    .executeTakeFirst()
+  if (Number(result.numUpdatedRows) === 0) throw new UserError('no_such_user', `there is no account ${email}`)
+}
+
+/** Human sizes for error sentences ("9.8 MB"). Decimal units, like the webmail. */
+export function formatBytes(n: number): string {
+  if (n < 1000) return `${n} bytes`
+  const units = ['kB', 'MB', 'GB', 'TB']
+  let v = n / 1000
+  let i = 0
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000
+    i++
+  }
+  return `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${units[i]}`
+}
