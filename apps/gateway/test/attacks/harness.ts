@@ -84,6 +84,7 @@ function attackerControls(node: NetworkNode) {
 
 export interface Reply {
   status: number
+  headers: Headers
   contentType: string
   text: string
   /** The parsed JSON body, or undefined when the body is not JSON. */
@@ -101,7 +102,7 @@ export async function request(url: string, init: RequestInit = {}): Promise<Repl
   } catch {
     // not JSON
   }
-  return { status: res.status, contentType: res.headers.get('content-type') ?? '', text, json }
+  return { status: res.status, headers: res.headers, contentType: res.headers.get('content-type') ?? '', text, json }
 }
 
 /** Traces of an internal fault in a body: a stack frame, a source path, a Node error name. */
