@@ -61,9 +61,16 @@ function limitersOf(ctx: GatewayContext): PeerLimiters {
 export async function chargePeer(ctx: GatewayContext, senderDomain: string, bytes: number): Promise<void> {
   const l = limitersOf(ctx)
   const key = senderDomain.toLowerCase()
+  const points = Math.max(1, Math.min(bytes, ctx.config.limits.peerHourlyBytes))
   try {
     await l.requests.consume(key, 1)
-    await l.bytes.consume(key, Math.max(1, Math.min(bytes, ctx.config.limits.peerHourlyBytes)))
+    try {
+      await l.bytes.consume(key, points)
+    } catch (e) {
+      // A refused message's bytes were not accepted: they do not count against the hour.
+      await l.bytes.reward(key, points)
+      throw e
+    }
   } catch (e) {
     if (!(e instanceof RateLimiterRes)) throw e
     const retryAfter = Math.max(1, Math.ceil(e.msBeforeNext / 1000))

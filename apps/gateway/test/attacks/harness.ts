@@ -13,7 +13,7 @@
  */
 import { readdir } from 'node:fs/promises'
 import path from 'node:path'
-import { type Network, type NetworkNode, sendMail } from '@federizer/devnet'
+import { type Network, type NetworkNode, type OutgoingAttachment, sendMail } from '@federizer/devnet'
 import { domainPaths } from '@federizer/node'
 import {
   createDpopKey,
@@ -102,7 +102,13 @@ export async function request(url: string, init: RequestInit = {}): Promise<Repl
   } catch {
     // not JSON
   }
-  return { status: res.status, headers: res.headers, contentType: res.headers.get('content-type') ?? '', text, json }
+  return {
+    status: res.status,
+    headers: res.headers,
+    contentType: res.headers.get('content-type') ?? '',
+    text,
+    json,
+  }
 }
 
 /** Traces of an internal fault in a body: a stack frame, a source path, a Node error name. */
@@ -291,8 +297,19 @@ export const newKey = async (): Promise<DpopKey> => {
  * Mallory's genuine outgoing message to `to`, held by the attacker node's undo window (start the network
  * with `undoSendSeconds`): its placeholder, the DPoP key bound to its assertion, and the outbox row.
  */
-export async function attackerMessage(network: Network, to = [BOB], text = `From Mallory ${Date.now()}`) {
-  const sent = await sendMail(network.node(ATTACKER), { from: MALLORY, to, subject: 'Hello', text })
+export async function attackerMessage(
+  network: Network,
+  to = [BOB],
+  text = `From Mallory ${Date.now()} ${Math.random()}`,
+  attachments: OutgoingAttachment[] = [],
+) {
+  const sent = await sendMail(network.node(ATTACKER), {
+    from: MALLORY,
+    to,
+    subject: 'Hello',
+    text,
+    attachments,
+  })
   const row = (await db(network, ATTACKER)
     .selectFrom('outbox')
     .selectAll()

@@ -85,7 +85,9 @@ describe('a full mailbox', () => {
     await settle(net.network, VICTIM)
   })
 
-  it('one full recipient among two: the other gets it now, the full one later', { timeout: 60_000 }, async () => {
+  it('one full recipient among two: the other gets it now, the full one later', {
+    timeout: 60_000,
+  }, async () => {
     await leaveRoom(DAVE, 10)
     const sent = await sendMail(net.node(HONEST), { from: ALICE, to: [BOB, DAVE], subject: 'Two', text: 'x' })
     await release(sent.rowId)
@@ -136,7 +138,9 @@ describe('size limits', () => {
         to: [BOB],
         subject: 'Big',
         text: 'see attached',
-        attachments: [{ filename: 'big.bin', mediaType: 'application/octet-stream', bytes: testBytes(20_000) }],
+        attachments: [
+          { filename: 'big.bin', mediaType: 'application/octet-stream', bytes: testBytes(20_000) },
+        ],
       })
       await expect(attempt).rejects.toMatchObject({
         code: 'PAYLOAD_TOO_LARGE',
