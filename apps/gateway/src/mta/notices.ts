@@ -21,13 +21,19 @@ export function plainReason(reason: string, address: string): string {
   const domain = address.split('@')[1] ?? 'the recipient’s domain'
   if (/unknown_recipient|no mailbox|no such user/i.test(reason))
     return `there is no mailbox with this address at ${domain}. Check the address.`
-  if (/ENOTFOUND|NXDOMAIN|could not be discovered|no SRV record/i.test(reason))
+  if (/ENOTFOUND|NXDOMAIN|does not exist/i.test(reason))
     return `the domain ${domain} could not be found. Check the address for a typo.`
+  if (/does not accept mail|no mail server|null MX/i.test(reason))
+    return `the domain ${domain} does not receive mail. Check the address.`
   if (/quota|mailbox is full|insufficient_storage/i.test(reason)) return 'the recipient’s mailbox is full.'
   if (/too_large|too large/i.test(reason)) return 'the message is larger than the recipient’s server accepts.'
   if (/gave up after the queue lifetime/i.test(reason))
     return `the mail server of ${domain} could not be reached for 5 days.`
-  if (/could not be reached|ECONNREFUSED|ETIMEDOUT|timed? ?out|unavailable|50[234]/i.test(reason))
+  if (
+    /could not be (reached|discovered)|discovery_failed|DNS lookup|ECONNREFUSED|ETIMEDOUT|timed? ?out|unavailable|50[234]/i.test(
+      reason,
+    )
+  )
     return `the mail server of ${domain} does not answer at the moment.`
   return `the mail server of ${domain} refused the message.`
 }

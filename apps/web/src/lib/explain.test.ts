@@ -16,6 +16,24 @@ describe('failures in plain words (issue 16 bug 12)', () => {
     )
   })
 
+  it('tells a domain that takes no mail from a mail server that is only not answering now', () => {
+    expect(
+      explainDelivery(
+        'example.net does not accept mail (null MX, RFC 7505); nothing was sent',
+        'bob@example.net',
+      )?.sentence,
+    ).toBe('The domain example.net does not receive mail. Check the address.')
+    expect(
+      explainDelivery(
+        'attempt 1 failed: the mailbox of down.example could not be discovered (discovery_failed)',
+        'c@down.example',
+      )?.sentence,
+    ).toBe('The mail server of down.example did not answer. Federizer keeps trying.')
+    expect(
+      explainDelivery('down.example does not exist; nothing was sent', 'c@down.example')?.sentence,
+    ).toMatch(/could not be found/)
+  })
+
   it('names a full mailbox and an unknown recipient', () => {
     expect(explainDelivery('over_quota: mailbox is full', 'bob@example.net')?.sentence).toMatch(
       /mailbox is full/,

@@ -14,6 +14,10 @@ const RULES: Array<{ test: RegExp; sentence: (domain: string) => string }> = [
     sentence: (d) => `The domain ${d || 'of this address'} could not be found. Check the address for a typo.`,
   },
   {
+    test: /does not accept mail|no mail server|null MX/i,
+    sentence: (d) => `The domain ${d || 'of this address'} does not receive mail. Check the address.`,
+  },
+  {
     test: /mailbox (is )?full|quota|over_quota|insufficient_storage/i,
     sentence: () => 'The recipient’s mailbox is full. They need to make room before mail can arrive.',
   },
@@ -31,7 +35,7 @@ const RULES: Array<{ test: RegExp; sentence: (domain: string) => string }> = [
       'Your mail server would not sign this message, so it was not sent. Sign in again and retry.',
   },
   {
-    test: /ECONNREFUSED|ETIMEDOUT|ECONNRESET|EAI_AGAIN|timed? ?out|temporarily|unavailable|503|502|504|fetch failed/i,
+    test: /ECONNREFUSED|ETIMEDOUT|ECONNRESET|EAI_AGAIN|timed? ?out|temporarily|unavailable|503|502|504|fetch failed|could not be discovered|discovery_failed|DNS lookup of .* failed/i,
     sentence: (d) => `The mail server of ${d || 'the recipient'} did not answer. Federizer keeps trying.`,
   },
   {
