@@ -7,6 +7,7 @@
  *   federizer user forward EMAIL --to ADDR [--to ADDR] [--keep-copy] | --off --config FILE
  *   federizer user forward EMAIL --to ADDR [--to ADDR] [--keep-copy] | --off --config FILE
   federizer keys rotate [--alg ES256|EdDSA|RS256] [--publish-ahead SECONDS] | keys list --config FILE
+ *   federizer dkim show --config FILE                   the DKIM TXT record of the SMTP bridge
  *   federizer send --config FILE --as EMAIL --to A [--cc A] [--bcc A] --subject S [--text T] [--attach FILE]...
  *   federizer list --config FILE --as EMAIL [--mailbox inbox]
  *   federizer show --config FILE --as EMAIL ID
@@ -25,6 +26,7 @@ const USAGE = `usage:
   federizer serve --config FILE [--only gateway|api]
   federizer user add|disable|enable|reset|forward-policy|show|list [EMAIL] --config FILE [--name N]
   federizer keys rotate [--alg ES256|EdDSA|RS256] [--publish-ahead SECONDS] | keys list --config FILE
+  federizer dkim show --config FILE   (the DKIM TXT record to publish for outbound SMTP)
 (user add and reset read the password from FEDERIZER_PASSWORD or standard input)
   federizer send --config FILE --as EMAIL --to ADDR [--cc ADDR] [--bcc ADDR] --subject S [--text T] [--attach FILE]
   federizer list --config FILE --as EMAIL [--mailbox inbox]
@@ -112,6 +114,15 @@ async function main(argv: string[]): Promise<number> {
         out,
       )
       return 0
+    case 'dkim': {
+      if (rest[0] !== 'show') throw new CliError('usage: federizer dkim show --config FILE')
+      const { loadDkimKey } = await import('@federizer/gateway')
+      const key = await loadDkimKey(config)
+      // Zone-file form: the value split into 255-byte character strings (RFC 1035 §3.3.14).
+      const strings = key.txt.data.match(/.{1,255}/g) ?? []
+      out(`${key.txt.name}. IN TXT ${strings.map((x) => `"${x}"`).join(' ')}`)
+      return 0
+    }
     case 'send':
     case 'list':
     case 'show': {

@@ -1,7 +1,13 @@
 import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { type Api, createApi } from '@federizer/api'
-import { createGateway, type Gateway, type GatewayOptions, issueAccessToken } from '@federizer/gateway'
+import {
+  createGateway,
+  type Gateway,
+  type GatewayOptions,
+  issueAccessToken,
+  loadDkimKey,
+} from '@federizer/gateway'
 import { type DomainConfig, defaultLimits } from '@federizer/node'
 import { randomJti, signAccessToken } from '@federizer/protocol'
 import {
@@ -13,7 +19,7 @@ import {
   setAutoForward,
 } from '@federizer/store'
 import pino, { type Logger } from 'pino'
-import { type DnsServer, type SrvRecord, startDnsServer } from './dns-server.ts'
+import { type DnsRecords, type DnsServer, type SrvRecord, startDnsServer } from './dns-server.ts'
 import { freePort } from './free-port.ts'
 import { type GatewayProcess, startGatewayProcess } from './gateway-process.ts'
 import { type RedirectService, startRedirectService } from './redirect-service.ts'
@@ -104,6 +110,23 @@ export interface Network {
 }
 
 /**
+ * The SMTP-side records of every Federizer domain, as an operator publishes them (docs/operations.md):
+ * MX `mx.<domain>` (on 127.0.0.1 here), SPF allowing only that address, a DMARC policy and the DKIM key
+ * of outbound SMTP (RFC 7208, RFC 6376 §3.6.2.1, RFC 7489 §6.1).
+ */
+async function mailRecords(configs: DomainConfig[]): Promise<DnsRecords> {
+  const out: Required<Pick<DnsRecords, 'mx' | 'a' | 'txt'>> = { mx: [], a: [], txt: [] }
+  for (const c of configs) {
+    out.mx.push({ name: c.domain, exchange: `mx.${c.domain}`, priority: 10 })
+    out.a.push({ name: `mx.${c.domain}`, address: '127.0.0.1' })
+    out.txt.push({ name: c.domain, data: 'v=spf1 ip4:127.0.0.1 -all' })
+    out.txt.push({ name: `_dmarc.${c.domain}`, data: 'v=DMARC1; p=quarantine' })
+    out.txt.push((await loadDkimKey(c)).txt)
+  }
+  return out
+}
+
+/**
  * Starts a development network of Federizer nodes in this process: a real DNS server on 127.0.0.1 with
  * each domain's `_federizer._as._tcp` and `_federizer._rs._tcp` SRV records (target `localhost`, or a
  * redirect service), and per domain a gateway (AS + federation + MTA) and a mailbox api on loopback
@@ -158,7 +181,7 @@ export async function startNetwork(options: StartNetworkOptions): Promise<Networ
       await seedUsers(config, spec.users)
       await node.start()
     }
-    dns.setRecords({ srv })
+    dns.setRecords({ srv, ...(await mailRecords([...nodes.values()].map((n) => n.config))) })
   } catch (e) {
     for (const n of nodes.values()) await n.stop().catch(() => {})
     for (const n of nodes.values()) await n.redirect?.close().catch(() => {})
