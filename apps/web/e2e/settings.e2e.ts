@@ -278,4 +278,35 @@ describe('settings in Chromium', () => {
     await page.keyboard.press('Escape')
     await viewer.waitFor({ state: 'detached' })
   })
+
+  it('opens a PDF attachment in the browser with inline disposition and its own type', async () => {
+    const pdf = Buffer.from(
+      '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj 3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n',
+    )
+    await sendMail(network.node(DOMAIN), {
+      from: BOBBY,
+      to: [ALICE],
+      subject: 'The contract',
+      text: 'Attached',
+      attachments: [{ filename: 'contract.pdf', mediaType: 'application/pdf', bytes: pdf }],
+    })
+    const page = alice.page
+    const row = page.getByTestId('message-row').filter({ hasText: 'The contract' })
+    await row.waitFor({ timeout: 30_000 })
+    await row.getByRole('link').click()
+    const open = page.getByRole('button', { name: 'Open contract.pdf in the browser' })
+    await expect.poll(() => open.isEnabled(), { timeout: 30_000 }).toBe(true)
+    const responses: Array<{ url: string; headers: Record<string, string> }> = []
+    alice.context.on('response', (r) => {
+      if (r.url().includes('/resources/')) responses.push({ url: r.url(), headers: r.headers() })
+    })
+    const [tab] = await Promise.all([alice.context.waitForEvent('page'), open.click()])
+    await expect
+      .poll(() => responses.find((r) => r.headers['content-type'] === 'application/pdf'), { timeout: 20_000 })
+      .toBeDefined()
+    const pdfResponse = responses.find((r) => r.headers['content-type'] === 'application/pdf')
+    expect(pdfResponse?.headers['content-disposition']).toMatch(/^inline; filename\*=UTF-8''contract\.pdf/)
+    expect(pdfResponse?.headers['content-security-policy']).not.toContain('sandbox')
+    await tab.close()
+  })
 })

@@ -109,6 +109,7 @@ export function createResourceRoutes(ctx: ApiContext): express.Router {
     let account: string
     let filename: string | undefined
     let mediaType: string | undefined
+    let inlinePdf = false
     if (ticketParam !== undefined) {
       const t = verifyTicket(ctx.ticketSecret, ticketParam, contentId, ctx.now())
       if (!t)
@@ -121,6 +122,7 @@ export function createResourceRoutes(ctx: ApiContext): express.Router {
       account = t.a
       filename = t.f
       mediaType = t.t
+      inlinePdf = t.i === 1 && t.t === 'application/pdf'
     } else {
       try {
         account = (await authenticate(ctx, req.headers.authorization)).account
@@ -140,9 +142,19 @@ export function createResourceRoutes(ctx: ApiContext): express.Router {
     res.setHeader('Cache-Control', 'private, max-age=31536000, immutable')
     res.setHeader('Accept-Ranges', 'bytes')
     res.setHeader('X-Content-Type-Options', 'nosniff')
-    // Bytes are never rendered as a document of the webmail's origin.
-    res.setHeader('Content-Security-Policy', "sandbox; default-src 'none'")
-    res.setHeader('Content-Disposition', contentDisposition(filename))
+    // Bytes are never rendered as a document of the webmail's origin. A PDF opened in the browser's own
+    // viewer cannot be sandboxed (Chromium's viewer refuses sandboxed documents); it still loads nothing
+    // and cannot be framed.
+    res.setHeader(
+      'Content-Security-Policy',
+      inlinePdf ? "default-src 'none'; frame-ancestors 'none'" : "sandbox; default-src 'none'",
+    )
+    res.setHeader(
+      'Content-Disposition',
+      inlinePdf
+        ? contentDisposition(filename).replace(/^attachment/, 'inline')
+        : contentDisposition(filename),
+    )
     res.setHeader(
       'Content-Type',
       mediaType && MEDIA_TYPE.test(mediaType) ? mediaType : 'application/octet-stream',

@@ -17,6 +17,8 @@ export interface TicketPayload {
   f?: string
   /** Media type to answer with. */
   t?: string
+  /** 1: open in the browser's own viewer (inline), allowed for application/pdf only. */
+  i?: 1
 }
 
 /**

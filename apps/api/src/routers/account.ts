@@ -44,6 +44,8 @@ export const resourceRouter = router({
         contentId: contentIdSchema,
         filename: z.string().min(1).max(255).optional(),
         mediaType: z.string().max(255).optional(),
+        /** Open a PDF in the browser's viewer (inline disposition) instead of downloading it. */
+        view: z.boolean().optional(),
       }),
     )
     .mutation(async ({ ctx, input }) => {
@@ -57,6 +59,7 @@ export const resourceRouter = router({
         e: expiresAt,
         ...(input.filename ? { f: input.filename } : {}),
         ...(input.mediaType ? { t: input.mediaType } : {}),
+        ...(input.view && input.mediaType === 'application/pdf' ? { i: 1 as const } : {}),
       })
       return {
         url: `${ctx.api.config.apiUrl}/resources/${input.contentId}?ticket=${encodeURIComponent(ticket)}`,

@@ -59,7 +59,13 @@ export interface MailApi {
   /** Whether the user has written to `address` (remote content from contacts). */
   isCorrespondent(address: string): Promise<boolean>
   suggestContacts(prefix: string): Promise<Address[]>
-  downloadUrl(input: { contentId: string; filename?: string }): Promise<string>
+  downloadUrl(input: {
+    contentId: string
+    filename?: string
+    mediaType?: string
+    /** A PDF opened in the browser's viewer. */
+    view?: boolean
+  }): Promise<string>
   /** URL of POST /resources for XHR uploads. */
   readonly uploadUrl: string
   accessToken(): Promise<string>

@@ -7,6 +7,8 @@ import { formatSize } from '../../lib/format.ts'
 import { Icon } from '../shared/icons.tsx'
 import { useImageUrls, viewableImages } from './use-image-urls.ts'
 
+const isPdf = (a: ResourceView) => /^application\/pdf\s*(;|$)/i.test(a.mediaType)
+
 // The viewer loads on first use (initial JS budget).
 const Lightbox = lazy(() => import('./lightbox.tsx').then((m) => ({ default: m.Lightbox })))
 
@@ -33,6 +35,26 @@ export function AttachmentList(props: { attachments: ResourceView[]; messageId?:
       link.remove()
     } catch (error) {
       pushNotice(store, { kind: 'error', text: `Download failed: ${(error as Error).message}` })
+    }
+  }
+
+  const handleOpenPdf = async (a: ResourceView) => {
+    // Opened synchronously (the click's activation), then pointed at the signed link.
+    const tab = window.open('', '_blank')
+    try {
+      const url = await api.downloadUrl({
+        contentId: a.contentId,
+        mediaType: 'application/pdf',
+        view: true,
+        ...(a.filename ? { filename: a.filename } : {}),
+      })
+      if (tab) {
+        tab.opener = null
+        tab.location.href = url
+      } else window.location.assign(url)
+    } catch (error) {
+      tab?.close()
+      pushNotice(store, { kind: 'error', text: `The PDF could not be opened: ${(error as Error).message}` })
     }
   }
 
@@ -63,6 +85,16 @@ export function AttachmentList(props: { attachments: ResourceView[]; messageId?:
                 {!a.available && ' · arriving…'}
               </span>
             </span>
+            {isPdf(a) && (
+              <button
+                type="button"
+                disabled={!a.available}
+                onClick={() => void handleOpenPdf(a)}
+                aria-label={`Open ${a.filename ?? 'PDF'} in the browser`}
+              >
+                <Icon name="link" />
+              </button>
+            )}
             <button
               type="button"
               disabled={!a.available}
