@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto'
 import { buildDraft, htmlToIndexText, type PlaceholderMessage, type ResourceRef } from '@federizer/protocol'
-import { accountResources, ConflictError, findUser, type MessageRow, NotFoundError } from '@federizer/store'
+import {
+  accountReferencedResources,
+  accountResources,
+  ConflictError,
+  findUser,
+  type MessageRow,
+  NotFoundError,
+} from '@federizer/store'
 import type { AuthUser } from './auth.ts'
 import type { ApiContext } from './context.ts'
 import type { DraftInput } from './schemas.ts'
@@ -19,8 +26,8 @@ async function storeBody(ctx: ApiContext, body: string, mediaType: string): Prom
 
 /**
  * Builds the draft Placeholder Message from the compose form: text and HTML become resources in the
- * store, attachments must already be the user's (uploaded, or in one of their messages: forward by
- * reference) and present on disk. The Message-ID of a replaced draft is kept.
+ * store, attachments must already be readable by the user (uploaded, or fetched for one of their
+ * messages: forward by reference) and present on disk. The Message-ID of a replaced draft is kept.
  */
 export async function composeDraft(
   ctx: ApiContext,
@@ -30,10 +37,16 @@ export async function composeDraft(
 ): Promise<{ placeholder: PlaceholderMessage; text: string | undefined }> {
   const wanted = input.attachments.map((a) => a.contentId)
   const mine = await accountResources(ctx.db, user.account, wanted)
+  const named = await accountReferencedResources(ctx.db, user.account, wanted)
   for (const a of input.attachments) {
+    // One of the user's own messages names it but its own fetch has not brought it yet (whatever the
+    // store holds): the same answer whether or not the bytes are here.
+    if (!mine.has(a.contentId) && named.has(a.contentId))
+      throw new ConflictError(`attachment ${a.filename ?? a.contentId} has not arrived yet; try again later`)
     if (!mine.has(a.contentId)) {
+      // Forward by reference obeys the read rule: only what this account may read (docs/protocol.md §6).
       throw new NotFoundError(
-        `attachment ${a.filename ?? a.contentId} is not one of your uploads or messages`,
+        `you may not attach ${a.filename ?? a.contentId}: it is not one of your uploads, drafts or messages whose content has arrived`,
       )
     }
     const stat = await ctx.resources.stat(a.contentId)

@@ -12,7 +12,10 @@ import {
 import type { ApiContext } from './context.ts'
 
 export interface ResourceView extends IndexedResource {
-  /** The bytes are in this mailbox (received mail: fetched; own mail: uploaded). */
+  /**
+   * The account may read the bytes and they are here: its upload or draft, or its own copy fetched them.
+   * Bytes another account holds never count (docs/protocol.md §6, "Who may read a resource").
+   */
   available: boolean
 }
 
@@ -36,10 +39,10 @@ export const INLINE_BUDGET_BYTES = 16 * 1024 * 1024
 
 async function inline(
   ctx: ApiContext,
-  r: IndexedResource | undefined,
+  r: ResourceView | undefined,
   budget: { left: number },
 ): Promise<string | null> {
-  if (!r || r.size > ctx.maxInlineBytes || r.size > budget.left) return null
+  if (!r || !r.available || r.size > ctx.maxInlineBytes || r.size > budget.left) return null
   budget.left -= r.size
   const bytes = await ctx.resources.readSmall(r.contentId, ctx.maxInlineBytes)
   return bytes ? bytes.toString('utf8') : null
@@ -65,13 +68,13 @@ export async function messageViews(
         account,
         ix.resources.map((r) => r.contentId),
       )
-      const resources = await Promise.all(
+      const resources: ResourceView[] = await Promise.all(
         ix.resources.map(async (r) => ({
           ...r,
           available: mine.has(r.contentId) && (await ctx.resources.has(r.contentId)),
         })),
       )
-      const inlines = ix.resources.filter((r) => r.disposition === 'inline')
+      const inlines = resources.filter((r) => r.disposition === 'inline')
       const textRef = inlines.find((r) => r.mediaType.startsWith('text/plain'))
       const htmlRef = inlines.find((r) => r.mediaType.startsWith('text/html'))
       const outbox =

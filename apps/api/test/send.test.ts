@@ -62,7 +62,8 @@ describe('drafts', () => {
     const e = await errorOf(a.draft.save.mutate({ attachments: [foreign] }))
     expect(e).toEqual({
       code: 'NOT_FOUND',
-      message: 'attachment x.pdf is not one of your uploads or messages',
+      message:
+        'you may not attach x.pdf: it is not one of your uploads, drafts or messages whose content has arrived',
     })
     const huge = 'x'.repeat(h.config.limits.maxResourceBytes + 1)
     expect(await errorCode(a.draft.save.mutate({ text: huge }))).toBe('PAYLOAD_TOO_LARGE')
@@ -221,7 +222,7 @@ describe('send', () => {
 describe('forward by reference', () => {
   it("reuses a received message's resource without uploading; refuses one not arrived or mis-sized", async () => {
     const { createHash } = await import('node:crypto')
-    const { insertMessage } = await import('@federizer/store')
+    const { grantFetchedResource, insertMessage } = await import('@federizer/store')
     const cidOf = (s: string) => createHash('sha256').update(s).digest('base64url')
     const here = 'the contract, fetched'
     const missing = 'still on the way'
@@ -238,7 +239,7 @@ describe('forward by reference', () => {
         ],
       ] as [string, string | [string, string]][],
     })
-    await insertMessage(h.api.ctx.db, {
+    const received = await insertMessage(h.api.ctx.db, {
       account: alice,
       mailboxRole: 'inbox',
       contentState: 'arriving',
@@ -260,6 +261,8 @@ describe('forward by reference', () => {
       yield Buffer.from(here)
     }
     await h.api.ctx.resources.write(once(), { maxBytes: 1000 })
+    // This copy's own fetch of the contract completed (what the MTA records); the annex's has not.
+    await grantFetchedResource(h.api.ctx.db, { messageRowId: received.id, contentId: cidOf(here) })
     const a = await h.client(alice)
     const ok = await a.draft.save.mutate({
       to: [{ address: 'dave@example.org' }],
@@ -288,6 +291,26 @@ describe('forward by reference', () => {
       code: 'CONFLICT',
       message: 'attachment annex.pdf has not arrived yet; try again later',
     })
+    // Bytes that are in the store for someone else do not count: this copy has not fetched them.
+    await h.api.ctx.resources.write(
+      (async function* () {
+        yield Buffer.from(missing)
+      })(),
+      { maxBytes: 1000 },
+    )
+    const stillNot = await errorOf(
+      a.draft.save.mutate({
+        attachments: [
+          {
+            contentId: cidOf(missing),
+            size: missing.length,
+            mediaType: 'application/pdf',
+            filename: 'annex.pdf',
+          },
+        ],
+      }),
+    )
+    expect(stillNot).toEqual(notYet)
     const wrongSize = await errorOf(
       a.draft.save.mutate({
         attachments: [{ contentId: cidOf(here), size: 1, mediaType: 'application/pdf' }],

@@ -45,6 +45,8 @@ export async function saveDraft(
       ownerKind: 'message',
       ownerId: id,
       contentIds: ix.resources.map((r) => r.contentId),
+      // The api builds drafts only from what the account may already read (apps/api/src/compose.ts).
+      readable: true,
     })
     await indexMessageHeaders(trx, { seq: Number(row.seq), subject: ix.subject, addresses })
     return { id }

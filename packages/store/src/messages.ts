@@ -17,6 +17,11 @@ export interface InsertMessageInput {
   placeholder: StoredPlaceholder
   keywords?: string[]
   contentState?: ContentState
+  /**
+   * Whether the account may read the resources this copy names (default: when its content is complete).
+   * A received copy whose content is still arriving grants nothing until its own fetch completes.
+   */
+  resourcesReadable?: boolean
   /** Epoch seconds (default now). */
   receivedAt?: number
   /** What the receiving gateway found when it verified the envelope chain (shown to the reader). */
@@ -127,6 +132,7 @@ export async function insertMessage(db: Db, input: InsertMessageInput): Promise<
       ownerKind: 'message',
       ownerId: id,
       contentIds: ix.resources.map((r) => r.contentId),
+      readable: input.resourcesReadable ?? (input.contentState ?? 'complete') === 'complete',
     })
     await indexMessageHeaders(trx, { seq, subject: ix.subject, addresses })
     if (input.mailboxRole === 'inbox' && ix.from) await rememberContacts(trx, account, [ix.from], receivedAt)

@@ -54,6 +54,8 @@ export async function enqueueOutbox(db: Db, e: NewOutboxEntry): Promise<string> 
     ownerKind: 'outbox',
     ownerId: id,
     contentIds: e.contentIds,
+    // Keeps the bytes for the recipients' fetches; the sender reads through its Sent copy.
+    readable: false,
     keepUntil: expiresAt + FETCH_WINDOW_SECONDS,
   })
   return id

@@ -77,7 +77,7 @@ export interface TombstonesTable {
   modseq: number
 }
 
-/** Which account may read which resource, and why. */
+/** Which account keeps which resource alive, why, and whether that lets it read the resource. */
 export interface ResourceRefsTable {
   account: string
   content_id: string
@@ -85,6 +85,11 @@ export interface ResourceRefsTable {
   owner_id: string
   /** Epoch seconds after which an upload / outbox reference lapses (null: as long as the owner exists). */
   keep_until: number | null
+  /**
+   * 1: the account may read the resource through this reference (its upload, its own draft, or a received
+   * copy whose own fetch completed); 0: the reference only keeps the bytes alive.
+   */
+  readable: Generated<number>
 }
 
 export interface UploadsTable {

@@ -36,6 +36,7 @@ export async function recordUpload(
     ownerKind: 'upload',
     ownerId: id,
     contentIds: [input.contentId],
+    readable: true,
     keepUntil: input.now + UPLOAD_GRACE_SECONDS,
   })
   return { id }

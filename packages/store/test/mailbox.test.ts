@@ -20,7 +20,7 @@ import {
   setContentState,
   setKeywords,
 } from '../src/messages.ts'
-import { accountHasResource } from '../src/resource-refs.ts'
+import { accountHasResource, grantFetchedResource } from '../src/resource-refs.ts'
 import { indexMessageText } from '../src/search.ts'
 import { getAutoForward, setAutoForward } from '../src/settings.ts'
 import { getSyncState } from '../src/sync.ts'
@@ -67,7 +67,11 @@ describe('insertMessage', () => {
       content_state: 'arriving',
       seen: 0,
     })
-    expect(await accountHasResource(db, alice, cid('body 1'))).toBe(true)
+    // A copy whose content is still arriving grants nothing; its own completed fetch does, per resource.
+    expect(await accountHasResource(db, alice, cid('body 1'))).toBe(false)
+    expect(await accountHasResource(db, alice, cid('PDF'))).toBe(false)
+    await grantFetchedResource(db, { messageRowId: id, contentId: cid('PDF') })
+    expect(await accountHasResource(db, alice, cid('body 1'))).toBe(false)
     expect(await accountHasResource(db, alice, cid('PDF'))).toBe(true)
     expect(await accountHasResource(db, bob, cid('PDF'))).toBe(false)
     expect(Number(await getSyncState(db, alice))).toBeGreaterThan(0)

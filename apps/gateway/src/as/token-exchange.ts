@@ -73,23 +73,6 @@ function unexpected(params: FormParams, names: string[], mode: string) {
   }
 }
 
-/** The key binding a self-issued bound subject token imposes on the proof (RFC 9449 §5: same key). */
-function boundJkt(ctx: GatewayContext, client: MtaClient, token: string): string | undefined {
-  try {
-    const claims = decodeJwt(token) as Partial<HopAssertionClaims>
-    if (
-      claims.iss === ctx.as.issuer &&
-      claims.azp === client.clientId &&
-      typeof claims.cnf?.jkt === 'string'
-    ) {
-      return claims.cnf.jkt
-    }
-  } catch {
-    // Not a JWT: the verification below reports it.
-  }
-  return undefined
-}
-
 async function issueHopAssertion(
   ctx: GatewayContext,
   client: MtaClient,
@@ -177,7 +160,10 @@ async function forwardMode(
 ) {
   unexpected(params, ['audience', 'resource', 'message_id'], 'forward')
   const headers = parseSignedHeaders(params.get('headers'), FORWARD_HEADERS)
-  const jkt = await checkTokenDpop(ctx, req, boundJkt(ctx, client, subjectToken))
+  // The subject token is an assertion this mailbox RECEIVED, bound to the sending MTA's key, which the
+  // receiver never holds, even when the sender is this very domain (same-domain forward): the proof is
+  // the receiving MTA's own fresh key, and what authorises is that the message was delivered here.
+  const jkt = await checkTokenDpop(ctx, req)
   const assertionDigest = jwtAssertionDigest(subjectToken)
   if (headers.get('JWT-Assertion-Digest') !== `<${assertionDigest}>`) {
     throw new OAuthError('invalid_grant', 'JWT-Assertion-Digest does not match the digest of subject_token')
@@ -241,7 +227,8 @@ async function fetchMode(
   unexpected(params, ['headers', 'resource'], 'fetch')
   const audience = params.require('audience')
   const messageId = params.require('message_id')
-  const jkt = await checkTokenDpop(ctx, req, boundJkt(ctx, client, subjectToken))
+  // As in the forward mode: the received assertion's key is the sender's, never this MTA's.
+  const jkt = await checkTokenDpop(ctx, req)
   await verifyForeignAssertion(ctx, subjectToken)
   const delivered = await findDeliveredMessage(ctx.db, {
     messageId,

@@ -92,6 +92,9 @@ export async function storeDelivery(db: Db, d: AcceptedDelivery): Promise<Stored
         mailboxRole: routing.junk ? 'junk' : 'inbox',
         placeholder: d.message,
         contentState: resources.length === 0 ? 'complete' : 'arriving',
+        // Naming a Content-ID grants nothing: this copy reads only what its own fetch brings
+        // (docs/protocol.md §6, "Who may read a resource").
+        resourcesReadable: false,
         receivedAt: d.now,
         chainVerification: d.verification,
       })

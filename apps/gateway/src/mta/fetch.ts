@@ -1,7 +1,13 @@
 import { Readable } from 'node:stream'
 import { createDpopKey, exchangeToken, htmlToIndexText, lastAssertion } from '@federizer/protocol'
 import type { DatabaseSchema } from '@federizer/store'
-import { type Db, indexMessageText, inTransaction, setContentState } from '@federizer/store'
+import {
+  type Db,
+  grantFetchedResource,
+  indexMessageText,
+  inTransaction,
+  setContentState,
+} from '@federizer/store'
 import type { Selectable } from 'kysely'
 import type { GatewayContext } from '../context.ts'
 import { LEASE_SECONDS, PER_DESTINATION, retryDelaySeconds, scaled } from './backoff.ts'
@@ -57,7 +63,9 @@ class FetchFailure extends Error {
  */
 export async function runFetchJob(ctx: GatewayContext, job: FetchJobRow, signal: AbortSignal): Promise<void> {
   let failure: FetchFailure | undefined
-  if (!(await ctx.federation.resources.has(job.content_id))) {
+  // Bytes already in the store (another account's upload, or another message) are never a reason to
+  // skip: this copy's fetch is what proves the origin grants it (docs/protocol.md §6).
+  if (!(await sameDeliveryFetched(ctx.db, job))) {
     const leaseSeconds = scaled(LEASE_SECONDS, ctx.config.queueTimeScale, 2)
     const renew = setInterval(
       () => void renewLease(ctx.db, 'fetch_jobs', job.id, ctx.now() + leaseSeconds).catch(() => {}),
@@ -73,6 +81,27 @@ export async function runFetchJob(ctx: GatewayContext, job: FetchJobRow, signal:
     }
   }
   await recordFetchOutcome(ctx, job, failure)
+}
+
+/**
+ * True when a copy of the same delivery (byte-identical envelope, which includes this domain's receipt
+ * of that one delivery) already fetched this Content-ID: the origin's answer to this copy would be the
+ * one it gave then. A different path to the same Message-ID (another forward, a replayed or forged
+ * chain) has another envelope and fetches for itself.
+ */
+async function sameDeliveryFetched(db: Db, job: FetchJobRow): Promise<boolean> {
+  const done = await db
+    .selectFrom('fetch_jobs')
+    .select('id')
+    .where('message_id_header', '=', job.message_id_header)
+    .where('content_id', '=', job.content_id)
+    .where('origin_domain', '=', job.origin_domain)
+    .where('envelope', '=', job.envelope)
+    .where('state', '=', 'done')
+    .where('id', '!=', job.id)
+    .limit(1)
+    .executeTakeFirst()
+  return done !== undefined
 }
 
 async function fetchInto(ctx: GatewayContext, job: FetchJobRow, signal: AbortSignal): Promise<void> {
@@ -170,6 +199,7 @@ async function recordFetchOutcome(
   await inTransaction(ctx.db, async (trx) => {
     if (!failure) {
       await endAttempt(trx, 'fetch_jobs', job, { state: 'done' }, now)
+      await grantFetchedResource(trx, { messageRowId: job.message_row_id, contentId: job.content_id })
       const open = await trx
         .selectFrom('fetch_jobs')
         .select((eb) => eb.fn.countAll<number>().as('n'))

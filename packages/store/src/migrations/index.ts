@@ -7,6 +7,7 @@ import * as m005 from './005-message-fts.ts'
 import * as m006 from './006-conversations-folders.ts'
 import * as m007 from './007-user-settings.ts'
 import * as m008 from './008-user-quota.ts'
+import * as m009 from './009-resource-grants.ts'
 
 /** Numbered, frozen migrations. Never edit one that has shipped: add the next number. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '006-conversations-folders': m006,
   '007-user-settings': m007,
   '008-user-quota': m008,
+  '009-resource-grants': m009,
 }
