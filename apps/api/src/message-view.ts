@@ -42,7 +42,7 @@ async function inline(
   r: ResourceView | undefined,
   budget: { left: number },
 ): Promise<string | null> {
-  if (!r || !r.available || r.size > ctx.maxInlineBytes || r.size > budget.left) return null
+  if (!r?.available || r.size > ctx.maxInlineBytes || r.size > budget.left) return null
   budget.left -= r.size
   const bytes = await ctx.resources.readSmall(r.contentId, ctx.maxInlineBytes)
   return bytes ? bytes.toString('utf8') : null

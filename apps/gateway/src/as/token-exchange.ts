@@ -1,7 +1,6 @@
 import {
   domainOf,
   ehThumbprint,
-  type HopAssertionClaims,
   jwtAssertionDigest,
   parseAddress,
   parseAddressList,
@@ -12,7 +11,6 @@ import {
 } from '@federizer/protocol'
 import { findUser, forwardAllowed, getAutoForward, isJwtRevoked } from '@federizer/store'
 import type { Request } from 'express'
-import { decodeJwt } from 'jose'
 import type { GatewayContext } from '../context.ts'
 import { MAIL_SCOPE, type MtaClient, type RegisteredClient } from './clients.ts'
 import { checkTokenDpop } from './dpop.ts'
