@@ -1,7 +1,7 @@
 import { mailCaller, type Network, type NetworkNode } from '@federizer/devnet'
 import type { Part, PlaceholderMessage } from '@federizer/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { db, messagesIn, openNetwork, PASSWORD, testBytes, waitFor } from './federation-helpers.ts'
+import { db, messagesIn, openNetwork, PASSWORD, testBytes, waitFor } from '../federation-helpers.ts'
 
 /**
  * Issue 12 item 1: an attacker controlling a whole domain (example.org: its DNS, AS, mailbox and disk)
