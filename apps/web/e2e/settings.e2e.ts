@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -308,5 +309,29 @@ describe('settings in Chromium', () => {
     expect(pdfResponse?.headers['content-disposition']).toMatch(/^inline; filename\*=UTF-8''contract\.pdf/)
     expect(pdfResponse?.headers['content-security-policy']).not.toContain('sandbox')
     await tab.close()
+  })
+
+  it('shows an image the HTML body references by cid: from the message’s own attachment', async () => {
+    const logo = png(120, 40, [200, 60, 40])
+    const cid = createHash('sha256').update(logo).digest('base64url')
+    await sendMail(network.node(DOMAIN), {
+      from: BOBBY,
+      to: [ALICE],
+      subject: 'Our new logo',
+      html: `<p>Here it is:</p><img src="cid:${cid}" alt="logo"><img src="cid:not-in-this-message" alt="x">`,
+      attachments: [{ filename: 'logo.png', mediaType: 'image/png', bytes: logo }],
+    })
+    const page = alice.page
+    const row = page.getByTestId('message-row').filter({ hasText: 'Our new logo' })
+    await row.waitFor({ timeout: 30_000 })
+    await row.getByRole('link').click()
+    const img = page.frameLocator('[data-testid="message-html"]').getByRole('img', { name: 'logo' })
+    await expect.poll(() => img.getAttribute('src'), { timeout: 30_000 }).toMatch(/^data:image\/png;base64,/)
+    await expect
+      .poll(() => img.evaluate((i) => (i as unknown as { naturalWidth: number }).naturalWidth))
+      .toBe(120)
+    const stray = page.frameLocator('[data-testid="message-html"]').getByRole('img', { name: 'x' })
+    await expect(stray.getAttribute('src')).resolves.toBeNull()
+    await shot(page, '68-cid-inline-image')
   })
 })

@@ -1,4 +1,5 @@
 import styled from 'styled-components'
+import { cidImageResources } from '../../lib/cid.ts'
 import { linkify } from '../../lib/linkify.ts'
 import type { MessageView } from '../../lib/message-view.ts'
 import { Problem } from '../shared/problem.tsx'
@@ -8,7 +9,14 @@ import { useInlineImages } from './use-inline-images.ts'
 /** A message's body: sanitised HTML in its frame, linkified text, or why there is none yet. */
 export function MessageBody(props: { view: MessageView; messageId: string }) {
   const body = props.view.body
-  const resolveCid = useInlineImages(props.messageId, props.view.inlineResources)
+  const resolveCid = useInlineImages(
+    props.messageId,
+    cidImageResources(
+      body.kind === 'html' ? body.html : undefined,
+      props.view.inlineResources,
+      props.view.attachments,
+    ),
+  )
   switch (body.kind) {
     case 'html':
       return <HtmlFrame html={body.html} resolveCid={resolveCid} from={props.view.from.address} />
