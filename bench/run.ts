@@ -3,7 +3,7 @@
  * date, the machine and the commit. Environment:
  *   BENCH_QUICK=1          smoke mode: small sizes, 1 run, a minute or so (written to the temp dir, not results.md)
  *   BENCH_BIG_BYTES=N      size of the transfer payload (default 1 GiB; 32 MiB in quick mode)
- *   BENCH_ONLY=a,b         run only these sections: transfer, delivery, token, mailbox, webmail, sync
+ *   BENCH_ONLY=a,b         run only these sections: transfer, delivery, token, mailbox, webmail, sync, smtp
  *   BENCH_SKIP_WEB_BUILD=1 measure the existing apps/web/dist instead of building it
  *   BENCH_OUT=file         where to write the Markdown (default bench/results.md; quick: a temp file)
  * Profiling: BENCH_PROF_DIR=/tmp/prof NODE_OPTIONS="--import ./bench/cpu-profile.mjs" npm run bench
@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url'
 import { benchDelivery } from './delivery.ts'
 import { benchMailbox } from './mailbox.ts'
 import { machineInfo, renderMarkdown, type Section, writeResults } from './report.ts'
+import { benchSmtp } from './smtp.ts'
 import { benchSyncVisibility } from './sync-visibility.ts'
 import { benchTokenEndpoint } from './token-endpoint.ts'
 import { benchTransfer } from './transfer.ts'
@@ -72,6 +73,7 @@ const plan: [string, string, () => Promise<Section>][] = [
     '6. New mail visible in the recipient’s webmail',
     () => benchSyncVisibility({ messages: quick ? 3 : 15 }),
   ],
+  ['smtp', '7. SMTP bridge', () => benchSmtp({ messages: quick ? 50 : 500 })],
 ]
 
 try {
