@@ -1,3 +1,4 @@
+export { startInboundSmtp } from '@federizer/gateway'
 export * from './dns-server.ts'
 export * from './domain-servers.ts'
 export * from './free-port.ts'
