@@ -2,6 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { createAsSession, createAuthCode, findAsSession, verifyPassword } from '@federizer/store'
 import type { Request, Response } from 'express'
 import type { GatewayContext } from '../context.ts'
+import { clientAddressKey } from './client-address.ts'
 import { MAIL_SCOPE, type PublicClient } from './clients.ts'
 import { CSRF_COOKIE, readCookie, SESSION_COOKIE, setCookie } from './cookies.ts'
 import { OAuthError } from './errors.ts'
@@ -215,7 +216,7 @@ export function authorizePost(ctx: GatewayContext) {
       const email = (params.get('email') ?? '').trim().toLowerCase().slice(0, 320)
       const password = params.get('password') ?? ''
       const now = ctx.now()
-      const ipKey = `login-ip:${req.socket.remoteAddress ?? ''}`
+      const ipKey = `login-ip:${clientAddressKey(req)}`
       const accountKey = `login-account:${email}`
       const waitIp = ctx.as.limiter.hit(ipKey, ctx.as.limits.loginPerIp, now)
       const waitAccount = ctx.as.limiter.check(accountKey, ctx.as.limits.loginPerAccount, now)

@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express'
 import type { GatewayContext } from '../context.ts'
+import { clientAddressKey } from './client-address.ts'
 import { authenticateClient } from './client-auth.ts'
 import { OAuthError, sendOAuthError, toOAuthError } from './errors.ts'
 import { readBody } from './form.ts'
@@ -22,25 +23,24 @@ export function tokenEndpoint(ctx: GatewayContext) {
       const params = readBody(req)
       const now = ctx.now()
       const limits = ctx.as.limits
-      // Unauthenticated attempts count against the caller's address only, so junk requests naming a
-      // client can never spend that client's budget (and a flood of bad assertions is cut off early).
-      const failureKey = `token-fail:${req.socket.remoteAddress ?? ''}`
-      const blocked = ctx.as.limiter.check(failureKey, limits.tokenFailuresPerAddress, now)
-      if (blocked > 0) throw tooMany(blocked, 'too many failed client authentications from this address')
+      // Failed client authentications count against the caller's address only; once over the limit that
+      // address's failures are answered 429. A client that authenticates is never held back by strangers'
+      // failures from the same address (behind one proxy, or the domain's own MTA and api on loopback).
+      const address = clientAddressKey(req)
+      const failureKey = `token-fail:${address}`
       const grantType = params.require('grant_type')
       let client: Awaited<ReturnType<typeof authenticateClient>>
       try {
         client = await authenticateClient(ctx, params, req.headers.authorization)
       } catch (e) {
-        ctx.as.limiter.hit(failureKey, limits.tokenFailuresPerAddress, now)
+        const blocked = ctx.as.limiter.hit(failureKey, limits.tokenFailuresPerAddress, now)
+        if (blocked > 0) throw tooMany(blocked, 'too many failed client authentications from this address')
         throw e
       }
       // The MTA (confidential) has its own budget; the public webmail client is limited per client and
       // address, so one user cannot exhaust everyone's refreshes.
       const confidential = client.kind !== 'public'
-      const key = confidential
-        ? `token:${client.clientId}`
-        : `token:${client.clientId}:${req.socket.remoteAddress ?? ''}`
+      const key = confidential ? `token:${client.clientId}` : `token:${client.clientId}:${address}`
       const limit =
         client.clientId === ctx.config.mtaClientId ? limits.tokenPerMtaClient : limits.tokenPerClient
       const wait = ctx.as.limiter.hit(key, limit, now)
