@@ -39,6 +39,25 @@ export interface ProcessUse {
   peakMiB: number
   /** CPU time used during the step. */
   cpuMs: number
+  /** Wall time of the step, in ms. */
+  wallMs: number
+}
+
+/**
+ * CPU each process uses while it has nothing to do (timers, queue polls), as a fraction of one core,
+ * measured over `ms` of quiet. The same counters as `process.cpuUsage()` in that process (getrusage:
+ * every thread, user + system), read from /proc so that no node needs a bench hook.
+ */
+export async function measureIdle(pids: Record<string, number>, ms = 3000): Promise<Record<string, number>> {
+  const before: Record<string, number> = {}
+  for (const [name, pid] of Object.entries(pids)) before[name] = await processCpuMs(pid)
+  const started = performance.now()
+  await new Promise((r) => setTimeout(r, ms))
+  const wall = performance.now() - started
+  const out: Record<string, number> = {}
+  for (const [name, pid] of Object.entries(pids))
+    out[name] = ((await processCpuMs(pid)) - before[name]!) / wall
+  return out
 }
 
 /** Tracks the peak RSS and the CPU time of several processes over one measured step. */
@@ -53,13 +72,16 @@ export async function measurePeaks<T>(
     base[name] = (await processMemory(pid)).rssMiB
     cpu[name] = await processCpuMs(pid)
   }
+  const started = performance.now()
   const result = await fn()
+  const wallMs = performance.now() - started
   const memory: Record<string, ProcessUse> = {}
   for (const [name, pid] of Object.entries(pids)) {
     memory[name] = {
       baseMiB: base[name]!,
       peakMiB: (await processMemory(pid)).peakMiB,
       cpuMs: (await processCpuMs(pid)) - cpu[name]!,
+      wallMs,
     }
   }
   return { result, memory }
