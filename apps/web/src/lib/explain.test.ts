@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { explainDelivery, explainError } from './explain.ts'
+import { AuthError } from '../auth/oauth-session.ts'
+import { asSentence, explainAuth, explainDelivery, explainError } from './explain.ts'
 
 describe('failures in plain words (issue 16 bug 12)', () => {
   it('turns a DNS failure into a sentence naming the domain; the raw text goes to details', () => {
@@ -55,7 +56,79 @@ describe('failures in plain words (issue 16 bug 12)', () => {
       'Not sent: the server could not be reached. Check your connection and try again.',
     )
     expect(explainError(new Error('add at least one recipient'), 'Not sent')).toEqual({
-      sentence: 'Not sent: Add at least one recipient',
+      sentence: 'Not sent: Add at least one recipient.',
     })
+  })
+
+  it("keeps the api's own sentences, alone when no action is named (settings, dialogs)", () => {
+    expect(explainError(new Error('your current password is not right'))).toEqual({
+      sentence: 'Your current password is not right.',
+    })
+    expect(asSentence('  ')).toBe('Something went wrong. Try again.')
+    expect(asSentence('Saved!')).toBe('Saved!')
+  })
+
+  it('turns zod issues, internal errors and rate limits into sentences with the raw text as details', () => {
+    const zod = JSON.stringify([
+      { code: 'too_small', path: ['query'], message: 'type something to search for' },
+    ])
+    expect(explainError(new Error(zod), 'Search failed')).toEqual({
+      sentence: 'Search failed: type something to search for.',
+      detail: zod,
+    })
+    const internal = explainError(new Error('internal error'), 'Could not create the folder')
+    expect(internal.sentence).toBe(
+      'Could not create the folder: the mail server had a problem. Try again in a moment; if it keeps failing, tell your administrator.',
+    )
+    expect(internal.detail).toBe('internal error')
+    expect(explainError(new Error('rate_limited: slow down')).sentence).toBe(
+      'Too many requests in a short time. Wait a minute and try again.',
+    )
+  })
+})
+
+describe('sign-in failures in plain words (issue 16 bug 12)', () => {
+  const grant = (description: string) =>
+    new AuthError('token_error', `Sign-in failed (invalid_grant: ${description}).`)
+
+  it('after a password change: "your password was changed", with invalid_grant only in details', () => {
+    const e = explainAuth(grant('the refresh token has been revoked; sign in again'))
+    expect(e.sentence).toMatch(/^You were signed out because your password was changed/)
+    expect(e.sentence).not.toMatch(/invalid_grant|refresh token/)
+    expect(e.detail).toBe(
+      'Sign-in failed (invalid_grant: the refresh token has been revoked; sign in again).',
+    )
+  })
+
+  it('tells reuse, expiry, a disabled account, a stale callback and a dead server apart', () => {
+    expect(
+      explainAuth(grant('the refresh token was already used; every token of this sign-in is revoked'))
+        .sentence,
+    ).toMatch(/used from two places at once/)
+    expect(explainAuth(grant('the refresh token has expired; sign in again')).sentence).toBe(
+      'Your sign-in has expired. Sign in again.',
+    )
+    expect(explainAuth(grant('the account a@b.c is disabled or gone')).sentence).toMatch(/disabled/)
+    expect(
+      explainAuth(
+        new AuthError(
+          'state_mismatch',
+          'This sign-in link is stale or was opened in another tab. Sign in again.',
+        ),
+      ).sentence,
+    ).toMatch(/did not complete/)
+    expect(
+      explainAuth(new AuthError('as_unreachable', 'The sign-in server of example.com cannot be reached.'))
+        .sentence,
+    ).toBe('The sign-in server cannot be reached. Check your connection and try again.')
+    expect(explainAuth(new AuthError('no_session', 'Not signed in.'))).toEqual({
+      sentence: 'You are signed out. Sign in to read your mail.',
+    })
+    expect(explainAuth(new Error('something odd')).detail).toBe('something odd')
+  })
+
+  it('an api call whose token cannot be refreshed says the same, prefixed by the action', () => {
+    const e = explainError(grant('the refresh token has been revoked; sign in again'), 'Not saved')
+    expect(e.sentence).toMatch(/^Not saved: you were signed out because your password was changed/)
   })
 })

@@ -62,21 +62,117 @@ export function explainDelivery(detail: string | undefined, recipient: string): 
   return { sentence: 'The recipient’s server refused the message.', detail }
 }
 
-/** Plain words for an error thrown by the api or the network; `what` is the action ("Not sent"). */
-export function explainError(error: unknown, what: string): Explained {
+/** An api message a person can read: capitalised and ended with a full stop. */
+export function asSentence(message: string): string {
+  const m = message.trim()
+  if (!m) return 'Something went wrong. Try again.'
+  const first = (m[0]?.toUpperCase() ?? '') + m.slice(1)
+  return /[.!?]$/.test(first) ? first : `${first}.`
+}
+
+/** tRPC answers a refused input with zod's issues as JSON: the issues' own messages are the words. */
+function validationMessages(message: string): string | undefined {
+  if (!/^\s*\[\s*\{/.test(message)) return undefined
+  try {
+    const issues = JSON.parse(message) as Array<{ message?: unknown }>
+    const words = issues.map((i) => (typeof i.message === 'string' ? i.message : '')).filter(Boolean)
+    return words.length ? words.join('; ') : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Plain words for an error thrown by the api, the network or the sign-in server. `what` names the
+ * action that failed ("Not sent"); without it the sentence stands alone (settings, dialogs).
+ */
+export function explainError(error: unknown, what?: string): Explained {
   const message = error instanceof Error ? error.message : String(error)
+  const lead = (sentence: string) =>
+    what ? `${what}: ${sentence.replace(/^\w/, (c) => c.toLowerCase())}` : sentence
+  if (error instanceof Error && error.name === 'AuthError') {
+    const auth = explainAuth(error)
+    return { ...auth, sentence: lead(auth.sentence) }
+  }
   if (/Failed to fetch|NetworkError|fetch failed|Load failed|as_unreachable/i.test(message))
     return {
-      sentence: `${what}: the server could not be reached. Check your connection and try again.`,
+      sentence: lead('The server could not be reached. Check your connection and try again.'),
       detail: message,
     }
   if (/refused to sign/i.test(message))
     return {
-      sentence: `${what}: your mail server would not sign this message. Sign in again and retry; if it keeps failing, ask your administrator.`,
+      sentence: lead(
+        'Your mail server would not sign this message. Sign in again and retry; if it keeps failing, ask your administrator.',
+      ),
       detail: message,
     }
   if (/session|unauthori[sz]ed|invalid_token|401/i.test(message))
-    return { sentence: `${what}: your session has ended. Sign in again.`, detail: message }
+    return { sentence: lead('Your session has ended. Sign in again.'), detail: message }
+  if (/^internal error$|INTERNAL_SERVER_ERROR|\b50[0-9]\b/i.test(message))
+    return {
+      sentence: lead(
+        'The mail server had a problem. Try again in a moment; if it keeps failing, tell your administrator.',
+      ),
+      detail: message,
+    }
+  if (/rate_limited|too many requests|\b429\b/i.test(message))
+    return {
+      sentence: lead('Too many requests in a short time. Wait a minute and try again.'),
+      detail: message,
+    }
+  const validation = validationMessages(message)
+  if (validation) return { sentence: lead(asSentence(validation)), detail: message }
   // The api's own messages are written for people already; keep them, with no extra details.
-  return { sentence: `${what}: ${message.replace(/^\w/, (c) => c.toUpperCase())}` }
+  return { sentence: what ? `${what}: ${asSentence(message)}` : asSentence(message) }
+}
+
+/** The sign-in server's refusals, by what they mean for the person (oauth-session.ts AuthError). */
+const AUTH_RULES: Array<{ test: RegExp; sentence: string }> = [
+  {
+    // The AS revokes every refresh token of the account when its password changes (users.ts).
+    test: /refresh token has been revoked/i,
+    sentence:
+      'You were signed out because your password was changed (or this sign-in was ended on the server). Sign in again with your current password.',
+  },
+  {
+    test: /already used/i,
+    sentence:
+      'You were signed out to protect your account: this sign-in was used from two places at once. Sign in again.',
+  },
+  {
+    test: /refresh token has expired|refresh token is not valid/i,
+    sentence: 'Your sign-in has expired. Sign in again.',
+  },
+  {
+    test: /disabled or gone/i,
+    sentence: 'Your account is disabled or no longer exists. Ask your administrator.',
+  },
+  {
+    test: /authorization code|redirect_uri|PKCE|stale|another tab|did not match this tab|state/i,
+    sentence: 'This sign-in did not complete (it took too long or was opened in another tab). Sign in again.',
+  },
+  { test: /access_denied|refused/i, sentence: 'Sign-in was cancelled or refused. Sign in again.' },
+  {
+    test: /metadata|no authorization endpoint/i,
+    sentence: 'The sign-in server is set up wrongly. Tell your administrator.',
+  },
+  {
+    test: /cannot be reached|as_unreachable|Failed to fetch/i,
+    sentence: 'The sign-in server cannot be reached. Check your connection and try again.',
+  },
+  { test: /answered HTTP/i, sentence: 'The sign-in server is having trouble. Try again in a moment.' },
+]
+
+/** Plain words for a sign-in failure; the AS's own text (e.g. "invalid_grant: …") goes to details. */
+export function explainAuth(error: unknown): Explained {
+  const message = error instanceof Error ? error.message : String(error)
+  const code = (error as { code?: unknown } | null)?.code
+  const probe = `${typeof code === 'string' ? code : ''} ${message}`
+  if (code === 'no_session') return { sentence: 'You are signed out. Sign in to read your mail.' }
+  for (const rule of AUTH_RULES)
+    if (rule.test.test(probe)) return { sentence: rule.sentence, detail: message }
+  return {
+    sentence: 'Sign-in did not work. Try again; if it keeps failing, tell your administrator.',
+    detail: message,
+  }
 }
