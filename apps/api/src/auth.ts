@@ -107,11 +107,18 @@ export async function authenticate(ctx: ApiContext, header: string | undefined):
       throw new AuthError(`the access token lacks the "${MAIL_SCOPE}" scope`, undefined, 'insufficient_scope')
     }
     const email = result.claims.email.toLowerCase()
-    // A revoked token (RFC 7009, or a replayed authorization code) and a disabled account stop at once,
-    // not when the token expires.
+    // The AS signs sub = email = the account; a token whose two disagree names no one account.
+    if (result.claims.sub.toLowerCase() !== email)
+      throw new AuthError('invalid access token (its subject is not its email address)')
+    // A revoked token (RFC 7009, or a replayed authorization code), a disabled account and an account
+    // that does not exist (deleted, or never created) stop at once, not when the token expires; nothing
+    // is created for an unknown account (issue 12 item 11).
     if (await isJwtRevoked(ctx.db, result.claims.jti))
       throw new AuthError('the access token was revoked: sign in again')
-    if ((await findUser(ctx.db, email))?.disabled) throw new AuthError('this account is disabled')
+    const user = await findUser(ctx.db, email)
+    if (!user)
+      throw new AuthError(`there is no account ${email} on this domain: sign in with another account`)
+    if (user.disabled) throw new AuthError('this account is disabled')
     return { account: email, email, claims: result.claims, accessToken: token }
   } catch (e) {
     if (isProtocolError(e)) {

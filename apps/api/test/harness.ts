@@ -6,7 +6,7 @@ import path from 'node:path'
 import { type DomainServers, freePort, startDomainServers } from '@federizer/devnet'
 import { type DomainConfig, defaultLimits } from '@federizer/node'
 import { signAccessToken } from '@federizer/protocol'
-import { loadOrCreateDomainKeys } from '@federizer/store'
+import { createUser, findUser, loadOrCreateDomainKeys } from '@federizer/store'
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client'
 import pino from 'pino'
 import type { Api, ApiOptions, AppRouter } from '../src/index.ts'
@@ -18,8 +18,18 @@ export interface Harness {
   config: DomainConfig
   baseUrl: string
   dataDir: string
-  /** Mints an access token of the domain's AS for `email` (as the gateway would). */
+  /**
+   * Mints an access token of the domain's AS for `email` (as the gateway would), creating the account
+   * first when it does not exist (the AS only signs for accounts it has).
+   */
   token(email: string, overrides?: Partial<Parameters<typeof signAccessToken>[0]>): Promise<string>
+  /** Mints a validly signed token for `email` without creating its account (an unknown subject). */
+  tokenWithoutAccount(
+    email: string,
+    overrides?: Partial<Parameters<typeof signAccessToken>[0]>,
+  ): Promise<string>
+  /** Creates the account `email` (password `email`) unless it exists. */
+  user(email: string): Promise<void>
   client(email: string): Promise<ReturnType<typeof createTRPCClient<AppRouter>>>
   clientWithToken(token: string | undefined): ReturnType<typeof createTRPCClient<AppRouter>>
   close(): Promise<void>
@@ -55,7 +65,11 @@ export async function startApi(
   })
   const keys = await loadOrCreateDomainKeys(config)
   const baseUrl = config.apiUrl
-  const token: Harness['token'] = (email, overrides = {}) =>
+  const user: Harness['user'] = async (email) => {
+    if (await findUser(api.ctx.db, email)) return
+    await createUser(api.ctx.db, { email, password: `${email} password`, scrypt: { N: 1024, r: 8, p: 1 } })
+  }
+  const tokenWithoutAccount: Harness['token'] = (email, overrides = {}) =>
     signAccessToken(
       {
         iss: config.gatewayUrl,
@@ -71,6 +85,10 @@ export async function startApi(
       },
       keys.activeSigningKey(),
     )
+  const token: Harness['token'] = async (email, overrides = {}) => {
+    await user(email)
+    return tokenWithoutAccount(email, overrides)
+  }
   const clientWithToken = (t: string | undefined) =>
     createTRPCClient<AppRouter>({
       links: [
@@ -87,6 +105,8 @@ export async function startApi(
     baseUrl,
     dataDir,
     token,
+    tokenWithoutAccount,
+    user,
     clientWithToken,
     async client(email) {
       return clientWithToken(await token(email))

@@ -190,14 +190,18 @@ describe('send', () => {
   })
 
   it('a refused token exchange leaves the draft intact and queues nothing', async () => {
-    // An account the AS does not know (removed after its token was issued): the api accepts the token
-    // until it expires, but the AS refuses to sign for it (invalid_grant).
-    const ghost = `ghost@${h.config.domain}`
-    const a = h.clientWithToken(await h.token(ghost))
-    const draft = await a.draft.save.mutate({ to: [{ address: 'bob@example.net' }], subject: 'Blocked' })
+    // The AS signs header values of at most 4096 characters (docs/protocol.md §4) while a message may
+    // carry 8 KiB ones: a long References list is refused by the AS (invalid_request), not by the api.
+    const a = await h.client(alice)
+    const references = Array.from({ length: 6 }, (_, i) => `<${'r'.repeat(900)}${i}@example.org>`)
+    const draft = await a.draft.save.mutate({
+      to: [{ address: 'bob@example.net' }],
+      subject: 'Blocked',
+      references,
+    })
     const e = await errorOf(a.send.submit.mutate({ draftId: draft.id }))
     expect(e.code).toBe('FORBIDDEN')
-    expect(e.message).toMatch(/refused to sign this message/)
+    expect(e.message).toMatch(/refused to sign this message: header "References" must be/)
     expect(await outboxRows(draft.id)).toEqual([])
     const [still] = (await a.message.get.query({ ids: [draft.id] })).messages
     const drafts = (await a.mailbox.list.query()).find((b) => b.role === 'drafts')!

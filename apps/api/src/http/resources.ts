@@ -2,6 +2,7 @@ import { pipeline } from 'node:stream/promises'
 import {
   accountHasResource,
   findUpload,
+  findUser,
   formatBytes,
   isContentId,
   quotaOf,
@@ -118,6 +119,15 @@ export function createResourceRoutes(ctx: ApiContext): express.Router {
           401,
           'unauthorized',
           'the download link is invalid or has expired: ask for a new one',
+        )
+      // A ticket outlives nothing: an account deleted or disabled since it was issued reads nothing.
+      const owner = await findUser(ctx.db, t.a)
+      if (!owner || owner.disabled)
+        return problem(
+          res,
+          401,
+          'unauthorized',
+          'the account of this download link no longer exists or is disabled',
         )
       account = t.a
       filename = t.f
