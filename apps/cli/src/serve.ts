@@ -1,15 +1,18 @@
 import { createApi } from '@federizer/api'
-import { createGateway } from '@federizer/gateway'
+import { createGateway, startInboundSmtp } from '@federizer/gateway'
 import type { LoadedConfig } from '@federizer/node'
 import pino, { type Logger } from 'pino'
 
 export interface Running {
-  urls: { gateway?: string; api?: string }
+  urls: { gateway?: string; api?: string; smtp?: string }
   /** Stops accepting requests, lets in-flight work finish, closes the databases. */
   stop(): Promise<void>
 }
 
-/** Starts one domain from its configuration: the gateway, the api, or both (the production shape). */
+/**
+ * Starts one domain from its configuration: the gateway (with its SMTP listener when `listen.smtp` is
+ * set), the api, or both (the production shape).
+ */
 export async function serveDomain(
   loaded: LoadedConfig,
   only?: 'gateway' | 'api',
@@ -26,6 +29,12 @@ export async function serveDomain(
       stops.push(() => gateway.close())
       await gateway.listen(listen.gateway.port, listen.gateway.host)
       urls.gateway = config.gatewayUrl
+      // The SMTP bridge's listener (docs/smtp-bridge.md) runs beside the gateway when `listen.smtp` is set.
+      if (loaded.smtp) {
+        const smtp = await startInboundSmtp(gateway.ctx, loaded.smtp)
+        stops.push(() => smtp.close())
+        urls.smtp = `smtp://${loaded.smtp.host}:${smtp.port}`
+      }
     }
     if (only !== 'gateway') {
       const api = await createApi(config, { logger: logger.child({ domain: config.domain, part: 'api' }) })

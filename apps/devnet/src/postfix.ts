@@ -21,6 +21,8 @@ export interface PostfixOptions {
   relay: Record<string, number>
   /** The smtpd port (a free one when unset). */
   port?: number
+  /** PEM certificate and key: smtpd then offers STARTTLS (RFC 3207) and notes TLS in its Received header. */
+  tls?: { certFile: string; keyFile: string }
 }
 
 export interface PostfixInstance {
@@ -77,7 +79,16 @@ transport_maps = texthash:${o.dir}/transport
 smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
 smtp_dns_support_level = disabled
 smtp_tls_security_level = may
-smtpd_tls_security_level = none
+smtp_tls_loglevel = 1
+${
+  o.tls
+    ? `smtpd_tls_security_level = may
+smtpd_tls_cert_file = ${o.tls.certFile}
+smtpd_tls_key_file = ${o.tls.keyFile}
+smtpd_tls_received_header = yes
+smtpd_tls_loglevel = 1`
+    : 'smtpd_tls_security_level = none'
+}
 # Retry deferred mail quickly (tests bring the next hop back within seconds).
 queue_run_delay = 1s
 minimal_backoff_time = 1s

@@ -2,12 +2,14 @@
  * Runs one gateway as its own OS process (tests that SIGKILL it, devnet's `gatewayProcess`):
  *   node --import tsx apps/gateway/src/main.ts /path/to/config.yaml [--poll-interval-ms N]
  * or with FEDERIZER_CONFIG=/path/to/config.yaml. The file is the configuration file of
- * docs/operations.md, read by the one loader (`loadConfigFile`); the process listens on `listen.gateway`.
+ * docs/operations.md, read by the one loader (`loadConfigFile`); the process listens on `listen.gateway`
+ * (and `listen.smtp`, the SMTP bridge's listener, when set).
  * The only file that touches `process`.
  */
 import { ConfigError, loadConfigFile } from '@federizer/node'
 import pino from 'pino'
 import { createGateway } from './app.ts'
+import { startInboundSmtp } from './smtp/inbound-server.ts'
 
 async function main() {
   const [file = process.env.FEDERIZER_CONFIG, ...rest] = process.argv.slice(2)
@@ -24,12 +26,14 @@ async function main() {
   })
   const bound = await gateway.listen(listen.gateway.port, listen.gateway.host)
   gateway.ctx.logger.info({ port: bound, domain: config.domain }, 'gateway listening')
+  const smtp = loaded.smtp ? await startInboundSmtp(gateway.ctx, loaded.smtp) : undefined
   // Tests wait for this line on stdout.
-  process.stdout.write(`${JSON.stringify({ listening: bound })}\n`)
+  process.stdout.write(`${JSON.stringify({ listening: bound, ...(smtp ? { smtp: smtp.port } : {}) })}\n`)
   let stopping = false
   const stop = async () => {
     if (stopping) return
     stopping = true
+    await smtp?.close()
     await gateway.close()
     process.exit(0)
   }

@@ -43,7 +43,34 @@ export const configFileSchema = z
     webClientId: z.string().min(1).optional(),
     dnsServers: z.array(z.string().regex(/^[0-9a-fA-F.:[\]]+$/, 'must be host:port')).optional(),
     development: z.boolean().default(false),
-    listen: z.object({ gateway: listenSchema.optional(), api: listenSchema.optional() }).default({}),
+    listen: z
+      .object({
+        gateway: listenSchema.optional(),
+        api: listenSchema.optional(),
+        smtp: listenSchema.optional(),
+      })
+      .default({}),
+    /** The SMTP bridge (docs/smtp-bridge.md); the inbound listener runs only when `listen.smtp` is set. */
+    smtp: z
+      .object({
+        /** PEM files of the domain's certificate: inbound STARTTLS is offered only when set (RFC 3207). */
+        tls: z
+          .object({ certFile: z.string().min(1), keyFile: z.string().min(1) })
+          .strict()
+          .optional(),
+        /** Largest message the listener accepts, announced in EHLO SIZE (RFC 1870). */
+        maxMessageBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(25 * 1024 * 1024),
+        /** Most RCPT TO per transaction (RFC 5321 §4.5.3.1.8 asks that at least 100 be accepted). */
+        maxRecipients: z.number().int().min(1).default(100),
+        /** The port outbound SMTP connects to on every MX: 25 in production (RFC 5321 §4.5.4), another in tests. */
+        outboundPort: z.number().int().min(1).max(65535).default(25),
+      })
+      .strict()
+      .default({ maxMessageBytes: 25 * 1024 * 1024, maxRecipients: 100, outboundPort: 25 }),
     limits: z
       .object({
         maxResourceBytes: z.number().int().positive().default(defaultLimits.maxResourceBytes),
@@ -74,6 +101,14 @@ export type ConfigFile = z.infer<typeof configFileSchema>
 export interface LoadedConfig {
   domain: DomainConfig
   listen: { gateway: { host: string; port: number }; api: { host: string; port: number } }
+  /** The inbound SMTP listener, when `listen.smtp` is set (the gateway starts it). */
+  smtp?: {
+    host: string
+    port: number
+    maxMessageBytes: number
+    maxRecipients: number
+    tls?: { certFile: string; keyFile: string }
+  }
   logLevel: ConfigFile['logLevel']
 }
 
@@ -120,7 +155,25 @@ export function configFromObject(raw: unknown, source = 'configuration'): Loaded
       limits: c.limits,
       undoSendSeconds: c.undoSendSeconds,
       queueTimeScale: c.queueTimeScale,
+      ...(c.smtp.outboundPort !== 25 ? { smtpOutboundPort: c.smtp.outboundPort } : {}),
     },
+    ...(c.listen.smtp
+      ? {
+          smtp: {
+            ...c.listen.smtp,
+            maxMessageBytes: c.smtp.maxMessageBytes,
+            maxRecipients: c.smtp.maxRecipients,
+            ...(c.smtp.tls
+              ? {
+                  tls: {
+                    certFile: path.resolve(c.smtp.tls.certFile),
+                    keyFile: path.resolve(c.smtp.tls.keyFile),
+                  },
+                }
+              : {}),
+          },
+        }
+      : {}),
     listen: {
       gateway: c.listen.gateway ?? { host: '127.0.0.1', port: portOf(c.gatewayUrl) },
       api: c.listen.api ?? { host: '127.0.0.1', port: portOf(c.apiUrl) },
@@ -135,7 +188,11 @@ export function configFromObject(raw: unknown, source = 'configuration'): Loaded
  */
 export function toConfigFile(
   config: DomainConfig,
-  listen: { gateway?: { host?: string; port: number }; api?: { host?: string; port: number } } = {},
+  listen: {
+    gateway?: { host?: string; port: number }
+    api?: { host?: string; port: number }
+    smtp?: { host?: string; port: number }
+  } = {},
   logLevel: ConfigFile['logLevel'] = 'info',
 ): z.input<typeof configFileSchema> {
   return {
@@ -151,6 +208,7 @@ export function toConfigFile(
     limits: config.limits,
     undoSendSeconds: config.undoSendSeconds,
     queueTimeScale: config.queueTimeScale,
+    ...(config.smtpOutboundPort ? { smtp: { outboundPort: config.smtpOutboundPort } } : {}),
     logLevel,
   }
 }

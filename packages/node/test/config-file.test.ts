@@ -46,9 +46,38 @@ describe('configuration file', () => {
     [{ ...good, dnsServers: ['ns.example.com'] }, /dnsServers.0: must be host:port/],
     [{ ...good, unknownKey: 1 }, /unrecognized|Unrecognized/],
     [{ ...good, listen: { gateway: { port: 70000 } } }, /listen.gateway.port/],
+    [{ ...good, listen: { smtp: { port: -1 } } }, /listen.smtp.port/],
+    [{ ...good, smtp: { tls: { certFile: 'c.pem' } } }, /smtp.tls.keyFile/],
+    [{ ...good, smtp: { outboundPort: 0 } }, /smtp.outboundPort/],
+    [{ ...good, smtp: { maxRecipients: 0 } }, /smtp.maxRecipients/],
+    [{ ...good, smtp: { relay: 'x' } }, /smtp: Unrecognized key/i],
   ])('rejects %j with a message that names the field', (raw, message) => {
     expect(() => configFromObject(raw)).toThrow(ConfigError)
     expect(() => configFromObject(raw)).toThrow(message)
+  })
+
+  it('the SMTP bridge: no listener unless listen.smtp is set; port, limits, certificate and outbound port', () => {
+    const off = configFromObject(good)
+    expect(off.smtp).toBeUndefined()
+    expect(off.domain.smtpOutboundPort).toBeUndefined() // 25, RFC 5321 §4.5.4
+    const on = configFromObject({
+      ...good,
+      listen: { smtp: { host: '0.0.0.0', port: 25 } },
+      smtp: {
+        tls: { certFile: 'tls/cert.pem', keyFile: 'tls/key.pem' },
+        maxRecipients: 50,
+        outboundPort: 2525,
+      },
+    })
+    expect(on.smtp).toEqual({
+      host: '0.0.0.0',
+      port: 25,
+      maxMessageBytes: 25 * 1024 * 1024,
+      maxRecipients: 50,
+      tls: { certFile: path.resolve('tls/cert.pem'), keyFile: path.resolve('tls/key.pem') },
+    })
+    expect(on.domain.smtpOutboundPort).toBe(2525)
+    expect(configFromObject({ ...good, listen: { smtp: { port: 2525 } } }).smtp?.host).toBe('127.0.0.1')
   })
 
   it('reads YAML and JSON files and reports unreadable or unparsable ones', async () => {

@@ -7,8 +7,8 @@ import { authenticate } from 'mailauth'
 export interface LegacyAuth {
   /** Always `smtp`: the message was not signed by a Federizer chain. */
   transport: 'smtp'
-  /** The connecting client: EHLO name, reverse name and address. */
-  client: { helo: string; hostname?: string; ip: string }
+  /** The connecting client: EHLO name, reverse name and address; `tls` when it used STARTTLS (RFC 3207). */
+  client: { helo: string; hostname?: string; ip: string; tls: boolean }
   envelopeFrom: string
   spf: { result: string; domain?: string }
   dkim: Array<{ result: string; comment?: string; domain?: string; selector?: string; aligned?: boolean }>
@@ -51,6 +51,7 @@ export async function authenticateLegacy(
     helo: string
     hostname?: string
     sender: string
+    tls: boolean
     mta: string
     resolver: ReturnType<typeof mailauthResolver>
   },
@@ -94,7 +95,7 @@ export async function authenticateLegacy(
   ].join('; ')
   return {
     transport: 'smtp',
-    client: { helo: o.helo, ip: o.ip, ...(o.hostname ? { hostname: o.hostname } : {}) },
+    client: { helo: o.helo, ip: o.ip, tls: o.tls, ...(o.hostname ? { hostname: o.hostname } : {}) },
     envelopeFrom: o.sender,
     spf,
     dkim,

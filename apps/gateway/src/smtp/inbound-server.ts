@@ -27,6 +27,15 @@ export interface InboundSmtp {
   close(): Promise<void>
 }
 
+/** The certificate or key of `smtp.tls`, or an error naming the field (the operator's to fix). */
+function readPem(file: string, field: string): Buffer {
+  try {
+    return readFileSync(file)
+  } catch (e) {
+    throw new Error(`smtp.tls.${field}: cannot read ${file} (${(e as { code?: string }).code ?? e})`)
+  }
+}
+
 const refusal = (code: number, message: string) => Object.assign(new Error(message), { responseCode: code })
 
 /**
@@ -47,7 +56,7 @@ export async function startInboundSmtp(ctx: GatewayContext, o: InboundSmtpOption
     size: maxBytes,
     authOptional: true,
     disabledCommands: o.tls ? ['AUTH'] : ['AUTH', 'STARTTLS'],
-    ...(o.tls ? { key: readFileSync(o.tls.keyFile), cert: readFileSync(o.tls.certFile) } : {}),
+    ...(o.tls ? { key: readPem(o.tls.keyFile, 'keyFile'), cert: readPem(o.tls.certFile, 'certFile') } : {}),
     logger: false,
     onRcptTo(address, session, callback) {
       const rcpt = address.address.toLowerCase()
@@ -83,6 +92,7 @@ export async function startInboundSmtp(ctx: GatewayContext, o: InboundSmtpOption
           ? { hostname: session.clientHostname }
           : {}),
         sender,
+        tls: session.secure,
         mta: `mx.${domain}`,
         resolver,
       })
