@@ -6,11 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApiClient } from '../src/api/trpc-client.ts'
 import { createTrpcMailApi } from '../src/api/trpc-mail-api.ts'
 import type { MessageSummary } from '../src/api/types.ts'
-import { createMailStore, type MailStore } from '../src/app/mail-store.ts'
-import { createSyncEngine, type SyncEngine } from '../src/app/sync-engine.ts'
 import { loadSnapshot } from '../src/lib/offline-cache.ts'
 import { memoryStorage } from '../src/lib/offline-queue.ts'
 import { mailboxView } from '../src/lib/sync-merge.ts'
+import { createMailStore, type MailStore } from '../src/state/mail-store.ts'
+import { createSyncEngine, type SyncEngine } from '../src/state/sync-engine.ts'
 
 // The webmail's sync engine and tRPC adapter in Node, against a real node (DNS, gateway, api, SQLite).
 

@@ -201,21 +201,7 @@ export function createTrpcMailApi(
     quota() {
       return client.account.quota.query()
     },
-    async settings() {
-      const s = await client.settings.get.query()
-      return {
-        autoForward: s.autoForward,
-        keepCopy: s.keepCopy,
-        forwardPolicy: s.forwardPolicy,
-        forwardDomains: s.forwardDomains,
-        displayName: s.displayName,
-        identities: s.identities,
-        prefs: s.prefs,
-        undoSendDefault: s.undoSendDefault,
-        blocked: s.blocked,
-        vacation: s.vacation,
-      }
-    },
+    settings: () => client.settings.get.query(),
     async setAutoForward(to, keepCopy) {
       await client.settings.setAutoForward.mutate({ to, keepCopy })
     },

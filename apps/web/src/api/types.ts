@@ -1,64 +1,55 @@
+import type { RouterInputs, RouterOutputs } from '@federizer/api'
+import type { ChainVerification } from '@federizer/protocol'
 import type { Address, PlaceholderMessage } from '@federizer/protocol/message'
 import type { SyncedMessage } from '../lib/sync-merge.ts'
 
-// The webmail's own view of the api's data. The tRPC adapter (mail-api.ts) maps the router's outputs
-// onto these, so components do not break when a server-side field is renamed.
+// The webmail's view of the api's data, derived from the router's outputs (RouterOutputs, inferred from
+// the tRPC router) so a server-side change breaks the build here, not at run time. Where the webmail
+// differs it says so: times are epoch milliseconds (the api counts seconds), nulls become absent
+// fields, and string fields the api leaves open are narrowed to the values the webmail handles.
+// The adapter (trpc-mail-api.ts) does those conversions.
+
+type ApiMailbox = RouterOutputs['mailbox']['list'][number]
+type ApiSummary = RouterOutputs['message']['list']['items'][number]
+type ApiMessage = RouterOutputs['message']['get']['messages'][number]
+type ApiResource = ApiMessage['resources'][number]
+type ApiDelivery = ApiMessage['deliveryStatus'][number]
+type ApiDraftInput = RouterInputs['draft']['save']
 
 export type MailboxRole = 'inbox' | 'sent' | 'drafts' | 'trash' | 'archive' | 'junk'
 
-export interface MailboxInfo {
-  id: string
-  name: string
+export interface MailboxInfo extends Pick<ApiMailbox, 'id' | 'name' | 'unread' | 'total'> {
   role: MailboxRole | null
-  unread: number
-  total: number
 }
 
-export type ContentState = 'complete' | 'arriving' | 'unavailable'
+export type ContentState = ApiSummary['contentState']
 
-export interface MessageSummary extends SyncedMessage {
+export interface MessageSummary
+  extends SyncedMessage,
+    Pick<ApiSummary, 'subject' | 'preview' | 'contentState'> {
   from?: Address
   to: Address[]
-  subject: string
-  preview: string
-  hasAttachment: boolean
-  contentState: ContentState
+  hasAttachment: ApiSummary['hasAttachments']
 }
 
-export interface ResourceView {
-  contentId: string
-  size: number
-  mediaType: string
+export interface ResourceView
+  extends Pick<ApiResource, 'contentId' | 'size' | 'mediaType' | 'disposition' | 'available'> {
   filename?: string
-  disposition: 'inline' | 'attachment'
-  /** False while the mailbox is still fetching it from the origin. */
-  available: boolean
 }
 
 export type DeliveryState = 'queued' | 'held' | 'delivered' | 'delayed' | 'failed' | 'bounced' | 'cancelled'
 
-export interface DeliveryStatus {
-  recipient: string
+export interface DeliveryStatus extends Pick<ApiDelivery, 'recipient'> {
   state: DeliveryState
   detail?: string
 }
 
-export interface ChainHopView {
-  index: number
-  kind: 'origin' | 'forward'
-  iss?: string
-  azp?: string
-  sub?: string
-  senderDomain?: string
-  status: 'pass' | 'fail'
-  code?: string
-  reason?: string
-}
-
-export interface ChainView {
-  ok: boolean
-  hops: ChainHopView[]
-}
+/** The stored chain verification (docs/protocol.md §7); the api passes it through as JSON. */
+export type ChainView = Pick<ChainVerification, 'ok'> & { hops: ChainHopView[] }
+export type ChainHopView = Pick<
+  ChainVerification['hops'][number],
+  'index' | 'kind' | 'iss' | 'azp' | 'sub' | 'senderDomain' | 'status' | 'code' | 'reason'
+>
 
 /** Authentication results of mail that came over SMTP (legacy mail: no Federizer chain). */
 export interface LegacyAuthView {
@@ -69,16 +60,12 @@ export interface LegacyAuthView {
   dmarc: { result: string; domain?: string; policy?: string }
 }
 
-export interface MessageDetail {
-  id: string
-  mailboxId: string
-  keywords: string[]
-  receivedAt: number
+export interface MessageDetail
+  extends Pick<ApiMessage, 'id' | 'mailboxId' | 'keywords' | 'receivedAt' | 'contentState'> {
   placeholder: PlaceholderMessage
   text?: string
   html?: string
   resources: ResourceView[]
-  contentState: ContentState
   contentReason?: string
   delivery: DeliveryStatus[]
   chain?: ChainView
@@ -88,31 +75,18 @@ export interface MessageDetail {
   holdUntil?: number
 }
 
-export interface ChangesPage {
-  kind: 'changes'
-  created: string[]
-  updated: string[]
-  destroyed: string[]
-  newState: string
-  hasMore: boolean
-  mailboxesChanged: boolean
-}
+export type ChangesResult = RouterOutputs['sync']['changes']
+export type ChangesPage = Extract<ChangesResult, { kind: 'changes' }>
 
-export type ChangesResult = ChangesPage | { kind: 'cannotCalculateChanges'; newState: string }
+export type ResourceRefView = NonNullable<ApiDraftInput['attachments']>[number]
 
-export interface DraftState {
+export interface DraftState
+  extends Required<Pick<ApiDraftInput, 'to' | 'cc' | 'bcc' | 'subject' | 'text'>>,
+    Pick<ApiDraftInput, 'html' | 'inReplyTo' | 'threadId'> {
   draftId?: string
   from?: Address
-  to: Address[]
-  cc: Address[]
-  bcc: Address[]
-  subject: string
-  text: string
-  html?: string
   attachments: ResourceRefView[]
-  inReplyTo?: string
   references: string[]
-  threadId?: string
   /** Which message this reply/forward answers (for $answered / $forwarded). */
   sourceMessageId?: string
   mode: 'new' | 'reply' | 'replyAll' | 'forward'
@@ -120,51 +94,12 @@ export interface DraftState {
   signature?: string
 }
 
-export interface ResourceRefView {
-  contentId: string
-  size: number
-  mediaType: string
-  filename?: string
-}
-
-export interface SendResult {
-  messageId: string
+export interface SendResult extends Pick<RouterOutputs['send']['submit'], 'messageId'> {
   /** Epoch ms until which the send can be undone. */
   holdUntil: number
 }
 
-export interface Settings {
-  autoForward: string[] | null
-  /** Keep (and fetch) a copy in this mailbox of the mail it forwards. */
-  keepCopy: boolean
-  /** What the AS allows this user: forward anywhere, nowhere, or only to listed domains. */
-  forwardPolicy: 'allowed' | 'denied' | 'domains'
-  forwardDomains: string[]
-  displayName: string
-  /** Addresses the user sends from; signatures are kept per identity. */
-  identities: string[]
-  prefs: UserPrefs
-  /** The domain's undo-send delay, used while prefs.undoSendSeconds is null. */
-  undoSendDefault: number
-  /** Blocked senders: addresses and `@domain` entries; their mail is filed in Junk. */
-  blocked: string[]
-  vacation: VacationSettings
-}
-
-export interface UserPrefs {
-  signatures: Record<string, string>
-  undoSendSeconds: number | null
-  readingPane: 'right' | 'bottom' | 'off'
-  density: 'comfortable' | 'compact'
-  remoteContent: 'ask' | 'contacts' | 'never'
-}
-
-export interface VacationSettings {
-  enabled: boolean
-  subject: string
-  text: string
-  /** Epoch seconds, or null (open-ended). */
-  startsAt: number | null
-  endsAt: number | null
-  periodDays: number
-}
+/** Forwarding, identities, preferences, blocked senders and the vacation reply, as the api sends them. */
+export type Settings = RouterOutputs['settings']['get']
+export type UserPrefs = Settings['prefs']
+export type VacationSettings = Settings['vacation']

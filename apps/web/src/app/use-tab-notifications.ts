@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react'
 import { BASE_TITLE, badgedIcon, titleWithUnread } from '../lib/unread-badge.ts'
-import { type MailStore, useMailState } from './mail-store.ts'
+import { type MailStore, useMailState } from '../state/mail-store.ts'
 
 /**
  * Keeps the Inbox's unread count in the tab title and the favicon, and shows a desktop notification

@@ -2,7 +2,7 @@ import { useState } from 'react'
 import styled from 'styled-components'
 import type { WebConfig } from '../../auth/config.ts'
 import type { AuthSession } from '../../auth/oauth-session.ts'
-import { Button } from '../shared/button.tsx'
+import { Button } from '../../components/button.tsx'
 
 /** The signed-out page: one button to the domain's AS, and a clear error when it fails. */
 export function SignInScreen(props: {

@@ -1,9 +1,9 @@
 import type { Address } from '@federizer/protocol/message'
 import { type ClipboardEvent, type KeyboardEvent, useEffect, useId, useRef, useState } from 'react'
 import styled from 'styled-components'
-import { useMail } from '../../app/mail-context.ts'
+import { Icon } from '../../components/icons.tsx'
 import { formatChip, mergeChips, parseChipInput } from '../../lib/address-chips.ts'
-import { Icon } from '../shared/icons.tsx'
+import { useMail } from '../../state/mail-context.ts'
 
 /**
  * To / Cc / Bcc as address chips: type or paste addresses (comma, semicolon, Enter or Tab finish one),

@@ -1,7 +1,7 @@
 import styled from 'styled-components'
 import type { ResourceRefView } from '../../api/types.ts'
+import { Icon } from '../../components/icons.tsx'
 import { formatSize } from '../../lib/format.ts'
-import { Icon } from '../shared/icons.tsx'
 import type { UploadItem } from './use-uploads.ts'
 
 /** The attachments of a draft, and the uploads in flight or failed (each with remove / cancel). */

@@ -9,28 +9,27 @@ import {
 import styled from 'styled-components'
 import { isNetworkError } from '../../api/mail-api.ts'
 import type { DraftState, ResourceRefView } from '../../api/types.ts'
-import { useMail } from '../../app/mail-context.ts'
-import { pushNotice } from '../../app/mail-store.ts'
+import { Button, IconButton } from '../../components/button.tsx'
+import { ConfirmDialog } from '../../components/confirm-dialog.tsx'
+import { Icon } from '../../components/icons.tsx'
+import { Problem } from '../../components/problem.tsx'
 import { allRecipients, isDraftEmpty } from '../../lib/compose-model.ts'
 import { type Explained, explainError } from '../../lib/explain.ts'
-import { clearLocalDraft } from '../../lib/local-draft.ts'
 import type { KeyValueStorage } from '../../lib/offline-queue.ts'
 import { addToOutbox } from '../../lib/outbox-queue.ts'
-import { Button, IconButton } from '../shared/button.tsx'
-import { ConfirmDialog } from '../shared/confirm-dialog.tsx'
-import { Icon } from '../shared/icons.tsx'
-import { Problem } from '../shared/problem.tsx'
+import { useMail } from '../../state/mail-context.ts'
+import { pushNotice } from '../../state/mail-store.ts'
 import { ComposeAttachments } from './compose-attachments.tsx'
 import { ComposeEditor } from './compose-editor.tsx'
 import { type AddressFieldName, ComposeFields } from './compose-fields.tsx'
-import { useDraftSaving } from './use-draft-saving.ts'
+import { useDraftAutosave } from './use-draft-autosave.ts'
 import { useUploads } from './use-uploads.ts'
 
 /** Compose: chips, subject, text or rich text, attachments with progress, autosave, send with undo. */
 export function ComposePanel(props: { initial: DraftState; storage: KeyValueStorage; onClose: () => void }) {
   const { api, email, store, engine } = useMail()
   const titleId = useId()
-  const saving = useDraftSaving(props.initial, props.storage)
+  const saving = useDraftAutosave(props.initial, props.storage)
   const { draft, patch, persist } = saving
   const [rich, setRich] = useState(props.initial.html !== undefined)
   const [sending, setSending] = useState(false)
@@ -50,33 +49,20 @@ export function ComposePanel(props: { initial: DraftState; storage: KeyValueStor
   }, [])
 
   const handleClose = async () => {
-    // Closing keeps the message in Drafts: flush the last edit first.
-    if (saving.isDirty() && !isDraftEmpty(draft)) {
-      try {
-        await persist(draft)
-        clearLocalDraft(props.storage, email)
-        pushNotice(store, { kind: 'info', text: 'Draft saved.' })
-      } catch {
-        pushNotice(store, {
-          kind: 'error',
-          text: 'The draft could not be saved on the server; a copy stays in this browser.',
-        })
-      }
-    } else {
-      clearLocalDraft(props.storage, email)
-    }
+    const outcome = await saving.close()
+    if (outcome === 'saved') pushNotice(store, { kind: 'info', text: 'Draft saved.' })
+    if (outcome === 'keptLocally')
+      pushNotice(store, {
+        kind: 'error',
+        text: 'The draft could not be saved on the server; a copy stays in this browser.',
+      })
     props.onClose()
   }
 
   const discard = async () => {
-    clearLocalDraft(props.storage, email)
-    const id = saving.draftId()
+    const deleting = saving.discard()
     props.onClose()
-    if (id) {
-      await saving.settled()
-      await api.deleteDraft(id).catch(() => undefined)
-      void engine.syncNow()
-    }
+    if (await deleting) void engine.syncNow()
   }
   const handleDiscard = () => {
     if (isDraftEmpty(draft)) void discard()
@@ -84,9 +70,8 @@ export function ComposePanel(props: { initial: DraftState; storage: KeyValueStor
   }
 
   const queueOffline = () => {
-    const id = saving.draftId()
-    store.set({ outbox: addToOutbox(props.storage, email, id ? { ...draft, draftId: id } : draft) })
-    clearLocalDraft(props.storage, email)
+    store.set({ outbox: addToOutbox(props.storage, email, saving.current()) })
+    saving.forgetLocal()
     pushNotice(store, {
       kind: 'info',
       text: 'No connection to the mail server: the message is in your outbox and will be sent when the connection returns.',
@@ -112,7 +97,7 @@ export function ComposePanel(props: { initial: DraftState; storage: KeyValueStor
     try {
       const draftId = await persist(draft)
       const result = await api.send(draftId)
-      clearLocalDraft(props.storage, email)
+      saving.forgetLocal()
       if (draft.sourceMessageId && draft.mode !== 'new') {
         const keyword = draft.mode === 'forward' ? '$forwarded' : '$answered'
         void engine.act(

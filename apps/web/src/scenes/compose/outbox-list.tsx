@@ -1,12 +1,12 @@
 import { useEffect, useRef } from 'react'
 import styled from 'styled-components'
 import { isNetworkError } from '../../api/mail-api.ts'
-import { useMail } from '../../app/mail-context.ts'
-import { pushNotice, useMailState } from '../../app/mail-store.ts'
+import { Button } from '../../components/button.tsx'
+import { Icon } from '../../components/icons.tsx'
 import { explainError } from '../../lib/explain.ts'
 import { updateOutbox } from '../../lib/outbox-queue.ts'
-import { Button } from '../shared/button.tsx'
-import { Icon } from '../shared/icons.tsx'
+import { useMail } from '../../state/mail-context.ts'
+import { pushNotice, useMailState } from '../../state/mail-store.ts'
 
 /**
  * The offline outbox: each message sent without a connection, visible until the server has it; sent

@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'react'
 import styled from 'styled-components'
+import { Icon, type IconName } from '../../components/icons.tsx'
 import { sanitizeForEditor } from '../../lib/editor-html.ts'
-import { Icon, type IconName } from '../shared/icons.tsx'
 
 const COMMANDS = [
   { command: 'bold', label: 'Bold', icon: 'bold' },

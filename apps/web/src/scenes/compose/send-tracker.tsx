@@ -1,13 +1,13 @@
 import { useQuery } from '@tanstack/react-query'
 import { useCallback, useEffect, useState } from 'react'
 import styled from 'styled-components'
-import { useMail } from '../../app/mail-context.ts'
-import { pushNotice, type TrackedSend, useMailState } from '../../app/mail-store.ts'
+import { Button } from '../../components/button.tsx'
+import { Icon } from '../../components/icons.tsx'
 import { draftFromMessage } from '../../lib/compose-model.ts'
 import { explainError } from '../../lib/explain.ts'
 import { reconstructMessage } from '../../lib/message-view.ts'
-import { Button } from '../shared/button.tsx'
-import { Icon } from '../shared/icons.tsx'
+import { useMail } from '../../state/mail-context.ts'
+import { pushNotice, type TrackedSend, useMailState } from '../../state/mail-store.ts'
 import { OutboxList } from './outbox-list.tsx'
 
 const TERMINAL = new Set(['delivered', 'failed', 'bounced', 'cancelled'])

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
 import type { ResourceRefView } from '../../api/types.ts'
-import { useMail } from '../../app/mail-context.ts'
 import { UploadError, uploadResource } from '../../lib/upload.ts'
+import { useMail } from '../../state/mail-context.ts'
 
 export interface UploadItem {
   key: string

@@ -1,10 +1,10 @@
 import { useEffect, useState } from 'react'
 import styled from 'styled-components'
-import { useMail } from '../../app/mail-context.ts'
-import { useMailState } from '../../app/mail-store.ts'
+import { Button } from '../../components/button.tsx'
+import { Problem } from '../../components/problem.tsx'
 import { plural } from '../../lib/format.ts'
-import { Button } from '../shared/button.tsx'
-import { Problem } from '../shared/problem.tsx'
+import { useMail } from '../../state/mail-context.ts'
+import { useMailState } from '../../state/mail-store.ts'
 
 /** `navigator.onLine`, kept current by the browser's online / offline events. */
 function useBrowserOnline(): boolean {

@@ -1,6 +1,6 @@
 import styled from 'styled-components'
+import { Dialog } from '../../components/dialog.tsx'
 import { SHORTCUTS } from '../../lib/shortcuts.ts'
-import { Dialog } from '../shared/dialog.tsx'
 
 /** The "?" dialog listing every keyboard shortcut. */
 export function HelpDialog(props: { onClose: () => void }) {

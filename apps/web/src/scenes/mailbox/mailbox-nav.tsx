@@ -1,8 +1,8 @@
 import styled from 'styled-components'
 import type { MailboxInfo } from '../../api/types.ts'
-import { useMail } from '../../app/mail-context.ts'
-import { pushNotice } from '../../app/mail-store.ts'
-import { Icon, type IconName } from '../shared/icons.tsx'
+import { Icon, type IconName } from '../../components/icons.tsx'
+import { useMail } from '../../state/mail-context.ts'
+import { pushNotice } from '../../state/mail-store.ts'
 import { QuotaBar } from './quota-bar.tsx'
 
 const ICONS: Record<string, IconName> = {

@@ -2,9 +2,9 @@ import { useVirtualizer } from '@tanstack/react-virtual'
 import { type ReactNode, useEffect, useRef } from 'react'
 import styled from 'styled-components'
 import type { MailboxRole, MessageSummary } from '../../api/types.ts'
-import { usePrefs } from '../../app/prefs.ts'
+import { Icon } from '../../components/icons.tsx'
 import { formatListDate, initials } from '../../lib/format.ts'
-import { Icon } from '../shared/icons.tsx'
+import { usePrefs } from '../../state/prefs.ts'
 import { useMessageActions } from './use-message-actions.ts'
 
 const ROW_HEIGHT = 78

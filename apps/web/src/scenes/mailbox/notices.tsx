@@ -1,8 +1,8 @@
 import { useEffect } from 'react'
 import styled from 'styled-components'
-import { useMail } from '../../app/mail-context.ts'
-import { dismissNotice, type Notice, useMailState } from '../../app/mail-store.ts'
-import { Icon } from '../shared/icons.tsx'
+import { Icon } from '../../components/icons.tsx'
+import { useMail } from '../../state/mail-context.ts'
+import { dismissNotice, type Notice, useMailState } from '../../state/mail-store.ts'
 
 /** Toasts (with optional Undo) and the polite live region announcing new mail. */
 export function Notices() {

@@ -1,6 +1,6 @@
 import { useState } from 'react'
-import { IconButton } from '../shared/button.tsx'
-import { Icon } from '../shared/icons.tsx'
+import { IconButton } from '../../components/button.tsx'
+import { Icon } from '../../components/icons.tsx'
 
 /** Asks for desktop notifications (a click is needed for the browser's prompt); hidden once decided. */
 export function NotifyButton() {

@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query'
 import styled from 'styled-components'
-import { useMail } from '../../app/mail-context.ts'
 import { formatSize } from '../../lib/format.ts'
+import { useMail } from '../../state/mail-context.ts'
 
 /**
  * The owner's storage: "1.2 GB of 10 GB used" with a meter, in the mailbox sidebar (account.quota).

@@ -1,9 +1,9 @@
 import { type FormEvent, type RefObject, useEffect, useState } from 'react'
 import styled from 'styled-components'
-import { useMail } from '../../app/mail-context.ts'
+import { Button, IconButton } from '../../components/button.tsx'
+import { Icon } from '../../components/icons.tsx'
 import { clearOffline } from '../../lib/offline-cache.ts'
-import { Button, IconButton } from '../shared/button.tsx'
-import { Icon } from '../shared/icons.tsx'
+import { useMail } from '../../state/mail-context.ts'
 import { ConnectionBanner } from './connection-banner.tsx'
 import { NotifyButton } from './notify-button.tsx'
 

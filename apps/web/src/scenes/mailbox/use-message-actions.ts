@@ -1,8 +1,8 @@
 import { useMemo } from 'react'
 import type { MessageSummary } from '../../api/types.ts'
-import { useMail } from '../../app/mail-context.ts'
-import { pushNotice } from '../../app/mail-store.ts'
 import { explainError } from '../../lib/explain.ts'
+import { useMail } from '../../state/mail-context.ts'
+import { pushNotice } from '../../state/mail-store.ts'
 
 /** Mailbox work on messages: read/unread, star, archive, move, delete, restore (optimistic, queued offline). */
 export function useMessageActions() {

@@ -1,10 +1,10 @@
 import { lazy, Suspense, useState } from 'react'
 import styled from 'styled-components'
 import type { ResourceView } from '../../api/types.ts'
-import { useMail } from '../../app/mail-context.ts'
-import { pushNotice } from '../../app/mail-store.ts'
+import { Icon } from '../../components/icons.tsx'
 import { formatSize } from '../../lib/format.ts'
-import { Icon } from '../shared/icons.tsx'
+import { useMail } from '../../state/mail-context.ts'
+import { pushNotice } from '../../state/mail-store.ts'
 import { useImageUrls, viewableImages } from './use-image-urls.ts'
 
 const isPdf = (a: ResourceView) => /^application\/pdf\s*(;|$)/i.test(a.mediaType)

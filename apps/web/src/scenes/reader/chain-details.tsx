@@ -1,7 +1,7 @@
 import styled from 'styled-components'
 import type { ChainView, LegacyAuthView } from '../../api/types.ts'
+import { Icon } from '../../components/icons.tsx'
 import type { EnvelopeBlockView } from '../../lib/message-view.ts'
-import { Icon } from '../shared/icons.tsx'
 
 /**
  * The signed envelope chain hop by hop: the receiving gateway's verification result for each hop

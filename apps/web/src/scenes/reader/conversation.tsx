@@ -1,8 +1,8 @@
 import { useQuery } from '@tanstack/react-query'
 import styled from 'styled-components'
-import { useMail } from '../../app/mail-context.ts'
-import { useMailState } from '../../app/mail-store.ts'
 import { formatListDate, plural } from '../../lib/format.ts'
+import { useMail } from '../../state/mail-context.ts'
+import { useMailState } from '../../state/mail-store.ts'
 
 /** Conversation view: the other messages of the thread (X-Thread-ID / References), oldest first. */
 export function Conversation(props: { threadId: string | undefined; currentId: string }) {

@@ -1,10 +1,10 @@
 import { useEffect, useState } from 'react'
 import styled from 'styled-components'
 import type { DeliveryStatus } from '../../api/types.ts'
+import { Button } from '../../components/button.tsx'
+import { Icon } from '../../components/icons.tsx'
+import { Problem } from '../../components/problem.tsx'
 import { explainDelivery, explainError } from '../../lib/explain.ts'
-import { Button } from '../shared/button.tsx'
-import { Icon } from '../shared/icons.tsx'
-import { Problem } from '../shared/problem.tsx'
 
 const LABELS: Record<string, string> = {
   held: 'Sending soon',

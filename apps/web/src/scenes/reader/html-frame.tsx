@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react'
 import styled from 'styled-components'
+import { Button } from '../../components/button.tsx'
 import { buildSrcDoc, createMailSanitizer, type MailSanitizer } from '../../lib/sanitize-html.ts'
-import { Button } from '../shared/button.tsx'
 import { useRemotePolicy } from './use-remote-policy.ts'
 
 let sanitizer: MailSanitizer | undefined

@@ -1,9 +1,9 @@
 import { type KeyboardEvent, useEffect, useRef, useState } from 'react'
 import styled from 'styled-components'
 import type { ResourceView } from '../../api/types.ts'
+import { Icon } from '../../components/icons.tsx'
 import { formatSize } from '../../lib/format.ts'
 import { lightboxKey, stepIndex } from '../../lib/gallery.ts'
-import { Icon } from '../shared/icons.tsx'
 
 /**
  * The image viewer: one image at a time, full size, with next/previous buttons and keys (arrows,

@@ -1,8 +1,8 @@
 import styled from 'styled-components'
+import { Problem } from '../../components/problem.tsx'
 import { cidImageResources } from '../../lib/cid.ts'
 import { linkify } from '../../lib/linkify.ts'
 import type { MessageView } from '../../lib/message-view.ts'
-import { Problem } from '../shared/problem.tsx'
 import { HtmlFrame } from './html-frame.tsx'
 import { useInlineImages } from './use-inline-images.ts'
 

@@ -1,16 +1,16 @@
 import { useQueryClient } from '@tanstack/react-query'
-import { type RefObject, useEffect, useImperativeHandle, useRef, useState } from 'react'
+import { type RefObject, useImperativeHandle, useState } from 'react'
 import styled from 'styled-components'
 import type { MessageSummary } from '../../api/types.ts'
-import { useMail } from '../../app/mail-context.ts'
-import { pushNotice, useMailState } from '../../app/mail-store.ts'
+import { Button } from '../../components/button.tsx'
+import { Icon } from '../../components/icons.tsx'
+import { Problem } from '../../components/problem.tsx'
 import { draftFromMessage, forwardDraftState, replyDraft } from '../../lib/compose-model.ts'
 import { explainError } from '../../lib/explain.ts'
 import { formatFullDate } from '../../lib/format.ts'
+import { useMail } from '../../state/mail-context.ts'
+import { pushNotice, useMailState } from '../../state/mail-store.ts'
 import { useMessageActions } from '../mailbox/use-message-actions.ts'
-import { Button } from '../shared/button.tsx'
-import { Icon } from '../shared/icons.tsx'
-import { Problem } from '../shared/problem.tsx'
 import { AttachmentList } from './attachment-list.tsx'
 import { ChainDetails } from './chain-details.tsx'
 import { Conversation } from './conversation.tsx'
@@ -38,15 +38,7 @@ export function ReaderPane(props: {
   const id = props.messageId
   const summary = props.summary
 
-  const { query, detail, view } = useMessageDetail(id, summary)
-
-  // Opening a message marks it read, once: "mark as unread" while it is open must stick.
-  const markedFor = useRef<string | undefined>(undefined)
-  useEffect(() => {
-    if (!summary || markedFor.current === summary.id) return
-    markedFor.current = summary.id
-    if (!summary.keywords.includes('$seen')) void actions.markRead(summary)
-  }, [summary, actions])
+  const { query, detail, view } = useMessageDetail(id, summary, actions.markRead)
 
   // Each message starts with its details folded.
   const [detailsFor, setDetailsFor] = useState(id)

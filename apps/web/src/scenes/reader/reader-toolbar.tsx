@@ -1,9 +1,9 @@
 import type { RefObject } from 'react'
 import styled from 'styled-components'
 import type { MailboxInfo, MessageSummary } from '../../api/types.ts'
+import { IconButton } from '../../components/button.tsx'
+import { Icon } from '../../components/icons.tsx'
 import { useMessageActions } from '../mailbox/use-message-actions.ts'
-import { IconButton } from '../shared/button.tsx'
-import { Icon } from '../shared/icons.tsx'
 
 /**
  * Runs a follow-up navigation only if the user is still where the action started: a slow archive must

@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query'
 import type { ResourceView } from '../../api/types.ts'
-import { useMail } from '../../app/mail-context.ts'
 import { isViewableImage } from '../../lib/gallery.ts'
+import { useMail } from '../../state/mail-context.ts'
 
 const MAX_PREVIEW_BYTES = 20 * 1024 * 1024
 

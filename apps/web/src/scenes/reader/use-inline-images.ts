@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query'
 import { useCallback } from 'react'
 import type { ResourceView } from '../../api/types.ts'
-import { useMail } from '../../app/mail-context.ts'
+import { useMail } from '../../state/mail-context.ts'
 
 const MAX_INLINE_IMAGE = 5 * 1024 * 1024
 

@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query'
-import { useMail } from '../../app/mail-context.ts'
-import { usePrefs } from '../../app/prefs.ts'
+import { useMail } from '../../state/mail-context.ts'
+import { usePrefs } from '../../state/prefs.ts'
 
 /**
  * What the remote-content setting allows for mail from `from`: load at once (a correspondent under

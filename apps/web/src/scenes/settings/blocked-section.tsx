@@ -1,8 +1,8 @@
 import { useState } from 'react'
 import styled from 'styled-components'
 import type { Settings } from '../../api/types.ts'
-import { useMail } from '../../app/mail-context.ts'
-import { Button } from '../shared/button.tsx'
+import { Button } from '../../components/button.tsx'
+import { useMail } from '../../state/mail-context.ts'
 import { Section, useSectionSave } from './section.tsx'
 
 /** Blocked senders: their mail is accepted but filed in Junk (the sender is not told). */

@@ -1,7 +1,7 @@
 import { useState } from 'react'
 import type { Settings } from '../../api/types.ts'
-import { useMail } from '../../app/mail-context.ts'
 import { parseChipInput } from '../../lib/address-chips.ts'
+import { useMail } from '../../state/mail-context.ts'
 import { Section, useSectionSave } from './section.tsx'
 
 /** Auto-forwarding; the api checks each target's domain when saved, the AS enforces the policy. */

@@ -1,6 +1,6 @@
 import { useState } from 'react'
 import type { Settings, UserPrefs } from '../../api/types.ts'
-import { useMail } from '../../app/mail-context.ts'
+import { useMail } from '../../state/mail-context.ts'
 import { Section, useSectionSave } from './section.tsx'
 
 const UNDO_CHOICES = [0, 5, 10, 20, 30]

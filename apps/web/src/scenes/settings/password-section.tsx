@@ -1,5 +1,5 @@
 import { useState } from 'react'
-import { useMail } from '../../app/mail-context.ts'
+import { useMail } from '../../state/mail-context.ts'
 import { Section, useSectionSave } from './section.tsx'
 
 /** This tab's refresh token (kept in sessionStorage by oauth-session.ts): this sign-in survives the change. */

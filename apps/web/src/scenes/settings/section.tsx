@@ -1,7 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query'
 import { type FormEvent, type ReactNode, useState } from 'react'
 import styled from 'styled-components'
-import { Button } from '../shared/button.tsx'
+import { Button } from '../../components/button.tsx'
 
 /** Saving one settings section: its busy flag, the last error, and a "Saved" line that fades on edit. */
 export function useSectionSave() {

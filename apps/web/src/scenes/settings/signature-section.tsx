@@ -1,6 +1,6 @@
 import { useState } from 'react'
 import type { Settings } from '../../api/types.ts'
-import { useMail } from '../../app/mail-context.ts'
+import { useMail } from '../../state/mail-context.ts'
 import { Section, useSectionSave } from './section.tsx'
 
 /** One signature per identity, added under new messages, replies and forwards sent from it. */

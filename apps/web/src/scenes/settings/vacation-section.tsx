@@ -1,7 +1,7 @@
 import { useState } from 'react'
 import type { Settings, VacationSettings } from '../../api/types.ts'
-import { useMail } from '../../app/mail-context.ts'
 import { dateToEpoch, epochToDate } from '../../lib/vacation-dates.ts'
+import { useMail } from '../../state/mail-context.ts'
 import { Section, useSectionSave } from './section.tsx'
 
 /** The vacation auto-reply settings (RFC 3834); the MTA job that sends it is not built yet (see docs). */

@@ -1,5 +1,5 @@
 import styled from 'styled-components'
-import type { Explained } from '../../lib/explain.ts'
+import type { Explained } from '../lib/explain.ts'
 
 /** A failure as a sentence, with the technical text behind a "Details" disclosure. */
 export function Problem(props: { problem: Explained; role?: 'alert' | 'status'; className?: string }) {

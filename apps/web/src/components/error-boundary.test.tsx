@@ -3,7 +3,7 @@ import { act } from 'react'
 import { createRoot } from 'react-dom/client'
 import { ThemeProvider } from 'styled-components'
 import { describe, expect, it, vi } from 'vitest'
-import { lightTheme } from '../../theme.ts'
+import { lightTheme } from '../theme.ts'
 import { ErrorBoundary } from './error-boundary.tsx'
 
 ;(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true
