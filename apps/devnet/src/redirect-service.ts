@@ -9,9 +9,12 @@ export interface RedirectService {
   close(): Promise<void>
 }
 
+const AS_METADATA = '/.well-known/oauth-authorization-server'
+
 /**
  * The seed's redirect service (Note 1): an SRV record cannot carry a path, so the host it names answers
- * every request with `302 Found` to the real base URL plus the requested path and query.
+ * every request with `302 Found` to the real base URL plus the requested path and query — except the
+ * AS metadata, whose well-known segment goes before the base URL's path (RFC 8414 §3.1).
  * @see RFC 9110 §15.4.3 (302 Found)
  */
 export async function startRedirectService(
@@ -21,7 +24,10 @@ export async function startRedirectService(
   let base = target.replace(/\/$/, '')
   const server: Server = createServer((req, res) => {
     res.statusCode = 302
-    res.setHeader('location', base + (req.url ?? '/'))
+    const url = req.url ?? '/'
+    const { origin, pathname } = new URL(base)
+    const metadata = url === AS_METADATA
+    res.setHeader('location', metadata ? `${origin}${AS_METADATA}${pathname.replace(/\/$/, '')}` : base + url)
     res.setHeader('cache-control', 'no-store')
     res.end()
   })

@@ -61,4 +61,11 @@ describe('redirect service', () => {
     const again = await fetch(`${redirect.url}/jwks`, { redirect: 'manual' })
     expect(again.headers.get('location')).toBe('http://localhost:10/jwks')
   })
+
+  it('inserts the AS metadata segment before the base path (RFC 8414 §3.1), never appends it', async () => {
+    const redirect = await startRedirectService('http://localhost:9/fz/')
+    closers.push(() => redirect.close())
+    const res = await fetch(`${redirect.url}/.well-known/oauth-authorization-server`, { redirect: 'manual' })
+    expect(res.headers.get('location')).toBe('http://localhost:9/.well-known/oauth-authorization-server/fz')
+  })
 })

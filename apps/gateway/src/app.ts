@@ -1,5 +1,6 @@
 import { createListener, type DomainConfig, requestLog } from '@federizer/node'
 import express from 'express'
+import { metadataHandler, metadataPath } from './as/metadata.ts'
 import { createAsRouter } from './as/router.ts'
 import type { GatewayOptions } from './base.ts'
 import { createGatewayContext, type GatewayContext } from './context.ts'
@@ -22,6 +23,7 @@ export async function createGateway(config: DomainConfig, options: GatewayOption
   app.set('trust proxy', false)
   app.use(requestLog(ctx.logger))
   const basePath = new URL(config.gatewayUrl).pathname.replace(/\/$/, '')
+  app.get(metadataPath(config.gatewayUrl), metadataHandler(ctx))
   app.use(basePath || '/', createAsRouter(ctx))
   app.use(basePath || '/', createFederationRouter(ctx))
   const workers = options.workers === false ? undefined : startMtaWorkers(ctx)

@@ -481,15 +481,20 @@ describe('authorization request errors', () => {
 })
 
 describe('a gateway URL with a path', () => {
-  it('serves metadata under the path and signs in with cookies scoped to it', async () => {
+  it('serves metadata at the RFC 8414 §3.1 URL (inserted before the path) and signs in with cookies scoped to it', async () => {
     const edu = await startDomain('example.edu', { gatewayPath: '/as1' })
     try {
       await addUser(edu, 'alice')
       const issuer = new URL(edu.url)
+      const origin = issuer.origin
+      // RFC 8414 §3.1: the well-known segment goes between the host and the issuer's path.
       const eduAs = await oauth.processDiscoveryResponse(
         issuer,
-        await fetch(`${edu.url}/.well-known/oauth-authorization-server`),
+        await fetch(`${origin}/.well-known/oauth-authorization-server/as1`),
       )
+      expect((await fetch(`${edu.url}/.well-known/oauth-authorization-server`)).status).toBe(404)
+      // oauth4webapi builds the same URL (its 'oauth2' algorithm is RFC 8414's).
+      expect((await discoverAs(edu)).issuer).toBe(edu.url)
       expect(eduAs.issuer).toBe(edu.url)
       expect(eduAs.token_endpoint).toBe(`${edu.url}/token`)
       const { posted, browser } = await signInThroughForm(edu, eduAs)

@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { AS_METADATA_PATH, createDiscovery, FEDERIZER_DOCUMENT_PATH } from '../src/discovery/index.ts'
+import {
+  AS_METADATA_PATH,
+  asMetadataUrl,
+  createDiscovery,
+  FEDERIZER_DOCUMENT_PATH,
+} from '../src/discovery/index.ts'
 import {
   type GeneratedSigningKey,
   generateSigningKey,
@@ -62,9 +67,9 @@ beforeEach(() => {
   // SRV → the redirect service → the gateway under /fz (the seed's Note 1).
   dns.records.set(AS_SRV, [{ target: '127.0.0.1', port: redir.port }])
   dns.records.set(RS_SRV, [{ target: '127.0.0.1', port: redir.port }])
-  redir.redirect(AS_METADATA_PATH, `${base}${AS_METADATA_PATH}`)
+  redir.redirect(AS_METADATA_PATH, `${gw.origin}${AS_METADATA_PATH}/fz`)
   redir.redirect(FEDERIZER_DOCUMENT_PATH, `${base}${FEDERIZER_DOCUMENT_PATH}`)
-  gw.json(`/fz${AS_METADATA_PATH}`, metadata())
+  gw.json(`${AS_METADATA_PATH}/fz`, metadata())
   gw.json(`/fz${FEDERIZER_DOCUMENT_PATH}`, document())
   gw.json('/fz/jwks', { keys: [k1.publicJwk] })
 })
@@ -83,8 +88,21 @@ describe('authorizationServer', () => {
     expect((await discovery().authorizationServer('example.com')).issuer).toBe(gw.origin)
   })
 
+  it('reads an issuer with a path at the inserted well-known URL, never the appended one (RFC 8414 §3.1)', async () => {
+    expect(asMetadataUrl(`${gw.origin}/fz`).href).toBe(`${gw.origin}${AS_METADATA_PATH}/fz`)
+    expect(asMetadataUrl(`${gw.origin}/fz/`).href).toBe(`${gw.origin}${AS_METADATA_PATH}/fz`)
+    expect(asMetadataUrl(gw.origin).href).toBe(`${gw.origin}${AS_METADATA_PATH}`)
+    expect((await discovery().authorizationServer('example.com')).issuer).toBe(base)
+    expect(gw.hits(`${AS_METADATA_PATH}/fz`)).toBe(1)
+    // A redirect to the appended form names no issuer RFC 8414 recognises.
+    redir.redirect(AS_METADATA_PATH, `${base}${AS_METADATA_PATH}`)
+    gw.json(`/fz${AS_METADATA_PATH}`, metadata())
+    const e = await expectCode(discovery().authorizationServer('example.com'), 'discovery_failed')
+    expect(e.message).toContain('not an RFC 8414 metadata URL')
+  })
+
   it('refuses metadata whose issuer differs from the URL it came from', async () => {
-    gw.json(`/fz${AS_METADATA_PATH}`, { ...metadata(), issuer: `${base}/` })
+    gw.json(`${AS_METADATA_PATH}/fz`, { ...metadata(), issuer: `${base}/` })
     const e = await expectCode(discovery().authorizationServer('example.com'), 'wrong_issuer')
     expect(e.message).toContain('RFC 8414')
   })
@@ -104,16 +122,16 @@ describe('authorizationServer', () => {
   it('follows three redirects but not four', async () => {
     redir.redirect(AS_METADATA_PATH, '/r1')
     redir.redirect('/r1', '/r2')
-    redir.redirect('/r2', `${base}${AS_METADATA_PATH}`)
+    redir.redirect('/r2', `${gw.origin}${AS_METADATA_PATH}/fz`)
     expect((await discovery().authorizationServer('example.com')).issuer).toBe(base)
     redir.redirect('/r2', '/r3')
-    redir.redirect('/r3', `${base}${AS_METADATA_PATH}`)
+    redir.redirect('/r3', `${gw.origin}${AS_METADATA_PATH}/fz`)
     const e = await expectCode(discovery().authorizationServer('example.com'), 'discovery_failed')
     expect(e.message).toContain('more than 3 redirects')
   })
 
   it('refuses a redirect that changes the scheme', async () => {
-    redir.redirect(AS_METADATA_PATH, `https://127.0.0.1:${gw.port}/fz${AS_METADATA_PATH}`)
+    redir.redirect(AS_METADATA_PATH, `https://127.0.0.1:${gw.port}${AS_METADATA_PATH}/fz`)
     const e = await expectCode(discovery().authorizationServer('example.com'), 'discovery_failed')
     expect(e.message).toContain('http: to https:')
   })
@@ -148,13 +166,13 @@ describe('authorizationServer', () => {
   })
 
   it('refuses malformed metadata, non-JSON and oversized answers', async () => {
-    gw.json(`/fz${AS_METADATA_PATH}`, { issuer: base, token_endpoint: 'not a url' })
+    gw.json(`${AS_METADATA_PATH}/fz`, { issuer: base, token_endpoint: 'not a url' })
     await expectCode(discovery().authorizationServer('example.com'), 'discovery_failed')
-    gw.routes.set(`/fz${AS_METADATA_PATH}`, (_q, res) => res.writeHead(200).end('<html>'))
+    gw.routes.set(`${AS_METADATA_PATH}/fz`, (_q, res) => res.writeHead(200).end('<html>'))
     await expectCode(discovery().authorizationServer('example.com'), 'discovery_failed')
-    gw.routes.set(`/fz${AS_METADATA_PATH}`, (_q, res) => res.writeHead(200).end('x'.repeat(300 * 1024)))
+    gw.routes.set(`${AS_METADATA_PATH}/fz`, (_q, res) => res.writeHead(200).end('x'.repeat(300 * 1024)))
     await expectCode(discovery().authorizationServer('example.com'), 'too_large')
-    gw.routes.set(`/fz${AS_METADATA_PATH}`, (_q, res) => res.writeHead(500).end())
+    gw.routes.set(`${AS_METADATA_PATH}/fz`, (_q, res) => res.writeHead(500).end())
     await expectCode(discovery().authorizationServer('example.com'), 'discovery_failed')
   })
 
@@ -172,7 +190,7 @@ describe('caching', () => {
     await d.authorizationServer('example.com')
     await d.authorizationServer('example.com')
     expect(dns.queries() - queries).toBe(1)
-    expect(gw.hits(`/fz${AS_METADATA_PATH}`)).toBe(1)
+    expect(gw.hits(`${AS_METADATA_PATH}/fz`)).toBe(1)
     t += 119
     await d.authorizationServer('example.com')
     expect(dns.queries() - queries).toBe(1)
@@ -301,7 +319,7 @@ describe('keyResolverFor', () => {
       resolveKey: d.keyResolverFor(base),
       now: t,
     })
-    expect(gw.hits(`/fz${AS_METADATA_PATH}`)).toBe(1)
+    expect(gw.hits(`${AS_METADATA_PATH}/fz`)).toBe(1)
     expect(gw.hits('/fz/jwks')).toBe(1)
   })
 
@@ -324,7 +342,7 @@ describe('keyResolverFor', () => {
   it.each(['jwks_uri', 'token_endpoint'])(
     'refuses AS metadata whose %s is on another origin',
     async (member) => {
-      gw.json(`/fz${AS_METADATA_PATH}`, { ...metadata(), [member]: `http://127.0.0.1:${redir.port}/keys` })
+      gw.json(`${AS_METADATA_PATH}/fz`, { ...metadata(), [member]: `http://127.0.0.1:${redir.port}/keys` })
       const jws = await signHopAssertion(claims('a'), k1)
       const e = await expectCode(
         verifyHopAssertion(jws, { resolveKey: discovery().keyResolverFor(base), now: t }),
@@ -335,10 +353,17 @@ describe('keyResolverFor', () => {
     },
   )
 
+  it('reads the keys of an issuer with a path through its inserted metadata URL (RFC 8414 §3.1)', async () => {
+    const jws = await signHopAssertion(claims('p'), k1)
+    await verifyHopAssertion(jws, { resolveKey: discovery().keyResolverFor(base), now: t })
+    expect(gw.hits(`${AS_METADATA_PATH}/fz`)).toBe(1)
+    expect(gw.hits(`/fz${AS_METADATA_PATH}`)).toBe(0)
+  })
+
   it('refuses an issuer whose metadata names another issuer, and a malformed JWKS', async () => {
     const jws = await signHopAssertion(claims('a'), k1)
     const wrong = discovery().keyResolverFor(`${gw.origin}/other`)
-    gw.json(`/other${AS_METADATA_PATH}`, metadata())
+    gw.json(`${AS_METADATA_PATH}/other`, metadata())
     await expectCode(verifyHopAssertion(jws, { resolveKey: wrong, now: t }), 'wrong_issuer')
     gw.json('/fz/jwks', { keys: 'nope' })
     await expectCode(

@@ -4,7 +4,6 @@ import { authorizeGet, authorizePost } from './authorize.ts'
 import { corsForWebmail } from './cors.ts'
 import { OAuthError, sendOAuthError } from './errors.ts'
 import { logoutEndpoint } from './logout.ts'
-import { authorizationServerMetadata } from './metadata.ts'
 import { revocationEndpoint } from './revoke.ts'
 import { tokenEndpoint } from './token-endpoint.ts'
 
@@ -12,7 +11,7 @@ import { tokenEndpoint } from './token-endpoint.ts'
 const FORM_LIMIT = '64kb'
 
 /**
- * The Authorization Server's routes, relative to config.gatewayUrl: metadata, JWKS, authorize + sign-in,
+ * The Authorization Server's routes, relative to config.gatewayUrl: JWKS, authorize + sign-in,
  * token (code, refresh, token exchange), revocation, logout.
  * @see RFC 8414, RFC 6749, RFC 7009, RFC 8693, RFC 9449
  */
@@ -39,13 +38,8 @@ export function createAsRouter(ctx: GatewayContext): express.Router {
   }
   const cors = corsForWebmail(ctx)
 
-  // Metadata and keys are public documents: any origin may read them (no credentials are involved), so the
-  // webmail can discover its AS from the browser (RFC 8414 §3).
-  router.get('/.well-known/oauth-authorization-server', (_req, res) => {
-    res.set('Cache-Control', 'public, max-age=300')
-    res.set('Access-Control-Allow-Origin', '*')
-    res.json(authorizationServerMetadata(ctx))
-  })
+  // The metadata is served by the app at its RFC 8414 §3.1 location (metadataHandler); keys are public
+  // documents too: any origin may read them (no credentials are involved).
   router.get('/jwks', async (_req, res) => {
     await ctx.as.keys.refresh().catch((err) => ctx.logger.error({ err }, 'cannot re-read the AS key file'))
     res.set('Cache-Control', 'public, max-age=300')

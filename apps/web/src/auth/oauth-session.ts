@@ -127,14 +127,15 @@ export function createAuthSession(deps: AuthDeps): AuthSession {
   }
 
   /**
-   * RFC 8414 §3: the metadata document at `${issuer}/.well-known/oauth-authorization-server`.
+   * RFC 8414 §3.1: the metadata document at the well-known URL inserted before the issuer's path
+   * (`https://as.example/fz` → `https://as.example/.well-known/oauth-authorization-server/fz`).
    * When the browser cannot read it although the server answers (a gateway without CORS on the
    * metadata route), the endpoints fall back to the node layout of docs/architecture.md §4.
    */
   async function discover(): Promise<oauth.AuthorizationServer> {
     if (metadata) return metadata
     const issuer = new URL(config.issuer)
-    const url = `${config.issuer}/.well-known/oauth-authorization-server`
+    const url = `${issuer.origin}/.well-known/oauth-authorization-server${issuer.pathname.replace(/\/$/, '')}`
     let response: Response
     try {
       response = await fetchFn(url, { headers: { accept: 'application/json' } })

@@ -76,6 +76,29 @@ function normalizeDomain(domain: string): string {
 }
 
 /** Strips `suffix` from the final URL's path: the base URL (issuer or resource URL) it names. */
+/**
+ * Where an issuer publishes its metadata: the well-known segment is inserted between the host and the
+ * issuer's path (a terminating `/` removed first), `https://as.example/fz` →
+ * `https://as.example/.well-known/oauth-authorization-server/fz`.
+ * @see RFC 8414 §3.1
+ */
+export function asMetadataUrl(issuer: string): URL {
+  const url = new URL(issuer)
+  return new URL(`${url.origin}${AS_METADATA_PATH}${url.pathname.replace(/\/$/, '')}`)
+}
+
+/** The issuer a metadata URL belongs to: the inverse of asMetadataUrl (RFC 8414 §3.1, §3.3). */
+function issuerOfMetadataUrl(finalUrl: URL): string {
+  const path = finalUrl.pathname
+  if (finalUrl.search !== '' || !(path === AS_METADATA_PATH || path.startsWith(`${AS_METADATA_PATH}/`))) {
+    throw new ProtocolError(
+      'discovery_failed',
+      `the redirect ended at ${finalUrl.href}, which is not an RFC 8414 metadata URL (${AS_METADATA_PATH}[/path])`,
+    )
+  }
+  return `${finalUrl.origin}${path.slice(AS_METADATA_PATH.length)}`
+}
+
 function baseOf(finalUrl: URL, suffix: string): string {
   if (finalUrl.search !== '' || !finalUrl.pathname.endsWith(suffix)) {
     throw new ProtocolError(
@@ -187,7 +210,9 @@ export function createDiscovery(options: DiscoveryOptions): Discovery {
           checkTarget,
           timeoutMs,
         })
-        return { ...result, base: baseOf(result.finalUrl, suffix), ttl: recordTtl }
+        const base =
+          suffix === AS_METADATA_PATH ? issuerOfMetadataUrl(result.finalUrl) : baseOf(result.finalUrl, suffix)
+        return { ...result, base, ttl: recordTtl }
       } catch (error) {
         lastError = error
       }
@@ -286,7 +311,7 @@ export function createDiscovery(options: DiscoveryOptions): Discovery {
     return cached(`meta:${issuer}`, async () => {
       let start: URL
       try {
-        start = new URL(`${issuer}${AS_METADATA_PATH}`)
+        start = asMetadataUrl(issuer)
       } catch (cause) {
         throw new ProtocolError('discovery_failed', `issuer "${issuer}" is not a URL`, { cause })
       }
@@ -296,7 +321,7 @@ export function createDiscovery(options: DiscoveryOptions): Discovery {
         timeoutMs,
         maxRedirects: 0,
       })
-      return { value: parseMetadata(body, baseOf(finalUrl, AS_METADATA_PATH)), ttl }
+      return { value: parseMetadata(body, issuerOfMetadataUrl(finalUrl)), ttl }
     })
   }
 
