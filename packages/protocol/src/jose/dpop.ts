@@ -1,20 +1,11 @@
-import { createHash } from 'node:crypto'
-import {
-  decodeProtectedHeader,
-  exportJWK,
-  generateKeyPair,
-  importJWK,
-  type JWK,
-  type JWTPayload,
-  jwtVerify,
-  SignJWT,
-} from 'jose'
+import { createHash, generateKeyPairSync } from 'node:crypto'
+import { decodeProtectedHeader, type JWK, type JWTPayload } from 'jose'
 import { z } from 'zod'
 import { ProtocolError } from '../errors.ts'
 import { claimStringSchema, digestStringSchema, numericDateSchema, parseClaims, randomJti } from './claims.ts'
-import { importJwkCached } from './import-cache.ts'
 import { ALLOWED_ALGS, type AllowedAlg } from './jwt.ts'
 import { algForJwk, hasPrivateMembers, jwkThumbprint, toPublicJwk } from './keys.ts'
+import { checkClaims, signCompact, thumbprintSync, verifyCompactSignature } from './node-jws.ts'
 
 /** RFC 9449 §4.2: the `typ` of a DPoP proof. */
 export const DPOP_TYP = 'dpop+jwt'
@@ -42,11 +33,17 @@ export interface ReplayStore {
 export async function createDpopKey(alg: AllowedAlg = 'ES256'): Promise<DpopKey> {
   if (!ALLOWED_ALGS.includes(alg))
     throw new ProtocolError('alg_not_allowed', `DPoP alg "${String(alg)}" is not allowed`)
-  const pair = await generateKeyPair(alg, { extractable: true })
-  const exported = await exportJWK(pair.privateKey)
+  // node:crypto, synchronously: a key pair per transaction is on the hot path of every delivery.
+  const { privateKey } =
+    alg === 'ES256'
+      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      : alg === 'EdDSA'
+        ? generateKeyPairSync('ed25519')
+        : generateKeyPairSync('rsa', { modulusLength: 2048 })
+  const exported = privateKey.export({ format: 'jwk' }) as JWK
   const privateJwk: JWK = { ...exported, alg }
   const publicJwk: JWK = { ...toPublicJwk(exported), alg }
-  return { privateJwk, publicJwk, jkt: await jwkThumbprint(publicJwk) }
+  return { privateJwk, publicJwk, jkt: thumbprintSync(publicJwk) }
 }
 
 /**
@@ -107,8 +104,7 @@ export async function createDpopProof(input: CreateDpopProofInput): Promise<stri
   const jwk = toPublicJwk(input.key.publicJwk)
   delete jwk.kid
   delete jwk.use
-  const privateKey = await importJwkCached(input.key.privateJwk, alg)
-  return new SignJWT(payload).setProtectedHeader({ typ: DPOP_TYP, alg, jwk }).sign(privateKey)
+  return signCompact({ typ: DPOP_TYP, alg, jwk }, payload, input.key.privateJwk)
 }
 
 const dpopClaimsSchema = z.object({
@@ -188,12 +184,8 @@ export async function verifyDpopProof(
   }
   let payload: JWTPayload
   try {
-    const key = await importJWK(publicJwk, alg)
-    ;({ payload } = await jwtVerify(proof, key, {
-      algorithms: [alg],
-      typ: DPOP_TYP,
-      currentDate: new Date(options.now * 1000),
-    }))
+    verifyCompactSignature(proof, alg, publicJwk)
+    payload = checkClaims(proof, { currentDate: new Date(options.now * 1000) })
   } catch (cause) {
     throw invalid('the DPoP proof signature does not verify with its "jwk" header', cause)
   }

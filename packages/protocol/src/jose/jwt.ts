@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto'
 import {
   type CryptoKey,
   decodeProtectedHeader,
@@ -5,11 +6,9 @@ import {
   type JWSHeaderParameters,
   type JWTPayload,
   errors as joseErrors,
-  jwtVerify,
-  SignJWT,
 } from 'jose'
 import { ProtocolError } from '../errors.ts'
-import { importJwkCached } from './import-cache.ts'
+import { checkClaims, signCompact, verifyCompactSignature } from './node-jws.ts'
 
 /** The only JWS algorithms Federizer accepts anywhere (RFC 8725 §3.1: an explicit allow-list). */
 export const ALLOWED_ALGS = ['ES256', 'EdDSA', 'RS256'] as const
@@ -19,26 +18,29 @@ export type AllowedAlg = (typeof ALLOWED_ALGS)[number]
 export interface SigningKey {
   kid: string
   alg: AllowedAlg
-  privateKey: CryptoKey | JWK
+  privateKey: CryptoKey | JWK | KeyObject
 }
 
 /** Resolves the public key for a JWS header; throws ProtocolError('unknown_key') when there is none. */
 export type KeyResolver = (
   header: JWSHeaderParameters & { alg: AllowedAlg; kid: string },
-) => Promise<CryptoKey | JWK>
+) => Promise<CryptoKey | JWK | KeyObject>
 
-/** Signs `payload` as a compact JWS with an explicit `typ` and the key's `kid` (RFC 8725 §3.11). */
+/**
+ * Signs `payload` as a compact JWS with an explicit `typ` and the key's `kid` (RFC 8725 §3.11), on
+ * node:crypto with the key object made once (node-jws.ts).
+ */
 export async function signJwt(
   payload: JWTPayload,
   key: SigningKey,
   typ: string,
   extraHeader: Partial<JWSHeaderParameters> = {},
 ): Promise<string> {
-  const privateKey =
-    'kty' in key.privateKey ? await importJwkCached(key.privateKey as JWK, key.alg) : key.privateKey
-  return new SignJWT(payload)
-    .setProtectedHeader({ ...extraHeader, alg: key.alg, typ, kid: key.kid })
-    .sign(privateKey as CryptoKey)
+  try {
+    return signCompact({ ...extraHeader, alg: key.alg, typ, kid: key.kid }, payload, key.privateKey)
+  } catch (e) {
+    throw translateJoseError(e)
+  }
 }
 
 export interface VerifyJwtOptions {
@@ -114,7 +116,7 @@ export async function verifyJwt(jws: string, options: VerifyJwtOptions): Promise
       'the JWS header has no "kid": keys are resolved only through the issuer JWKS',
     )
   }
-  let key: CryptoKey | JWK
+  let key: CryptoKey | JWK | KeyObject
   try {
     key = await options.resolveKey(header)
   } catch (e) {
@@ -125,18 +127,14 @@ export async function verifyJwt(jws: string, options: VerifyJwtOptions): Promise
   }
   const tolerance = options.clockTolerance ?? 60
   try {
-    const { payload } = await jwtVerify(
-      jws,
-      'kty' in key ? await importJwkCached(key as JWK, header.alg) : key,
-      {
-        algorithms: [header.alg],
-        currentDate: new Date((options.checkExpiry === false ? 0 : options.now) * 1000),
-        clockTolerance: options.checkExpiry === false ? Number.MAX_SAFE_INTEGER : tolerance,
-        issuer: options.issuer,
-        audience: options.audience,
-        requiredClaims: options.requiredClaims,
-      },
-    )
+    verifyCompactSignature(jws, header.alg, key)
+    const payload = checkClaims(jws, {
+      currentDate: new Date((options.checkExpiry === false ? 0 : options.now) * 1000),
+      clockTolerance: options.checkExpiry === false ? Number.MAX_SAFE_INTEGER : tolerance,
+      ...(options.issuer !== undefined ? { issuer: options.issuer } : {}),
+      ...(options.audience !== undefined ? { audience: options.audience } : {}),
+      ...(options.requiredClaims !== undefined ? { requiredClaims: options.requiredClaims } : {}),
+    })
     if (typeof payload.iat === 'number' && payload.iat > options.now + tolerance) {
       throw new ProtocolError('not_yet_valid', `the token was issued in the future (iat ${payload.iat})`)
     }

@@ -1,6 +1,7 @@
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose'
+import { exportJWK, generateKeyPair, type JWK } from 'jose'
 import { ProtocolError } from '../errors.ts'
 import { ALLOWED_ALGS, type AllowedAlg, type KeyResolver, type SigningKey } from './jwt.ts'
+import { thumbprintSync } from './node-jws.ts'
 
 /** A freshly generated key pair: usable directly as a `SigningKey` (privateKey = privateJwk). */
 export interface GeneratedSigningKey extends SigningKey {
@@ -29,7 +30,7 @@ const PUBLIC_MEMBERS: Record<string, readonly string[]> = {
  */
 export async function jwkThumbprint(jwk: JWK): Promise<string> {
   try {
-    return await calculateJwkThumbprint(jwk, 'sha256')
+    return thumbprintSync(jwk)
   } catch (cause) {
     throw new ProtocolError('invalid_jwt', `cannot compute the JWK thumbprint: ${(cause as Error).message}`, {
       cause,
