@@ -6,7 +6,7 @@ import { listResources, readMessage } from '@federizer/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type InboundSmtp, startInboundSmtp } from '../src/smtp/inbound-server.ts'
 import { db, messagesIn, openNetwork, testBytes, threeDomains, waitFor } from './federation-helpers.ts'
-import { composeSigned, dkimKey, legacyDnsRecords, sendRaw, smtpDialogue } from './smtp-helpers.ts'
+import { composeSigned, dkimKey, legacyDnsRecords, sendRaw } from './smtp-helpers.ts'
 
 // Issue 15, inbound: a real Postfix (private instance) relays mail for example.com to its Federizer
 // SMTP listener; the message becomes a Placeholder Message in Alice's inbox with SPF/DKIM/DMARC results.
@@ -26,8 +26,6 @@ beforeAll(async () => {
   network.dns.setRecords({ ...network.dns.records(), ...legacy })
   smtp = await startInboundSmtp(network.node('example.com').gateway!.ctx, {
     port: 0,
-    maxMessageBytes: 2 * 1024 * 1024,
-    maxRecipients: 1,
   })
   pfDir = await mkdtemp(path.join(tmpdir(), 'fz-postfix-'))
   postfix = await startPostfix({
@@ -130,85 +128,5 @@ describe('Postfix → Federizer', () => {
       45_000,
     )
     expect(bounce.toString()).toMatch(/550 5\.1\.1/)
-  })
-})
-
-describe('the Federizer SMTP listener refuses bad input with a clear reply and stores nothing', () => {
-  const hello = [
-    'EHLO client.test\r\n',
-    'MAIL FROM:<carol@legacy.test>\r\n',
-    'RCPT TO:<alice@example.com>\r\n',
-    'DATA\r\n',
-  ]
-  const dialogue = async (body: string | Buffer) => {
-    const before = (await inbox()).length
-    const replies = await smtpDialogue(smtp.port, [...hello, body])
-    expect((await inbox()).length).toBe(before)
-    return replies
-  }
-
-  it('announces SIZE and refuses an oversize message with 552', { timeout: 30_000 }, async () => {
-    const [, ehlo] = await smtpDialogue(smtp.port, ['EHLO client.test\r\n'])
-    expect(ehlo).toBeDefined()
-    const big = `Subject: big\r\n\r\n${'x'.repeat(998)}\r\n`.repeat(1)
-    const replies = await dialogue(`${big}${`${'y'.repeat(1000)}\r\n`.repeat(2200)}.\r\n`)
-    expect(replies.at(-1)).toMatch(/^552 5\.3\.4/)
-  })
-
-  it('bare LF and the smuggling sequences are refused (554 5.6.0)', { timeout: 30_000 }, async () => {
-    expect((await dialogue('Subject: lf\r\n\r\nline one\nline two\r\n.\r\n')).at(-1)).toMatch(
-      /^554 5\.6\.0 Bare LF/,
-    )
-    const smuggled =
-      'Subject: s\r\n\r\nhello\r\n.\nMAIL FROM:<x@evil.test>\r\nRCPT TO:<alice@example.com>\r\nDATA\r\nSubject: smuggled\r\n\r\nboo\r\n.\r\n'
-    const replies = await dialogue(smuggled)
-    expect(replies.at(-1)).toMatch(/^554 5\.6\.0/)
-    expect((await inbox()).map((r) => r.subject)).not.toContain('smuggled')
-  })
-
-  it('NUL bytes are refused', { timeout: 30_000 }, async () => {
-    expect((await dialogue(Buffer.from('Subject: nul\r\n\r\na\0b\r\n.\r\n', 'latin1'))).at(-1)).toMatch(
-      /^554 5\.6\.0 NUL/,
-    )
-  })
-
-  it('deeply nested multiparts are refused', { timeout: 30_000 }, async () => {
-    let body = 'text\r\n'
-    for (let i = 0; i < 40; i++)
-      body = `Content-Type: multipart/mixed; boundary="b${i}"\r\n\r\n--b${i}\r\n${body}--b${i}--\r\n`
-    expect((await dialogue(`Subject: nested\r\n${body}.\r\n`)).at(-1)).toMatch(/^554 5\.6\.0 Too many nested/)
-  })
-
-  it('too many recipients get 452 4.5.3 (this listener takes one per message)', {
-    timeout: 30_000,
-  }, async () => {
-    const replies = await smtpDialogue(smtp.port, [
-      'EHLO client.test\r\n',
-      'MAIL FROM:<carol@legacy.test>\r\n',
-      ...['alice', 'carol'].map((u) => `RCPT TO:<${u}@example.com>\r\n`),
-    ])
-    expect(replies.at(-1)).toMatch(/^452 4\.5\.3/)
-    expect(replies.at(-2)).toMatch(/^250/)
-  })
-
-  it('a DMARC reject failure is refused at DATA with 550 5.7.1', { timeout: 30_000 }, async () => {
-    const raw = await composeSigned({
-      from: 'carol@legacy.test',
-      to: 'alice@example.com',
-      subject: 'Forged',
-      text: 'x',
-    })
-    const before = (await inbox()).length
-    await expect(sendRaw(smtp.port, 'someone@other.test', ['alice@example.com'], raw)).rejects.toMatchObject({
-      responseCode: 550,
-      response: expect.stringMatching(/5\.7\.1 Rejected by the DMARC policy of legacy\.test/),
-    })
-    expect((await inbox()).length).toBe(before)
-  })
-
-  it('relaying for another domain is refused at RCPT', { timeout: 30_000 }, async () => {
-    await expect(
-      sendRaw(smtp.port, 'carol@legacy.test', ['bob@example.net'], Buffer.from('Subject: x\r\n\r\nx\r\n')),
-    ).rejects.toMatchObject({ responseCode: 550 })
   })
 })

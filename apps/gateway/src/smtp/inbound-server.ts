@@ -8,6 +8,7 @@ import type { GatewayContext } from '../context.ts'
 import { authenticateLegacy, mailauthResolver } from './authenticate.ts'
 import { storeLegacyMessage } from './inbound-store.ts'
 import { mimeToPlaceholder } from './mime.ts'
+import { checkMime } from './mime-check.ts'
 import { SmtpRefusal, spool } from './spool.ts'
 
 export interface InboundSmtpOptions {
@@ -85,6 +86,8 @@ export async function startInboundSmtp(ctx: GatewayContext, o: InboundSmtpOption
     const spooled = await spool(stream, spoolDir, maxBytes)
     try {
       const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : ''
+      // Structure and encodings first: a refusal stores nothing (not a row, not a file).
+      await checkMime(spooled.open(), { envelopeFrom: sender })
       const auth = await authenticateLegacy(spooled.open(), {
         ip: session.remoteAddress,
         helo: session.hostNameAppearsAs,
