@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
@@ -76,6 +76,8 @@ afterAll(async () => {
   if (pfDir) await rm(pfDir, { recursive: true, force: true })
 })
 
+const resources = () => network.node('example.com').gateway!.ctx.federation.resources
+
 async function inMaildir(subject: string) {
   return waitFor(
     async () => (await postfix.maildir('carol')).find((f) => f.toString().includes(`Subject: ${subject}`)),
@@ -133,7 +135,10 @@ describe('Federizer → Postfix', () => {
       const [s] = await deliveryStatus(db(network, 'example.com'), sent.rowId)
       return s?.state === 'bounced' || s?.state === 'failed' ? s : undefined
     }, 'a bounced status')
-    expect(status.detail).toMatch(/550 5\.1\.1 <nobody@legacy\.test>/)
+    // Our classified words first (by the 5.1.1 code), the remote reply after them for the details.
+    expect(status.detail).toMatch(
+      /^unknown_recipient: no such mailbox at the recipient domain \(mx\.legacy\.test answered: 550 5\.1\.1 <nobody@legacy\.test>/,
+    )
     const notice = await waitFor(async () => {
       const rows = await messagesIn(db(network, 'example.com'), 'alice@example.com', 'inbox')
       return rows.find((r) => r.subject === 'Undeliverable: To nobody at legacy')
@@ -146,6 +151,12 @@ describe('Federizer → Postfix', () => {
       ),
     )
     expect(noticeText).toMatch(/nobody@legacy\.test: .*answered: 550 5\.1\.1/)
+    // The reader shows the HTML part: Postfix's words only inside the closed details disclosure.
+    const html = await readFile(resources().path(m.html!.contentId), 'utf8')
+    const [visible, details] = html.split('<details>')
+    expect(visible).toContain('nobody@legacy.test: there is no mailbox with this address at legacy.test.')
+    expect(visible).not.toMatch(/answered|Recipient address rejected|550/)
+    expect(details).toMatch(/answered: 550 5\.1\.1 &lt;nobody@legacy\.test&gt;: Recipient address rejected/)
   })
 
   it('Postfix down: retried, and delivered once it is back', { timeout: 90_000 }, async () => {

@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises'
-import { type DnsServer, type Network, sendMail, startDnsServer } from '@federizer/devnet'
+import { type DnsServer, freePort, type Network, sendMail, startDnsServer } from '@federizer/devnet'
 import { readMessage } from '@federizer/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createMailDns, routeLegacy, routeWithoutFederizer } from '../src/smtp/route.ts'
+import { startInboundSmtp } from '../src/smtp/inbound-server.ts'
+import { createMailDns, mxAddresses, routeLegacy, routeWithoutFederizer } from '../src/smtp/route.ts'
 import { db, deliveryStatus, messagesIn, openNetwork, threeDomains, waitFor } from './federation-helpers.ts'
 
 // Issue 12 item 15: a recipient domain that does not exist (NXDOMAIN) or takes no mail (null MX, RFC
@@ -19,7 +20,14 @@ describe('routing a domain without Federizer records (RFC 5321 §5.1, RFC 7505),
           { name: 'legacy.example', exchange: 'mx1.legacy.example', priority: 10 },
           { name: 'nullmx.example', exchange: '', priority: 0 },
         ],
-        a: [{ name: 'implicit.example', address: '127.0.0.1' }],
+        a: [
+          { name: 'implicit.example', address: '127.0.0.1' },
+          { name: 'dual.example', address: '127.0.0.1' },
+        ],
+        aaaa: [
+          { name: 'v6only.example', address: '::1' },
+          { name: 'dual.example', address: '::1' },
+        ],
         txt: [{ name: 'txtonly.example', data: 'v=spf1 -all' }],
       },
     })
@@ -47,6 +55,15 @@ describe('routing a domain without Federizer records (RFC 5321 §5.1, RFC 7505),
     })
   })
 
+  it('an MX with only an AAAA record is reached over IPv6; IPv6 is tried first when it has both', async () => {
+    const mail = createMailDns({ dnsServers: [dns.address] })
+    expect(await routeLegacy(mail, 'v6only.example')).toEqual({ kind: 'smtp', hosts: ['v6only.example'] })
+    expect(await mxAddresses(mail, 'v6only.example')).toEqual(['::1'])
+    expect(await mxAddresses(mail, 'dual.example')).toEqual(['::1', '127.0.0.1'])
+    expect(await mxAddresses(mail, 'implicit.example')).toEqual(['127.0.0.1'])
+    expect(await mxAddresses(mail, 'txtonly.example')).toEqual([])
+  })
+
   it('a domain that publishes Federizer SRV records is never routed away, and DNS that does not answer is not final', async () => {
     const mail = createMailDns({ dnsServers: [dns.address] })
     expect((await routeWithoutFederizer(mail, 'fz.example')).kind).toBe('unknown')
@@ -63,19 +80,47 @@ describe('routing a domain without Federizer records (RFC 5321 §5.1, RFC 7505),
 describe('the outbox bounces mail for a domain that does not exist at once', () => {
   let net: Awaited<ReturnType<typeof openNetwork>>
   let network: Network
+  let v6: Awaited<ReturnType<typeof startInboundSmtp>>
   beforeAll(async () => {
-    net = await openNetwork({ domains: threeDomains() })
+    const smtpPort = await freePort()
+    net = await openNetwork({ domains: threeDomains(), smtpOutboundPort: smtpPort })
     network = net.network
+    // example.net's SMTP listener on the IPv6 loopback only: the MX of v6.example has just an AAAA record.
+    v6 = await startInboundSmtp(network.node('example.net').gateway!.ctx, { port: smtpPort, host: '::1' })
     const records = network.dns.records()
     network.dns.setRecords({
       ...records,
       mx: [
         { name: 'nullmx.example', exchange: '', priority: 0 },
         { name: 'legacy.example', exchange: 'mx.legacy.example', priority: 10 },
+        { name: 'v6.example', exchange: 'mx.v6.example', priority: 10 },
       ],
+      aaaa: [{ name: 'mx.v6.example', address: '::1' }],
     })
   }, 60_000)
-  afterAll(() => net?.close())
+  afterAll(async () => {
+    await v6?.close()
+    await net?.close()
+  })
+
+  it('an MX with only an AAAA record is connected to over IPv6 (its reply, a 550, bounces)', {
+    timeout: 30_000,
+  }, async () => {
+    const sent = await sendMail(network.node('example.com'), {
+      from: 'alice@example.com',
+      to: ['someone@v6.example'],
+      subject: 'To an IPv6 MX',
+      text: 'hello',
+    })
+    const status = await waitFor(async () => {
+      const [s] = await deliveryStatus(db(network, 'example.com'), sent.rowId)
+      return s?.state === 'bounced' ? s : undefined
+    }, 'a bounced status')
+    // The refusal came from the listener on [::1]: the connection went over IPv6.
+    expect(status.detail).toMatch(
+      /^refused_by_policy: .*mx\.v6\.example answered: 550 5\.7\.1 Relaying denied/,
+    )
+  })
 
   async function failed(rowId: string) {
     return waitFor(async () => {

@@ -3,6 +3,7 @@ import { formatAddress, type PlaceholderMessage, readMessage } from '@federizer/
 import nodemailer, { type SendMailOptions } from 'nodemailer'
 import type { GatewayContext } from '../context.ts'
 import { loadDkimKey } from './dkim-key.ts'
+import { mxAddresses } from './route.ts'
 
 /** One recipient's answer from the remote SMTP server. */
 export interface SmtpRecipientResult {
@@ -20,12 +21,43 @@ export type SmtpOutcome =
 type SmtpError = Error & { responseCode?: number; response?: string; code?: string }
 
 /**
- * The remote reply in plain words, as a bounce carries it (RFC 3464 Diagnostic-Code): "mx.example.org
- * answered: 550 5.1.1 <x>: user unknown" — one line, printable characters only, at most 300.
+ * The remote reply as a bounce carries it in its technical part (RFC 3464 Diagnostic-Code):
+ * "mx.example.org answered: 550 5.1.1 <x>: user unknown" — one line, printable characters only, at most
+ * 300. It is never the sentence a person reads: that is {@link classifyReply}'s.
  */
 const said = (host: string, e: SmtpError) =>
   // biome-ignore lint/suspicious/noControlCharactersInRegex: folding control characters out of a remote reply
   `${host} answered: ${(e.response ?? e.message).replace(/[\s\u0000-\u001f\u007f]+/g, ' ').slice(0, 300)}`
+
+/**
+ * Our words for a remote refusal, chosen by its reply code and enhanced status code (RFC 5321 §4.2,
+ * RFC 3463 §3) and never by its text: `error` is a stable code, `words` what the sender reads.
+ */
+export function classifyReply(responseCode: number, response: string): { error: string; words: string } {
+  const status = /^\d{3}[ -]([245])\.(\d{1,3})\.(\d{1,3})\b/.exec(response.trim())
+  const [subject, detail] = status ? [Number(status[2]), Number(status[3])] : [-1, -1]
+  if (subject === 1 && (detail === 1 || detail === 0 || detail === 6))
+    return { error: 'unknown_recipient', words: 'no such mailbox at the recipient domain' }
+  if (subject === 1 && detail === 2)
+    return { error: 'unknown_recipient', words: 'the recipient domain does not take mail for this address' }
+  if (subject === 2 && detail === 1) return { error: 'recipient_disabled', words: 'the mailbox is disabled' }
+  if (subject === 2 && detail === 2)
+    return { error: 'mailbox_full', words: 'the recipient’s mailbox is full' }
+  if ((subject === 3 && detail === 4) || (subject === 2 && detail === 3) || (!status && responseCode === 552))
+    return { error: 'too_large', words: 'the message is too large for the recipient’s server' }
+  if (subject === 7)
+    return {
+      error: 'refused_by_policy',
+      words: 'the recipient’s server refused it by its policy (for example as suspected spam)',
+    }
+  return { error: 'smtp_rejected', words: 'refused by the recipient’s mail server' }
+}
+
+/** One refused recipient: our classified words first, the remote reply after them for the details. */
+function refused(recipient: string, host: string, e: SmtpError): SmtpRecipientResult {
+  const { error, words } = classifyReply(e.responseCode ?? 0, e.response ?? '')
+  return { recipient, status: 'rejected', error, error_description: `${words} (${said(host, e)})` }
+}
 
 function delivered(results: SmtpRecipientResult[]): SmtpOutcome {
   const reasons: Record<string, string> = {}
@@ -76,11 +108,9 @@ export async function deliverSmtp(
   const port = ctx.config.smtpOutboundPort ?? 25
   let last = 'no mail server answered'
   for (const host of o.hosts) {
-    let addresses: string[]
-    try {
-      addresses = await ctx.mailDns.resolve4(host)
-    } catch (e) {
-      last = `the mail server ${host} could not be found (${(e as SmtpError).code ?? e})`
+    const addresses = await mxAddresses(ctx.mailDns, host)
+    if (!addresses?.length) {
+      last = `the mail server ${host} could not be found (${addresses ? 'it has no address' : 'DNS did not answer'})`
       continue
     }
     for (const ip of addresses) {
@@ -109,13 +139,7 @@ export async function deliverSmtp(
         return delivered(
           o.recipients.map((r): SmtpRecipientResult => {
             const e = rejected.get(r.toLowerCase())
-            if (!e) return { recipient: r, status: 'accepted' }
-            return {
-              recipient: r,
-              status: 'rejected',
-              error: 'smtp_rejected',
-              error_description: said(host, e),
-            }
+            return e ? refused(r, host, e) : { recipient: r, status: 'accepted' }
           }),
         )
       } catch (err) {
@@ -126,14 +150,14 @@ export async function deliverSmtp(
           const perRecipient = (e as { rejectedErrors?: SmtpError[] }).rejectedErrors
           if (perRecipient?.length && perRecipient.length === o.recipients.length)
             return delivered(
-              perRecipient.map((x) => ({
-                recipient: String((x as { recipient?: string }).recipient ?? ''),
-                status: 'rejected' as const,
-                error: 'smtp_rejected',
-                error_description: said(host, x),
-              })),
+              perRecipient.map((x) =>
+                refused(String((x as { recipient?: string }).recipient ?? ''), host, x),
+              ),
             )
-          return { kind: 'permanent', reason: said(host, e) }
+          return {
+            kind: 'permanent',
+            reason: `${classifyReply(code, e.response ?? '').words} (${said(host, e)})`,
+          }
         }
         last = code ? said(host, e) : `${host} could not be reached (${e.code ?? e.message})`
       } finally {

@@ -78,6 +78,16 @@ export async function routeLegacy(dns: MailDns, domain: string): Promise<LegacyR
 }
 
 /**
+ * The addresses to connect to for one mail exchanger (RFC 5321 §5.1): its AAAA and its A records, IPv6
+ * first (RFC 6724 §10.3 default preference), so an MX that has only an IPv6 address is reached over IPv6.
+ * `undefined` when DNS did not answer; an empty list when the exchanger has no address.
+ */
+export async function mxAddresses(dns: MailDns, host: string): Promise<string[] | undefined> {
+  const found = await addresses(dns, host)
+  return found && [...found.filter((a) => a.includes(':')), ...found.filter((a) => !a.includes(':'))]
+}
+
+/**
  * After Federizer discovery of `domain` failed: does the domain publish `_federizer._rs._tcp` at all
  * (docs/protocol.md, Discovery)? If it does, the failure was the peer's or the network's and is retried
  * (`unknown`); if DNS answered that it does not, the domain's MX records decide (see {@link routeLegacy}).
