@@ -6,6 +6,7 @@ import {
   type MessageRow,
   type MessageSummary,
   outboxRowsForMessage,
+  retryUntilByRecipient,
   type StoredPlaceholder,
   toSummary,
 } from '@federizer/store'
@@ -27,7 +28,13 @@ export interface MessageView extends MessageSummary {
   html: string | null
   resources: ResourceView[]
   contentReason: string | null
-  deliveryStatus: Array<{ recipient: string; state: string; detail: string | null; updatedAt: number }>
+  deliveryStatus: Array<{
+    recipient: string
+    state: string
+    detail: string | null
+    updatedAt: number
+    retryUntil: number | null
+  }>
   /** What the receiving gateway found when it verified the envelope chain; null for own mail. */
   chainVerification: unknown
   /** Until when `send.undo` can still cancel this message (sent mail in its undo window). */
@@ -82,6 +89,7 @@ export async function messageViews(
           ? (await outboxRowsForMessage(ctx.db, row.id)).filter((o) => o.state !== 'cancelled')
           : []
       const held = outbox.filter((o) => o.state === 'held')
+      const retryUntil = retryUntilByRecipient(outbox)
       return {
         ...toSummary(row),
         placeholder,
@@ -96,6 +104,7 @@ export async function messageViews(
             state: s.state,
             detail: s.detail,
             updatedAt: Number(s.updated_at),
+            retryUntil: retryUntil.get(s.recipient.toLowerCase()) ?? null,
           })),
         chainVerification: row.chain_verification ? (JSON.parse(row.chain_verification) as unknown) : null,
         holdUntil: held.length > 0 && held.length === outbox.length ? Number(held[0]?.next_attempt_at) : null,

@@ -1,4 +1,4 @@
-import { createUser, insertMessage, setContentState } from '@federizer/store'
+import { createUser, getAutoForwardSettings, insertMessage, setContentState } from '@federizer/store'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { errorCode, type Harness, startApi } from './harness.ts'
 
@@ -161,10 +161,12 @@ describe('threads, search, settings, contacts', () => {
     })
     expect(await a.settings.setAutoForward.mutate({ to: ['Bobby@Example.com'] })).toEqual({
       autoForward: ['bobby@example.com'],
+      forwardEnabled: true,
       keepCopy: true,
     })
     expect(await a.settings.setAutoForward.mutate({ to: ['bobby@example.com'], keepCopy: false })).toEqual({
       autoForward: ['bobby@example.com'],
+      forwardEnabled: true,
       keepCopy: false,
     })
     expect(await a.settings.get.query()).toMatchObject({
@@ -173,6 +175,15 @@ describe('threads, search, settings, contacts', () => {
     })
     expect(await errorCode(a.settings.setAutoForward.mutate({ to: [alice] }))).toBe('BAD_REQUEST')
     expect(await errorCode(a.settings.setAutoForward.mutate({ to: ['nope'] }))).toBe('BAD_REQUEST')
+    // Switched off, the address and the copy setting stay for turning it on again (issue 16).
+    expect(
+      await a.settings.setAutoForward.mutate({ to: ['bobby@example.com'], keepCopy: false, enabled: false }),
+    ).toEqual({ autoForward: ['bobby@example.com'], forwardEnabled: false, keepCopy: false })
+    expect(await getAutoForwardSettings(h.api.ctx.db, alice)).toBeNull()
+    expect(await a.settings.get.query()).toMatchObject({
+      autoForward: ['bobby@example.com'],
+      forwardEnabled: false,
+    })
     await a.settings.setAutoForward.mutate({ to: null })
     expect((await a.settings.get.query()).autoForward).toBeNull()
     // Bob's settings are his own.

@@ -11,7 +11,7 @@ import {
   runAdminCommand,
 } from '@federizer/gateway'
 import { type DomainConfig, defaultLimits, toConfigFile } from '@federizer/node'
-import { getAutoForwardSettings, openDatabase, verifyPassword } from '@federizer/store'
+import { getAutoForwardSettings, getForwarding, openDatabase, verifyPassword } from '@federizer/store'
 import { decodeProtectedHeader } from 'jose'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -152,7 +152,7 @@ describe('operator commands of the federizer command', () => {
     expect((await admin(['keys', 'list'])).stdout).toContain('retired')
   }, 60_000)
 
-  it('user forward sets and clears the auto-forward, refusing bad input', async () => {
+  it('user forward sets the auto-forward and --off switches it off keeping the address, refusing bad input', async () => {
     expect(
       await admin(['user', 'forward', 'dave@example.com', '--to', 'Dave@Example.ORG', '--keep-copy']),
     ).toMatchObject({
@@ -175,9 +175,15 @@ describe('operator commands of the federizer command', () => {
       to: ['dave@example.org'],
     })
     expect((await admin(['user', 'forward', 'dave@example.com', '--off'])).stdout).toBe(
-      'auto-forward of dave@example.com: off\n',
+      'auto-forward of dave@example.com: off (kept: dave@example.org)\n',
     )
     expect(await getAutoForwardSettings(d.gateway.ctx.db, 'dave@example.com')).toBeNull()
+    // Off keeps the address and the copy setting, for turning it on again (issue 16).
+    expect(await getForwarding(d.gateway.ctx.db, 'dave@example.com')).toEqual({
+      to: ['dave@example.org'],
+      keepCopy: true,
+      enabled: false,
+    })
   }, 60_000)
 })
 

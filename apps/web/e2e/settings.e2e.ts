@@ -159,6 +159,32 @@ describe('settings in Chromium', () => {
     await expect(caller.settings.get()).resolves.toMatchObject({ autoForward: null })
   })
 
+  it('turning forwarding off keeps the address: after a reload it shows with the switch off', async () => {
+    const page = alice.page
+    let dialog = await openSettings(page, 'Forwarding')
+    const toggle = dialog.getByLabel('Forward new mail automatically')
+    await toggle.check()
+    await dialog.getByLabel('Forward to').fill(BOBBY)
+    await dialog.getByRole('button', { name: 'Save' }).click()
+    await dialog.getByText(`Forwarding saved: new mail will be forwarded to ${BOBBY}.`).waitFor()
+    await toggle.uncheck()
+    await dialog.getByRole('button', { name: 'Save' }).click()
+    await dialog.getByText('Forwarding saved: auto-forwarding is off.').waitFor()
+    const caller = await mailCaller(network.node(DOMAIN), ALICE)
+    await expect(caller.settings.get()).resolves.toMatchObject({
+      autoForward: [BOBBY],
+      forwardEnabled: false,
+    })
+    await page.reload()
+    await page.getByRole('button', { name: 'Settings' }).waitFor()
+    dialog = await openSettings(page, 'Forwarding')
+    await expect.poll(() => dialog.getByLabel('Forward to').inputValue()).toBe(BOBBY)
+    await expect(dialog.getByLabel('Forward new mail automatically').isChecked()).resolves.toBe(false)
+    await expect(dialog.getByLabel('Forward to').isDisabled()).resolves.toBe(true)
+    await dialog.getByRole('button', { name: 'Close' }).click()
+    await dialog.waitFor({ state: 'detached' })
+  })
+
   it('files mail from a blocked sender in Junk, and unblocks', async () => {
     const page = alice.page
     const dialog = await openSettings(page, 'Blocked senders')

@@ -65,6 +65,16 @@ export async function outboxRowsForMessage(db: Db, messageRowId: string): Promis
   return db.selectFrom('outbox').selectAll().where('message_row_id', '=', messageRowId).execute()
 }
 
+/** Recipient → epoch seconds until which its delivery is still retried (rows not yet delivered or ended). */
+export function retryUntilByRecipient(rows: readonly OutboxRow[]): Map<string, number> {
+  const out = new Map<string, number>()
+  for (const row of rows) {
+    if (row.state !== 'held' && row.state !== 'queued') continue
+    for (const r of JSON.parse(row.recipients) as string[]) out.set(r.toLowerCase(), Number(row.expires_at))
+  }
+  return out
+}
+
 /**
  * Cancels every delivery of a message while all of them are still held and unclaimed.
  * Returns false (and changes nothing) once any of them has been claimed or released to the MTA.

@@ -135,8 +135,10 @@ export interface OutboxTable {
 
 export interface AccountSettingsTable {
   account: string
-  /** JSON array of addresses, or null when auto-forward is off. */
+  /** JSON array of addresses (kept while forwarding is switched off), or null when none was set. */
   auto_forward: string | null
+  /** 1: mail is forwarded to auto_forward; 0: switched off, the addresses kept for turning it on again. */
+  auto_forward_enabled: Generated<number>
   /** 1: the user's mailbox keeps (and fetches) its own copy of forwarded mail. */
   auto_forward_keep_copy: Generated<number>
   /** 1: the message list groups by conversation (the default); 0: one row per message. */
@@ -153,6 +155,22 @@ export interface BlockedSendersTable {
   account: string
   address: string
   created_at: number
+}
+
+/** One vacation auto-reply to send for a received message (the MTA's vacation runner claims it by lease). */
+export interface VacationJobsTable {
+  id: string
+  account: string
+  /** The received message being answered. */
+  message_row_id: string
+  state: 'queued' | 'done' | 'failed'
+  attempts: number
+  next_attempt_at: number
+  lease_until: number | null
+  expires_at: number
+  last_error: string | null
+  created_at: number
+  updated_at: number
 }
 
 /** When each sender last got this account's vacation reply (RFC 3834 §2: at most once per period). */
@@ -182,6 +200,7 @@ export interface MailboxTables {
   account_settings: AccountSettingsTable
   blocked_senders: BlockedSendersTable
   vacation_replies: VacationRepliesTable
+  vacation_jobs: VacationJobsTable
   contacts: ContactsTable
 }
 

@@ -2,8 +2,8 @@ import {
   blockSender,
   changePassword,
   findUser,
-  getAutoForwardSettings,
   getConversationView,
+  getForwarding,
   getUserPrefs,
   getVacation,
   InvalidInputError,
@@ -66,11 +66,14 @@ export const settingsRouter = router({
   get: authedProcedure.query(async ({ ctx }) => {
     const account = ctx.user.account
     const user = await findUser(ctx.api.db, ctx.user.email).catch(() => undefined)
-    const forward = await getAutoForwardSettings(ctx.api.db, account)
+    const forward = await getForwarding(ctx.api.db, account)
     return {
-      autoForward: forward?.to ?? null,
+      /** The forwarding addresses, kept while forwarding is switched off. */
+      autoForward: forward.to.length ? forward.to : null,
+      /** Whether mail is forwarded to them now. */
+      forwardEnabled: forward.enabled,
       /** Whether this mailbox keeps (and fetches) its own copy of the mail it forwards. */
-      keepCopy: forward?.keepCopy ?? true,
+      keepCopy: forward.keepCopy,
       forwardPolicy: user?.forwardPolicy ?? 'allowed',
       forwardDomains: user?.forwardDomains ?? [],
       displayName: user?.name ?? '',
@@ -92,14 +95,16 @@ export const settingsRouter = router({
       return { conversationView: input.on }
     }),
   /**
-   * Sets (or, with null or [], turns off) auto-forwarding; each target's domain must be discoverable
-   * (docs/protocol.md §5) and the AS still enforces the user's forwarding policy at each forward.
+   * Sets auto-forwarding: `enabled: false` switches it off and keeps the addresses (null or [] clears
+   * them). Each target's domain must be discoverable when forwarding is on (docs/protocol.md §5); the AS
+   * still enforces the user's forwarding policy at each forward.
    */
   setAutoForward: authedProcedure
     .input(
       z.object({
         to: z.array(emailSchema).max(20).nullable(),
         keepCopy: z.boolean().default(true),
+        enabled: z.boolean().default(true),
       }),
     )
     .mutation(async ({ ctx, input }) => {
@@ -107,10 +112,14 @@ export const settingsRouter = router({
       if (input.to?.some((a) => a.toLowerCase() === self)) {
         throw new InvalidInputError('you cannot auto-forward to yourself')
       }
-      if (input.to?.length) await checkForwardTargets(ctx.api, input.to)
-      await setAutoForward(ctx.api.db, self, input.to, { keepCopy: input.keepCopy })
-      const forward = await getAutoForwardSettings(ctx.api.db, self)
-      return { autoForward: forward?.to ?? null, keepCopy: forward?.keepCopy ?? input.keepCopy }
+      if (input.enabled && input.to?.length) await checkForwardTargets(ctx.api, input.to)
+      await setAutoForward(ctx.api.db, self, input.to, { keepCopy: input.keepCopy, enabled: input.enabled })
+      const forward = await getForwarding(ctx.api.db, self)
+      return {
+        autoForward: forward.to.length ? forward.to : null,
+        forwardEnabled: forward.enabled,
+        keepCopy: forward.keepCopy,
+      }
     }),
   /** Merges webmail preferences (signatures, undo-send delay, layout, density, remote content). */
   setPrefs: authedProcedure.input(prefsSchema).mutation(async ({ ctx, input }) => {

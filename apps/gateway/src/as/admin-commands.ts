@@ -5,6 +5,7 @@ import {
   type Db,
   type ForwardPolicy,
   findUser,
+  getForwarding,
   listUsers,
   openDatabase,
   quotaOf,
@@ -12,6 +13,7 @@ import {
   resetPassword,
   rotateSigningKey,
   setAutoForward,
+  setAutoForwardEnabled,
   setForwardPolicy,
   setUserDisabled,
   setUserQuota,
@@ -158,7 +160,8 @@ export async function runAdminCommand(config: DomainConfig, argv: string[], io: 
 }
 
 /**
- * `user forward EMAIL --to ADDR… [--keep-copy]` sets the user's auto-forward, `--off` clears it (the
+ * `user forward EMAIL --to ADDR… [--keep-copy]` sets the user's auto-forward, `--off` switches it off and
+ * keeps the addresses (the
  * same setting the webmail's settings write; the AS still applies the user's forwarding policy).
  */
 async function setForward(db: Db, email: string, args: string[], io: AdminIo): Promise<void> {
@@ -179,8 +182,10 @@ async function setForward(db: Db, email: string, args: string[], io: AdminIo): P
   }
   if (off === to.length > 0) throw new AdminUsageError('user forward needs --to ADDR (one or more) or --off')
   if (off) {
-    await setAutoForward(db, user.email, null)
-    io.print(`auto-forward of ${user.email}: off`)
+    // Off keeps the addresses (the webmail's switch does the same); --to sets new ones.
+    await setAutoForwardEnabled(db, user.email, false)
+    const kept = (await getForwarding(db, user.email)).to
+    io.print(`auto-forward of ${user.email}: off${kept.length ? ` (kept: ${kept.join(', ')})` : ''}`)
     return
   }
   for (const a of to) {

@@ -46,7 +46,8 @@ export interface MailApi {
   settings(): Promise<Settings>
   /** The account's storage quota and use, in bytes (account.quota); optional for fakes. */
   quota?(): Promise<{ usedBytes: number; quotaBytes: number }>
-  setAutoForward(to: string[] | null, keepCopy: boolean): Promise<void>
+  /** `enabled: false` switches forwarding off and keeps the addresses. */
+  setAutoForward(to: string[] | null, keepCopy: boolean, enabled: boolean): Promise<void>
   setPrefs(patch: Partial<UserPrefs>): Promise<UserPrefs>
   setDisplayName(name: string): Promise<void>
   blockSender(entry: string): Promise<string[]>

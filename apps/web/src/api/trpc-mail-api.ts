@@ -87,6 +87,7 @@ export function toMessageDetail(m: ApiMessage): MessageDetail {
       recipient: d.recipient,
       state: d.state as DeliveryState,
       ...(d.detail ? { detail: d.detail } : {}),
+      ...(d.retryUntil ? { retryUntil: ms(d.retryUntil) } : {}),
     })),
     ...(chain ? { chain } : {}),
     ...(legacy ? { legacy } : {}),
@@ -202,8 +203,8 @@ export function createTrpcMailApi(
       return client.account.quota.query()
     },
     settings: () => client.settings.get.query(),
-    async setAutoForward(to, keepCopy) {
-      await client.settings.setAutoForward.mutate({ to, keepCopy })
+    async setAutoForward(to, keepCopy, enabled) {
+      await client.settings.setAutoForward.mutate({ to, keepCopy, enabled })
     },
     setPrefs: (patch) => client.settings.setPrefs.mutate(patch),
     async setDisplayName(name) {

@@ -42,6 +42,8 @@ export type DeliveryState = 'queued' | 'held' | 'delivered' | 'delayed' | 'faile
 export interface DeliveryStatus extends Pick<ApiDelivery, 'recipient'> {
   state: DeliveryState
   detail?: string
+  /** Epoch ms until which a delivery still queued is retried (the queue lifetime). */
+  retryUntil?: number
 }
 
 /** The stored chain verification (docs/protocol.md §7); the api passes it through as JSON. */

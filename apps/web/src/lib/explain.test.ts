@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { AuthError } from '../auth/oauth-session.ts'
 import { asSentence, explainAuth, explainDelivery, explainError } from './explain.ts'
+import { formatFullDate } from './format.ts'
 
 describe('failures in plain words (issue 16 bug 12)', () => {
   it('turns a DNS failure into a sentence naming the domain; the raw text goes to details', () => {
@@ -36,8 +37,8 @@ describe('failures in plain words (issue 16 bug 12)', () => {
   })
 
   it('names a full mailbox and an unknown recipient', () => {
-    expect(explainDelivery('over_quota: mailbox is full', 'bob@example.net')?.sentence).toMatch(
-      /mailbox is full/,
+    expect(explainDelivery('over_quota: mailbox is full', 'bob@example.net')?.sentence).toBe(
+      'bob@example.net’s mailbox is full — bob@example.net needs to free space; we’ll keep trying.',
     )
     expect(explainDelivery('unknown_recipient: no such user', 'bob@example.net')?.sentence).toBe(
       'There is no mailbox with this address at example.net.',
@@ -130,5 +131,22 @@ describe('sign-in failures in plain words (issue 16 bug 12)', () => {
   it('an api call whose token cannot be refreshed says the same, prefixed by the action', () => {
     const e = explainError(grant('the refresh token has been revoked; sign in again'), 'Not saved')
     expect(e.sentence).toMatch(/^Not saved: you were signed out because your password was changed/)
+  })
+})
+
+describe('a full mailbox names the person (issue 16)', () => {
+  it('names the person whose mailbox is full and says until when it keeps trying', () => {
+    const until = Date.UTC(2026, 11, 8, 12, 0)
+    const text = "bob@example.net's mailbox is full (mailbox_full); retrying until there is room"
+    const said = explainDelivery(text, 'bob@example.net', { name: 'Bob', retryUntil: until }, 'en-US')
+    expect(said?.sentence).toBe(
+      `Bob’s mailbox is full — Bob needs to free space; we’ll keep trying until ${formatFullDate(new Date(until), 'en-US')}.`,
+    )
+    expect(said?.sentence).toMatch(/Dec 8, 2026/)
+    expect(said?.detail).toBe(text)
+    // Several recipients of one domain share the server's sentence; each row still names its person.
+    const many =
+      'the mailboxes of a@x.example, b@x.example are full (mailbox_full); retrying until there is room'
+    expect(explainDelivery(many, 'b@x.example', { name: 'Bea' })?.sentence).toMatch(/^Bea’s mailbox is full/)
   })
 })

@@ -1,3 +1,5 @@
+import { formatFullDate } from './format.ts'
+
 // Failures as a person reads them: one sentence about what happened and what they can do; the
 // technical text (kept for "details") never stands alone in the interface.
 
@@ -16,10 +18,6 @@ const RULES: Array<{ test: RegExp; sentence: (domain: string) => string }> = [
   {
     test: /does not accept mail|no mail server|null MX/i,
     sentence: (d) => `The domain ${d || 'of this address'} does not receive mail. Check the address.`,
-  },
-  {
-    test: /mailbox (is )?full|quota|over_quota|insufficient_storage/i,
-    sentence: () => 'The recipient’s mailbox is full. They need to make room before mail can arrive.',
   },
   {
     test: /unknown[_ ]recipient|no such (user|mailbox|recipient)|user unknown|recipient_unknown/i,
@@ -52,10 +50,32 @@ const RULES: Array<{ test: RegExp; sentence: (domain: string) => string }> = [
   },
 ]
 
+const MAILBOX_FULL = /mailbox(es)? (is |are )?full|mailbox_full|quota|over_quota|insufficient_storage/i
+
+/** Who the person is, for a sentence: the name the message gives them, else their address. */
+export interface DeliveryPerson {
+  name?: string | undefined
+  /** Epoch ms until which the server keeps retrying (the queue lifetime), when it is still retrying. */
+  retryUntil?: number | undefined
+}
+
+/** "Bob's mailbox is full — Bob needs to free space; we'll keep trying until Dec 8, 2026, 9:32 PM." */
+function mailboxFull(recipient: string, person: DeliveryPerson, locale?: string): string {
+  const who = person.name?.trim() || recipient
+  const until = person.retryUntil ? formatFullDate(new Date(person.retryUntil), locale) : ''
+  return `${who}’s mailbox is full — ${who} needs to free space; ${until ? `we’ll keep trying until ${until}.` : 'we’ll keep trying.'}`
+}
+
 /** Plain words for a delivery problem of `recipient` (the technical text goes to `detail`). */
-export function explainDelivery(detail: string | undefined, recipient: string): Explained | undefined {
+export function explainDelivery(
+  detail: string | undefined,
+  recipient: string,
+  person: DeliveryPerson = {},
+  locale?: string,
+): Explained | undefined {
   if (!detail) return undefined
   const domain = recipient.split('@')[1] ?? ''
+  if (MAILBOX_FULL.test(detail)) return { sentence: mailboxFull(recipient, person, locale), detail }
   for (const rule of RULES) {
     if (rule.test.test(detail)) return { sentence: rule.sentence(domain), detail }
   }

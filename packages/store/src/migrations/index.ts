@@ -8,6 +8,7 @@ import * as m006 from './006-conversations-folders.ts'
 import * as m007 from './007-user-settings.ts'
 import * as m008 from './008-user-quota.ts'
 import * as m009 from './009-resource-grants.ts'
+import * as m010 from './010-forward-toggle-vacation-jobs.ts'
 
 /** Numbered, frozen migrations. Never edit one that has shipped: add the next number. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '007-user-settings': m007,
   '008-user-quota': m008,
   '009-resource-grants': m009,
+  '010-forward-toggle-vacation-jobs': m010,
 }

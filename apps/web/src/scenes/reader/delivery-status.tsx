@@ -29,6 +29,8 @@ export function DeliveryStatusList(props: {
   holdUntil?: number | undefined
   /** "sent": this account's message; "forward": copies this account's auto-forward sent on. */
   kind?: 'sent' | 'forward'
+  /** Recipient address (lower-case) → the name the message gives them, for sentences about them. */
+  names?: ReadonlyMap<string, string>
   onUndo?: () => void
   onRetry?: () => Promise<void>
   onCancel?: () => Promise<void>
@@ -73,7 +75,12 @@ export function DeliveryStatusList(props: {
       <ul>
         {props.delivery.map((d) => {
           const why =
-            d.state === 'delivered' || d.state === 'held' ? undefined : explainDelivery(d.detail, d.recipient)
+            d.state === 'delivered' || d.state === 'held'
+              ? undefined
+              : explainDelivery(d.detail, d.recipient, {
+                  name: props.names?.get(d.recipient.toLowerCase()),
+                  retryUntil: d.retryUntil,
+                })
           return (
             <li key={d.recipient} data-state={d.state}>
               <span className="who">{d.recipient}</span>

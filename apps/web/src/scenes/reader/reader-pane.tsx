@@ -1,3 +1,4 @@
+import type { Address } from '@federizer/protocol/message'
 import { useQueryClient } from '@tanstack/react-query'
 import { type RefObject, useImperativeHandle, useState } from 'react'
 import styled from 'styled-components'
@@ -20,6 +21,14 @@ import { ReaderToolbar } from './reader-toolbar.tsx'
 import { useMessageDetail } from './use-message-detail.ts'
 
 export { ifStillHere } from './reader-toolbar.tsx'
+
+/** The names a message gives its recipients, by lower-cased address. */
+const namesOf = (view: { to: Address[]; cc: Address[]; bcc: Address[] }) =>
+  new Map(
+    [...view.to, ...view.cc, ...view.bcc].flatMap((a) =>
+      a.name ? [[a.address.toLowerCase(), a.name] as const] : [],
+    ),
+  )
 
 /** The reading pane: the message rebuilt from its placeholder, with actions and details. */
 export function ReaderPane(props: {
@@ -187,6 +196,7 @@ export function ReaderPane(props: {
             <DeliveryStatusList
               delivery={ready.detail.delivery}
               holdUntil={ready.detail.holdUntil}
+              names={namesOf(ready.view)}
               kind={sentByMe ? 'sent' : 'forward'}
               onUndo={() => void handleUndo()}
               {...(sentByMe

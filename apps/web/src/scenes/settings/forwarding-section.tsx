@@ -9,25 +9,27 @@ export function ForwardingSection(props: { settings: Settings }) {
   const { api, email } = useMail()
   const save = useSectionSave()
   const s = props.settings
-  const [enabled, setEnabled] = useState(!!s.autoForward?.length)
+  const [enabled, setEnabled] = useState(s.forwardEnabled)
   const [targets, setTargets] = useState((s.autoForward ?? []).join(', '))
   const [keepCopy, setKeepCopy] = useState(s.keepCopy)
   const policy = s.forwardPolicy
 
   const submit = () =>
     save.run(async () => {
+      const parsed = parseChipInput(targets, true)
       if (!enabled) {
-        await api.setAutoForward(null, keepCopy)
+        // Off keeps the address (a valid one) for turning forwarding on again.
+        const kept = parsed.invalid.length === 0 ? parsed.chips.map((c) => c.address) : s.autoForward
+        await api.setAutoForward(kept?.length ? kept : null, keepCopy, false)
         return 'Forwarding saved: auto-forwarding is off.'
       }
-      const parsed = parseChipInput(targets, true)
       if (parsed.invalid.length > 0) throw new Error(`not an address: ${parsed.invalid.join(', ')}`)
       if (parsed.chips.length === 0) throw new Error('enter at least one address to forward to')
       if (parsed.chips.some((c) => c.address.toLowerCase() === email.toLowerCase())) {
         throw new Error('you cannot forward your mail to yourself')
       }
       const to = parsed.chips.map((c) => c.address)
-      await api.setAutoForward(to, keepCopy)
+      await api.setAutoForward(to, keepCopy, true)
       return `Forwarding saved: new mail will be forwarded to ${to.join(', ')}.`
     })
 
