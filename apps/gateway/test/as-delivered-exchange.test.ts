@@ -1,5 +1,6 @@
 // The AS's forward and fetch checks against rows written by the real delivery endpoint (not by the test):
 // proves that what the federation stores (Message-ID, assertion digest, recipient, From) is what the AS reads.
+import { createDpopKey, jwkThumbprint, randomJti, signHopAssertion } from '@federizer/protocol'
 import { setAutoForward } from '@federizer/store'
 import { decodeJwt } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -11,6 +12,7 @@ import {
   JWT,
   pushAssertion,
   rawExchange,
+  recordDelivery,
   sealedMessage,
   withoutBcc,
 } from './as-exchange-helpers.ts'
@@ -97,6 +99,51 @@ describe('exchanges over a message the delivery endpoint accepted', () => {
     const elsewhere = await rawExchange(net, { ...params, audience: net.url })
     expect(elsewhere.body.error).toBe('invalid_target')
     matchesContract(elsewhere)
+  })
+
+  it('fetch: an accepted delivery authorises fetches for the queue lifetime, after its assertion expired (issue 12, low)', async () => {
+    // A hop assertion signed by example.com's AS two hours ago, expired an hour ago, whose delivery
+    // was accepted (recorded as the delivery endpoint records it): the fetch is still allowed.
+    const sealed = sealedMessage('alice@example.com', ['bob@example.net'])
+    const t = Math.floor(Date.now() / 1000)
+    const assertion = await signHopAssertion(
+      {
+        iss: com.url,
+        sub: 'alice@example.com',
+        azp: com.config.mtaClientId,
+        cnf: { jkt: await jwkThumbprint((await createDpopKey()).publicJwk) },
+        eh: sealed.eh,
+        iat: t - 7200,
+        exp: t - 3600,
+        jti: randomJti(),
+      },
+      com.gateway.ctx.as.keys.activeSigningKey(),
+    )
+    await recordDelivery(
+      net,
+      pushAssertion(withoutBcc(sealed.message), assertion),
+      'bob@example.net',
+      'example.com',
+    )
+    const params = {
+      subject_token: assertion,
+      subject_token_type: JWT,
+      requested_token_type: AT,
+      audience: com.url,
+      message_id: sealed.messageId,
+    }
+    const ok = await rawExchange(net, params)
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200)
+    // Past the queue lifetime (5 days) after the delivery, the fetch time is over.
+    await net.gateway.ctx.db
+      .updateTable('inbound_deliveries')
+      .set({ received_at: t - 6 * 86400 })
+      .where('message_id_header', '=', sealed.messageId)
+      .execute()
+    const late = await rawExchange(net, params)
+    expect(late.status).toBe(400)
+    expect(late.body.error).toBe('invalid_grant')
+    expect(late.body.error_description).toMatch(/delivered more than 5 days ago/)
   })
 
   it('forward: the stored delivery to an auto-forwarding user authorises the forward assertion', async () => {

@@ -8,6 +8,7 @@ import {
   createDpopKey,
   createDpopProof,
   type DpopKey,
+  domainOf,
   ehHeaders,
   jwtAssertionDigest,
   lastAssertion,
@@ -15,6 +16,7 @@ import {
   type PlaceholderMessage,
   pushAssertion,
   pushReceipt,
+  readMessage,
   sealForSend,
   withoutBcc,
 } from '@federizer/protocol'
@@ -61,6 +63,7 @@ export async function recordDelivery(
     .insertInto('inbound_deliveries')
     .values({
       id: `in_${randomUUID()}`,
+      origin_domain: domainOf(readMessage(message).from.address),
       sender_domain: senderDomain,
       message_id_header: messageIdOf(message),
       recipient,

@@ -10,6 +10,7 @@ import {
   lastAssertion,
   listResources,
   type PlaceholderMessage,
+  pushReceipt,
   signFetchToken,
 } from '@federizer/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -149,9 +150,11 @@ describe('fetch at the origin enforces the ACL', () => {
       token,
       key,
     })
-    expect(res.status).toBe(403)
-    expect(res.body.error).toBe('access_denied')
-    expect(res.body.error_description).toMatch(/not the authorization server of any recipient domain/)
+    // The fetching domain is the one whose receipt tops the envelope (example.net), and its AS did not
+    // issue this token (issue 12, low: not "the first recipient domain with a matching issuer").
+    expect(res.status).toBe(401)
+    expect(res.body.error).toBe('invalid_token')
+    expect(res.body.error_description).toMatch(/not issued by the authorization server of example\.net/)
     // And the non-recipient's own AS refuses to issue a fetch token at all.
     const org = network.node('example.org').gateway!.ctx
     const dpop = await createDpopKey()
@@ -178,7 +181,7 @@ describe('fetch at the origin enforces the ACL', () => {
     const { held, forwarded } = await twoHopChain(network)
     const contentId = listResources(forwarded)[0]!.contentId
     const ok = await orgFetchToken(held.sent.messageIdHeader)
-    const allowed = await postFetch({ envelope: forwarded.envelope, contentId, ...ok })
+    const allowed = await postFetch({ envelope: receivedByOrg(forwarded).envelope, contentId, ...ok })
     expect(allowed.status).toBe(200)
     expect(digest(allowed.bytes)).toBe(contentId)
 
@@ -186,7 +189,7 @@ describe('fetch at the origin enforces the ACL', () => {
     const block = forged.envelope[1] as { headers: [string, string][] }
     block.headers.find(([n]) => n === 'Forwarded-To')![1] = 'mallory@example.org'
     const again = await orgFetchToken(held.sent.messageIdHeader)
-    const refused = await postFetch({ envelope: forged.envelope, contentId, ...again })
+    const refused = await postFetch({ envelope: receivedByOrg(forged).envelope, contentId, ...again })
     expect(refused.status).toBe(400)
     expect(refused.body.error).toBe('invalid_chain')
   })
@@ -201,7 +204,7 @@ describe('fetch at the origin enforces the ACL', () => {
     expect(wrongKey.body.error).toBe('invalid_dpop_proof')
     const twoHop = await twoHopChain(network)
     const aud = await postFetch({
-      envelope: twoHop.forwarded.envelope,
+      envelope: receivedByOrg(twoHop.forwarded).envelope,
       contentId: listResources(twoHop.forwarded)[0]!.contentId,
       ...(await orgFetchToken(twoHop.held.sent.messageIdHeader, 'http://localhost:1/elsewhere')),
     })
@@ -210,6 +213,11 @@ describe('fetch at the origin enforces the ACL', () => {
     expect(aud.body.error_description).toMatch(/audience/)
   })
 })
+
+/** The forwarded message as example.org's mailbox stores it: its receipt on top (what its MTA presents). */
+function receivedByOrg(m: PlaceholderMessage): PlaceholderMessage {
+  return pushReceipt(m, { fromDomain: 'example.net', byDomain: 'example.org', date: new Date() })
+}
 
 describe('the fetcher keeps only bytes that match the Content-ID', () => {
   it('refuses corrupted bytes, keeps the message "arriving", and completes once the origin serves the right bytes', {

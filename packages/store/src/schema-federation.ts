@@ -2,9 +2,14 @@ import type { Selectable } from 'kysely'
 
 /** Tables of the federation area (migration 003). Times are epoch seconds. */
 
-/** One accepted delivery per (sender domain, Message-ID, recipient): the idempotency key of the delivery POST. */
+/**
+ * One accepted delivery per (origin domain, Message-ID, recipient, sender domain): the idempotency key of
+ * the delivery POST (migration 011).
+ */
 export interface InboundDeliveriesTable {
   id: string
+  /** The verified origin of the chain: the domain of the original From, whose AS signed hop 0. */
+  origin_domain: string
   sender_domain: string
   message_id_header: string
   /** Lower-cased addr-spec of the local recipient. */
@@ -69,11 +74,20 @@ export interface FederationReplayTable {
   expires_at: number
 }
 
+/** One rate-limiter counter (migration 012), shared by every replica through the store. */
+export interface RateLimitsTable {
+  key: string
+  points: number
+  /** Epoch milliseconds when the window ends; null = never. */
+  expire_ms: number | null
+}
+
 export interface FederationTables {
   inbound_deliveries: InboundDeliveriesTable
   fetch_jobs: FetchJobsTable
   forward_jobs: ForwardJobsTable
   federation_replay: FederationReplayTable
+  rate_limits: RateLimitsTable
 }
 
 export type FetchJobRow = Selectable<FetchJobsTable>

@@ -18,13 +18,14 @@ export interface VerifiedForeignAssertion {
 /**
  * Verifies a hop assertion issued by another domain's AS: typ and alg first (cheap, before any network),
  * then `iss` must be the AS discovered for the domain of the hop sender (`sub`), the signature must verify
- * with that issuer's JWKS, exp/iat must hold, and `azp` must be the MTA client_id that domain's mailbox
+ * with that issuer's JWKS, exp (unless `checkExpiry: false`) and iat must hold, and `azp` must be the MTA client_id that domain's mailbox
  * publishes (the DNS-bound client identity of the seed's Note 2).
  * @see docs/protocol.md §5 (issuer and azp of every hop); RFC 8693 §2.1 subject_token; RFC 7519 §7.2
  */
 export async function verifyForeignAssertion(
   ctx: GatewayContext,
   jws: string,
+  options: { checkExpiry?: boolean } = {},
 ): Promise<VerifiedForeignAssertion> {
   let sub: unknown
   let iss: unknown
@@ -59,6 +60,7 @@ export async function verifyForeignAssertion(
       resolveKey: discovery.keyResolverFor(as.issuer),
       now: ctx.now(),
       issuer: as.issuer,
+      ...(options.checkExpiry === false ? { checkExpiry: false } : {}),
     })
     const peer = await discovery.domainPeer(senderDomain)
     if (claims.azp !== peer.mtaClientId) {

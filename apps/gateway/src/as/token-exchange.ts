@@ -12,6 +12,7 @@ import {
 import { findUser, forwardAllowed, getAutoForward, isJwtRevoked } from '@federizer/store'
 import type { Request } from 'express'
 import type { GatewayContext } from '../context.ts'
+import { QUEUE_LIFETIME_SECONDS, scaled } from '../mta/backoff.ts'
 import { MAIL_SCOPE, type MtaClient, type RegisteredClient } from './clients.ts'
 import { checkTokenDpop } from './dpop.ts'
 import { OAuthError, toOAuthError } from './errors.ts'
@@ -227,7 +228,9 @@ async function fetchMode(
   const messageId = params.require('message_id')
   // As in the forward mode: the received assertion's key is the sender's, never this MTA's.
   const jkt = await checkTokenDpop(ctx, req)
-  await verifyForeignAssertion(ctx, subjectToken)
+  // The assertion was checked fresh when the delivery was accepted; what authorises the fetch now is that
+  // delivery, for the queue lifetime after it (a late delivery keeps its days to fetch).
+  await verifyForeignAssertion(ctx, subjectToken, { checkExpiry: false })
   const delivered = await findDeliveredMessage(ctx.db, {
     messageId,
     assertionDigest: jwtAssertionDigest(subjectToken),
@@ -236,6 +239,13 @@ async function fetchMode(
     throw new OAuthError(
       'invalid_grant',
       `this mailbox holds no message ${messageId.slice(0, 200)} delivered with this assertion`,
+    )
+  }
+  const lifetime = scaled(QUEUE_LIFETIME_SECONDS, ctx.config.queueTimeScale)
+  if (ctx.now() > delivered.receivedAt + lifetime) {
+    throw new OAuthError(
+      'invalid_grant',
+      `message ${messageId.slice(0, 200)} was delivered more than ${Math.round(lifetime / 86400)} days ago: its fetch time is over`,
     )
   }
   let originDomain: string

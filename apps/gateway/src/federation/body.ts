@@ -64,6 +64,37 @@ export function bodyFormat(contentType: string | undefined): BodyFormat {
   )
 }
 
+/**
+ * The deepest nesting of arrays and objects a federation body may have. The deepest legitimate body (a
+ * fetch's envelope of 16 hops, a delivery's multipart parts) is far shallower; tens of thousands of nested
+ * arrays would otherwise overflow the stack of whatever walks the parsed value (a 500).
+ */
+export const MAX_JSON_DEPTH = 64
+
+/**
+ * Refuses JSON text nested deeper than `max` with 400, before parsing: one pass over the characters,
+ * strings skipped, no recursion.
+ */
+export function checkJsonDepth(text: string, max: number): void {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 0x5c)
+        i++ // backslash: skip the escaped character
+      else if (c === 0x22) inString = false
+    } else if (c === 0x22) inString = true
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max)
+        throw new FederationError(
+          'invalid_request',
+          `the request body nests arrays or objects more than ${max} levels deep; no Federizer body needs that`,
+        )
+    } else if (c === 0x5d || c === 0x7d) depth--
+  }
+}
+
 /** What a federation request body holds: a delivery's `{ placeholder, recipients }`, a fetch's `{ envelope, content_id }`. */
 export type BodyShape = 'delivery' | 'fetch'
 
@@ -81,6 +112,7 @@ export function decodeBody(raw: Buffer, format: BodyFormat, shape: BodyShape): u
     throw new FederationError('invalid_request', 'the request body is not valid UTF-8')
   }
   if (format === 'json') {
+    checkJsonDepth(text, MAX_JSON_DEPTH)
     try {
       return JSON.parse(text)
     } catch (e) {

@@ -4,12 +4,10 @@ import {
   domainOf,
   isAddrSpec,
   jwtAssertionDigest,
-  lastAssertion,
   messageIdOf,
   type PlaceholderMessage,
   parseMessageJson,
   pushReceipt,
-  readMessage,
   verifyDpopProof,
 } from '@federizer/protocol'
 import { findUser } from '@federizer/store'
@@ -71,7 +69,15 @@ export async function handleDelivery(ctx: GatewayContext, req: IncomingMessage):
   } catch (e) {
     throw fromProtocolError(e, 'DPoP proof')
   }
-  if (lastAssertion(message) !== assertion) {
+  const newest = message.envelope[0]
+  if (!newest || !('jwt-assertion' in newest)) {
+    // A receipt on top: a copy as some mailbox stored it, not a chain as a sender delivers it.
+    throw new FederationError(
+      'invalid_chain',
+      "the envelope's newest block must be the jwt-assertion the message is delivered with, not a receipt",
+    )
+  }
+  if (newest['jwt-assertion'] !== assertion) {
     throw new FederationError(
       'invalid_token',
       'the assertion in the Authorization header is not the newest jwt-assertion block of the envelope',
@@ -95,6 +101,9 @@ export async function handleDelivery(ctx: GatewayContext, req: IncomingMessage):
   }
   const senderDomain = top.senderDomain
   if (!senderDomain) throw new FederationError('invalid_chain', 'the newest hop names no sender domain')
+  // The verified origin: the domain of hop 0's From, whose AS signed it (idempotency keys on it, item 5).
+  const originDomain = verification.hops.find((h) => h.index === 0)?.senderDomain
+  if (!originDomain) throw new FederationError('invalid_chain', 'the origin hop names no sender domain')
 
   // Recipients: ours, and for a forwarding hop also among the signed Forwarded-To.
   for (const r of recipients) {
@@ -164,7 +173,7 @@ export async function handleDelivery(ctx: GatewayContext, req: IncomingMessage):
     senderDomain,
     messageId,
     assertionDigest: jwtAssertionDigest(assertion),
-    originDomain: domainOf(readMessage(message).from.address),
+    originDomain,
     recipients: accepted,
     verification,
     now,

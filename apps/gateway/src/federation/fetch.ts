@@ -6,12 +6,14 @@ import {
   getStringHeader,
   isDigest,
   isHeadersBlock,
+  isProtocolError,
   listResources,
   originalHeaders,
   type PlaceholderMessage,
   parseAddress,
   parseAddressList,
   parseMessageJson,
+  parseReceived,
   readMessage,
   recipientsDigest,
   verifyDpopProof,
@@ -21,8 +23,8 @@ import { decodeJwt } from 'jose'
 import type { GatewayContext } from '../context.ts'
 import { readDpopCredentials } from './auth-header.ts'
 import { bodyFormat, decodeBody, readLimitedBody } from './body.ts'
-import { chainFailure, verifyEnvelopeChain } from './chain.ts'
-import { FederationError, fromProtocolError } from './errors.ts'
+import { chainFailure, DISCOVERY_BUDGET_MS, verifyEnvelopeChain, withinBudget } from './chain.ts'
+import { cannotVerify, FederationError, fromProtocolError } from './errors.ts'
 
 /** What the origin knows about a message it sent: the delivered copy and the recipient domains. */
 interface SentRecord {
@@ -32,7 +34,17 @@ interface SentRecord {
   recipientDomains: Set<string>
 }
 
-async function findSent(ctx: GatewayContext, messageId: string): Promise<SentRecord | undefined> {
+/**
+ * The message this domain sent with `messageId`, as delivered in the outbox row whose origin assertion is
+ * the one the presented chain carries (each destination gets its own assertion); the recipient domains
+ * are every row's. Only rows whose From is this domain count: a forwarder's outbox rows carry the same
+ * Message-ID but not our resources.
+ */
+async function findSent(
+  ctx: GatewayContext,
+  messageId: string,
+  originAssertion: string | undefined,
+): Promise<SentRecord | undefined> {
   const rows = await ctx.db
     .selectFrom('outbox')
     .innerJoin('messages', 'messages.id', 'outbox.message_row_id')
@@ -41,23 +53,61 @@ async function findSent(ctx: GatewayContext, messageId: string): Promise<SentRec
     .where('outbox.state', '!=', 'cancelled')
     .execute()
   const own = ctx.config.domain.toLowerCase()
-  let record: SentRecord | undefined
+  let record: { delivered: PlaceholderMessage; sent: string } | undefined
+  const recipientDomains = new Set<string>()
   for (const row of rows) {
     const delivered = JSON.parse(row.delivered) as PlaceholderMessage
-    // Only the origin serves: a forwarder's outbox rows carry the same Message-ID but not our resources.
     if (domainOf(readMessage(delivered).from.address) !== own) continue
-    record ??= { delivered, sent: JSON.parse(row.sent), recipientDomains: new Set() }
-    record.recipientDomains.add(row.recipient_domain.toLowerCase())
+    recipientDomains.add(row.recipient_domain.toLowerCase())
+    if (!record && originAssertion !== undefined && oldestAssertion(delivered) === originAssertion)
+      record = { delivered, sent: row.sent }
   }
-  return record
+  return record && { delivered: record.delivered, sent: JSON.parse(record.sent), recipientDomains }
 }
 
 const header = (m: PlaceholderMessage, name: string) => getStringHeader(originalHeaders(m), name)
 
+/** The origin hop's assertion: the oldest jwt-assertion block of an envelope (newest block first). */
+function oldestAssertion(m: { envelope: unknown[] }): string | undefined {
+  for (let i = m.envelope.length - 1; i >= 0; i--) {
+    const b = m.envelope[i]
+    if (b && typeof b === 'object' && typeof (b as Record<string, unknown>)['jwt-assertion'] === 'string')
+      return (b as Record<string, string>)['jwt-assertion']
+  }
+  return undefined
+}
+
 /**
- * `POST /federizer/fetch` at the origin mailbox: checks the fetch token (issued by the fetching domain's
- * own AS, DPoP-bound, aud = this resource URL), the presented envelope chain, and the ACL of docs/protocol.md §6
- * Fetch, then streams the resource bytes (never buffered, never cached).
+ * The fetching domain D the presented envelope names: the `by` domain of its newest block, the receipt
+ * D's mailbox pushed when it accepted the delivery (docs/protocol.md §6). Read from the raw body, before
+ * anything is verified or looked up.
+ */
+function fetchingDomainOf(envelope: unknown[]): string {
+  const top = envelope[0] as { headers?: unknown } | undefined
+  const headers = top && typeof top === 'object' && Array.isArray(top.headers) ? top.headers : []
+  const received = headers.find(
+    (h): h is [string, string] =>
+      Array.isArray(h) &&
+      typeof h[0] === 'string' &&
+      h[0].toLowerCase() === 'received' &&
+      typeof h[1] === 'string',
+  )
+  const by = received ? parseReceived(received[1])?.by : undefined
+  if (!by)
+    throw new FederationError(
+      'invalid_request',
+      "the envelope's newest block must be the fetching mailbox's receipt (Received: from … by <its domain>)",
+    )
+  return by.toLowerCase()
+}
+
+/**
+ * `POST /federizer/fetch` at the origin mailbox. Order matters (issue 12 item 6): the DPoP proof, then the
+ * fetch token — issued by the AS of the fetching domain D that the presented receipt names (one discovery,
+ * bounded), DPoP-bound, aud = this resource URL, azp = D's MTA — and only then anything that depends on
+ * the message: whether it was sent from here, the presented chain (its sender domains discovered), and
+ * the ACL of docs/protocol.md §6 Fetch. Until the token verifies, every answer is the same whatever the
+ * Message-ID (no oracle of what was sent from here). The bytes are streamed (never buffered, never cached).
  * @see docs/protocol.md §6 (Fetch ACL); RFC 9449 §7.1; RFC 6750 §3.1
  */
 export async function handleFetch(
@@ -102,55 +152,44 @@ export async function handleFetch(
   } catch (e) {
     throw fromProtocolError(e, 'DPoP proof')
   }
-  let unverified: { iss?: unknown; message_id?: unknown }
+  let unverified: { iss?: unknown }
   try {
     unverified = decodeJwt(token)
   } catch {
     throw new FederationError('invalid_token', 'the fetch token is not a JWT')
   }
-  if (typeof unverified.iss !== 'string' || typeof unverified.message_id !== 'string') {
-    throw new FederationError('invalid_token', 'the fetch token lacks iss or message_id')
-  }
-  const messageId = unverified.message_id
-  const sent = await findSent(ctx, messageId)
-  if (!sent)
-    throw new FederationError('not_found', `no message ${messageId} was sent from ${ctx.config.domain}`)
-
-  let presented: PlaceholderMessage
-  try {
-    presented = parseMessageJson({ envelope: body.envelope, parts: sent.delivered.parts })
-  } catch (e) {
-    throw fromProtocolError(e, 'envelope')
-  }
-  // The fetching domain D: a recipient domain or a Forwarded-To domain whose discovered AS issued the token.
-  const forwardedTo = forwardingHops(presented)
-  const candidates = new Set([...sent.recipientDomains, ...forwardedTo.flatMap((h) => h.to)])
-  let fetcher: string | undefined
-  for (const domain of candidates) {
-    const as = await ctx.discovery.authorizationServer(domain).catch(() => undefined)
-    if (as?.issuer === unverified.iss) {
-      fetcher = domain
-      break
-    }
-  }
-  if (!fetcher) {
+  if (typeof unverified.iss !== 'string')
+    throw new FederationError('invalid_token', 'the fetch token lacks iss')
+  const fetcher = fetchingDomainOf(body.envelope)
+  const as = await withinBudget(ctx.discovery.authorizationServer(fetcher), DISCOVERY_BUDGET_MS).catch(
+    (e: unknown) => {
+      if (isProtocolError(e) && e.code === 'discovery_failed')
+        throw cannotVerify(`the fetch token of ${fetcher}`, e)
+      throw new FederationError('invalid_token', `the authorization server of ${fetcher} is not acceptable`, {
+        cause: e,
+      })
+    },
+  )
+  if (as.issuer !== unverified.iss) {
     throw new FederationError(
-      'access_denied',
-      `the token issuer ${unverified.iss} is not the authorization server of any recipient domain of ${messageId}`,
+      'invalid_token',
+      `the fetch token was not issued by the authorization server of ${fetcher}, the domain whose receipt tops the envelope`,
     )
   }
   let claims: Awaited<ReturnType<typeof verifyFetchToken>>['claims']
   try {
     ;({ claims } = await verifyFetchToken(token, {
-      resolveKey: ctx.discovery.keyResolverFor(unverified.iss),
+      resolveKey: ctx.discovery.keyResolverFor(as.issuer),
       now,
-      issuer: unverified.iss,
+      issuer: as.issuer,
       audience: ctx.federation.urls.resourceUrl,
     }))
   } catch (e) {
     throw fromProtocolError(e, 'fetch token')
   }
-  const peer = await ctx.discovery.mailbox(fetcher)
+  const peer = await ctx.discovery.mailbox(fetcher).catch((e: unknown) => {
+    throw fromProtocolError(e, `the mailbox of ${fetcher}`)
+  })
   if (claims.azp !== peer.mta_client_id) {
     throw new FederationError(
       'invalid_token',
@@ -162,6 +201,21 @@ export async function handleFetch(
       'invalid_dpop_proof',
       'the DPoP proof key is not the key the fetch token is bound to',
     )
+  }
+
+  // Authenticated as D's MTA: now the message may be looked up.
+  const messageId = claims.message_id
+  const sent = await findSent(ctx, messageId, oldestAssertion({ envelope: body.envelope }))
+  if (!sent)
+    throw new FederationError(
+      'not_found',
+      `no message ${messageId.slice(0, 200)} was sent from ${ctx.config.domain} with the presented origin assertion`,
+    )
+  let presented: PlaceholderMessage
+  try {
+    presented = parseMessageJson({ envelope: body.envelope, parts: sent.delivered.parts })
+  } catch (e) {
+    throw fromProtocolError(e, 'envelope')
   }
 
   // The presented chain must verify, and its original block must be the message we sent.
@@ -185,7 +239,7 @@ export async function handleFetch(
 
   // ACL: a recipient domain, or the Forwarded-To domain of a forwarding hop whose Forwarded-From was allowed.
   const allowed = new Set(sent.recipientDomains)
-  for (const hop of forwardedTo) {
+  for (const hop of forwardingHops(presented)) {
     if (allowed.has(hop.fromDomain)) for (const d of hop.to) allowed.add(d)
   }
   if (!allowed.has(fetcher)) {

@@ -16,6 +16,7 @@ export interface AcceptedDelivery {
   senderDomain: string
   messageId: string
   assertionDigest: string
+  /** The verified origin of the chain (hop 0's sender domain). */
   originDomain: string
   recipients: string[]
   verification: ChainVerification
@@ -36,6 +37,7 @@ async function recordInbound(trx: Db, d: AcceptedDelivery, recipient: string, me
     .insertInto('inbound_deliveries')
     .values({
       id: `in_${randomUUID()}`,
+      origin_domain: d.originDomain,
       sender_domain: d.senderDomain,
       message_id_header: d.messageId,
       recipient,
@@ -49,8 +51,10 @@ async function recordInbound(trx: Db, d: AcceptedDelivery, recipient: string, me
 /**
  * Stores an accepted delivery in ONE transaction: per recipient, the message copy (content 'arriving'),
  * the idempotency row, and its fetch jobs (inline parts first) — or a forward job for a user with
- * auto-forward. A recipient already recorded for (sender domain, Message-ID) is reported as a duplicate
- * and nothing is stored for it again.
+ * auto-forward. Idempotency keys on the verified origin domain + Message-ID + recipient (a Message-ID is
+ * only unique within the domain that minted it, so another domain's message with the same Message-ID is
+ * a different message): the same delivery again from the same sender is a repeat (its row already
+ * exists); the same message reaching the recipient by another path is recorded, not stored twice.
  * @see docs/protocol.md §6 Delivery (store durably before answering 2xx; idempotent)
  */
 export async function storeDelivery(db: Db, d: AcceptedDelivery): Promise<StoredRecipient[]> {
@@ -62,6 +66,7 @@ export async function storeDelivery(db: Db, d: AcceptedDelivery): Promise<Stored
       const existing = await trx
         .selectFrom('inbound_deliveries')
         .select('message_row_id')
+        .where('origin_domain', '=', d.originDomain)
         .where('sender_domain', '=', d.senderDomain)
         .where('message_id_header', '=', d.messageId)
         .where('recipient', '=', recipient)
@@ -75,6 +80,7 @@ export async function storeDelivery(db: Db, d: AcceptedDelivery): Promise<Stored
       const seen = await trx
         .selectFrom('inbound_deliveries')
         .select('message_row_id')
+        .where('origin_domain', '=', d.originDomain)
         .where('message_id_header', '=', d.messageId)
         .where('recipient', '=', recipient)
         .executeTakeFirst()

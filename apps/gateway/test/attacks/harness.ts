@@ -45,7 +45,11 @@ export type AttackNet = Awaited<ReturnType<typeof openAttackNetwork>>
  * genuine placeholder and tamper with it before the MTA delivers it.
  */
 export async function openAttackNetwork(
-  options: { undoSendSeconds?: number; limits?: Parameters<typeof openNetwork>[0]['limits'] } = {},
+  options: {
+    undoSendSeconds?: number
+    limits?: Parameters<typeof openNetwork>[0]['limits']
+    logger?: Parameters<typeof openNetwork>[0]['logger']
+  } = {},
 ) {
   const net = await openNetwork({
     domains: [
@@ -54,6 +58,7 @@ export async function openAttackNetwork(
     ],
     ...(options.undoSendSeconds !== undefined ? { undoSendSeconds: options.undoSendSeconds } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
   })
   const { network } = net
   return {

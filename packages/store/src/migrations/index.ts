@@ -9,6 +9,8 @@ import * as m007 from './007-user-settings.ts'
 import * as m008 from './008-user-quota.ts'
 import * as m009 from './009-resource-grants.ts'
 import * as m010 from './010-forward-toggle-vacation-jobs.ts'
+import * as m011 from './011-inbound-origin.ts'
+import * as m012 from './012-rate-limits.ts'
 
 /** Numbered, frozen migrations. Never edit one that has shipped: add the next number. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +24,6 @@ export const migrations: Record<string, Migration> = {
   '008-user-quota': m008,
   '009-resource-grants': m009,
   '010-forward-toggle-vacation-jobs': m010,
+  '011-inbound-origin': m011,
+  '012-rate-limits': m012,
 }

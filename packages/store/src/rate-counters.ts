@@ -1,0 +1,62 @@
+import { sql } from 'kysely'
+import type { Db } from './db.ts'
+
+/** A rate-limiter counter as stored: points consumed and when the window ends (epoch ms, null = never). */
+export interface RateCounter {
+  points: number
+  expireMs: number | null
+}
+
+/**
+ * Adds `points` to `key`'s counter in one statement (insert or update, atomic in every dialect): an expired
+ * window starts again at `points` with a new end `nowMs + durationMs`; `force` overwrites points and end.
+ * Returns the counter after the change. The store behind rate-limiter-flexible (`apps/gateway/src/as/limiter.ts`).
+ */
+export async function addRatePoints(
+  db: Db,
+  input: { key: string; points: number; nowMs: number; durationMs: number; force?: boolean },
+): Promise<RateCounter> {
+  const { key, points, nowMs, durationMs } = input
+  const end = durationMs > 0 ? nowMs + durationMs : null
+  const expired = sql<boolean>`rate_limits.expire_ms IS NOT NULL AND rate_limits.expire_ms <= ${nowMs}`
+  const row = await db
+    .insertInto('rate_limits')
+    .values({ key, points, expire_ms: end })
+    .onConflict((oc) =>
+      oc.column('key').doUpdateSet(
+        input.force
+          ? { points, expire_ms: end }
+          : {
+              points: sql`CASE WHEN ${expired} THEN ${points} ELSE rate_limits.points + ${points} END`,
+              expire_ms: sql`CASE WHEN ${expired} THEN ${end} ELSE rate_limits.expire_ms END`,
+            },
+      ),
+    )
+    .returning(['points', 'expire_ms'])
+    .executeTakeFirstOrThrow()
+  return { points: Number(row.points), expireMs: row.expire_ms === null ? null : Number(row.expire_ms) }
+}
+
+/** `key`'s counter while its window lasts, otherwise undefined. */
+export async function getRateCounter(db: Db, key: string, nowMs: number): Promise<RateCounter | undefined> {
+  const row = await db
+    .selectFrom('rate_limits')
+    .select(['points', 'expire_ms'])
+    .where('key', '=', key)
+    .where((eb) => eb.or([eb('expire_ms', 'is', null), eb('expire_ms', '>', nowMs)]))
+    .executeTakeFirst()
+  if (!row) return undefined
+  return { points: Number(row.points), expireMs: row.expire_ms === null ? null : Number(row.expire_ms) }
+}
+
+/** Forgets `key`'s counter; true when there was one. */
+export async function deleteRateCounter(db: Db, key: string): Promise<boolean> {
+  const r = await db.deleteFrom('rate_limits').where('key', '=', key).executeTakeFirst()
+  return Number(r.numDeletedRows) > 0
+}
+
+/** Removes counters whose window ended before `nowMs` (the only way a counter leaves the store). */
+export async function pruneRateCounters(db: Db, nowMs: number): Promise<number> {
+  const r = await db.deleteFrom('rate_limits').where('expire_ms', '<=', nowMs).executeTakeFirst()
+  return Number(r.numDeletedRows)
+}
