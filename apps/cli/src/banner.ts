@@ -18,6 +18,14 @@ export function printDemoBanner(demo: Demo, out: (line: string) => void): void {
     )
   }
   out('')
+  if (demo.legacy) {
+    out('  legacy.test — mail over SMTP (a private Postfix on 127.0.0.1:2525):')
+    out('    write to carol@legacy.test from any webmail: the message goes out over SMTP, DKIM-signed,')
+    out('    and Carol answers; her answer comes back over SMTP into the same conversation.')
+    out(`    Carol's Maildir: ${demo.legacy.maildir}`)
+    out(`    SMTP listeners: ${[...demo.legacy.listeners].map(([d, l]) => `${d} :${l.port}`).join(', ')}`)
+  } else out(`  legacy.test (mail over SMTP) is off: ${demo.legacyOff}`)
+  out('')
   out(`  Logs (JSON): ${demo.logFile}`)
   out('  CLI: npx federizer list --config data/example.net.json --as bob@example.net')
   out('  Ctrl-C stops everything; starting again keeps users and mail.')

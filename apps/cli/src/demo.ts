@@ -1,16 +1,27 @@
-import { mkdir, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { type Network, startNetwork } from '@federizer/devnet'
+import {
+  LEGACY_DOMAIN,
+  type LegacyDomain,
+  type Network,
+  postfixInstalled,
+  startLegacyDomain,
+  startNetwork,
+} from '@federizer/devnet'
 import { createUser, type Db, findUser, openDatabase, setAutoForward } from '@federizer/store'
 import pino from 'pino'
 
 /** The demo's fixed, documented ports (docs/operations.md). */
 export const DEMO_PORTS = {
   dns: 5300,
-  'example.com': { api: 4100, gateway: 4101 },
-  'example.net': { api: 4200, gateway: 4201 },
-  'example.org': { api: 4300, gateway: 4301 },
+  /** The private Postfix of legacy.test (its smtpd; outbound SMTP of every domain connects here). */
+  postfix: 2525,
+  'example.com': { api: 4100, gateway: 4101, smtp: 4125 },
+  'example.net': { api: 4200, gateway: 4201, smtp: 4225 },
+  'example.org': { api: 4300, gateway: 4301, smtp: 4325 },
 } as const
+
+type DemoDomain = 'example.com' | 'example.net' | 'example.org'
 
 export const DEMO_USERS = [
   { email: 'alice@example.com', name: 'Alice', password: 'alice-in-venice' },
@@ -36,13 +47,45 @@ export interface Demo {
   network: Network
   webmail: Array<{ domain: string; url: string }>
   logFile: string
+  /** legacy.test, the SMTP-only domain, when Postfix is installed (and started). */
+  legacy?: LegacyDomain
+  /** Why legacy.test is not in the demo, and how to add it (when `legacy` is unset). */
+  legacyOff?: string
   stop(): Promise<void>
+}
+
+/** What the banner says when Postfix is missing: how to bring legacy.test into the demo. */
+export const POSTFIX_MISSING =
+  'Postfix is not installed. To add it: sudo apt-get install postfix (choose "No configuration"; the demo runs its own private instance), then start the demo again.'
+
+/**
+ * legacy.test beside the three domains: each domain's SMTP listener on its fixed port, a private
+ * Postfix in `<dataRoot>/legacy.test/` on port 2525, and Carol answering what she receives.
+ */
+async function addLegacyDomain(network: Network, dataRoot: string) {
+  if (!postfixInstalled()) return { legacyOff: POSTFIX_MISSING }
+  try {
+    // Postfix's own user passes through the data folder to its own (each domain's folder stays 0700).
+    await chmod(dataRoot, 0o711)
+    const legacy = await startLegacyDomain(network, {
+      dir: path.join(dataRoot, LEGACY_DOMAIN),
+      postfixPort: DEMO_PORTS.postfix,
+      listenerPorts: Object.fromEntries(
+        [...network.nodes.keys()].map((d) => [d, DEMO_PORTS[d as DemoDomain].smtp]),
+      ),
+      autoReply: true,
+    })
+    return { legacy }
+  } catch (e) {
+    return { legacyOff: `the private Postfix did not start (${(e as Error).message.split('\n')[0]})` }
+  }
 }
 
 /**
  * The three-domain demo: a real DNS server on 127.0.0.1:5300 with the SRV records, example.org published
  * behind the seed's redirect service with its gateway under /fz, seeded users (created once; a restart
- * keeps users and mail), and each domain's webmail served by its api.
+ * keeps users and mail), each domain's webmail served by its api — and, when Postfix is installed,
+ * legacy.test: an SMTP-only domain (a private Postfix) that the three exchange mail with over SMTP.
  */
 export async function startDemo(options: { dataRoot: string; undoSendSeconds?: number }): Promise<Demo> {
   const dataRoot = path.resolve(options.dataRoot)
@@ -57,6 +100,7 @@ export async function startDemo(options: { dataRoot: string; undoSendSeconds?: n
     dnsPort: DEMO_PORTS.dns,
     undoSendSeconds: options.undoSendSeconds ?? 5,
     logger,
+    smtpOutboundPort: DEMO_PORTS.postfix,
     gatewayOptions: { shutdownGraceMs: 10_000 },
     domains: [
       { domain: 'example.com', users: [], apiPort: 4100, gatewayPort: 4101 },
@@ -71,7 +115,9 @@ export async function startDemo(options: { dataRoot: string; undoSendSeconds?: n
       },
     ],
   })
+  let smtp: Pick<Demo, 'legacy' | 'legacyOff'> = {}
   try {
+    smtp = await addLegacyDomain(network, dataRoot)
     for (const u of DEMO_USERS) {
       const node = network.node(u.email.split('@')[1]!)
       const db = await openDatabase(path.join(node.config.dataDir, 'mail.sqlite'))
@@ -91,20 +137,28 @@ export async function startDemo(options: { dataRoot: string; undoSendSeconds?: n
         apiUrl: node.config.apiUrl,
         dnsServers: node.config.dnsServers,
         development: true,
-        listen: { gateway: { port: node.gatewayPort }, api: { port: node.apiPort } },
+        listen: {
+          gateway: { port: node.gatewayPort },
+          api: { port: node.apiPort },
+          ...(smtp.legacy ? { smtp: { port: DEMO_PORTS[node.domain as DemoDomain].smtp } } : {}),
+        },
+        smtp: { outboundPort: DEMO_PORTS.postfix },
         undoSendSeconds: node.config.undoSendSeconds,
       }
       await writeFile(file, `${JSON.stringify(config, null, 2)}\n`)
     }
   } catch (e) {
+    await smtp.legacy?.stop()
     await network.stop()
     throw e
   }
   return {
     network,
     logFile,
+    ...smtp,
     webmail: [...network.nodes.values()].map((n) => ({ domain: n.domain, url: n.apiUrl })),
     async stop() {
+      await smtp.legacy?.stop()
       await network.stop()
       logger.flush()
     },

@@ -143,6 +143,8 @@ export async function startPostfix(o: PostfixOptions): Promise<PostfixInstance> 
   const postfix = (...args: string[]) => run('/usr/sbin/postfix', ['-c', etc, ...args])
   await postfix('set-permissions').catch(() => {})
   await postfix('check')
+  // A fixed folder (the demo's) may still have an instance from a run that was killed: stop it first.
+  await postfix('stop').catch(() => {})
   await postfix('start')
   return {
     port,
