@@ -41,6 +41,27 @@ export interface MessageView extends MessageSummary {
   holdUntil: number | null
 }
 
+/**
+ * The placeholder as the webmail may see it: never the Recipients-Key (the origin's secret, docs/protocol.md
+ * §2), and a Bcc only in what this account wrote itself (its drafts and sent mail). A received copy
+ * showing a Bcc would show what someone else added on the way (issue 12 item 8).
+ */
+export function visiblePlaceholder(row: MessageRow, placeholder: StoredPlaceholder): StoredPlaceholder {
+  // What the account wrote is one block (a draft, or its sealed Sent copy) and was never verified as
+  // received; every received copy (federation or SMTP) carries a receipt block or a verification.
+  const own = row.chain_verification === null && placeholder.envelope.length === 1
+  const hidden = own ? ['recipients-key'] : ['recipients-key', 'bcc']
+  const last = placeholder.envelope.length - 1
+  return {
+    ...placeholder,
+    envelope: placeholder.envelope.map((b, i) =>
+      i === last && 'headers' in b
+        ? { ...b, headers: b.headers.filter(([n]) => !hidden.includes(n.toLowerCase())) }
+        : b,
+    ),
+  }
+}
+
 /** Most inline bytes one message.get returns in total; later bodies come back null (fetch them again). */
 export const INLINE_BUDGET_BYTES = 16 * 1024 * 1024
 
@@ -68,7 +89,7 @@ export async function messageViews(
   const budget = { left: INLINE_BUDGET_BYTES }
   return Promise.all(
     rows.map(async (row) => {
-      const placeholder = JSON.parse(row.placeholder) as StoredPlaceholder
+      const placeholder = visiblePlaceholder(row, JSON.parse(row.placeholder) as StoredPlaceholder)
       const ix = indexPlaceholder(placeholder)
       const mine = await accountResources(
         ctx.db,

@@ -28,4 +28,19 @@ describe('headers a send exchange may sign (docs/protocol.md §4)', () => {
     expect(() => parse([['Date', '']])).toThrow(/header "Date" must be 1 to/)
     expect(() => parse([['Subject', 'a\r\nBcc: x@example.net']])).toThrow(/"Subject" must be 0 to 4096/)
   })
+
+  it('takes To and Cc only blinded, never a recipient address, and never a Bcc (issue 12 item 8)', () => {
+    expect(
+      parse([
+        ['To', DIGEST],
+        ['Cc', DIGEST],
+      ]).ehl,
+    ).toEqual(['Message-ID', 'From', 'Recipients-Digest', 'Body-Digest', 'To', 'Cc'])
+    for (const name of ['To', 'Cc']) {
+      expect(() => parse([[name, 'Bob <bob@example.net>']])).toThrow(
+        new RegExp(`header "${name}" must be sent blinded .*never given recipient addresses`),
+      )
+    }
+    expect(() => parse([['Bcc', DIGEST]])).toThrow(/header "Bcc" may not be signed in this exchange/)
+  })
 })

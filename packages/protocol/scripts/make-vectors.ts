@@ -22,6 +22,7 @@ import {
   BODIES,
   buildTwoHopChain,
   ISSUERS,
+  SECRETS,
   TEST_JWKS,
   TEST_KEYS,
   testResolveKey,
@@ -151,18 +152,30 @@ write(
 )
 
 // Recipients-Digest
-const rd = (name: string, addresses: string[]): V => ({
+const rd = (name: string, addresses: string[], key?: Buffer): V => ({
   name,
-  input: { addresses },
-  expected: { canonical: canonicalRecipients(addresses).join('\n'), digest: recipientsDigest(addresses) },
+  input: key === undefined ? { addresses } : { addresses, key: key.toString('base64url') },
+  expected: {
+    canonical: canonicalRecipients(addresses).join('\n'),
+    digest: recipientsDigest(addresses, key),
+  },
 })
 write(
   'digests-recipients-digest.json',
   'recipients-digest',
-  'Recipients-Digest = digest(addr-specs lower-cased, de-duplicated, sorted by UTF-16 code units, joined by "\\n") (docs/protocol.md §2).',
+  'Recipients-Digest over the addr-specs lower-cased, de-duplicated, sorted by UTF-16 code units, joined by "\\n": at the origin hop HMAC-SHA-256 keyed with the per-message Recipients-Key (`key`, base64url of 32 bytes), at a forwarding hop the plain digest (no `key`) (docs/protocol.md §2).',
   [
-    rd('Alice to Bob with Bcc Carol (the origin hop)', ['Bob <bob@example.net>', 'carol@example.org']),
-    rd('Bob forwards to Bobby (the forwarding hop)', ['Bobby <bobby@example.org>']),
+    rd(
+      'Alice to Bob with Bcc Carol (the origin hop, keyed)',
+      ['Bob <bob@example.net>', 'carol@example.org'],
+      SECRETS.key,
+    ),
+    rd(
+      'the same recipients under another key give an unrelated digest',
+      ['Bob <bob@example.net>', 'carol@example.org'],
+      Buffer.alloc(32, 1),
+    ),
+    rd('Bob forwards to Bobby (the forwarding hop, unkeyed)', ['Bobby <bobby@example.org>']),
     rd('case and duplicates are folded', [
       'BOB@Example.NET',
       'bob@example.net',
@@ -185,6 +198,11 @@ write(
       input: { addresses: ['bob'] },
       expected: errorOf(() => recipientsDigest(['bob'])),
     },
+    {
+      name: 'a key that is not 32 bytes is an error',
+      input: { addresses: ['bob@example.net'], key: Buffer.alloc(16).toString('base64url') },
+      expected: errorOf(() => recipientsDigest(['bob@example.net'], Buffer.alloc(16))),
+    },
   ],
 )
 
@@ -205,9 +223,18 @@ const dupBlock: Header[] = [
 write(
   'digests-eht.json',
   'eht',
-  'eht = digest(JCS([[name, value], …])) over the headers named in ehl, in ehl order; every header of that name (case-insensitive) in block order; names and values as they stand (docs/protocol.md §2).',
+  'eht = digest(JCS([[name, value], …])) over the headers named in ehl, in ehl order; every header of that name (case-insensitive) in block order; names and values as they stand, except To and Cc in a block with a Recipients-Salt, whose values are "<" + base64url(HMAC-SHA-256(salt bytes, value)) + ">" (docs/protocol.md §2).',
   [
-    eht('origin block of Fig. 3 (Bcc present, not signed)', originBlock, chain.eh1.ehl),
+    eht(
+      "origin block of Fig. 3 (Alice's copy: Bcc and Recipients-Key present, not signed; To blinded with the Recipients-Salt)",
+      originBlock,
+      chain.eh1.ehl,
+    ),
+    eht(
+      'a block without Recipients-Salt (signed before blinding): To as it stands',
+      originBlock.filter(([n]) => n !== 'Recipients-Salt'),
+      chain.eh1.ehl,
+    ),
     eht('forwarding block of Fig. 3', fwdBlock, chain.eh2.ehl),
     eht('the design minimum for an origin hop', originBlock, [
       'Message-ID',

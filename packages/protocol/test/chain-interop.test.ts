@@ -17,6 +17,12 @@ const vectors = (file: string) =>
   }>
 const hexToB64url = (hex: string) => Buffer.from(hex, 'hex').toString('base64url')
 const sha256Utf8 = (s: string) => hexToB64url(KJUR.crypto.Util.sha256(s))
+/** jsrsasign's own HMAC-SHA-256 (RFC 2104) of a UTF-8 string, base64url. */
+const hmacUtf8 = (key: Uint8Array, s: string) => {
+  const mac = new KJUR.crypto.Mac({ alg: 'hmacsha256', pass: { hex: Buffer.from(key).toString('hex') } })
+  mac.updateHex(Buffer.from(s, 'utf8').toString('hex'))
+  return hexToB64url(mac.doFinal())
+}
 const sha256Bytes = (bytes: Uint8Array) =>
   hexToB64url(KJUR.crypto.Util.hashHex(Buffer.from(bytes).toString('hex'), 'sha256'))
 
@@ -35,8 +41,11 @@ describe('vectors re-checked with jsrsasign', () => {
     for (const v of vectors('digests-body-digest.json'))
       expect(sha256Utf8(v.expected.jcs), v.name).toBe(v.expected.digest)
     for (const v of vectors('digests-recipients-digest.json')) {
-      if (v.expected.error === undefined)
-        expect(sha256Utf8(v.expected.canonical), v.name).toBe(v.expected.digest)
+      if (v.expected.error !== undefined) continue
+      const keyed = v.input.key === undefined ? undefined : Buffer.from(v.input.key, 'base64url')
+      expect(keyed ? hmacUtf8(keyed, v.expected.canonical) : sha256Utf8(v.expected.canonical), v.name).toBe(
+        v.expected.digest,
+      )
     }
     for (const v of vectors('digests-eht.json')) {
       // RFC 8785 of an array of string pairs is JSON.stringify here (no numbers, no objects).
@@ -55,9 +64,17 @@ describe('vectors re-checked with jsrsasign', () => {
     const payload = JSON.parse(Buffer.from(jws1.split('.')[1]!, 'base64url').toString('utf8'))
     const envelope = bobby!.input.message.envelope as Array<{ headers?: [string, string][] }>
     const origin = envelope.at(-1)!.headers!
+    // To and Cc are signed blinded: "<" + HMAC-SHA-256(Recipients-Salt bytes, value) + ">".
+    const saltValue = origin.find(([h]) => h === 'Recipients-Salt')![1]
+    const salt = Buffer.from(saltValue.slice(1, -1), 'base64url')
     const pairs = (payload.eh.ehl as string[]).flatMap((n) =>
-      origin.filter(([h]) => h.toLowerCase() === n.toLowerCase()),
+      origin
+        .filter(([h]) => h.toLowerCase() === n.toLowerCase())
+        .map(([h, value]) =>
+          ['to', 'cc'].includes(h.toLowerCase()) ? [h, `<${hmacUtf8(salt, value)}>`] : [h, value],
+        ),
     )
+    expect(JSON.stringify(pairs)).not.toContain('bob@example.net')
     expect(sha256Utf8(JSON.stringify(pairs))).toBe(payload.eh.eht)
     const tampered = `${jws1.slice(0, -5)}${jws1.at(-5) === 'A' ? 'B' : 'A'}${jws1.slice(-4)}`
     expect(KJUR.jws.JWS.verify(tampered, key, ['ES256'])).toBe(false)

@@ -4,6 +4,7 @@ import {
   bodyDigest,
   canonicalRecipients,
   digest,
+  ehHeaders,
   ehThumbprint,
   jcs,
   jwtAssertionDigest,
@@ -36,16 +37,24 @@ describe('docs/protocol.md worked examples', () => {
     inDoc(`→ \`${bodyDigest(parts)}\``)
   })
 
-  it('Recipients-Digest', () => {
+  const key = Buffer.from('recipients-key-fig3-message-9876')
+  const salt = Buffer.from('salt-of-the-fig3-message-0123456')
+
+  it('Recipients-Digest (keyed at the origin, plain at a forwarding hop)', () => {
     expect(canonicalRecipients(recipients).join('\n')).toBe('bob@example.net\ncarol@example.org')
-    inDoc(`\`bob@example.net\\ncarol@example.org\` → \`${recipientsDigest(recipients)}\``)
+    inDoc(
+      `(\`Recipients-Key: <${key.toString('base64url')}>\`) →\n> \`${recipientsDigest(recipients, key)}\``,
+    )
+    inDoc(`\`${recipientsDigest(recipients)}\`)`)
   })
 
-  it('eht', () => {
+  it('eht (To blinded with the Recipients-Salt)', () => {
     const block: Header[] = [
       ['Date', 'Sun, 22 Dec 2024 19:49:35 +0000'],
-      ['Recipients-Digest', `<${recipientsDigest(recipients)}>`],
+      ['Recipients-Digest', `<${recipientsDigest(recipients, key)}>`],
       ['Body-Digest', `<${bodyDigest(parts)}>`],
+      ['Recipients-Salt', `<${salt.toString('base64url')}>`],
+      ['Recipients-Key', `<${key.toString('base64url')}>`],
       ['From', 'Alice <alice@example.com>'],
       ['To', 'Bob <bob@example.net>'],
       ['Bcc', 'carol@example.org'],
@@ -54,6 +63,9 @@ describe('docs/protocol.md worked examples', () => {
       ['Content-Type', 'multipart/mixed'],
     ]
     const ehl = ['Message-ID', 'From', 'Recipients-Digest', 'Body-Digest', 'Date', 'Subject', 'To']
+    inDoc(`\`Recipients-Salt: <${salt.toString('base64url')}>\``)
+    inDoc(`JCS \`${jcs(ehHeaders(block, ehl))}\``)
+    expect(jcs(ehHeaders(block, ehl))).not.toContain('bob@')
     inDoc(`eht \`${ehThumbprint(block, ehl)}\``)
   })
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
+  blindedValue,
   bodyDigest,
   digest,
   ehHeaders,
@@ -10,14 +11,15 @@ import {
 import {
   addForwarding,
   lastAssertion,
+  matchesRecipientsDigest,
   messageIdOf,
   pushAssertion,
   pushReceipt,
   sealForSend,
   withoutBcc,
 } from '../src/envelope/index.ts'
-import { getHeader, originalHeaders, type PlaceholderMessage } from '../src/message/index.ts'
-import { aliceDraft, buildTwoHopChain, TIMES } from './fixtures/two-hop-chain.ts'
+import { buildDraft, getHeader, originalHeaders, type PlaceholderMessage } from '../src/message/index.ts'
+import { aliceDraft, buildTwoHopChain, SECRETS, TIMES } from './fixtures/two-hop-chain.ts'
 import { expectThrowsCode } from './protocol-error.ts'
 
 const JWS = 'eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJ4In0.c2ln'
@@ -25,15 +27,26 @@ const names = (m: PlaceholderMessage, i = 0) =>
   (m.envelope[i] as { headers: [string, string][] }).headers.map(([n]) => n)
 
 describe('sealForSend', () => {
-  it('adds Date, Recipients-Digest (To+Cc+Bcc) and Body-Digest on top and returns the profile eh', () => {
+  it('adds Date, a keyed Recipients-Digest (To+Cc+Bcc), Body-Digest, the salt and the key on top and returns the profile eh', () => {
     const draft = aliceDraft()
-    const { message, eh } = sealForSend(draft, { date: TIMES.send })
+    const { message, eh } = sealForSend(draft, { date: TIMES.send, ...SECRETS })
     const h = originalHeaders(message)
-    expect(names(message).slice(0, 3)).toEqual(['Date', 'Recipients-Digest', 'Body-Digest'])
+    expect(names(message).slice(0, 5)).toEqual([
+      'Date',
+      'Recipients-Digest',
+      'Body-Digest',
+      'Recipients-Salt',
+      'Recipients-Key',
+    ])
     expect(getHeader(h, 'Date')).toBe('Sun, 22 Dec 2024 19:49:35 +0000')
+    // HMAC-SHA-256 keyed with the per-message key; the plain digest would let anyone test a guessed Bcc.
     expect(getHeader(h, 'Recipients-Digest')).toBe(
+      `<${recipientsDigest(['bob@example.net', 'carol@example.org'], SECRETS.key)}>`,
+    )
+    expect(getHeader(h, 'Recipients-Digest')).not.toBe(
       `<${recipientsDigest(['bob@example.net', 'carol@example.org'])}>`,
     )
+    expect(getHeader(h, 'Recipients-Key')).toBe(`<${SECRETS.key.toString('base64url')}>`)
     expect(getHeader(h, 'Body-Digest')).toBe(`<${bodyDigest(draft.parts)}>`)
     expect(eh.ehl).toEqual([
       'Message-ID',
@@ -48,10 +61,50 @@ describe('sealForSend', () => {
     ])
     expect(eh.eht).toBe(ehThumbprint(h, eh.ehl))
     expect(eh.eht).toBe(digest(JSON.stringify(ehHeaders(h, eh.ehl))))
-    // Bcc is never signed: the delivered copy (without Bcc) has the same eht.
-    expect(ehThumbprint(originalHeaders(withoutBcc(message)), eh.ehl)).toBe(eh.eht)
+    // What the AS is sent: To blinded, no address of any recipient anywhere.
+    const toAs = JSON.stringify(ehHeaders(h, eh.ehl))
+    expect(toAs).not.toMatch(/bob@|carol@/)
+    expect(ehHeaders(h, eh.ehl).find(([n]) => n === 'To')).toEqual([
+      'To',
+      blindedValue(SECRETS.salt, 'Bob <bob@example.net>'),
+    ])
+    // Bcc and the key are never signed: the delivered copy (without both) has the same eht.
+    const delivered = originalHeaders(withoutBcc(message))
+    expect(delivered.map(([n]) => n)).not.toContain('Bcc')
+    expect(delivered.map(([n]) => n)).not.toContain('Recipients-Key')
+    expect(ehThumbprint(delivered, eh.ehl)).toBe(eh.eht)
     expect(draft.envelope).toHaveLength(1)
     expect(getHeader(originalHeaders(draft), 'Date')).toBeUndefined()
+  })
+
+  it('draws a fresh salt and key for every message, and omits the salt when only Bcc is set', () => {
+    const a = originalHeaders(sealForSend(aliceDraft(), { date: TIMES.send }).message)
+    const b = originalHeaders(sealForSend(aliceDraft(), { date: TIMES.send }).message)
+    expect(getHeader(a, 'Recipients-Key')).not.toBe(getHeader(b, 'Recipients-Key'))
+    expect(getHeader(a, 'Recipients-Salt')).not.toBe(getHeader(b, 'Recipients-Salt'))
+    expect(getHeader(a, 'Recipients-Digest')).not.toBe(getHeader(b, 'Recipients-Digest'))
+    const bccOnly = buildDraft({
+      from: { address: 'alice@example.com' },
+      to: [],
+      bcc: [{ address: 'carol@example.org' }],
+      subject: 'x',
+      messageId: '<only-bcc@example.com>',
+      text: { contentId: 'A'.repeat(43), size: 1, mediaType: 'text/plain; charset=UTF-8' },
+    })
+    const sealed = originalHeaders(sealForSend(bccOnly, { date: TIMES.send }).message)
+    expect(sealed.map(([n]) => n)).not.toContain('Recipients-Salt')
+    expect(sealed.map(([n]) => n)).toContain('Recipients-Key')
+  })
+
+  it('the origin re-checks the presented Recipients-Digest with the key of its own copy only', () => {
+    const { message } = sealForSend(aliceDraft(), { date: TIMES.send, ...SECRETS })
+    const presented = getHeader(originalHeaders(message), 'Recipients-Digest') as string
+    expect(matchesRecipientsDigest(message, presented)).toBe(true)
+    // The delivered copy has no key (and no Bcc): it cannot reproduce the digest.
+    expect(matchesRecipientsDigest(withoutBcc(message), presented)).toBe(false)
+    expect(
+      matchesRecipientsDigest(message, `<${recipientsDigest(['bob@example.net', 'carol@example.org'])}>`),
+    ).toBe(false)
   })
 
   it('refuses to seal twice, without recipients, or a message that already has a chain', () => {

@@ -71,7 +71,9 @@ async function forgeOrigin(
 
 describe('verifyChain: valid chains', () => {
   it('passes every stage of the Fig. 3 journey with per-hop details', async () => {
-    for (const m of [c.sent, c.toBob, c.atBob, c.toBobby, c.atBobby]) expect((await verify(m)).ok).toBe(true)
+    for (const m of [c.toBob, c.atBob, c.toBobby, c.atBobby]) expect((await verify(m)).ok).toBe(true)
+    // The sender's own copy is never delivered: its Bcc and Recipients-Key are signed by nothing.
+    expect((await verify(c.sent)).hops[0]).toMatchObject({ status: 'fail', code: 'unsigned_header' })
     const v = await verify(c.atBobby, { lastHopMustBeFresh: true })
     expect(v.hops).toEqual([
       {
@@ -123,7 +125,7 @@ describe('verifyChain: valid chains', () => {
       },
     })
     expect(seen).toEqual([
-      '0:example.com:https://as1.example.com:mta.example.com:9',
+      '0:example.com:https://as1.example.com:mta.example.com:10',
       '1:example.net:https://as2.example.net:mta.example.net:7',
     ])
     expect(v.ok).toBe(false)
@@ -224,6 +226,61 @@ describe('verifyChain: tampering', () => {
     expect(codes(await verify(setHeader(clone(c.toBob), 0, 'Content-Type', 'multipart/MIXED')))).toEqual([
       'eht_mismatch',
     ])
+  })
+})
+
+describe('verifyChain: recipients (docs/protocol.md §2, issue 12 item 8)', () => {
+  it('refuses a Bcc added on the way, and a Recipients-Key that leaked into a delivered copy', async () => {
+    const bcc = clone(c.toBobby)
+    headersOf(bcc, 0).push(['Bcc', 'mallory@example.org'])
+    expect(codes(await verify(bcc))).toEqual(['unsigned_header', 'pass'])
+    expect((await verify(bcc)).hops[0]?.reason).toMatch(/"Bcc" of hop 0 is not covered/)
+    const key = clone(c.toBob)
+    headersOf(key, 0).push([
+      'Recipients-Key',
+      headersOf(c.sent, 0).find(([n]) => n === 'Recipients-Key')![1] as string,
+    ])
+    expect(codes(await verify(key))).toEqual(['unsigned_header'])
+  })
+
+  it('binds To, Cc and the salt: changing To or the Recipients-Salt breaks the eht', async () => {
+    expect(codes(await verify(setHeader(clone(c.toBob), 0, 'To', 'Mallory <mallory@example.net>')))).toEqual([
+      'eht_mismatch',
+    ])
+    const salt = `<${Buffer.alloc(32, 7).toString('base64url')}>`
+    expect(codes(await verify(setHeader(clone(c.toBob), 0, 'Recipients-Salt', salt)))).toEqual([
+      'eht_mismatch',
+    ])
+    // Without the salt the To value would be hashed in clear: no longer what the AS signed.
+    const stripped = clone(c.toBob)
+    const h = headersOf(stripped, 0)
+    h.splice(
+      h.findIndex(([n]) => n === 'Recipients-Salt'),
+      1,
+    )
+    expect(codes(await verify(stripped))).toEqual(['eht_mismatch'])
+  })
+
+  it('refuses a Recipients-Salt when the assertion signs neither To nor Cc', async () => {
+    const noTo = headersOf(c.toBob, 0).filter(([n]) => n !== 'To')
+    const ehl = [
+      'Message-ID',
+      'From',
+      'Recipients-Digest',
+      'Body-Digest',
+      'Date',
+      'Subject',
+      'X-Thread-ID',
+      'Content-Type',
+    ]
+    const jws = await forgeOrigin(noTo, ehl)
+    const m: PlaceholderMessage = {
+      envelope: [{ 'jwt-assertion': jws }, { headers: noTo }],
+      parts: c.toBob.parts,
+    }
+    const v = await verify(m)
+    expect(codes(v)).toEqual(['unsigned_header'])
+    expect(v.hops[0]?.reason).toMatch(/Recipients-Salt is present but the assertion signs neither To nor Cc/)
   })
 })
 

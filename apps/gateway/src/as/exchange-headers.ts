@@ -7,7 +7,10 @@ export interface HeaderRule {
   optional: readonly string[]
 }
 
-/** Mode 1 (send): the original block. To/Cc are allowed (tamper evidence), Bcc never. */
+/**
+ * Mode 1 (send): the original block. To/Cc are signed (tamper evidence) but only blinded, as
+ * `<HMAC(salt, value)>` (docs/protocol.md §2): the AS never sees a recipient address. Bcc never.
+ */
 export const SEND_HEADERS: HeaderRule = {
   required: ['Message-ID', 'From', 'Recipients-Digest', 'Body-Digest'],
   optional: ['Date', 'Subject', 'To', 'Cc', 'X-Thread-ID', 'In-Reply-To', 'References', 'Content-Type'],
@@ -31,6 +34,8 @@ export const FORWARD_HEADERS: HeaderRule = {
 }
 
 const DIGEST_HEADERS = new Set(['recipients-digest', 'body-digest', 'jwt-assertion-digest'])
+/** Recipient headers of the send mode: accepted only blinded (a `<digest>`), never as addresses. */
+const BLINDED_HEADERS = new Set(['to', 'cc'])
 /** Address headers may repeat in a block (RFC 5322 allows it for none, but the model keeps duplicates). */
 const REPEATABLE = new Set(['to', 'cc'])
 const MAX_HEADERS = 32
@@ -106,6 +111,12 @@ export function parseSignedHeaders(raw: string | undefined, rule: HeaderRule): S
       throw new OAuthError(
         'invalid_request',
         `header "${name}" must be a digest in angle brackets (<43 base64url characters>)`,
+      )
+    }
+    if (rule === SEND_HEADERS && BLINDED_HEADERS.has(key) && !/^<[A-Za-z0-9_-]{43}>$/.test(headerValue)) {
+      throw new OAuthError(
+        'invalid_request',
+        `header "${name}" must be sent blinded (<HMAC-SHA-256 of the value under the Recipients-Salt>, docs/protocol.md §2): the AS is never given recipient addresses`,
       )
     }
     if (!byName.has(key)) byName.set(key, headerValue)

@@ -8,6 +8,7 @@ import {
   isHeadersBlock,
   isProtocolError,
   listResources,
+  matchesRecipientsDigest,
   originalHeaders,
   type PlaceholderMessage,
   parseAddress,
@@ -15,7 +16,6 @@ import {
   parseMessageJson,
   parseReceived,
   readMessage,
-  recipientsDigest,
   verifyDpopProof,
   verifyFetchToken,
 } from '@federizer/protocol'
@@ -228,9 +228,8 @@ export async function handleFetch(
       )
     }
   }
-  const original = readMessage(sent.sent)
-  const everyone = [...original.to, ...original.cc, ...original.bcc].map((a) => a.address)
-  if (`<${recipientsDigest(everyone)}>` !== header(presented, 'Recipients-Digest')) {
+  // Keyed with the Recipients-Key only our own copy holds (docs/protocol.md §2): nobody else can test it.
+  if (!matchesRecipientsDigest(sent.sent, header(presented, 'Recipients-Digest') ?? '')) {
     throw new FederationError(
       'access_denied',
       'the Recipients-Digest does not match the recipients of the message sent',

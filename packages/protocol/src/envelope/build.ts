@@ -1,4 +1,14 @@
-import { bodyDigest, ehThumbprint, jwtAssertionDigest, recipientsDigest } from '../digest/message-digests.ts'
+import { randomBytes } from 'node:crypto'
+import {
+  bodyDigest,
+  ehThumbprint,
+  jwtAssertionDigest,
+  RECIPIENTS_KEY,
+  RECIPIENTS_SALT,
+  recipientsDigest,
+  secretFromHeader,
+  secretHeaderValue,
+} from '../digest/message-digests.ts'
 import { ProtocolError } from '../errors.ts'
 import { formatAddress, formatAddressList, isAddrSpec, parseAddressList } from '../message/address.ts'
 import { formatRfc5322Date } from '../message/date.ts'
@@ -52,29 +62,36 @@ export function originalRecipients(m: PlaceholderMessage): string[] {
 }
 
 /**
- * Seals a draft for sending: adds Date, Recipients-Digest (To+Cc+Bcc) and Body-Digest on top of the
- * original block and returns the `eh` to have signed by the AS (token exchange `headers` =
- * `ehHeaders(originalHeaders(message), eh.ehl)`).
- * @see docs/protocol.md §3, RFC 5322 §3.6.1 (Date)
+ * Seals a draft for sending: adds Date, Recipients-Digest (To+Cc+Bcc, keyed with a fresh per-message
+ * Recipients-Key), Body-Digest, the Recipients-Salt that blinds To and Cc for the AS (when either is
+ * present) and the Recipients-Key itself (kept in the sender's copy only: `withoutBcc` removes it) on
+ * top of the original block, and returns the `eh` to have signed by the AS (token exchange `headers` =
+ * `ehHeaders(originalHeaders(message), eh.ehl)`: no recipient address in it). `salt` and `key` are 32
+ * random bytes unless given (vectors fix them).
+ * @see docs/protocol.md §2 (Recipients-Digest, eht), §3; RFC 5322 §3.6.1 (Date)
  */
 export function sealForSend(
   draft: PlaceholderMessage,
-  options: { date: Date },
+  options: { date: Date; salt?: Uint8Array; key?: Uint8Array },
 ): { message: PlaceholderMessage; eh: EnvelopeHeadersClaim } {
   if (draft.envelope.length !== 1)
     throw new ProtocolError('invalid_chain', 'only a draft (a single envelope block) can be sealed')
   const h = originalHeaders(draft)
-  for (const n of ['Date', 'Recipients-Digest', 'Body-Digest']) {
+  for (const n of ['Date', 'Recipients-Digest', 'Body-Digest', RECIPIENTS_SALT, RECIPIENTS_KEY]) {
     if (countHeaders(h, n) > 0)
       throw new ProtocolError('malformed_message', `the draft already has ${n}: it was sealed before`)
   }
   const recipients = originalRecipients(draft)
   if (recipients.length === 0)
     throw new ProtocolError('invalid_address', 'the message has no recipient in To, Cc or Bcc')
+  const key = options.key ?? randomBytes(32)
+  const blinds = countHeaders(h, 'To') + countHeaders(h, 'Cc') > 0
   const headers: Header[] = [
     ['Date', formatRfc5322Date(options.date)],
-    ['Recipients-Digest', bracketDigest(recipientsDigest(recipients))],
+    ['Recipients-Digest', bracketDigest(recipientsDigest(recipients, key))],
     ['Body-Digest', bracketDigest(bodyDigest(draft.parts))],
+    ...(blinds ? [[RECIPIENTS_SALT, secretHeaderValue(options.salt ?? randomBytes(32))] as Header] : []),
+    [RECIPIENTS_KEY, secretHeaderValue(key)],
     ...h,
   ]
   const message = parsePlaceholderMessage({ envelope: [{ headers }], parts: draft.parts })
@@ -82,12 +99,29 @@ export function sealForSend(
   return { message, eh: { eht: ehThumbprint(headers, ehl), ehl } }
 }
 
-/** The copy delivered to recipients: Bcc removed from the original block (Bcc is never sent). */
+/**
+ * The origin's re-check at fetch time: does `presented` (a Recipients-Digest header value) equal the
+ * keyed digest of every recipient of `sent`, the sender's own copy (Bcc and Recipients-Key in it)?
+ * A copy sealed before keyed digests (no Recipients-Key) is checked with the plain digest.
+ * @see docs/protocol.md §6 (Fetch ACL)
+ */
+export function matchesRecipientsDigest(sent: PlaceholderMessage, presented: string): boolean {
+  const keyValue = getStringHeader(originalHeaders(sent), RECIPIENTS_KEY)
+  const key = keyValue === undefined ? undefined : secretFromHeader(keyValue, RECIPIENTS_KEY)
+  return bracketDigest(recipientsDigest(originalRecipients(sent), key)) === presented
+}
+
+/**
+ * The copy delivered to recipients: Bcc and the Recipients-Key removed from the original block (neither
+ * is ever sent; neither is signed, so the eht is the same without them).
+ */
 export function withoutBcc(m: PlaceholderMessage): PlaceholderMessage {
   const last = m.envelope.length - 1
   return {
     envelope: m.envelope.map((b, i) =>
-      i === last && 'headers' in b ? { headers: removeHeaders(b.headers, 'Bcc') } : b,
+      i === last && 'headers' in b
+        ? { headers: removeHeaders(removeHeaders(b.headers, 'Bcc'), RECIPIENTS_KEY) }
+        : b,
     ),
     parts: m.parts,
   }

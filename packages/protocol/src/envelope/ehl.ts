@@ -34,10 +34,15 @@ const FORWARD_EHL_ORDER = [
 
 /**
  * Headers a signed block may carry without the assertion covering them, each pinned another way by
- * verifyChain: Bcc (absent from delivered copies), the original `Content-Type: multipart/mixed` (value
- * fixed), and a forwarding block's Received (its domains must be the two hops' sender domains).
+ * verifyChain: the Recipients-Salt (it keys the blinded To and Cc the eht covers, so it must blind at
+ * least one), the original `Content-Type: multipart/mixed` (value fixed), and a forwarding block's
+ * Received (its domains must be the two hops' sender domains). Bcc is not among them: a delivered
+ * block that carries one (added on the way) fails with `unsigned_header`.
  */
-export const UNSIGNED_ALLOWED = { origin: ['Bcc', 'Content-Type'], forward: ['Received'] } as const
+export const UNSIGNED_ALLOWED = {
+  origin: ['Recipients-Salt', 'Content-Type'],
+  forward: ['Received'],
+} as const
 
 /**
  * The ehl this profile signs for a block: the required names, then the optional names present, in the

@@ -198,6 +198,10 @@ async function verifyHop(input: HopInput, options: VerifyChainOptions, result: H
     if (n === 'Content-Type' && v !== 'multipart/mixed') {
       hopFail('unsigned_header', 'the unsigned original Content-Type must be exactly multipart/mixed')
     }
+    // The salt is bound only through the To/Cc values it blinds: with neither signed it binds nothing.
+    if (n === 'Recipients-Salt' && !ehl.some((e) => sameName(e, 'To') || sameName(e, 'Cc'))) {
+      hopFail('unsigned_header', 'Recipients-Salt is present but the assertion signs neither To nor Cc')
+    }
   }
   let eht: string
   try {

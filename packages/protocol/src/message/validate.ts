@@ -13,6 +13,8 @@ export const DIGEST_HEADERS = [
   'Body-Digest',
   'Recipients-Digest',
   'JWT-Assertion-Digest',
+  'Recipients-Salt',
+  'Recipients-Key',
 ] as const
 /** Headers holding address lists; the single-mailbox ones are listed in SINGLE_MAILBOX_HEADERS. */
 export const ADDRESS_HEADERS = [
@@ -45,6 +47,8 @@ export const SINGLETON_HEADERS = [
   'Forwarded-From',
   'Forwarded-To',
   'Received',
+  'Recipients-Salt',
+  'Recipients-Key',
 ] as const
 
 const MSG_ID = /^<[^<>\s@]+@[^<>\s@]+>$/
