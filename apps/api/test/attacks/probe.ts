@@ -19,25 +19,28 @@ export async function rawCall(
   proc: { path: string; type: 'query' | 'mutation' },
   input: unknown,
   token?: string,
+  options: { raw?: boolean } = {},
 ): Promise<{ status: number; text: string; json: unknown }> {
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {}
   const url = `${h.baseUrl}/trpc/${proc.path}`
+  // raw: `input` is already the JSON text (e.g. nesting too deep for this side's JSON.stringify).
+  const text = options.raw ? String(input) : JSON.stringify(input)
   const res =
     proc.type === 'query'
-      ? await fetch(`${url}?input=${encodeURIComponent(JSON.stringify(input))}`, { headers })
+      ? await fetch(`${url}?input=${encodeURIComponent(text)}`, { headers })
       : await fetch(url, {
           method: 'POST',
           headers: { ...headers, 'content-type': 'application/json' },
-          body: JSON.stringify(input),
+          body: text,
         })
-  const text = await res.text()
+  const body = await res.text()
   let json: unknown
   try {
-    json = JSON.parse(text)
+    json = JSON.parse(body)
   } catch {
     json = undefined
   }
-  return { status: res.status, text, json }
+  return { status: res.status, text: body, json }
 }
 
 /** Fails on anything that looks like a stack trace, a file path, SQL or an internal exception name. */
