@@ -49,6 +49,22 @@ describe('auth session', () => {
     expect((error as AuthError).code).toBe('no_session')
   })
 
+  it('signs out with a POST to the AS (never a GET), even when the AS is down', async () => {
+    const posted: Array<{ url: string; fields: Record<string, string> }> = []
+    const navigated: string[] = []
+    const session = createAuthSession({
+      config: configFor(await closedPort()),
+      storage: memoryStorage(),
+      navigate: (url) => navigated.push(url),
+      postForm: (url, fields) => posted.push({ url, fields }),
+    })
+    await session.signOut()
+    expect(navigated).toEqual([])
+    expect(posted).toHaveLength(1)
+    expect(posted[0]?.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/logout$/)
+    expect(posted[0]?.fields).toEqual({ client_id: 'webmail', post_logout_redirect_uri: 'http://127.0.0.1:1/' })
+  })
+
   it('uses redirect_uri = apiUrl + /callback', () => {
     const session = createAuthSession({ config: configFor(1), storage: memoryStorage() })
     expect(session.redirectUri).toBe('http://127.0.0.1:1/callback')

@@ -39,6 +39,8 @@ export interface AuthDeps {
   now?: () => number
   /** Full-page navigation (to the AS); replaced in tests. */
   navigate?: (url: string) => void
+  /** Full-page form POST (sign-out at the AS, which refuses a GET that changes state); replaced in tests. */
+  postForm?: (url: string, fields: Record<string, string>) => void
   setTimer?: (fn: () => void, ms: number) => unknown
   clearTimer?: (handle: unknown) => void
 }
@@ -108,6 +110,7 @@ export function createAuthSession(deps: AuthDeps): AuthSession {
   const fetchFn = deps.fetch ?? fetch.bind(globalThis)
   const now = deps.now ?? Date.now
   const navigate = deps.navigate ?? ((url: string) => window.location.assign(url))
+  const postForm = deps.postForm ?? submitForm
   const setTimer = deps.setTimer ?? ((fn: () => void, ms: number) => setTimeout(fn, ms))
   const clearTimer = deps.clearTimer ?? ((h: unknown) => clearTimeout(h as ReturnType<typeof setTimeout>))
   const client: oauth.Client = { client_id: config.clientId }
@@ -351,14 +354,13 @@ export function createAuthSession(deps: AuthDeps): AuthSession {
       } catch {
         // Signing out must always succeed locally, even when the AS is down.
       }
-      const logout = new URL(
+      const logout =
         typeof metadata?.end_session_endpoint === 'string'
           ? metadata.end_session_endpoint
-          : `${config.issuer}/logout`,
-      )
-      logout.searchParams.set('client_id', config.clientId)
-      logout.searchParams.set('post_logout_redirect_uri', `${config.apiUrl}/`)
-      navigate(logout.href)
+          : `${config.issuer}/logout`
+      // A POST from the webmail's origin: the AS ends its session only on a POST whose Origin it trusts
+      // (CSRF protection), never on a GET a foreign page could trigger.
+      postForm(logout, { client_id: config.clientId, post_logout_redirect_uri: `${config.apiUrl}/` })
     },
 
     subscribe(listener) {
@@ -366,4 +368,20 @@ export function createAuthSession(deps: AuthDeps): AuthSession {
       return () => listeners.delete(listener)
     },
   }
+}
+
+/** Submits a hidden form: a top-level POST navigation (the browser sends the webmail's Origin). */
+function submitForm(url: string, fields: Record<string, string>): void {
+  const form = document.createElement('form')
+  form.method = 'post'
+  form.action = url
+  for (const [name, value] of Object.entries(fields)) {
+    const input = document.createElement('input')
+    input.type = 'hidden'
+    input.name = name
+    input.value = value
+    form.append(input)
+  }
+  document.body.append(form)
+  form.submit()
 }
