@@ -175,7 +175,7 @@ export async function benchDelivery(options: DeliveryOptions): Promise<Section> 
             value: `${fmt(share * 100, 2)} % of a core`,
             target: '< 1 %',
             ok: share < 0.01,
-            note: 'nothing queued, 3 s',
+            note: 'nothing queued, 5 s',
           })
         }
       }
@@ -232,7 +232,7 @@ export async function benchDelivery(options: DeliveryOptions): Promise<Section> 
     method:
       `Per run, N messages submitted through example.com's api over tRPC/HTTP (draft.save + send.submit, ` +
       `undo window 0, ${options.concurrency} in flight; an attachment is uploaded first; after an uncounted warm-up run), delivered by ` +
-      'example.com’s MTA to example.net and fetched by example.net’s MTA (MTA poll 10 ms). Each gateway and ' +
+      'example.com’s MTA to example.net and fetched by example.net’s MTA (woken by the enqueue; idle poll 200 ms). Each gateway and ' +
       'the sending api run in their own processes; the bench watches Bob’s rows by modseq every 5 ms. ' +
       'Throughput = N ÷ (first submit → last message complete); latency from send.submit answered. ' +
       'CPU per message: user + system time of each process (every thread, /proc/<pid>/stat, the counters of ' +

@@ -22,7 +22,7 @@ export interface BenchNetworkOptions {
   receiverApi?: boolean
   /** Largest resource (default: the store's 1 GiB). */
   maxResourceBytes?: number
-  /** MTA queue poll interval when idle (default 10 ms). */
+  /** MTA queue poll interval when idle (default: the gateway's, 200 ms). */
   pollIntervalMs?: number
   /**
    * Overrides the AS's per-client token rate limits per minute (every client's and the domain MTA's);
@@ -47,7 +47,7 @@ export interface BenchNetwork {
 /**
  * Two domains (example.com with alice, example.net with bob) on a real DNS server on loopback (devnet's
  * `startNetwork`), each gateway (AS + federation + MTA) and each api in its own OS process (bench/*-process.ts),
- * undo window 0 and a fast MTA poll interval.
+ * undo window 0; the MTAs poll at their default interval (they are woken by the work they are given).
  */
 export async function openBenchNetwork(options: BenchNetworkOptions = {}): Promise<BenchNetwork> {
   const dataRoot = await mkdtemp(path.join(tmpdir(), 'fz-bench-'))
@@ -90,7 +90,8 @@ export async function openBenchNetwork(options: BenchNetworkOptions = {}): Promi
       await node.process?.kill('SIGTERM')
       node.process = undefined
       const gateway = await startNodeProcess('gateway', node.config, node.gatewayPort, {
-        pollIntervalMs: options.pollIntervalMs ?? 10,
+        // The gateway's own default poll: the api's enqueue and each delivery wake the MTA (issue 14).
+        ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
         ...(options.tokenPerClientMax !== undefined ? { tokenPerClientMax: options.tokenPerClientMax } : {}),
       })
       processes.push({ name: `gateway ${node.domain}`, proc: gateway })

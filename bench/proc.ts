@@ -48,7 +48,9 @@ export interface ProcessUse {
  * measured over `ms` of quiet. The same counters as `process.cpuUsage()` in that process (getrusage:
  * every thread, user + system), read from /proc so that no node needs a bench hook.
  */
-export async function measureIdle(pids: Record<string, number>, ms = 3000): Promise<Record<string, number>> {
+export async function measureIdle(pids: Record<string, number>, ms = 5000): Promise<Record<string, number>> {
+  // Let the last run's stragglers (GC, lease releases, log flushes) settle first.
+  await new Promise((r) => setTimeout(r, 1000))
   const before: Record<string, number> = {}
   for (const [name, pid] of Object.entries(pids)) before[name] = await processCpuMs(pid)
   const started = performance.now()

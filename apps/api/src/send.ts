@@ -1,3 +1,4 @@
+import { signalQueued } from '@federizer/node'
 import {
   createDpopKey,
   ehHeaders,
@@ -169,6 +170,10 @@ export async function submitDraft(
     }
     await rememberContacts(trx, account, [...ix.to, ...ix.cc, ...ix.bcc], now)
   })
+  // Committed: wake the gateway's MTA (its poll would find the rows too, only later).
+  const unsignalled = await signalQueued(ctx.config)
+  if (unsignalled)
+    ctx.logger.warn({ err: unsignalled }, 'could not wake the MTA; it will find the mail on its next poll')
   ctx.logger.info(
     { account, messageId: ix.messageId, domains: deliveries.map((d) => d.domain), holdUntil },
     'message queued',

@@ -26,7 +26,7 @@ export async function createGateway(config: DomainConfig, options: GatewayOption
   app.get(metadataPath(config.gatewayUrl), metadataHandler(ctx))
   app.use(basePath || '/', createAsRouter(ctx))
   app.use(basePath || '/', createFederationRouter(ctx))
-  const workers = options.workers === false ? undefined : startMtaWorkers(ctx)
+  const workers = options.workers === false ? undefined : await startMtaWorkers(ctx)
   const listener = createListener(app)
   let closed = false
   return {

@@ -9,4 +9,5 @@ export {
   toConfigFile,
 } from './config-file.ts'
 export { createListener, type Listenable, type Listener } from './http-listener.ts'
+export { signalQueued, watchQueued } from './queue-wake.ts'
 export { requestLog } from './request-log.ts'

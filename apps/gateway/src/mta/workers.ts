@@ -1,3 +1,4 @@
+import { watchQueued } from '@federizer/node'
 import type { GatewayContext } from '../context.ts'
 import { claimFetchJobs, runFetchJob } from './fetch.ts'
 import { claimForwardJobs, runForwardJob } from './forward.ts'
@@ -12,10 +13,11 @@ export interface MtaWorkers {
 
 /**
  * Starts the MTA: three queue runners (outbound deliveries, auto-forwards, inbound fetches) that claim
- * rows by lease, so several gateway processes may share one database. `stop` lets running jobs finish for
+ * rows by lease, so several gateway processes may share one database. They are woken by this process's
+ * deliveries and by the api's signal (queue-wake.ts); polls only notice retries that came due. `stop` lets running jobs finish for
  * a grace period, aborts the rest (giving their leases back) and resolves once every job has ended.
  */
-export function startMtaWorkers(ctx: GatewayContext): MtaWorkers {
+export async function startMtaWorkers(ctx: GatewayContext): Promise<MtaWorkers> {
   const { logger } = ctx
   const pollIntervalMs = ctx.federation.pollIntervalMs
   // Fetch and forward jobs are created by this process's delivery endpoint, which wakes the runners at
@@ -59,8 +61,13 @@ export function startMtaWorkers(ctx: GatewayContext): MtaWorkers {
     for (const r of runners) r.wake()
   }
   ctx.federation.onWake.add(wake)
+  // The api is another process: it signals the mail it queued through a watched file (queue-wake.ts).
+  const watcher = await watchQueued(ctx.config, wake, (err) =>
+    logger.warn({ err }, 'cannot watch for queued mail; the MTA polls every %d ms', pollIntervalMs),
+  )
   return {
     async stop(graceMs = 0) {
+      watcher.close()
       ctx.federation.onWake.delete(wake)
       await Promise.all(runners.map((r) => r.stop(graceMs)))
     },

@@ -1,0 +1,46 @@
+import { sendMail } from '@federizer/devnet'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { messagesIn, openNetwork, threeDomains, waitFor } from './federation-helpers.ts'
+
+// The MTA is woken by the work it is given, not by polling (issue 14, idle): both gateways poll only
+// every 10 minutes here, example.com's in its own OS process. Alice's mail is queued by the api in this
+// process, which signals example.com's gateway through the watched file; example.net's delivery endpoint
+// wakes its own fetch queue. A poll-driven MTA would take 10 minutes; the test allows 20 s.
+let net: Awaited<ReturnType<typeof openNetwork>>
+beforeAll(async () => {
+  const [com, netDomain] = threeDomains()
+  net = await openNetwork({
+    domains: [{ ...com!, gatewayProcess: true }, netDomain!],
+    gatewayOptions: { pollIntervalMs: 600_000 },
+  })
+}, 60_000)
+afterAll(async () => {
+  await net?.close()
+})
+
+describe('MTA wake-up', () => {
+  it('delivers and fetches a message at once though no queue polls for 10 minutes', {
+    timeout: 40_000,
+  }, async () => {
+    // Let both runners make their first (empty) claim and go to sleep.
+    await new Promise((r) => setTimeout(r, 1000))
+    for (const n of [1, 2]) {
+      const sent = await sendMail(net.network.node('example.com'), {
+        from: 'alice@example.com',
+        to: ['bob@example.net'],
+        subject: `woken ${n}`,
+        text: `no poll needed ${n}`,
+      })
+      const bobDb = await net.network.node('example.net').db()
+      const row = await waitFor(
+        async () =>
+          (await messagesIn(bobDb, 'bob@example.net', 'inbox')).find(
+            (m) => m.message_id_header === sent.messageIdHeader && m.content_state === 'complete',
+          ),
+        `message ${n} complete at Bob`,
+        20_000,
+      )
+      expect(row.subject).toBe(`woken ${n}`)
+    }
+  })
+})
