@@ -16,6 +16,8 @@ export interface DeliveryOptions {
   concurrency: number
   /** The AS's per-client token limit per minute (undefined: the gateway's default, 1200). */
   tokenPerClientMax?: number
+  /** Pushed resources per delivery (undefined: the gateway's default; 0: the fetch way only). */
+  pushMaxBytes?: number
 }
 
 const IMAGE_BYTES = 3_500_000
@@ -150,9 +152,10 @@ function latencyRows(name: string, runs: RunResult[], pick: (r: RunResult) => nu
  * every resource fetched), text only and with a 3.5 MB image each.
  */
 export async function benchDelivery(options: DeliveryOptions): Promise<Section> {
-  const bench = await openBenchNetwork(
-    options.tokenPerClientMax !== undefined ? { tokenPerClientMax: options.tokenPerClientMax } : {},
-  )
+  const bench = await openBenchNetwork({
+    ...(options.tokenPerClientMax !== undefined ? { tokenPerClientMax: options.tokenPerClientMax } : {}),
+    ...(options.pushMaxBytes !== undefined ? { pushMaxBytes: options.pushMaxBytes } : {}),
+  })
   const rows: Row[] = []
   let idle: Record<string, number> = {}
   try {

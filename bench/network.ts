@@ -29,6 +29,8 @@ export interface BenchNetworkOptions {
    * the gateway's defaults when unset, as in every section of the bench.
    */
   tokenPerClientMax?: number
+  /** Pushed resources per delivery (default: the gateway's, 64 KiB; 0: every resource is fetched). */
+  pushMaxBytes?: number
 }
 
 export interface BenchNetwork {
@@ -93,6 +95,7 @@ export async function openBenchNetwork(options: BenchNetworkOptions = {}): Promi
         // The gateway's own default poll: the api's enqueue and each delivery wake the MTA (issue 14).
         ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
         ...(options.tokenPerClientMax !== undefined ? { tokenPerClientMax: options.tokenPerClientMax } : {}),
+        ...(options.pushMaxBytes !== undefined ? { pushMaxBytes: options.pushMaxBytes } : {}),
       })
       processes.push({ name: `gateway ${node.domain}`, proc: gateway })
     }

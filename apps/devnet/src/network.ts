@@ -48,6 +48,8 @@ export interface NetworkDomain {
    * process, so it can be SIGKILLed (`node.kill()`). `node.gateway` stays undefined; use `node.db()`.
    */
   gatewayProcess?: boolean
+  /** Options for this domain's in-process gateway, over the network's `gatewayOptions` (e.g. `pushMaxBytes: 0`). */
+  gatewayOptions?: GatewayOptions
   /** Fixed ports (default: free ports chosen at start). */
   gatewayPort?: number
   apiPort?: number
@@ -259,6 +261,7 @@ function createNode(input: {
           // Tests stop and restart nodes mid-delivery: abort at once (leases make it safe) unless asked.
           shutdownGraceMs: 0,
           ...input.gatewayOptions,
+          ...spec.gatewayOptions,
         })
         try {
           await gateway.listen(input.gatewayPort)

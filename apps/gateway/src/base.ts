@@ -25,6 +25,12 @@ export interface GatewayOptions {
   fetch?: typeof fetch
   /** Milliseconds between queue polls when the MTA found nothing to do (default 200). */
   pollIntervalMs?: number
+  /**
+   * Pushed resources (docs/protocol.md §6): the most this node accepts per delivery and advertises in
+   * its /.well-known/federizer, and pushes to a peer that advertises it. Default PUSH_MAX_BYTES (64 KiB);
+   * 0: neither (a node of before the push way).
+   */
+  pushMaxBytes?: number
 }
 
 /** The base part every area builds on. */

@@ -26,6 +26,7 @@ export type ProtocolErrorCode =
   | 'invalid_pkce'
   | 'discovery_failed'
   | 'private_address'
+  | 'resource_mismatch' // a pushed resource is not the one the signed body names (docs/protocol.md §6)
   | 'token_exchange_failed' // the AS refused a token exchange (its error and error_description are kept)
 
 export class ProtocolError extends Error {

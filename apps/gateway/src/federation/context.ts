@@ -1,5 +1,5 @@
 import { domainPaths } from '@federizer/node'
-import type { FederizerDocument, ReplayStore } from '@federizer/protocol'
+import { type FederizerDocument, PUSH_MAX_BYTES, type ReplayStore } from '@federizer/protocol'
 import { type DomainKeys, ResourceStore } from '@federizer/store'
 import type { AsContext } from '../as/context.ts'
 import type { GatewayBase } from '../base.ts'
@@ -21,6 +21,8 @@ export interface FederationContext {
   replay: ReplayStore
   /** The fetch used for every outgoing request. */
   fetch: typeof fetch
+  /** Pushed resources accepted per delivery, and pushed to peers that take them; 0: off. */
+  pushMaxBytes: number
   /** Milliseconds between queue polls when idle. */
   pollIntervalMs: number
   /** Wakes the MTA workers at once (new rows were queued by this process). */
@@ -41,6 +43,7 @@ export async function createFederationContext(
     fetchEndpoint: `${resourceUrl}/federizer/fetch`,
     tokenEndpoint: `${resourceUrl}/token`,
   }
+  const pushMaxBytes = base.options.pushMaxBytes ?? PUSH_MAX_BYTES
   const document: FederizerDocument = {
     domain: config.domain,
     resource_url: resourceUrl,
@@ -48,6 +51,7 @@ export async function createFederationContext(
     mta_client_id: config.mtaClientId,
     delivery_endpoint: urls.deliveryEndpoint,
     fetch_endpoint: urls.fetchEndpoint,
+    ...(pushMaxBytes > 0 ? { push_max_bytes: pushMaxBytes } : {}),
   }
   const onWake = new Set<() => void>()
   return {
@@ -57,6 +61,7 @@ export async function createFederationContext(
     keys: base.as.keys,
     replay: createDbReplayStore(base.db, base.now),
     fetch: base.fetch,
+    pushMaxBytes,
     pollIntervalMs: base.options.pollIntervalMs ?? 200,
     onWake,
     wake() {

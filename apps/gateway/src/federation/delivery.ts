@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http'
+import { Readable } from 'node:stream'
 import {
   type ChainVerification,
   domainOf,
@@ -9,6 +10,7 @@ import {
   parseMessageJson,
   pushReceipt,
   verifyDpopProof,
+  verifyPushed,
 } from '@federizer/protocol'
 import { findUser } from '@federizer/store'
 import { decodeJwt } from 'jose'
@@ -47,12 +49,17 @@ export interface DeliveryResponse {
  */
 export async function handleDelivery(ctx: GatewayContext, req: IncomingMessage): Promise<DeliveryResponse> {
   const format = bodyFormat(req.headers['content-type'])
-  const raw = await readLimitedBody(req, ctx.config.limits.maxPlaceholderBytes + DELIVERY_WRAPPER_ALLOWANCE)
-  const { token: assertion, proof } = readDpopCredentials(req)
-  const { placeholder: message, recipients } = parseDeliveryBody(
-    decodeBody(raw, format, 'delivery'),
-    ctx.config.limits.maxPlaceholderBytes,
+  const pushMax = ctx.federation.pushMaxBytes
+  const raw = await readLimitedBody(
+    req,
+    ctx.config.limits.maxPlaceholderBytes + DELIVERY_WRAPPER_ALLOWANCE + Math.ceil((pushMax * 4) / 3),
   )
+  const { token: assertion, proof } = readDpopCredentials(req)
+  const {
+    placeholder: message,
+    recipients,
+    resources,
+  } = parseDeliveryBody(decodeBody(raw, format, 'delivery'), ctx.config.limits.maxPlaceholderBytes)
   const now = ctx.now()
 
   let proofKey: string
@@ -104,6 +111,18 @@ export async function handleDelivery(ctx: GatewayContext, req: IncomingMessage):
   // The verified origin: the domain of hop 0's From, whose AS signed it (idempotency keys on it, item 5).
   const originDomain = verification.hops.find((h) => h.index === 0)?.senderDomain
   if (!originDomain) throw new FederationError('invalid_chain', 'the origin hop names no sender domain')
+  // Pushed resources are checked against the body the chain just verified, before anything is stored.
+  if (resources !== undefined && pushMax === 0)
+    throw new FederationError(
+      'invalid_request',
+      'this mailbox takes no pushed resources (its /.well-known/federizer has no push_max_bytes); send the placeholder alone',
+    )
+  let pushed: Map<string, Buffer>
+  try {
+    pushed = verifyPushed(message, resources, pushMax)
+  } catch (e) {
+    throw fromProtocolError(e, 'pushed resources')
+  }
 
   // Recipients: ours, and for a forwarding hop also among the signed Forwarded-To.
   for (const r of recipients) {
@@ -164,6 +183,12 @@ export async function handleDelivery(ctx: GatewayContext, req: IncomingMessage):
   }
 
   const messageId = messageIdOf(message)
+  // On disk (hashed again and fsynced by the store) before the transaction that lets a copy read them.
+  for (const [contentId, bytes] of pushed)
+    await ctx.federation.resources.write(Readable.from([bytes]), {
+      maxBytes: bytes.length,
+      expectedContentId: contentId,
+    })
   const stored = await storeDelivery(ctx.db, {
     message: pushReceipt(message, {
       fromDomain: senderDomain,
@@ -178,6 +203,7 @@ export async function handleDelivery(ctx: GatewayContext, req: IncomingMessage):
     verification,
     now,
     queueTimeScale: ctx.config.queueTimeScale,
+    pushed,
   })
   if (stored.some((s) => !s.duplicate)) ctx.federation.wake()
   ctx.logger.info(
@@ -199,15 +225,22 @@ export async function handleDelivery(ctx: GatewayContext, req: IncomingMessage):
   }
 }
 
-/** Validates the `{ placeholder, recipients }` wrapper; the placeholder through the protocol's model. */
+/**
+ * Validates the `{ placeholder, recipients, resources? }` wrapper; the placeholder through the protocol's
+ * model. `resources` (pushed, docs/protocol.md §6) is returned as it came, for `verifyPushed`.
+ */
 export function parseDeliveryBody(
   value: unknown,
   maxPlaceholderBytes: number,
-): { placeholder: PlaceholderMessage; recipients: string[] } {
+): { placeholder: PlaceholderMessage; recipients: string[]; resources: unknown } {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new FederationError('invalid_request', 'the body must be an object { placeholder, recipients }')
   }
-  const { placeholder, recipients } = value as { placeholder?: unknown; recipients?: unknown }
+  const { placeholder, recipients, resources } = value as {
+    placeholder?: unknown
+    recipients?: unknown
+    resources?: unknown
+  }
   if (!Array.isArray(recipients) || recipients.length === 0 || recipients.length > MAX_RECIPIENTS) {
     throw new FederationError(
       'invalid_request',
@@ -235,5 +268,5 @@ export function parseDeliveryBody(
   } catch (e) {
     throw fromProtocolError(e, 'placeholder')
   }
-  return { placeholder: parsed, recipients: list }
+  return { placeholder: parsed, recipients: list, resources }
 }

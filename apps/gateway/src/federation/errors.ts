@@ -16,6 +16,7 @@ export type FederationErrorCode =
   | 'temporarily_unavailable'
   | 'rate_limited' // a peer domain's hourly budget is spent (docs/protocol.md §6)
   | 'mailbox_full' // every recipient's mailbox is full: temporary, the sender retries
+  | 'resource_mismatch' // a pushed resource is not what the signed body names (docs/protocol.md §6)
 
 const statusOf: Record<FederationErrorCode, number> = {
   invalid_request: 400,
@@ -33,6 +34,7 @@ const statusOf: Record<FederationErrorCode, number> = {
   rate_limited: 429,
   // RFC 4918 §11.5: "unable to store the representation … considered to be temporary".
   mailbox_full: 507,
+  resource_mismatch: 422,
 }
 
 /** A refusal of a federation request: answered as `{ error, error_description }` with the code's status. */
@@ -79,6 +81,8 @@ export function fromProtocolError(e: unknown, where: string): FederationError {
         return new FederationError('invalid_request', message, { cause: e })
       case 'too_large':
         return new FederationError('payload_too_large', message, { cause: e })
+      case 'resource_mismatch':
+        return new FederationError('resource_mismatch', message, { cause: e })
       case 'discovery_failed':
         return cannotVerify(where, e)
       default:

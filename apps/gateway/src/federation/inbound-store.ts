@@ -1,8 +1,15 @@
 import { randomUUID } from 'node:crypto'
-import { type ChainVerification, listResources, type PlaceholderMessage } from '@federizer/protocol'
+import {
+  type ChainVerification,
+  htmlToIndexText,
+  listResources,
+  type PlaceholderMessage,
+} from '@federizer/protocol'
 import {
   type Db,
   getAutoForwardSettings,
+  grantFetchedResource,
+  indexMessageText,
   insertMessage,
   inTransaction,
   setContentState,
@@ -22,6 +29,8 @@ export interface AcceptedDelivery {
   verification: ChainVerification
   now: number
   queueTimeScale: number
+  /** Resources pushed with the delivery, checked against the signed body and already in the store. */
+  pushed?: ReadonlyMap<string, Buffer>
 }
 
 export interface StoredRecipient {
@@ -116,6 +125,7 @@ export async function storeDelivery(db: Db, d: AcceptedDelivery): Promise<Stored
           message: d.message,
           now: d.now,
           lifetime,
+          ...(d.pushed ? { pushed: d.pushed } : {}),
         })
       } else if (resources.length > 0) {
         await setContentState(trx, {
@@ -152,7 +162,10 @@ export async function storeDelivery(db: Db, d: AcceptedDelivery): Promise<Stored
 
 /**
  * Queues one fetch job per distinct Content-ID of `message` for one stored copy: inline parts first
- * (priority 0), then attachments. The envelope presented to the origin is the stored one.
+ * (priority 0), then attachments. The envelope presented to the origin is the stored one. A resource
+ * pushed with the delivery is this copy's own fetched copy at once: its job is recorded done, the copy
+ * may read it (the confinement rule of docs/protocol.md §6), and its text is indexed; a copy whose every
+ * resource was pushed is complete.
  */
 export async function queueFetchJobs(
   db: Db,
@@ -164,13 +177,23 @@ export async function queueFetchJobs(
     message: PlaceholderMessage
     now: number
     lifetime: number
+    pushed?: ReadonlyMap<string, Buffer>
   },
 ): Promise<number> {
   const seen = new Set<string>()
   const envelope = JSON.stringify(j.message.envelope)
+  let open = 0
+  let indexed: { text: string; plain: boolean } | undefined
   for (const r of listResources(j.message)) {
     if (seen.has(r.contentId)) continue
     seen.add(r.contentId)
+    const bytes = j.pushed?.get(r.contentId)
+    if (bytes === undefined) open++
+    else if (r.disposition === 'inline' && !indexed?.plain) {
+      const plain = /^text\/plain\b/i.test(r.mediaType)
+      if (plain || /^text\/html\b/i.test(r.mediaType))
+        indexed = { text: plain ? bytes.toString('utf8') : htmlToIndexText(bytes.toString('utf8')), plain }
+    }
     await db
       .insertInto('fetch_jobs')
       .values({
@@ -184,7 +207,7 @@ export async function queueFetchJobs(
         media_type: r.mediaType,
         priority: r.disposition === 'inline' ? 0 : 1,
         envelope,
-        state: 'queued',
+        state: bytes === undefined ? 'queued' : 'done',
         attempts: 0,
         next_attempt_at: j.now,
         lease_until: null,
@@ -194,6 +217,10 @@ export async function queueFetchJobs(
         updated_at: j.now,
       })
       .execute()
+    if (bytes !== undefined)
+      await grantFetchedResource(db, { messageRowId: j.messageRowId, contentId: r.contentId })
   }
+  if (indexed) await indexMessageText(db, { id: j.messageRowId, text: indexed.text })
+  if (seen.size > 0 && open === 0) await setContentState(db, { id: j.messageRowId, contentState: 'complete' })
   return seen.size
 }

@@ -1,4 +1,11 @@
-import { lastAssertion, type PlaceholderMessage, readMessage } from '@federizer/protocol'
+import {
+  choosePushed,
+  type FederizerDocument,
+  lastAssertion,
+  type PlaceholderMessage,
+  type PushedResource,
+  readMessage,
+} from '@federizer/protocol'
 import { type Db, inTransaction, type OutboxRow, recordDeliveryStatus } from '@federizer/store'
 import type { GatewayContext } from '../context.ts'
 import { classifyFailure } from '../outbound/classify.ts'
@@ -90,6 +97,27 @@ export async function deliverOutboxRow(
   await recordOutcome(ctx, row, outcome)
 }
 
+/**
+ * The resources pushed with a delivery (docs/protocol.md §6, "Pushed resources"): the small text and
+ * HTML bodies, when the peer advertises `push_max_bytes` and this node pushes at all. A body not in the
+ * store (yet) is simply left for the receiver to fetch.
+ */
+async function pushedFor(
+  ctx: GatewayContext,
+  peer: FederizerDocument,
+  placeholder: PlaceholderMessage,
+): Promise<{ resources?: PushedResource[] }> {
+  const budget = Math.min(peer.push_max_bytes ?? 0, ctx.federation.pushMaxBytes)
+  if (budget <= 0) return {}
+  const resources: PushedResource[] = []
+  for (const r of choosePushed(placeholder, budget)) {
+    const bytes = await ctx.federation.resources.readSmall(r.contentId, r.size)
+    if (bytes && bytes.length === r.size)
+      resources.push({ content_id: r.contentId, data: bytes.toString('base64url') })
+  }
+  return resources.length > 0 ? { resources } : {}
+}
+
 async function attemptDelivery(ctx: GatewayContext, row: OutboxRow, signal: AbortSignal): Promise<Outcome> {
   let placeholder: PlaceholderMessage
   let recipients: string[]
@@ -103,9 +131,9 @@ async function attemptDelivery(ctx: GatewayContext, row: OutboxRow, signal: Abor
   }
   const assertion = lastAssertion(placeholder)
   if (!assertion) return { kind: 'permanent', reason: 'the queued message carries no hop assertion' }
-  let endpoint: string
+  let peer: FederizerDocument
   try {
-    endpoint = (await ctx.discovery.mailbox(row.recipient_domain)).delivery_endpoint
+    peer = await ctx.discovery.mailbox(row.recipient_domain)
   } catch (e) {
     // A domain that does not exist, or takes no mail, fails at once; any other failure is retried.
     const route = await routeWithoutFederizer(ctx.mailDns, row.recipient_domain)
@@ -123,10 +151,10 @@ async function attemptDelivery(ctx: GatewayContext, row: OutboxRow, signal: Abor
   try {
     res = await dpopPost({
       fetch: ctx.federation.fetch,
-      url: endpoint,
+      url: peer.delivery_endpoint,
       token: assertion,
       key,
-      body: JSON.stringify({ placeholder, recipients }),
+      body: JSON.stringify({ placeholder, recipients, ...(await pushedFor(ctx, peer, placeholder)) }),
       now: ctx.now,
       // A receiver that never answers must not hold a delivery slot forever (it stores before answering).
       signal: AbortSignal.any([signal, AbortSignal.timeout(DELIVERY_TIMEOUT_MS)]),

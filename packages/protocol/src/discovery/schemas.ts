@@ -23,6 +23,16 @@ export const federizerDocumentSchema = z.object({
   mta_client_id: z.string().min(1).max(2048),
   delivery_endpoint: httpUrl,
   fetch_endpoint: httpUrl,
+  /**
+   * The receiver accepts pushed resources up to this many bytes per delivery (docs/protocol.md §6,
+   * "Pushed resources"); absent: it does not, and the sender pushes nothing.
+   */
+  push_max_bytes: z
+    .number()
+    .int()
+    .nonnegative()
+    .max(1024 ** 3)
+    .optional(),
 })
 export type FederizerDocument = z.infer<typeof federizerDocumentSchema>
 

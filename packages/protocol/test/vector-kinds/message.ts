@@ -12,7 +12,7 @@ import {
   jwtAssertionDigest,
   recipientsDigest,
 } from '../../src/digest/index.ts'
-import { verifyChain } from '../../src/envelope/index.ts'
+import { choosePushed, verifyChain, verifyPushed } from '../../src/envelope/index.ts'
 import { ProtocolError } from '../../src/errors.ts'
 import { keyResolverFromJwks, signingKeyFromJwk, toPublicJwk } from '../../src/jose/keys.ts'
 import {
@@ -48,6 +48,15 @@ const bytesOf = (input: { utf8?: string; base64?: string }) =>
 
 /** Runners for the message, digest and chain vector kinds (test-vectors/{digests,messages,chain}-*.json). */
 export const messageKinds: Record<string, (vector: Vector) => void | Promise<void>> = {
+  'push-resources': async (v) => {
+    const message = parseMessageJson(v.input.placeholder)
+    if (v.input.op === 'choose') {
+      expect(choosePushed(message, v.input.budget).map((r) => r.contentId)).toEqual(v.expected.pushed)
+      return
+    }
+    const verified = await outcome(v, () => verifyPushed(message, v.input.resources, v.input.maxBytes))
+    if (verified) expect([...verified.keys()]).toEqual(v.expected.verified)
+  },
   'content-id': async (v) => {
     const bytes = bytesOf(v.input)
     expect(digest(bytes)).toBe(v.expected.contentId)
