@@ -15,7 +15,6 @@ import {
   UnsecuredJWT,
 } from 'jose'
 import { ProtocolError } from '../errors.ts'
-import type { AllowedAlg } from './jwt.ts'
 
 /**
  * Compact JWS signing and verification on node:crypto with `KeyObject`s made once per key object.
@@ -26,6 +25,8 @@ import type { AllowedAlg } from './jwt.ts'
  */
 
 type AnyKey = CryptoKey | JWK | KeyObject
+/** jwt.ts's ALLOWED_ALGS (not imported: jwt.ts builds on this file). */
+type AllowedAlg = 'ES256' | 'EdDSA' | 'RS256'
 
 const publicKeys = new WeakMap<object, KeyObject>()
 const privateKeys = new WeakMap<object, KeyObject>()
