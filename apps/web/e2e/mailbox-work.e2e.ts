@@ -155,11 +155,31 @@ describe('mailbox work in Chromium', () => {
     await nav(page, 'Inbox').click()
   })
 
-  it('creates a folder and moves a message into it', async () => {
+  it('creates a folder in a real dialog (refusals explained in it) and moves a message into it', async () => {
     const page = alice.page
-    page.once('dialog', (d) => void d.accept('Receipts'))
+    const prompts: string[] = []
+    const onPrompt = (d: { message(): string; dismiss(): Promise<void> }) => {
+      prompts.push(d.message())
+      void d.dismiss()
+    }
+    page.on('dialog', onPrompt)
     await page.getByRole('button', { name: '+ New folder' }).click()
+    const dialog = page.getByRole('dialog', { name: 'New folder' })
+    await dialog.getByRole('button', { name: 'Create' }).click()
+    await dialog.getByRole('alert').getByText('Type a name for the folder.').waitFor()
+    await dialog.getByLabel('Folder name').fill('Inbox')
+    await dialog.getByRole('button', { name: 'Create' }).click()
+    await dialog
+      .getByRole('alert')
+      .getByText('The folder was not saved: A mailbox named "Inbox" already exists.')
+      .waitFor({ timeout: 10_000 })
+    await shot(page, '36-folder-dialog-refused')
+    await dialog.getByLabel('Folder name').fill('Receipts')
+    await dialog.getByRole('button', { name: 'Create' }).click()
+    await dialog.waitFor({ state: 'detached' })
     await nav(page, 'Receipts').waitFor({ timeout: 10_000 })
+    page.off('dialog', onPrompt)
+    expect(prompts).toEqual([])
     await nav(page, 'Inbox').click()
     await rowWith(page, 'Quarterly report').getByRole('link').click()
     const reader = page.getByRole('region', { name: 'Reading pane' })
@@ -355,7 +375,12 @@ describe('mailbox work in Chromium', () => {
       await stranger.page.getByRole('button', { name: 'Sign in' }).click()
       await stranger.page
         .getByRole('alert')
-        .getByText(/sign-in server of example.org cannot be reached/)
+        .getByText(
+          'The sign-in server of example.org cannot be reached. Check your connection and try again.',
+          {
+            exact: true,
+          },
+        )
         .waitFor()
       await stranger.page.getByRole('button', { name: 'Try again' }).waitFor()
       await shot(stranger.page, '39-as-unreachable')

@@ -2,7 +2,9 @@ import { lazy, Suspense, useEffect, useState } from 'react'
 import { ThemeProvider } from 'styled-components'
 import { loadWebConfig, parseWebConfig, type WebConfig } from '../auth/config.ts'
 import { AuthError, type AuthSession, createAuthSession } from '../auth/oauth-session.ts'
+import { Problem } from '../components/problem.tsx'
 import { GlobalStyle } from '../global-style.ts'
+import type { Explained } from '../lib/explain.ts'
 import { CenteredMessage } from '../scenes/auth/centered-message.tsx'
 import { SignInScreen } from '../scenes/auth/sign-in-screen.tsx'
 import { darkTheme, lightTheme } from '../theme.ts'
@@ -28,9 +30,9 @@ const recall = (key: string) => {
 
 type Phase =
   | { kind: 'loading'; text: string }
-  | { kind: 'signedOut'; error?: string }
+  | { kind: 'signedOut'; error?: unknown }
   | { kind: 'signedIn'; email: string }
-  | { kind: 'fatal'; error: string }
+  | { kind: 'fatal'; error: Explained }
 
 /** Boots the webmail: config, then the sign-in callback or a resumed session, then the mail UI. */
 export function App() {
@@ -57,8 +59,15 @@ export function App() {
             setPhase({
               kind: 'fatal',
               error: navigator.onLine
-                ? `This mail server is not configured correctly: ${String((error as Error).message)}`
-                : 'You are offline and this browser has no saved copy of your mailbox yet.',
+                ? {
+                    sentence:
+                      'This mail server is not set up correctly, so the webmail cannot start. Tell your administrator.',
+                    detail: String((error as Error).message),
+                  }
+                : {
+                    sentence:
+                      'You are offline and this browser has no saved copy of your mailbox yet. Connect and reload.',
+                  },
             })
           }
           return
@@ -69,7 +78,12 @@ export function App() {
       setConfig(cfg)
       setAuth(session)
       session.subscribe((tokens) => {
-        if (!tokens) setPhase((p) => (p.kind === 'signedIn' ? { kind: 'signedOut' } : p))
+        // A refresh the AS refused (e.g. after a password change elsewhere) says why on the sign-in page.
+        const reason = session.lastError()
+        if (!tokens)
+          setPhase((p) =>
+            p.kind === 'signedIn' ? { kind: 'signedOut', ...(reason ? { error: reason } : {}) } : p,
+          )
       })
       try {
         if (window.location.pathname === '/callback') {
@@ -91,7 +105,7 @@ export function App() {
           setPhase({ kind: 'signedIn', email: account })
           return
         }
-        setPhase({ kind: 'signedOut', error: (error as Error).message })
+        setPhase({ kind: 'signedOut', error })
       }
     })()
     return () => {
@@ -103,7 +117,11 @@ export function App() {
     <ThemeProvider theme={dark ? darkTheme : lightTheme}>
       <GlobalStyle />
       {phase.kind === 'loading' && <CenteredMessage busy>{phase.text}</CenteredMessage>}
-      {phase.kind === 'fatal' && <CenteredMessage role="alert">{phase.error}</CenteredMessage>}
+      {phase.kind === 'fatal' && (
+        <CenteredMessage role="alert">
+          <Problem problem={phase.error} />
+        </CenteredMessage>
+      )}
       {phase.kind === 'signedOut' && config && auth && (
         <SignInScreen config={config} auth={auth} initialError={phase.error} />
       )}

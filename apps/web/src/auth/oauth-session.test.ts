@@ -1,5 +1,7 @@
+import { createServer as createHttpServer } from 'node:http'
 import { createServer } from 'node:net'
 import { describe, expect, it } from 'vitest'
+import { explainAuth } from '../lib/explain.ts'
 import { memoryStorage } from '../lib/offline-queue.ts'
 import { AuthError, createAuthSession, decodeJwtPayload } from './oauth-session.ts'
 
@@ -62,7 +64,52 @@ describe('auth session', () => {
     expect(navigated).toEqual([])
     expect(posted).toHaveLength(1)
     expect(posted[0]?.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/logout$/)
-    expect(posted[0]?.fields).toEqual({ client_id: 'webmail', post_logout_redirect_uri: 'http://127.0.0.1:1/' })
+    expect(posted[0]?.fields).toEqual({
+      client_id: 'webmail',
+      post_logout_redirect_uri: 'http://127.0.0.1:1/',
+    })
+  })
+
+  it('remembers why the AS refused the refresh (a password change revoked it), and signs out', async () => {
+    // A loopback AS whose token endpoint answers what the gateway answers for a revoked refresh token.
+    const server = createHttpServer((req, res) => {
+      const issuer = `http://127.0.0.1:${(server.address() as { port: number }).port}`
+      res.setHeader('content-type', 'application/json')
+      if (req.url === '/.well-known/oauth-authorization-server') {
+        res.end(
+          JSON.stringify({
+            issuer,
+            authorization_endpoint: `${issuer}/authorize`,
+            token_endpoint: `${issuer}/token`,
+          }),
+        )
+        return
+      }
+      res.statusCode = 400
+      res.end(
+        JSON.stringify({
+          error: 'invalid_grant',
+          error_description: 'the refresh token has been revoked; sign in again',
+        }),
+      )
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const storage = memoryStorage()
+      storage.setItem('fz:auth:refresh', 'rt-revoked')
+      const port = (server.address() as { port: number }).port
+      const session = createAuthSession({ config: configFor(port), storage, navigate: () => {} })
+      const seen: unknown[] = []
+      session.subscribe((t) => seen.push(t))
+      const error = await session.resume().catch((e: unknown) => e)
+      expect((error as AuthError).code).toBe('token_error')
+      expect(session.lastError()).toBe(error)
+      expect(seen).toEqual([undefined])
+      expect(storage.getItem('fz:auth:refresh')).toBeNull()
+      expect(explainAuth(session.lastError()).sentence).toMatch(/your password was changed/)
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    }
   })
 
   it('uses redirect_uri = apiUrl + /callback', () => {

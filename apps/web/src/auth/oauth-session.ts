@@ -75,6 +75,8 @@ export interface AuthSession {
   /** Revokes the refresh token, forgets everything and ends the AS session. */
   signOut(): Promise<void>
   subscribe(listener: (tokens: SessionTokens | undefined) => void): () => void
+  /** Why the session ended when the AS refused to refresh it (shown on the sign-in page). */
+  lastError(): AuthError | undefined
 }
 
 /** Decodes the payload of a JWT without verifying it (display only; the api verifies). */
@@ -123,6 +125,7 @@ export function createAuthSession(deps: AuthDeps): AuthSession {
   let tokens: SessionTokens | undefined
   let refreshTimer: unknown
   let refreshing: Promise<SessionTokens> | undefined
+  let ended: AuthError | undefined
   const listeners = new Set<(t: SessionTokens | undefined) => void>()
 
   const emit = () => {
@@ -183,6 +186,7 @@ export function createAuthSession(deps: AuthDeps): AuthSession {
   }
 
   function accept(response: oauth.TokenEndpointResponse): SessionTokens {
+    ended = undefined
     const claims = decodeJwtPayload(response.access_token)
     const expiresIn = response.expires_in ?? 300
     tokens = {
@@ -237,6 +241,7 @@ export function createAuthSession(deps: AuthDeps): AuthSession {
         if (error instanceof AuthError && error.code === 'token_error') {
           storage.removeItem(REFRESH_KEY)
           tokens = undefined
+          ended = error
           emit()
         }
         throw error
@@ -367,6 +372,8 @@ export function createAuthSession(deps: AuthDeps): AuthSession {
       listeners.add(listener)
       return () => listeners.delete(listener)
     },
+
+    lastError: () => ended,
   }
 }
 

@@ -178,19 +178,23 @@ const AUTH_RULES: Array<{ test: RegExp; sentence: string }> = [
   },
   {
     test: /cannot be reached|as_unreachable|Failed to fetch/i,
-    sentence: 'The sign-in server cannot be reached. Check your connection and try again.',
+    sentence: 'The sign-in server{of} cannot be reached. Check your connection and try again.',
   },
   { test: /answered HTTP/i, sentence: 'The sign-in server is having trouble. Try again in a moment.' },
 ]
 
-/** Plain words for a sign-in failure; the AS's own text (e.g. "invalid_grant: …") goes to details. */
-export function explainAuth(error: unknown): Explained {
+/**
+ * Plain words for a sign-in failure; the AS's own text (e.g. "invalid_grant: …") goes to details.
+ * `domain` names whose sign-in server it is, when known.
+ */
+export function explainAuth(error: unknown, domain?: string): Explained {
   const message = error instanceof Error ? error.message : String(error)
   const code = (error as { code?: unknown } | null)?.code
   const probe = `${typeof code === 'string' ? code : ''} ${message}`
   if (code === 'no_session') return { sentence: 'You are signed out. Sign in to read your mail.' }
+  const of = domain ? ` of ${domain}` : ''
   for (const rule of AUTH_RULES)
-    if (rule.test.test(probe)) return { sentence: rule.sentence, detail: message }
+    if (rule.test.test(probe)) return { sentence: rule.sentence.replace('{of}', of), detail: message }
   return {
     sentence: 'Sign-in did not work. Try again; if it keeps failing, tell your administrator.',
     detail: message,

@@ -6,7 +6,7 @@ export function CenteredMessage(props: { children: ReactNode; busy?: boolean; ro
   return (
     <Wrap role={props.role ?? 'status'} aria-busy={props.busy || undefined}>
       {props.busy && <Spinner aria-hidden="true" />}
-      <p>{props.children}</p>
+      <div>{props.children}</div>
     </Wrap>
   )
 }

@@ -3,14 +3,17 @@ import styled from 'styled-components'
 import type { WebConfig } from '../../auth/config.ts'
 import type { AuthSession } from '../../auth/oauth-session.ts'
 import { Button } from '../../components/button.tsx'
+import { Problem } from '../../components/problem.tsx'
+import { explainAuth } from '../../lib/explain.ts'
 
 /** The signed-out page: one button to the domain's AS, and a clear error when it fails. */
 export function SignInScreen(props: {
   config: WebConfig
   auth: AuthSession
-  initialError?: string | undefined
+  /** Why the last sign-in (or resumed session) ended; explained in plain words. */
+  initialError?: unknown
 }) {
-  const [error, setError] = useState(props.initialError)
+  const [error, setError] = useState<unknown>(props.initialError)
   const [busy, setBusy] = useState(false)
 
   const handleSignIn = async () => {
@@ -19,7 +22,7 @@ export function SignInScreen(props: {
     try {
       await props.auth.signIn()
     } catch (e) {
-      setError((e as Error).message)
+      setError(e)
       setBusy(false)
     }
   }
@@ -31,13 +34,13 @@ export function SignInScreen(props: {
         <h1 id="signin-title">Federizer Mail</h1>
         <Domain>{props.config.domain}</Domain>
         <p>Sign in with your {props.config.domain} account to read and send mail.</p>
-        {error && (
+        {error !== undefined && (
           <ErrorBox role="alert">
-            <strong>Sign-in problem.</strong> {error}
+            <Problem problem={explainAuth(error, props.config.domain)} />
           </ErrorBox>
         )}
         <Button $variant="primary" $size="large" onClick={handleSignIn} disabled={busy} aria-busy={busy}>
-          {busy ? 'Contacting the sign-in server…' : error ? 'Try again' : 'Sign in'}
+          {busy ? 'Contacting the sign-in server…' : retryLabel(error)}
         </Button>
       </Card>
     </Page>
@@ -93,3 +96,9 @@ const ErrorBox = styled.div`
   color: ${(p) => p.theme.color.danger};
   background: ${(p) => p.theme.color.surfaceAlt};
 `
+
+/** "Try again" when the server was not reached; "Sign in again" when a sign-in ended or was refused. */
+function retryLabel(error: unknown): string {
+  if (error === undefined) return 'Sign in'
+  return (error as { code?: unknown }).code === 'as_unreachable' ? 'Try again' : 'Sign in again'
+}

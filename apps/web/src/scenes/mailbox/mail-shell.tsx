@@ -5,6 +5,7 @@ import type { MessageSummary } from '../../api/types.ts'
 import { formatHash, useHashRoute } from '../../app/use-hash-route.ts'
 import { useMedia } from '../../app/use-media.ts'
 import { ErrorBoundary } from '../../components/error-boundary.tsx'
+import { explainError } from '../../lib/explain.ts'
 import { shortcutFor } from '../../lib/shortcuts.ts'
 import { applyPending, mailboxView } from '../../lib/sync-merge.ts'
 import { useMail } from '../../state/mail-context.ts'
@@ -193,7 +194,7 @@ export function MailShell(props: { composeOpen: boolean }) {
             items={items}
             selectedId={selectedId}
             loading={route.search !== undefined ? search.isLoading : cache.state === null}
-            error={search.error ? String(search.error.message) : undefined}
+            error={search.error ? explainError(search.error, 'Search failed') : undefined}
             mailboxRole={mailbox?.role ?? null}
             onOpen={(m) => openMessage(m.id)}
             hrefFor={(m) =>

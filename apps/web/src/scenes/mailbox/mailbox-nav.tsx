@@ -1,8 +1,9 @@
+import { useState } from 'react'
 import styled from 'styled-components'
 import type { MailboxInfo } from '../../api/types.ts'
 import { Icon, type IconName } from '../../components/icons.tsx'
 import { useMail } from '../../state/mail-context.ts'
-import { pushNotice } from '../../state/mail-store.ts'
+import { FolderNameDialog } from './folder-dialog.tsx'
 import { QuotaBar } from './quota-bar.tsx'
 
 const ICONS: Record<string, IconName> = {
@@ -100,21 +101,25 @@ const Nav = styled.nav<{ $compact: boolean }>`
 
 /** "New folder": user mailboxes beside the standard ones. */
 function NewFolder() {
-  const { api, engine, store } = useMail()
-  const handleClick = async () => {
-    const name = window.prompt('Name of the new folder')?.trim()
-    if (!name) return
-    try {
-      await api.createMailbox(name)
-      await engine.refreshMailboxes()
-    } catch (error) {
-      pushNotice(store, { kind: 'error', text: `Could not create the folder: ${(error as Error).message}` })
-    }
-  }
+  const { api, engine } = useMail()
+  const [open, setOpen] = useState(false)
   return (
-    <NewFolderButton type="button" onClick={() => void handleClick()}>
-      + New folder
-    </NewFolderButton>
+    <>
+      <NewFolderButton type="button" onClick={() => setOpen(true)}>
+        + New folder
+      </NewFolderButton>
+      {open && (
+        <FolderNameDialog
+          title="New folder"
+          submitLabel="Create"
+          onSubmit={async (name) => {
+            await api.createMailbox(name)
+            await engine.refreshMailboxes()
+          }}
+          onClose={() => setOpen(false)}
+        />
+      )}
+    </>
   )
 }
 

@@ -3,6 +3,8 @@ import { type ReactNode, useEffect, useRef } from 'react'
 import styled from 'styled-components'
 import type { MailboxRole, MessageSummary } from '../../api/types.ts'
 import { Icon } from '../../components/icons.tsx'
+import { Problem } from '../../components/problem.tsx'
+import type { Explained } from '../../lib/explain.ts'
 import { formatListDate, initials } from '../../lib/format.ts'
 import { usePrefs } from '../../state/prefs.ts'
 import { useMessageActions } from './use-message-actions.ts'
@@ -17,7 +19,7 @@ export function MessageList(props: {
   items: MessageSummary[]
   selectedId: string | undefined
   loading: boolean
-  error?: string | undefined
+  error?: Explained | undefined
   mailboxRole: MailboxRole | null
   onOpen: (m: MessageSummary) => void
   /** The message's own address (#/m/<mailbox>/<id>): opens in a new tab too. */
@@ -66,7 +68,11 @@ export function MessageList(props: {
         <span>{items.length > 0 ? `${items.length} shown` : ''}</span>
       </Heading>
       <Scroll ref={scrollRef} data-testid="message-list">
-        {props.error && <Empty role="alert">{props.error}</Empty>}
+        {props.error && (
+          <Empty as="div" role="alert">
+            <Problem problem={props.error} />
+          </Empty>
+        )}
         {!props.error && items.length === 0 && (
           <Empty role="status">{props.loading ? 'Loading messages…' : 'No messages here.'}</Empty>
         )}

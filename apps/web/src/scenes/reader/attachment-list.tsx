@@ -2,6 +2,7 @@ import { lazy, Suspense, useState } from 'react'
 import styled from 'styled-components'
 import type { ResourceView } from '../../api/types.ts'
 import { Icon } from '../../components/icons.tsx'
+import { explainError } from '../../lib/explain.ts'
 import { formatSize } from '../../lib/format.ts'
 import { useMail } from '../../state/mail-context.ts'
 import { pushNotice } from '../../state/mail-store.ts'
@@ -34,7 +35,7 @@ export function AttachmentList(props: { attachments: ResourceView[]; messageId?:
       link.click()
       link.remove()
     } catch (error) {
-      pushNotice(store, { kind: 'error', text: `Download failed: ${(error as Error).message}` })
+      pushNotice(store, { kind: 'error', text: explainError(error, 'Download failed').sentence })
     }
   }
 
@@ -54,7 +55,7 @@ export function AttachmentList(props: { attachments: ResourceView[]; messageId?:
       } else window.location.assign(url)
     } catch (error) {
       tab?.close()
-      pushNotice(store, { kind: 'error', text: `The PDF could not be opened: ${(error as Error).message}` })
+      pushNotice(store, { kind: 'error', text: explainError(error, 'The PDF could not be opened').sentence })
     }
   }
 

@@ -1,7 +1,10 @@
 import { useMemo, useState } from 'react'
 import styled from 'styled-components'
 import { Button } from '../../components/button.tsx'
+import { estimateFrameHeight } from '../../lib/frame-height.ts'
+import { foldQuotedHtml } from '../../lib/quote-fold.ts'
 import { buildSrcDoc, createMailSanitizer, type MailSanitizer } from '../../lib/sanitize-html.ts'
+import { QuoteToggle } from './quote-toggle.tsx'
 import { useRemotePolicy } from './use-remote-policy.ts'
 
 let sanitizer: MailSanitizer | undefined
@@ -20,6 +23,8 @@ export function HtmlFrame(props: {
   resolveCid?: (cid: string) => string | undefined
   /** The sender, for the remote-content setting ("load from people I have written to"). */
   from?: string
+  /** In a conversation card: a height estimated from the content instead of a tall fixed box. */
+  fit?: boolean
 }) {
   const policy = useRemotePolicy(props.from)
   const [asked, setAllowRemote] = useState(false)
@@ -32,7 +37,18 @@ export function HtmlFrame(props: {
       }),
     [props.html, props.resolveCid, allowRemote],
   )
-  const srcDoc = useMemo(() => buildSrcDoc(result.html, { allowRemote }), [result.html, allowRemote])
+  const [showQuoted, setShowQuoted] = useState(false)
+  // Quoted mail (blockquote, Gmail/Outlook containers) is folded; a body that is all quote stays whole.
+  const folded = useMemo(() => {
+    const out = foldQuotedHtml(result.html, new DOMParser())
+    return out.folded > 0 && hasContent(out.html) ? out.html : undefined
+  }, [result.html])
+  const shown = folded !== undefined && !showQuoted ? folded : result.html
+  const srcDoc = useMemo(() => buildSrcDoc(shown, { allowRemote }), [shown, allowRemote])
+  const height = useMemo(
+    () => (props.fit ? estimateFrameHeight(shown, new DOMParser()) : undefined),
+    [props.fit, shown],
+  )
   return (
     <>
       {!allowRemote && result.blockedRemote > 0 && (
@@ -56,9 +72,16 @@ export function HtmlFrame(props: {
         referrerPolicy="no-referrer"
         srcDoc={srcDoc}
         data-testid="message-html"
+        {...(height ? { style: { height, minHeight: 0, flex: 'none' } } : {})}
       />
+      {folded !== undefined && <QuoteToggle shown={showQuoted} onToggle={() => setShowQuoted((v) => !v)} />}
     </>
   )
+}
+
+/** Text or an image left once the quotes are gone. */
+function hasContent(html: string): boolean {
+  return /<img\b/i.test(html) || html.replace(/<[^>]*>|&nbsp;|\s/g, '') !== ''
 }
 
 const RemoteBar = styled.div`

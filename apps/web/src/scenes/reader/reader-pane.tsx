@@ -1,5 +1,3 @@
-import type { Address } from '@federizer/protocol/message'
-import { useQueryClient } from '@tanstack/react-query'
 import { type RefObject, useImperativeHandle, useState } from 'react'
 import styled from 'styled-components'
 import type { MessageSummary } from '../../api/types.ts'
@@ -7,28 +5,17 @@ import { Button } from '../../components/button.tsx'
 import { Icon } from '../../components/icons.tsx'
 import { Problem } from '../../components/problem.tsx'
 import { draftFromMessage, forwardDraftState, replyDraft } from '../../lib/compose-model.ts'
+import { sanitizeForEditor } from '../../lib/editor-html.ts'
 import { explainError } from '../../lib/explain.ts'
-import { formatFullDate } from '../../lib/format.ts'
 import { useMail } from '../../state/mail-context.ts'
-import { pushNotice, useMailState } from '../../state/mail-store.ts'
+import { useMailState } from '../../state/mail-store.ts'
 import { useMessageActions } from '../mailbox/use-message-actions.ts'
-import { AttachmentList } from './attachment-list.tsx'
-import { ChainDetails } from './chain-details.tsx'
 import { Conversation } from './conversation.tsx'
-import { DeliveryStatusList } from './delivery-status.tsx'
-import { MessageBody, Status } from './message-body.tsx'
+import { Status } from './message-body.tsx'
 import { ReaderToolbar } from './reader-toolbar.tsx'
 import { useMessageDetail } from './use-message-detail.ts'
 
 export { ifStillHere } from './reader-toolbar.tsx'
-
-/** The names a message gives its recipients, by lower-cased address. */
-const namesOf = (view: { to: Address[]; cc: Address[]; bcc: Address[] }) =>
-  new Map(
-    [...view.to, ...view.cc, ...view.bcc].flatMap((a) =>
-      a.name ? [[a.address.toLowerCase(), a.name] as const] : [],
-    ),
-  )
 
 /** The reading pane: the message rebuilt from its placeholder, with actions and details. */
 export function ReaderPane(props: {
@@ -39,8 +26,7 @@ export function ReaderPane(props: {
   actionsRef: RefObject<{ reply(all: boolean): void; forward(): void } | null>
   phone: boolean
 }) {
-  const { api, email, openCompose, store, engine } = useMail()
-  const queryClient = useQueryClient()
+  const { email, openCompose, store } = useMail()
   const actions = useMessageActions()
   const mailboxes = useMailState(store, (s) => s.mailboxes)
   const [showDetails, setShowDetails] = useState(false)
@@ -68,12 +54,18 @@ export function ReaderPane(props: {
           openCompose(
             replyDraft(
               { id: replyable.detail.id, placeholder: replyable.detail.placeholder, view: replyable.view },
-              { replyAll: all, self: email },
+              { replyAll: all, self: email, sanitize: sanitizeForEditor },
             ),
           )
       },
       forward() {
-        if (replyable) openCompose(forwardDraftState({ id: replyable.detail.id, view: replyable.view }))
+        if (replyable)
+          openCompose(
+            forwardDraftState(
+              { id: replyable.detail.id, view: replyable.view },
+              { sanitize: sanitizeForEditor },
+            ),
+          )
       },
     }),
     [replyable, openCompose, email],
@@ -100,23 +92,6 @@ export function ReaderPane(props: {
       : undefined)
 
   const sentByMe = !!ready && ready.view.from.address.toLowerCase() === email.toLowerCase()
-  const deliveryAction = async (run: () => Promise<void>, done: string) => {
-    await run()
-    pushNotice(store, { kind: 'info', text: done })
-    if (detail) await queryClient.invalidateQueries({ queryKey: ['message', detail.id] })
-  }
-
-  const handleUndo = async () => {
-    if (!detail) return
-    try {
-      await api.undoSend(detail.id)
-      pushNotice(store, { kind: 'success', text: 'Sending cancelled. The message is back in Drafts.' })
-      await engine.syncNow()
-      await queryClient.invalidateQueries({ queryKey: ['message', detail.id] })
-    } catch (error) {
-      pushNotice(store, { kind: 'error', text: explainError(error, 'Too late to undo').sentence })
-    }
-  }
 
   return (
     <Pane aria-label="Reading pane" data-message-open="">
@@ -174,48 +149,12 @@ export function ReaderPane(props: {
                 </Button>
               </EditDraft>
             )}
-            <Conversation threadId={summary?.threadId ?? undefined} currentId={ready.detail.id} />
-            <Meta>
-              <div>
-                <strong>{ready.view.from.name ?? ready.view.from.address}</strong>{' '}
-                {ready.view.from.name && <span className="addr">&lt;{ready.view.from.address}&gt;</span>}
-              </div>
-              <div className="addr">
-                To: {ready.view.to.map((a) => a.name ?? a.address).join(', ') || '—'}
-                {ready.view.cc.length > 0 && (
-                  <> · Cc: {ready.view.cc.map((a) => a.name ?? a.address).join(', ')}</>
-                )}
-                {ready.view.bcc.length > 0 && (
-                  <> · Bcc: {ready.view.bcc.map((a) => a.name ?? a.address).join(', ')}</>
-                )}
-              </div>
-              {ready.view.date && (
-                <time dateTime={ready.view.date.toISOString()}>{formatFullDate(ready.view.date)}</time>
-              )}
-            </Meta>
-            <DeliveryStatusList
-              delivery={ready.detail.delivery}
-              holdUntil={ready.detail.holdUntil}
-              names={namesOf(ready.view)}
-              kind={sentByMe ? 'sent' : 'forward'}
-              onUndo={() => void handleUndo()}
-              {...(sentByMe
-                ? {
-                    onRetry: () => deliveryAction(() => api.retrySend(ready.detail.id), 'Trying again now.'),
-                    onCancel: () =>
-                      deliveryAction(() => api.cancelSend(ready.detail.id), 'Delivery cancelled.'),
-                  }
-                : {})}
+            <Conversation
+              key={summary?.threadId ?? ready.detail.id}
+              threadId={summary?.threadId ?? undefined}
+              current={ready}
+              showDetails={showDetails}
             />
-            {showDetails && (
-              <ChainDetails
-                chain={ready.detail.chain}
-                legacy={ready.detail.legacy}
-                envelope={ready.view.envelope}
-              />
-            )}
-            <MessageBody view={ready.view} messageId={ready.detail.id} />
-            <AttachmentList attachments={ready.view.attachments} messageId={ready.detail.id} />
           </Article>
         )}
       </Content>
@@ -250,20 +189,6 @@ const Article = styled.article`
     font-size: 1.35rem;
     margin: 0 0 12px;
     overflow-wrap: anywhere;
-  }
-`
-
-const Meta = styled.div`
-  display: flex;
-  flex-direction: column;
-  gap: 2px;
-  margin-bottom: 12px;
-  padding-bottom: 12px;
-  border-bottom: 1px solid ${(p) => p.theme.color.border};
-  .addr,
-  time {
-    color: ${(p) => p.theme.color.textMuted};
-    font-size: 0.88rem;
   }
 `
 

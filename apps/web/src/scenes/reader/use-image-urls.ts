@@ -1,6 +1,7 @@
-import { useQuery } from '@tanstack/react-query'
+import { useEffect, useState } from 'react'
 import type { ResourceView } from '../../api/types.ts'
 import { isViewableImage } from '../../lib/gallery.ts'
+import { createObjectUrlSet } from '../../lib/object-urls.ts'
 import { useMail } from '../../state/mail-context.ts'
 
 const MAX_PREVIEW_BYTES = 20 * 1024 * 1024
@@ -12,29 +13,42 @@ export function viewableImages(attachments: ResourceView[]): ResourceView[] {
 
 /**
  * blob: URLs of a message's image attachments, fetched through the api's signed download links (the
- * api checks the resource is this account's); re-typed from the placeholder. Kept for the query's cache life (the viewer reuses them).
+ * api checks the resource is this account's); re-typed from the placeholder. They live while the
+ * attachment list shows them (thumbnails and the viewer) and are revoked when it goes away.
  */
 export function useImageUrls(messageId: string, images: ResourceView[]): Map<string, string> | undefined {
   const { api } = useMail()
-  const query = useQuery({
-    queryKey: ['image-urls', messageId, images.map((i) => i.contentId).join(',')],
-    enabled: images.length > 0,
-    staleTime: Number.POSITIVE_INFINITY,
-    gcTime: 60_000,
-    queryFn: async () => {
+  const [urls, setUrls] = useState<Map<string, string>>()
+  const key = images.map((i) => `${i.contentId} ${i.mediaType}`).join(',')
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `key` stands for `images` (a new array each render)
+  useEffect(() => {
+    if (images.length === 0) return
+    const set = createObjectUrlSet()
+    const abort = new AbortController()
+    ;(async () => {
       const out = new Map<string, string>()
       for (const image of images) {
         try {
-          const response = await fetch(await api.downloadUrl({ contentId: image.contentId }))
+          const response = await fetch(await api.downloadUrl({ contentId: image.contentId }), {
+            signal: abort.signal,
+          })
           if (!response.ok) continue
           const type = image.mediaType.split(';')[0]?.trim() ?? 'application/octet-stream'
-          out.set(image.contentId, URL.createObjectURL(new Blob([await response.blob()], { type })))
+          const url = set.add(new Blob([await response.blob()], { type }))
+          if (!url) return
+          out.set(image.contentId, url)
         } catch {
+          if (abort.signal.aborted) return
           // No thumbnail: the download button still works.
         }
       }
-      return out
-    },
-  })
-  return query.data
+      if (!abort.signal.aborted) setUrls(out)
+    })()
+    return () => {
+      abort.abort()
+      set.revokeAll()
+      setUrls(undefined)
+    }
+  }, [api, messageId, key])
+  return urls
 }

@@ -2,12 +2,14 @@ import { useQueryClient } from '@tanstack/react-query'
 import { type FormEvent, type ReactNode, useState } from 'react'
 import styled from 'styled-components'
 import { Button } from '../../components/button.tsx'
+import { Problem } from '../../components/problem.tsx'
+import { type Explained, explainError } from '../../lib/explain.ts'
 
 /** Saving one settings section: its busy flag, the last error, and a "Saved" line that fades on edit. */
 export function useSectionSave() {
   const queryClient = useQueryClient()
   const [saving, setSaving] = useState(false)
-  const [error, setError] = useState<string>()
+  const [error, setError] = useState<Explained>()
   const [saved, setSaved] = useState<string>()
   const run = async (work: () => Promise<string | undefined>) => {
     setError(undefined)
@@ -18,7 +20,7 @@ export function useSectionSave() {
       await queryClient.invalidateQueries({ queryKey: ['settings'] })
       setSaved(message ?? 'Saved.')
     } catch (e) {
-      setError(friendly((e as Error).message))
+      setError(explainError(e))
     } finally {
       setSaving(false)
     }
@@ -28,14 +30,6 @@ export function useSectionSave() {
     setSaved(undefined)
   }
   return { saving, error, saved, run, edited, setError }
-}
-
-/** The server's sentence, capitalised and ended, as a person reads it. */
-export function friendly(message: string): string {
-  const m = message.trim()
-  if (!m) return 'Something went wrong; try again.'
-  const first = m[0]?.toUpperCase() + m.slice(1)
-  return /[.!?]$/.test(first) ? first : `${first}.`
 }
 
 /** One settings section: a titled form with its own Save button, error and confirmation. */
@@ -58,11 +52,7 @@ export function Section(props: {
       {props.description && <p className="note">{props.description}</p>}
       {props.children}
       <div className="actions">
-        {props.save.error && (
-          <p role="alert" className="error">
-            {props.save.error}
-          </p>
-        )}
+        {props.save.error && <Problem role="alert" className="error" problem={props.save.error} />}
         {props.save.saved && (
           <p role="status" className="saved">
             {props.save.saved}

@@ -1,6 +1,8 @@
 import { type KeyboardEvent, useRef, useState } from 'react'
 import styled from 'styled-components'
 import { Dialog } from '../../components/dialog.tsx'
+import { Problem } from '../../components/problem.tsx'
+import { explainError } from '../../lib/explain.ts'
 import { useSettings } from '../../state/prefs.ts'
 import { BlockedSection } from './blocked-section.tsx'
 import { ForwardingSection } from './forwarding-section.tsx'
@@ -65,9 +67,10 @@ export function SettingsDialog(props: { onClose: () => void; initialTab?: Tab })
         <div role="tabpanel" id="settings-panel" aria-labelledby={`settings-tab-${tab}`} className="panel">
           {settings.isLoading && <p role="status">Loading…</p>}
           {settings.error && (
-            <p role="alert">
-              Your settings could not be loaded ({settings.error.message}); close and try again.
-            </p>
+            <Problem
+              role="alert"
+              problem={explainError(settings.error, 'Your settings could not be loaded')}
+            />
           )}
           {s && tab === 'general' && <GeneralSection settings={s} />}
           {s && tab === 'signature' && <SignatureSection settings={s} />}
