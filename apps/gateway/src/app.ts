@@ -20,7 +20,9 @@ export async function createGateway(config: DomainConfig, options: GatewayOption
   const ctx = await createGatewayContext(config, options)
   const app = express()
   app.disable('x-powered-by')
-  app.set('trust proxy', false)
+  // X-Forwarded-For is believed only from the configured proxies (express's proxy-addr): `req.ip` is then
+  // the client the nearest untrusted hop names, the key of every rate limit.
+  app.set('trust proxy', config.trustedProxies?.length ? config.trustedProxies : false)
   app.use(requestLog(ctx.logger))
   const basePath = new URL(config.gatewayUrl).pathname.replace(/\/$/, '')
   app.get(metadataPath(config.gatewayUrl), metadataHandler(ctx))

@@ -325,7 +325,7 @@ describe('single use and time windows', () => {
   })
 
   it('sign-in attempts are limited per client address', async () => {
-    d.gateway.ctx.as.limiter.reset('login-ip:127.0.0.1') // earlier sign-ins of this file counted too
+    await d.gateway.ctx.as.limiter.reset('loginPerIp', '127.0.0.1') // earlier sign-ins of this file counted too
     d.gateway.ctx.as.limits.loginPerIp = { max: 1, windowSeconds: 600 }
     try {
       const as = await discoverAs(d)
@@ -335,7 +335,7 @@ describe('single use and time windows', () => {
       expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0)
     } finally {
       d.gateway.ctx.as.limits.loginPerIp = { max: 50, windowSeconds: 900 }
-      d.gateway.ctx.as.limiter.reset('login-ip:127.0.0.1')
+      await d.gateway.ctx.as.limiter.reset('loginPerIp', '127.0.0.1')
     }
   })
 })

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises'
+import { isIP } from 'node:net'
 import path from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
@@ -24,6 +25,19 @@ const httpsUrl = (allowHttp: boolean) =>
       'must be an https:// URL (set "development": true for http)',
     )
 
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal']
+
+/** One trusted proxy: an IP address, a CIDR range (`10.0.0.0/8`, `fd00::/8`), or a named range. */
+const trustedProxySchema = z.string().refine((v) => {
+  if (PROXY_NAMES.includes(v)) return true
+  const [addr = '', prefix, extra] = v.split('/')
+  const family = isIP(addr)
+  if (family === 0 || extra !== undefined) return false
+  if (prefix === undefined) return true
+  const bits = Number(prefix)
+  return /^\d{1,3}$/.test(prefix) && bits >= 0 && bits <= (family === 4 ? 32 : 128)
+}, `must be an IP address, a CIDR range (e.g. 10.0.0.0/8) or one of ${PROXY_NAMES.join(', ')}`)
+
 /**
  * The production shape of one domain: https URLs, the system's DNS, listen addresses behind a TLS proxy.
  * Every field is documented in docs/operations.md.
@@ -42,6 +56,7 @@ export const configFileSchema = z
     mtaClientId: z.string().min(1).optional(),
     webClientId: z.string().min(1).optional(),
     dnsServers: z.array(z.string().regex(/^[0-9a-fA-F.:[\]]+$/, 'must be host:port')).optional(),
+    trustedProxies: z.array(trustedProxySchema).default([]),
     development: z.boolean().default(false),
     listen: z
       .object({
@@ -151,6 +166,7 @@ export function configFromObject(raw: unknown, source = 'configuration'): Loaded
       mtaClientId: c.mtaClientId ?? `mta.${c.domain}`,
       webClientId: c.webClientId ?? `webmail.${c.domain}`,
       ...(c.dnsServers ? { dnsServers: c.dnsServers } : {}),
+      ...(c.trustedProxies.length > 0 ? { trustedProxies: c.trustedProxies } : {}),
       allowInsecureTargets: c.development,
       limits: c.limits,
       undoSendSeconds: c.undoSendSeconds,
@@ -203,6 +219,7 @@ export function toConfigFile(
     mtaClientId: config.mtaClientId,
     webClientId: config.webClientId,
     ...(config.dnsServers ? { dnsServers: config.dnsServers } : {}),
+    ...(config.trustedProxies ? { trustedProxies: config.trustedProxies } : {}),
     development: config.allowInsecureTargets,
     listen,
     limits: config.limits,

@@ -22,6 +22,12 @@ export interface DomainConfig {
   webClientId: string
   /** DNS servers (`host:port`) for SRV discovery; undefined means the system's resolver. */
   dnsServers?: string[]
+  /**
+   * The reverse proxies (addresses, CIDR ranges, or `loopback` / `linklocal` / `uniquelocal`) whose
+   * `X-Forwarded-For` is believed: rate limits then key on the client the nearest untrusted hop names.
+   * Empty (the default): the connected address is the client. docs/operations.md, "Behind a TLS proxy".
+   */
+  trustedProxies?: string[]
   /** Allow discovery targets on loopback/private addresses and plain http (development, tests, demo). */
   allowInsecureTargets: boolean
   limits: {

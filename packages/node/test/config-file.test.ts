@@ -28,6 +28,23 @@ describe('configuration file', () => {
     })
   })
 
+  it('reads trusted proxies (addresses, CIDR, named ranges) and names each bad entry', () => {
+    expect(configFromObject(good).domain.trustedProxies).toBeUndefined()
+    const list = ['127.0.0.1', '10.0.0.0/8', 'fd00::/8', 'loopback']
+    expect(configFromObject({ ...good, trustedProxies: list }).domain.trustedProxies).toEqual(list)
+    let error: unknown
+    try {
+      configFromObject({ ...good, trustedProxies: ['10.0.0.0/33', 'proxy.example.com', '::1'] })
+    } catch (e) {
+      error = e
+    }
+    expect(error).toBeInstanceOf(ConfigError)
+    const message = (error as Error).message
+    expect(message).toMatch(/trustedProxies\.0: must be an IP address, a CIDR range/)
+    expect(message).toMatch(/trustedProxies\.1: must be an IP address/)
+    expect(message).not.toMatch(/trustedProxies\.2/)
+  })
+
   it('refuses http URLs outside development, naming the field', () => {
     expect(() => configFromObject({ ...good, gatewayUrl: 'http://mx.example.com' })).toThrow(
       /gatewayUrl: must be an https:\/\/ URL/,

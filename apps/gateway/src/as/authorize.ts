@@ -216,10 +216,8 @@ export function authorizePost(ctx: GatewayContext) {
       const email = (params.get('email') ?? '').trim().toLowerCase().slice(0, 320)
       const password = params.get('password') ?? ''
       const now = ctx.now()
-      const ipKey = `login-ip:${clientAddressKey(req)}`
-      const accountKey = `login-account:${email}`
-      const waitIp = ctx.as.limiter.hit(ipKey, ctx.as.limits.loginPerIp, now)
-      const waitAccount = ctx.as.limiter.check(accountKey, ctx.as.limits.loginPerAccount, now)
+      const waitIp = await ctx.as.limiter.consume('loginPerIp', clientAddressKey(req))
+      const waitAccount = await ctx.as.limiter.check('loginPerAccount', email)
       const wait = Math.max(waitIp, waitAccount)
       if (wait > 0) {
         res.set('Retry-After', String(wait))
@@ -231,13 +229,13 @@ export function authorizePost(ctx: GatewayContext) {
       const inDomain = email.endsWith(`@${ctx.config.domain}`)
       const user = inDomain && password !== '' ? await verifyPassword(ctx.db, email, password) : undefined
       if (!user) {
-        ctx.as.limiter.hit(accountKey, ctx.as.limits.loginPerAccount, now)
+        await ctx.as.limiter.consume('loginPerAccount', email)
         return showLogin(ctx, req, res, request, 401, {
           email,
           error: 'The email address or password is not right.',
         })
       }
-      ctx.as.limiter.reset(accountKey)
+      await ctx.as.limiter.reset('loginPerAccount', email)
       const sessionId = await createAsSession(ctx.db, user.email, {
         now,
         ttlSeconds: ctx.as.lifetimes.session,

@@ -1,14 +1,15 @@
-import type { IncomingMessage } from 'node:http'
+import type { Request } from 'express'
 import ipaddr from 'ipaddr.js'
 
 /**
- * The limiter key of a request's client address: IPv4 as it is, IPv6 grouped by its /64 (one
+ * The limiter key of a request's client: `req.ip`, the connected address or, behind a configured trusted
+ * proxy (`trustedProxies`), the client its X-Forwarded-For names. IPv4 as it is, IPv6 grouped by its /64 (one
  * subscriber usually holds a whole /64, so per-address keys would be free to multiply), IPv4-mapped
  * IPv6 as the IPv4 address.
  * @see RFC 6177 (a /64 or shorter per end site)
  */
-export function clientAddressKey(req: IncomingMessage): string {
-  const raw = req.socket.remoteAddress ?? ''
+export function clientAddressKey(req: Request): string {
+  const raw = req.ip ?? req.socket.remoteAddress ?? ''
   if (!ipaddr.isValid(raw)) return raw
   const addr = ipaddr.process(raw)
   if (addr.kind() === 'ipv4') return addr.toString()

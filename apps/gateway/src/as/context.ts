@@ -11,7 +11,7 @@ import type { GatewayCore } from '../base.ts'
 import { type RegisteredClient, registerClients } from './clients.ts'
 import { DpopNonces } from './dpop-nonce.ts'
 import { cachingKeyResolver } from './key-cache.ts'
-import { type RateLimit, SlidingWindowLimiter } from './rate-limit.ts'
+import { AsLimiter, type AsLimits } from './limiter.ts'
 
 /** What the AS needs from the gateway's base context. */
 export type AsBase = Pick<GatewayCore, 'config' | 'db' | 'logger' | 'now'> & { discovery?: Discovery }
@@ -26,16 +26,7 @@ export interface AsLifetimes {
   fetchToken: number
 }
 
-/** Rate limits (sliding windows, per gateway process). Mutable so operators and tests can tune them. */
-export interface AsLimits {
-  loginPerAccount: RateLimit
-  loginPerIp: RateLimit
-  tokenPerClient: RateLimit
-  /** The domain's own MTA exchanges a token per message sent, forwarded and fetched: a far larger budget. */
-  tokenPerMtaClient: RateLimit
-  /** Failed client authentications at the token endpoint, per source address (checked before any work). */
-  tokenFailuresPerAddress: RateLimit
-}
+export type { AsLimits }
 
 /** The AS's part of the gateway context, built once at start-up by `createAsContext`. */
 export interface AsContext {
@@ -53,7 +44,8 @@ export interface AsContext {
   /** jti replay cache on the shared database (DPoP proofs, client assertions). */
   replay: ReplayStore
   dpopNonces: DpopNonces
-  limiter: SlidingWindowLimiter
+  /** Rate limits; counters in the store (shared by replicas), the own MTA's in process. */
+  limiter: AsLimiter
   limits: AsLimits
   lifetimes: AsLifetimes
   /** Seconds either side of now a DPoP proof's iat may be. */
@@ -92,6 +84,8 @@ function buildDiscovery(base: AsBase): Discovery {
 /** Builds the AS context: keys from disk, clients from config, replay cache, limits, discovery. */
 export async function createAsContext(base: AsBase): Promise<AsContext> {
   const issuer = base.config.gatewayUrl
+  const limits = structuredClone(DEFAULT_LIMITS)
+  const limiter = new AsLimiter(base.db, limits)
   const keys = await loadOrCreateDomainKeys(base.config, { now: base.now })
   // A key rotated in by the operator CLI since start-up is found by re-reading the file once.
   const ownKeys: KeyResolver = cachingKeyResolver(
@@ -120,8 +114,8 @@ export async function createAsContext(base: AsBase): Promise<AsContext> {
     discovery: base.discovery ?? buildDiscovery(base),
     replay: createReplayStore(base.db, base.now),
     dpopNonces: new DpopNonces(false),
-    limiter: new SlidingWindowLimiter(),
-    limits: structuredClone(DEFAULT_LIMITS),
+    limiter,
+    limits,
     lifetimes: { ...DEFAULT_LIFETIMES },
     dpopIatWindowSeconds: 60,
   }

@@ -1,11 +1,11 @@
-import { pruneAsSessions, pruneAuthCodes, pruneReplayCache } from '@federizer/store'
+import { pruneAsSessions, pruneAuthCodes, pruneRateCounters, pruneReplayCache } from '@federizer/store'
 import type { GatewayContext } from '../context.ts'
 
 const INTERVAL_SECONDS = 600
 const lastRun = new WeakMap<object, number>()
 
 /**
- * Deletes expired codes, sessions, replay keys and revocations at most every ten minutes, piggy-backed on
+ * Deletes expired codes, sessions, replay keys, revocations and rate-limit counters at most every ten minutes, piggy-backed on
  * requests (no timer to stop at shutdown). Failures are logged, never surfaced to the request.
  */
 export function maybePrune(ctx: GatewayContext): void {
@@ -16,5 +16,6 @@ export function maybePrune(ctx: GatewayContext): void {
     pruneAuthCodes(ctx.db, now),
     pruneAsSessions(ctx.db, now),
     pruneReplayCache(ctx.db, now),
+    pruneRateCounters(ctx.db, Date.now()),
   ]).catch((err) => ctx.logger.warn({ err }, 'auth housekeeping failed'))
 }

@@ -21,29 +21,25 @@ export function tokenEndpoint(ctx: GatewayContext) {
     maybePrune(ctx)
     try {
       const params = readBody(req)
-      const now = ctx.now()
-      const limits = ctx.as.limits
       // Failed client authentications count against the caller's address only; once over the limit that
       // address's failures are answered 429. A client that authenticates is never held back by strangers'
       // failures from the same address (behind one proxy, or the domain's own MTA and api on loopback).
       const address = clientAddressKey(req)
-      const failureKey = `token-fail:${address}`
       const grantType = params.require('grant_type')
       let client: Awaited<ReturnType<typeof authenticateClient>>
       try {
         client = await authenticateClient(ctx, params, req.headers.authorization)
       } catch (e) {
-        const blocked = ctx.as.limiter.hit(failureKey, limits.tokenFailuresPerAddress, now)
+        const blocked = await ctx.as.limiter.consume('tokenFailuresPerAddress', address)
         if (blocked > 0) throw tooMany(blocked, 'too many failed client authentications from this address')
         throw e
       }
       // The MTA (confidential) has its own budget; the public webmail client is limited per client and
       // address, so one user cannot exhaust everyone's refreshes.
       const confidential = client.kind !== 'public'
-      const key = confidential ? `token:${client.clientId}` : `token:${client.clientId}:${address}`
-      const limit =
-        client.clientId === ctx.config.mtaClientId ? limits.tokenPerMtaClient : limits.tokenPerClient
-      const wait = ctx.as.limiter.hit(key, limit, now)
+      const key = confidential ? client.clientId : `${client.clientId}:${address}`
+      const limit = client.clientId === ctx.config.mtaClientId ? 'tokenPerMtaClient' : 'tokenPerClient'
+      const wait = await ctx.as.limiter.consume(limit, key)
       if (wait > 0) throw tooMany(wait, 'too many token requests for this client')
       let body: object
       if (grantType === 'authorization_code') body = await authorizationCodeGrant(ctx, client, params)
