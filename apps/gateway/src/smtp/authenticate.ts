@@ -13,7 +13,8 @@ export interface LegacyAuth {
   spf: { result: string; domain?: string }
   dkim: Array<{ result: string; comment?: string; domain?: string; selector?: string; aligned?: boolean }>
   dmarc: { result: string; domain?: string; policy?: string }
-  arc: { result: string }
+  /** ARC (RFC 8617): the chain of the intermediaries that forwarded it; `domain` sealed the last hop. */
+  arc: { result: string; instance?: number; domain?: string }
   /** One line a person reads, e.g. "Received over SMTP from mx.example.org [127.0.0.1]; SPF pass; …". */
   summary: string
 }
@@ -24,6 +25,9 @@ export function mailauthResolver(config: Pick<DomainConfig, 'dnsServers'>) {
   if (config.dnsServers?.length) resolver.setServers(config.dnsServers)
   return (name: string, rrtype: string) => resolver.resolve(name, rrtype) as Promise<never>
 }
+
+const HOSTNAME =
+  /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/i
 
 type Status = {
   status?: { result?: string; comment?: string; aligned?: string | false }
@@ -82,16 +86,25 @@ export async function authenticateLegacy(
         ...(dm.policy ? { policy: dm.policy } : {}),
       }
     : { result: 'none' }
-  const arcResult = r.arc as false | Status
-  const arc = { result: String((arcResult ? arcResult.status?.result : undefined) ?? 'none') }
+  const arcResult = (r.arc || undefined) as
+    | (Status & { i?: number | false; signature?: { signingDomain?: string } })
+    | undefined
+  const arc = {
+    result: String(arcResult?.status?.result ?? 'none'),
+    ...(arcResult?.i ? { instance: arcResult.i } : {}),
+    ...(arcResult?.signature?.signingDomain ? { domain: arcResult.signature.signingDomain } : {}),
+  }
   const dkimText = dkim.length
     ? dkim.map((d) => `DKIM ${d.result}${d.domain ? ` d=${d.domain}` : ''}`).join('; ')
     : 'DKIM none (not signed)'
+  // The client's names are its own words: shown only when they are well-formed host names.
+  const name = [o.hostname, o.helo].find((n) => n && HOSTNAME.test(n)) ?? 'an unnamed client'
   const summary = [
-    `Received over SMTP from ${o.hostname ?? o.helo} [${o.ip}]`,
+    `Received over SMTP from ${name} [${o.ip}]`,
     `SPF ${spf.result}`,
     dkimText,
     `DMARC ${dmarc.result}`,
+    ...(arc.result !== 'none' ? [`ARC ${arc.result}${arc.domain ? ` d=${arc.domain}` : ''}`] : []),
   ].join('; ')
   return {
     transport: 'smtp',

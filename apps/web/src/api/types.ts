@@ -60,6 +60,8 @@ export interface LegacyAuthView {
   spf: { result: string; domain?: string }
   dkim: Array<{ result: string; domain?: string; comment?: string }>
   dmarc: { result: string; domain?: string; policy?: string }
+  /** ARC (RFC 8617): forwarders' seals; absent on mail stored before ARC was kept. */
+  arc?: { result: string; instance?: number; domain?: string }
 }
 
 export interface MessageDetail

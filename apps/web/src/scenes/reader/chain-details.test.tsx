@@ -36,7 +36,34 @@ describe('chain details of legacy (SMTP) mail', () => {
     expect(text).toContain('Legacy mail: received over SMTP, not through a Federizer chain')
     expect(text).toContain('DKIMfail (d=legacy.test): body hash did not verify')
     expect(text).toContain('DMARCpass (legacy.test, p=reject)')
+    expect(text).toContain('ARCnone (not forwarded with an ARC seal)')
     expect(text).not.toContain('Your own message')
+    root.unmount()
+  })
+
+  it('shows the ARC result beside SPF/DKIM/DMARC, with the domain that sealed the last hop', async () => {
+    const root = createRoot(container)
+    await act(async () =>
+      root.render(
+        <ThemeProvider theme={lightTheme}>
+          <ChainDetails
+            envelope={[]}
+            legacy={{
+              summary:
+                'Received over SMTP from mx.lists.test [127.0.0.1]; SPF pass; DKIM fail d=author.test; DMARC fail; ARC pass d=lists.test',
+              client: { helo: 'mx.lists.test', ip: '127.0.0.1' },
+              spf: { result: 'pass', domain: 'lists.test' },
+              dkim: [{ result: 'fail', domain: 'author.test' }],
+              dmarc: { result: 'fail', domain: 'author.test', policy: 'none' },
+              arc: { result: 'pass', instance: 1, domain: 'lists.test' },
+            }}
+          />
+        </ThemeProvider>,
+      ),
+    )
+    const arc = [...container.querySelectorAll('dt')].find((dt) => dt.textContent === 'ARC')
+    expect(arc?.nextElementSibling?.textContent).toBe('pass (sealed by lists.test, 1 forwarding hop)')
+    expect(arc?.nextElementSibling?.getAttribute('data-result')).toBe('pass')
     root.unmount()
   })
 })

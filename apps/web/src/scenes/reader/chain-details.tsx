@@ -88,7 +88,7 @@ const passed = (result: string) => result === 'pass'
 
 /**
  * Mail that came over SMTP has no signed chain: what the receiving gateway checked instead — SPF
- * (RFC 7208), DKIM (RFC 6376) and DMARC (RFC 7489) — clearly marked as legacy mail.
+ * (RFC 7208), DKIM (RFC 6376), DMARC (RFC 7489) and ARC (RFC 8617) — clearly marked as legacy mail.
  */
 function LegacyDetails(props: { legacy: LegacyAuthView }) {
   const { legacy } = props
@@ -97,6 +97,10 @@ function LegacyDetails(props: { legacy: LegacyAuthView }) {
         .map((d) => `${d.result}${d.domain ? ` (d=${d.domain})` : ''}${d.comment ? `: ${d.comment}` : ''}`)
         .join(', ')
     : 'none (not signed)'
+  const arc = legacy.arc ?? { result: 'none' }
+  const sealed = arc.domain
+    ? ` (sealed by ${arc.domain}${arc.instance ? `, ${arc.instance} forwarding hop${arc.instance === 1 ? '' : 's'}` : ''})`
+    : ''
   return (
     <section aria-label="Legacy mail">
       <p className={passed(legacy.dmarc.result) ? 'ok' : 'fail'} role="status">
@@ -118,6 +122,10 @@ function LegacyDetails(props: { legacy: LegacyAuthView }) {
           {legacy.dmarc.domain
             ? ` (${legacy.dmarc.domain}${legacy.dmarc.policy ? `, p=${legacy.dmarc.policy}` : ''})`
             : ''}
+        </dd>
+        <dt>ARC</dt>
+        <dd data-result={arc.result}>
+          {arc.result === 'none' ? 'none (not forwarded with an ARC seal)' : `${arc.result}${sealed}`}
         </dd>
       </dl>
     </section>
