@@ -4,7 +4,7 @@
  *   BENCH_QUICK=1          smoke mode: small sizes, 1 run, a minute or so (written to the temp dir, not results.md)
  *   BENCH_BIG_BYTES=N      size of the transfer payload (default 1 GiB; 32 MiB in quick mode)
  *   BENCH_ONLY=a,b         run only these sections: transfer, delivery, token, mailbox, webmail, sync, smtp
- *   BENCH_TEXT_MESSAGES=N, BENCH_IMAGE_MESSAGES=N  messages per delivery run (default 500 and 40)
+ *   BENCH_TEXT_MESSAGES=N, BENCH_IMAGE_MESSAGES=N  messages per delivery run (default 500 and 100)
  *   BENCH_PUSH_MAX_BYTES=N pushed resources per delivery in section 2 (0: the share-then-fetch way only)
  *   BENCH_SKIP_WEB_BUILD=1 measure the existing apps/web/dist instead of building it
  *   BENCH_OUT=file         where to write the Markdown (default bench/results.md; quick: a temp file)
@@ -54,7 +54,7 @@ const plan: [string, string, () => Promise<Section>][] = [
     () =>
       benchDelivery({
         small: Number(env.BENCH_TEXT_MESSAGES ?? (quick ? 40 : 500)),
-        withImage: Number(env.BENCH_IMAGE_MESSAGES ?? (quick ? 4 : 40)),
+        withImage: Number(env.BENCH_IMAGE_MESSAGES ?? (quick ? 4 : 100)),
         runs,
         concurrency: 16,
         ...(env.BENCH_PUSH_MAX_BYTES !== undefined ? { pushMaxBytes: Number(env.BENCH_PUSH_MAX_BYTES) } : {}),
