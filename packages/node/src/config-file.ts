@@ -28,15 +28,18 @@ const httpsUrl = (allowHttp: boolean) =>
 const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal']
 
 /** One trusted proxy: an IP address, a CIDR range (`10.0.0.0/8`, `fd00::/8`), or a named range. */
-const trustedProxySchema = z.string().refine((v) => {
-  if (PROXY_NAMES.includes(v)) return true
-  const [addr = '', prefix, extra] = v.split('/')
-  const family = isIP(addr)
-  if (family === 0 || extra !== undefined) return false
-  if (prefix === undefined) return true
-  const bits = Number(prefix)
-  return /^\d{1,3}$/.test(prefix) && bits >= 0 && bits <= (family === 4 ? 32 : 128)
-}, `must be an IP address, a CIDR range (e.g. 10.0.0.0/8) or one of ${PROXY_NAMES.join(', ')}`)
+const trustedProxySchema = z.string().refine(
+  (v) => {
+    if (PROXY_NAMES.includes(v)) return true
+    const [addr = '', prefix, extra] = v.split('/')
+    const family = isIP(addr)
+    if (family === 0 || extra !== undefined) return false
+    if (prefix === undefined) return true
+    const bits = Number(prefix)
+    return /^\d{1,3}$/.test(prefix) && bits >= 0 && bits <= (family === 4 ? 32 : 128)
+  },
+  `must be an IP address, a CIDR range (e.g. 10.0.0.0/8) or one of ${PROXY_NAMES.join(', ')}`,
+)
 
 /**
  * The production shape of one domain: https URLs, the system's DNS, listen addresses behind a TLS proxy.
