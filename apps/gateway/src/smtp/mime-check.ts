@@ -6,6 +6,12 @@ import { SmtpRefusal } from './spool.ts'
 /** Deepest nesting of multipart bodies accepted (real mail rarely goes past 4). */
 export const MAX_MIME_DEPTH = 12
 
+/**
+ * Most bytes (as sent, encoded) of all text/plain and text/html body parts together: mailparser holds
+ * the text and HTML bodies in memory as strings, so they are bounded on their own; attachments stream.
+ */
+export const MAX_TEXT_BODY_BYTES = 8 * 1024 * 1024
+
 /** The transfer encodings of RFC 2045 §6.1; any other leaves the part undecodable. */
 const ENCODINGS = new Set(['', '7bit', '8bit', 'binary', 'base64', 'quoted-printable'])
 const FIELD_NAME = /^[!-9;-~]+$/ // RFC 5322 §2.2: printable US-ASCII except ":"
@@ -37,6 +43,7 @@ export async function checkMime(source: Readable, o: { envelopeFrom: string }): 
   const multiparts: MimeNode[] = []
   let current: MimeNode | undefined
   let qpTail = ''
+  let textBytes = 0
   const onChunk = (chunk: SplitterChunk) => {
     if (chunk.type === 'node') {
       current = chunk
@@ -47,6 +54,12 @@ export async function checkMime(source: Readable, o: { envelopeFrom: string }): 
       return
     }
     if (chunk.type !== 'body' || !current) return
+    if (isTextBody(current)) textBytes += chunk.value.length
+    if (textBytes > MAX_TEXT_BODY_BYTES)
+      throw new SmtpRefusal(
+        552,
+        `5.3.4 The text of the message is too long (at most ${MAX_TEXT_BODY_BYTES} bytes); send long content as an attachment`,
+      )
     if (current.encoding === 'base64' && NOT_BASE64.test(chunk.value.toString('latin1')))
       throw broken('a base64 part holds characters outside the base64 alphabet (RFC 2045 §6.8)')
     if (current.encoding === 'quoted-printable') {
@@ -74,6 +87,10 @@ export async function checkMime(source: Readable, o: { envelopeFrom: string }): 
   for (const m of multiparts)
     if (!children.get(m)) throw malformed(`a ${m.contentType} body has no body part (RFC 2046 §5.1.1)`)
 }
+
+/** A part mailparser turns into the message's text or HTML (not an attachment). */
+const isTextBody = (n: MimeNode) =>
+  (n.contentType === 'text/plain' || n.contentType === 'text/html') && n.disposition !== 'attachment'
 
 function checkNode(node: MimeNode, envelopeFrom: string) {
   if (!node.headers) return
