@@ -12,6 +12,22 @@ describe('failures in plain words (issue 16 bug 12)', () => {
     expect(e?.detail).toBe(raw)
   })
 
+  it('a remote SMTP refusal: the stable code in front picks the sentence, never the remote text', () => {
+    const detail =
+      'refused_by_policy: the recipient’s server refused it by its policy (for example as suspected spam) (mx.legacy.test answered: 550 5.7.1 Service unavailable; mailbox full; does not exist)'
+    const e = explainDelivery(detail, 'carol@legacy.test')
+    expect(e?.sentence).toBe(
+      'The mail server of legacy.test refused the message by its policy (for example as suspected spam).',
+    )
+    expect(e?.detail).toBe(detail)
+    expect(
+      explainDelivery(
+        'unknown_recipient: no such mailbox (mx answered: 550 5.1.1 unavailable)',
+        'x@legacy.test',
+      )?.sentence,
+    ).toBe('There is no mailbox with this address at legacy.test.')
+  })
+
   it('says the server did not answer (and that it keeps trying) for transient failures', () => {
     expect(explainDelivery('connect ECONNREFUSED 127.0.0.1:9', 'bob@example.net')?.sentence).toBe(
       'The mail server of example.net did not answer. Federizer keeps trying.',

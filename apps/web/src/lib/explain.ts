@@ -66,6 +66,20 @@ function mailboxFull(recipient: string, person: DeliveryPerson, locale?: string)
   return `${who}’s mailbox is full — ${who} needs to free space; ${until ? `we’ll keep trying until ${until}.` : 'we’ll keep trying.'}`
 }
 
+/**
+ * A final refusal names its stable code first (`refused_by_policy: …`, docs/smtp-bridge.md): the code
+ * picks the sentence, never the remote server's text that follows it.
+ */
+const REFUSALS: Record<string, (domain: string) => string> = {
+  unknown_recipient: (d) => `There is no mailbox with this address at ${d || 'the recipient’s domain'}.`,
+  recipient_disabled: (d) => `This mailbox at ${d || 'the recipient’s domain'} is disabled.`,
+  mailbox_full: () => 'The recipient’s mailbox is full, so the message was not delivered.',
+  too_large: () => 'The message is larger than the recipient’s server accepts. Send smaller attachments.',
+  refused_by_policy: (d) =>
+    `The mail server of ${d || 'the recipient'} refused the message by its policy (for example as suspected spam).`,
+  smtp_rejected: () => 'The recipient’s server refused the message.',
+}
+
 /** Plain words for a delivery problem of `recipient` (the technical text goes to `detail`). */
 export function explainDelivery(
   detail: string | undefined,
@@ -75,6 +89,8 @@ export function explainDelivery(
 ): Explained | undefined {
   if (!detail) return undefined
   const domain = recipient.split('@')[1] ?? ''
+  const refusal = REFUSALS[/^([a-z_]+): /.exec(detail)?.[1] ?? '']
+  if (refusal) return { sentence: refusal(domain), detail }
   if (MAILBOX_FULL.test(detail)) return { sentence: mailboxFull(recipient, person, locale), detail }
   for (const rule of RULES) {
     if (rule.test.test(detail)) return { sentence: rule.sentence(domain), detail }
