@@ -151,7 +151,10 @@ describe('sign-in session against the real AS', () => {
     const outgoing = createAuthSession({
       config: config(),
       storage,
-      navigate: (url) => {
+      navigate: () => {
+        throw new Error('sign-out must POST, never navigate')
+      },
+      postForm: (url) => {
         landed = url
       },
     })
