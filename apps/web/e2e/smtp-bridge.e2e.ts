@@ -127,6 +127,8 @@ describe('the SMTP bridge in Chromium', () => {
       .getByText(/SPF pass; DKIM pass d=legacy\.test; DMARC pass/)
       .first()
       .waitFor()
+    // ARC beside them: Carol's reply came straight from Postfix, not through a sealing forwarder.
+    await reader.getByText('none (not forwarded with an ARC seal)').first().waitFor()
     await shot(page, 'smtp-bridge-reply')
   })
 })
