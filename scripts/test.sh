@@ -12,14 +12,15 @@ if [ ! -x /usr/bin/chromium ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
 fi
-if [ ! -x /usr/sbin/postfix ] || ! command -v dkimverify >/dev/null; then
+if [ ! -x /usr/sbin/postfix ] || ! command -v dkimverify >/dev/null || ! command -v openssl >/dev/null; then
   # The SMTP bridge tests run a PRIVATE Postfix (own config and queue in a temp folder, loopback ports);
-  # dkimverify (python3-dkim) checks our DKIM signatures with an implementation we did not write.
-  echo "== installing Debian's postfix and python3-dkim (SMTP bridge tests)"
+  # dkimverify (python3-dkim) checks our DKIM signatures with an implementation we did not write;
+  # openssl makes the self-signed certificates of the STARTTLS tests.
+  echo "== installing Debian's postfix, python3-dkim and openssl (SMTP bridge tests)"
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
   $sudo apt-get update -qq
   echo "postfix postfix/main_mailer_type select No configuration" | $sudo debconf-set-selections
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postfix python3-dkim >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postfix python3-dkim openssl >/dev/null
   # Only the private instances the tests start are wanted; the system one stays off.
   $sudo postfix stop >/dev/null 2>&1 || true
 fi
