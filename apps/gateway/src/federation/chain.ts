@@ -115,13 +115,51 @@ export async function verifyEnvelopeChain(
   })
 }
 
+/** Hop failures found by checking the presented bytes themselves: their reasons name only what was sent. */
+const LOCAL_CODES = new Set([
+  'malformed_chain',
+  'missing_assertion',
+  'missing_header',
+  'message_id_mismatch',
+  'body_digest_mismatch',
+  'recipients_digest_mismatch',
+  'assertion_link_mismatch',
+  'received_mismatch',
+  'ehl_incomplete',
+  'eht_mismatch',
+  'unsigned_header',
+  'wrong_issuer',
+  'invalid_signature',
+  'unknown_key',
+  'expired',
+  'not_yet_valid',
+  'wrong_typ',
+  'alg_not_allowed',
+  'invalid_jwt',
+  'missing_kid',
+  'wrong_audience',
+  'too_large',
+])
+
+/**
+ * The reason of a failed hop as a peer may read it. A failure that came out of discovery or a lookup
+ * (an address refused as private, a peer document too large, any unexpected error) is summed up by its
+ * code: its text may name addresses and hosts this node resolved or connected to, which an
+ * unauthenticated peer is never told (issue 12, low). The full reason stays in the log via `cause`.
+ */
+export function shownReason(code: string | undefined, reason: string | undefined): string | undefined {
+  // too_large is also what discovery says of a peer document over its cap (its text names the URL).
+  if (code && LOCAL_CODES.has(code) && !(code === 'too_large' && /:\/\//.test(reason ?? ''))) return reason
+  return `the sender's authorization server, mailbox document or keys are not acceptable (${code ?? 'failed'})`
+}
+
 /** The first failing hop of a verification, as a federation error with its reason. */
 export function chainFailure(v: ChainVerification): FederationError {
   const bad = v.hops.find((h) => h.status === 'fail')
   // A hop whose keys or peer documents could not be fetched did not complete its check: temporary.
   if (bad?.code === 'discovery_failed') return cannotVerify(`hop ${bad.index}`, bad.reason)
   const reason = bad
-    ? `hop ${bad.index} (${bad.kind}): ${bad.reason ?? bad.code ?? 'failed'}`
+    ? `hop ${bad.index} (${bad.kind}): ${shownReason(bad.code, bad.reason) ?? bad.code ?? 'failed'}`
     : 'the chain is empty'
   const tokenCodes = [
     'wrong_issuer',
@@ -134,5 +172,5 @@ export function chainFailure(v: ChainVerification): FederationError {
     'missing_kid',
   ]
   const code = bad?.code && tokenCodes.includes(bad.code) ? 'invalid_token' : 'invalid_chain'
-  return new FederationError(code, `the envelope chain does not verify: ${reason}`)
+  return new FederationError(code, `the envelope chain does not verify: ${reason}`, { cause: bad?.reason })
 }

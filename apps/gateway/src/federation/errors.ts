@@ -80,11 +80,25 @@ export function fromProtocolError(e: unknown, where: string): FederationError {
       case 'invalid_address':
         return new FederationError('invalid_request', message, { cause: e })
       case 'too_large':
+        // A peer document over its cap (it names the URL fetched) is the peer's fault, not this body's.
+        if (/:\/\//.test(e.message))
+          return new FederationError(
+            'invalid_token',
+            `${where}: the sender's authorization server, mailbox document or keys are not acceptable (too_large)`,
+            { cause: e },
+          )
         return new FederationError('payload_too_large', message, { cause: e })
       case 'resource_mismatch':
         return new FederationError('resource_mismatch', message, { cause: e })
       case 'discovery_failed':
         return cannotVerify(where, e)
+      case 'private_address':
+        // Never tell a peer which addresses this node resolved or refused (the cause goes to the log).
+        return new FederationError(
+          'invalid_token',
+          `${where}: the sender's authorization server, mailbox document or keys are not acceptable (private_address)`,
+          { cause: e },
+        )
       default:
         return new FederationError('invalid_token', message, { cause: e })
     }
