@@ -155,7 +155,7 @@ describe('Federizer → Postfix', () => {
     const html = await readFile(resources().path(m.html!.contentId), 'utf8')
     const [visible, details] = html.split('<details>')
     expect(visible).toContain('nobody@legacy.test: there is no mailbox with this address at legacy.test.')
-    expect(visible).not.toMatch(/answered|Recipient address rejected|550/)
+    expect(visible).not.toMatch(/answered|Recipient address rejected|\b550\b/)
     expect(details).toMatch(/answered: 550 5\.1\.1 &lt;nobody@legacy\.test&gt;: Recipient address rejected/)
   })
 
