@@ -38,6 +38,13 @@ module.exports = {
       to: { path: ours, pathNot: '^packages/(store|protocol|node)/' },
     },
     {
+      name: 'domain-only-lower-packages',
+      comment: 'the domain context stands above the store and under the apps',
+      severity: 'error',
+      from: { path: '^packages/domain/' },
+      to: { path: ours, pathNot: '^packages/(domain|store|protocol|node)/' },
+    },
+    {
       name: 'servers-not-to-other-apps',
       severity: 'error',
       comment: 'the servers (gateway, api) import packages only',

@@ -1,3 +1,4 @@
+import { createDomainContext, type DomainContext } from '@federizer/domain'
 import { createListener, type DomainConfig, requestLog } from '@federizer/node'
 import { createExpressMiddleware } from '@trpc/server/adapters/express'
 import express from 'express'
@@ -15,9 +16,28 @@ export interface Api {
   close(): Promise<void>
 }
 
-/** Builds one domain's mailbox api: tRPC at /trpc, byte streams at /resources, the webmail at /. */
-export async function createApi(config: DomainConfig, options: ApiOptions = {}): Promise<Api> {
-  const ctx = await createApiContext(config, options)
+/**
+ * Builds one domain's mailbox api: tRPC at /trpc, byte streams at /resources, the webmail at /, on the
+ * domain's context. Given a config, the api builds its own context and closes it with itself; given a
+ * context (shared with the gateway of the same process), it leaves closing it to the caller.
+ */
+export async function createApi(
+  domainOrConfig: DomainContext | DomainConfig,
+  options: ApiOptions = {},
+): Promise<Api> {
+  const owned =
+    'db' in domainOrConfig
+      ? undefined
+      : await createDomainContext(domainOrConfig, {
+          ...(options.now ? { now: options.now } : {}),
+          ...(options.fetch ? { fetch: options.fetch } : {}),
+        })
+  const domain = owned ?? (domainOrConfig as DomainContext)
+  const { config } = domain
+  const ctx = await createApiContext(domain, options).catch(async (e) => {
+    await owned?.close()
+    throw e
+  })
   const app = express()
   app.disable('x-powered-by')
   app.set('trust proxy', false)
@@ -56,7 +76,7 @@ export async function createApi(config: DomainConfig, options: ApiOptions = {}):
     async close() {
       await maintenance?.stop()
       await listener.close()
-      await ctx.db.destroy()
+      await owned?.close()
     },
   }
 }

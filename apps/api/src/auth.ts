@@ -1,53 +1,6 @@
-import {
-  type AccessTokenClaims,
-  isProtocolError,
-  type KeyResolver,
-  keyResolverFromJwks,
-  verifyAccessToken,
-} from '@federizer/protocol'
+import { type AccessTokenClaims, isProtocolError, verifyAccessToken } from '@federizer/protocol'
 import { findUser, isJwtRevoked } from '@federizer/store'
-import { type CryptoKey, importJWK } from 'jose'
 import type { ApiContext } from './context.ts'
-
-/**
- * Resolves the AS keys from the keys folder's JWKS, importing each public key once (not per request).
- * The cache belongs to one loaded JWKS: a refresh that changed the key file starts a new one.
- */
-const imported = new WeakMap<object, Map<string, Promise<CryptoKey>>>()
-
-function cachedResolver(ctx: ApiContext): KeyResolver {
-  const jwks = ctx.keys.publicJwks()
-  const lookup = keyResolverFromJwks(jwks)
-  const ref = jwksIdentity(ctx, jwks)
-  let byKid = imported.get(ref)
-  if (!byKid) {
-    byKid = new Map()
-    imported.set(ref, byKid)
-  }
-  const cache = byKid
-  return async (header) => {
-    const id = `${header.kid} ${header.alg}`
-    let key = cache.get(id)
-    if (!key) {
-      const jwk = await lookup(header)
-      key = importJWK(jwk as Parameters<typeof importJWK>[0], header.alg) as Promise<CryptoKey>
-      cache.set(id, key)
-      key.catch(() => cache.delete(id))
-    }
-    return key
-  }
-}
-
-/** One identity per distinct set of published kids (what a rotation or refresh changes). */
-const identities = new WeakMap<ApiContext, { kids: string; ref: object }>()
-function jwksIdentity(ctx: ApiContext, jwks: { keys: Array<{ kid?: string }> }): object {
-  const kids = jwks.keys.map((k) => k.kid ?? '').join(' ')
-  const current = identities.get(ctx)
-  if (current && current.kids === kids) return current.ref
-  const next = { kids, ref: {} }
-  identities.set(ctx, next)
-  return next.ref
-}
 
 /** The signed-in user of a request. */
 export interface AuthUser {
@@ -88,21 +41,14 @@ export function bearerToken(header: string | undefined): string | undefined {
 export async function authenticate(ctx: ApiContext, header: string | undefined): Promise<AuthUser> {
   const token = bearerToken(header)
   if (!token) throw new AuthError('sign in first: send Authorization: Bearer <access token>')
-  const verify = () =>
-    verifyAccessToken(token, {
-      resolveKey: cachedResolver(ctx),
+  try {
+    // The domain's one key resolver: each key imported once, the key file re-read once on an unknown kid.
+    const result = await verifyAccessToken(token, {
+      resolveKey: ctx.domain.ownKeys,
       now: ctx.now(),
       issuer: ctx.config.gatewayUrl,
       audience: ctx.config.apiUrl,
     })
-  try {
-    let result: Awaited<ReturnType<typeof verify>>
-    try {
-      result = await verify()
-    } catch (e) {
-      if (!isProtocolError(e, 'unknown_key') || !(await ctx.keys.refresh())) throw e
-      result = await verify()
-    }
     if (!result.claims.scope.split(' ').includes(MAIL_SCOPE)) {
       throw new AuthError(`the access token lacks the "${MAIL_SCOPE}" scope`, undefined, 'insufficient_scope')
     }

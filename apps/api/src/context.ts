@@ -1,19 +1,19 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { type DomainConfig, domainPaths } from '@federizer/node'
-import {
-  type Db,
-  type DomainKeys,
-  loadOrCreateDomainKeys,
-  openDatabase,
-  ResourceStore,
-} from '@federizer/store'
+import type { DomainContext } from '@federizer/domain'
+import type { DomainConfig } from '@federizer/node'
+import type { Db, DomainKeys, ResourceStore } from '@federizer/store'
 import pino, { type Logger } from 'pino'
 import { loadTicketSecret } from './http/tickets.ts'
 
-/** Everything a request needs, built once at start-up and passed explicitly (no module singletons). */
+/**
+ * Everything a request needs, built once at start-up and passed explicitly (no module singletons): the
+ * domain's context (config, database, keys, resources, clock: maybe shared with the gateway) plus the
+ * api's own parts.
+ */
 export interface ApiContext {
+  domain: DomainContext
   config: DomainConfig
   db: Db
   resources: ResourceStore
@@ -21,8 +21,6 @@ export interface ApiContext {
   logger: Logger
   /** Seconds since the epoch; replaced in tests. */
   now: () => number
-  /** Used for the token exchange with the domain's AS. */
-  fetch: typeof fetch
   /** HMAC key of download tickets (shared by replicas through the keys folder). */
   ticketSecret: Buffer
   /** Built webmail served at `/`, when present. */
@@ -33,7 +31,9 @@ export interface ApiContext {
 
 export interface ApiOptions {
   logger?: Logger
+  /** Used when the api builds its own domain context (given a config). */
   now?: () => number
+  /** The fetch of the send-time token exchange, when the api builds its own domain context. */
   fetch?: typeof fetch
   /** Folder of the built webmail; default `apps/web/dist` when it exists; `false` to serve none. */
   webDist?: string | false
@@ -44,24 +44,22 @@ export interface ApiOptions {
 
 const defaultWebDist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist')
 
-export async function createApiContext(config: DomainConfig, options: ApiOptions = {}): Promise<ApiContext> {
-  const paths = domainPaths(config)
-  const db = await openDatabase(paths.database)
-  const keys = await loadOrCreateDomainKeys(config)
+export async function createApiContext(domain: DomainContext, options: ApiOptions = {}): Promise<ApiContext> {
+  const { config } = domain
   const webDist =
     options.webDist === false
       ? undefined
       : (options.webDist ??
         (existsSync(path.join(defaultWebDist, 'index.html')) ? defaultWebDist : undefined))
   return {
+    domain,
     config,
-    db,
-    resources: new ResourceStore(paths.resources),
-    keys,
+    db: domain.db,
+    resources: domain.resources,
+    keys: domain.keys,
     logger: options.logger ?? pino({ name: `api ${config.domain}`, level: 'info' }),
-    now: options.now ?? (() => Math.floor(Date.now() / 1000)),
-    fetch: options.fetch ?? fetch,
-    ticketSecret: await loadTicketSecret(paths.keys),
+    now: domain.now,
+    ticketSecret: await loadTicketSecret(domain.paths.keys),
     webDist,
     maxInlineBytes: options.maxInlineBytes ?? 1024 * 1024,
   }

@@ -1,28 +1,7 @@
-import { Resolver } from 'node:dns/promises'
-import { createDiscovery, type Discovery, domainOf } from '@federizer/protocol'
+import type { Resolver } from 'node:dns/promises'
+import { domainOf } from '@federizer/protocol'
 import { findUser, InvalidInputError } from '@federizer/store'
 import type { ApiContext } from './context.ts'
-
-const discoveries = new WeakMap<ApiContext, { discovery: Discovery; resolver: Resolver }>()
-
-/** The api's own discovery client (SRV over the domain's DNS servers), made on first use. */
-function discoveryOf(ctx: ApiContext): { discovery: Discovery; resolver: Resolver } {
-  let d = discoveries.get(ctx)
-  if (!d) {
-    const resolver = new Resolver({ timeout: 2000, tries: 2 })
-    if (ctx.config.dnsServers?.length) resolver.setServers(ctx.config.dnsServers)
-    const discovery = createDiscovery({
-      resolveSrv: (name) => resolver.resolveSrv(name),
-      fetch: ctx.fetch,
-      now: ctx.now,
-      allowInsecure: ctx.config.allowInsecureTargets,
-      failureTtlSeconds: 5,
-    })
-    d = { discovery, resolver }
-    discoveries.set(ctx, d)
-  }
-  return d
-}
 
 /**
  * Whether `domain` takes Internet mail (the MTA's SMTP bridge): a non-null MX, or an address record
@@ -52,7 +31,7 @@ export async function forwardTargetProblem(ctx: ApiContext, address: string): Pr
   if (domain === ctx.config.domain.toLowerCase()) {
     return (await findUser(ctx.db, address)) ? undefined : `there is no mailbox ${address} at ${domain}`
   }
-  const { discovery, resolver } = discoveryOf(ctx)
+  const { discovery, dns: resolver } = ctx.domain
   try {
     await discovery.domainPeer(domain)
     return undefined

@@ -2,7 +2,6 @@ import { signalQueued } from '@federizer/node'
 import {
   createDpopKey,
   ehHeaders,
-  exchangeToken,
   originalHeaders,
   originalRecipients,
   type PlaceholderMessage,
@@ -60,23 +59,17 @@ async function obtainAssertions(
 ): Promise<DomainDelivery[]> {
   const byDomain = recipientsByDomain(originalRecipients(sealed))
   const delivered = withoutBcc(sealed)
-  const tokenEndpoint = `${ctx.config.gatewayUrl}/token`
   return Promise.all(
     [...byDomain].map(async ([domain, recipients]) => {
       const dpopKey = await createDpopKey()
       let token: string
       try {
-        ;({ token } = await exchangeToken({
-          tokenEndpoint,
-          clientId: ctx.config.mtaClientId,
-          clientKey: ctx.keys.mtaClientKey,
+        ;({ token } = await ctx.domain.mtaTokens.exchange({
           dpopKey,
           subjectToken: user.accessToken,
           subjectTokenType: 'access_token',
           requestedTokenType: 'jwt',
           headers: signedHeaders,
-          fetch: ctx.fetch,
-          now: ctx.now,
         }))
       } catch (e) {
         if (e instanceof TokenExchangeError) {

@@ -8,7 +8,7 @@ import {
   startLegacyDomain,
   startNetwork,
 } from '@federizer/devnet'
-import { createUser, type Db, findUser, openDatabase, setAutoForward } from '@federizer/store'
+import { createUser, type Db, findUser, setAutoForward } from '@federizer/store'
 import pino from 'pino'
 
 /** The demo's fixed, documented ports (docs/operations.md). */
@@ -120,12 +120,8 @@ export async function startDemo(options: { dataRoot: string; undoSendSeconds?: n
     smtp = await addLegacyDomain(network, dataRoot)
     for (const u of DEMO_USERS) {
       const node = network.node(u.email.split('@')[1]!)
-      const db = await openDatabase(path.join(node.config.dataDir, 'mail.sqlite'))
-      try {
-        await seedDemoUser(db, u)
-      } finally {
-        await db.destroy()
-      }
+      // The node's own connection: its servers run in this process on it.
+      await seedDemoUser(await node.db(), u)
     }
     // One configuration file per domain, for `federizer --config data/<domain>.json list|send|show|user`.
     for (const node of network.nodes.values()) {

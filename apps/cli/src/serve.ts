@@ -1,4 +1,5 @@
 import { createApi } from '@federizer/api'
+import { createDomainContext } from '@federizer/domain'
 import { createGateway, startInboundSmtp } from '@federizer/gateway'
 import type { LoadedConfig } from '@federizer/node'
 import pino, { type Logger } from 'pino'
@@ -11,7 +12,8 @@ export interface Running {
 
 /**
  * Starts one domain from its configuration: the gateway (with its SMTP listener when `listen.smtp` is
- * set), the api, or both (the production shape).
+ * set), the api, or both (the production shape), on one domain context (one database connection, one
+ * key set, one discovery client) shared by both.
  */
 export async function serveDomain(
   loaded: LoadedConfig,
@@ -19,11 +21,12 @@ export async function serveDomain(
   logger: Logger = pino({ level: loaded.logLevel }),
 ): Promise<Running> {
   const { domain: config, listen } = loaded
-  const stops: Array<() => Promise<void>> = []
+  const domain = await createDomainContext(config)
+  const stops: Array<() => Promise<void>> = [() => domain.close()]
   const urls: Running['urls'] = {}
   try {
     if (only !== 'api') {
-      const gateway = await createGateway(config, {
+      const gateway = await createGateway(domain, {
         logger: logger.child({ domain: config.domain, part: 'gateway' }),
       })
       stops.push(() => gateway.close())
@@ -37,7 +40,7 @@ export async function serveDomain(
       }
     }
     if (only !== 'gateway') {
-      const api = await createApi(config, { logger: logger.child({ domain: config.domain, part: 'api' }) })
+      const api = await createApi(domain, { logger: logger.child({ domain: config.domain, part: 'api' }) })
       stops.push(() => api.close())
       await api.listen(listen.api.port, listen.api.host)
       urls.api = config.apiUrl

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { type Api, createApi } from '@federizer/api'
+import { createDomainContext, type DomainContext } from '@federizer/domain'
 import {
   createGateway,
   type Gateway,
@@ -96,7 +97,10 @@ export interface NetworkNode {
   start(): Promise<void>
   /** Kills the gateway process with `signal` (default SIGKILL) and stops the api: a crash, not a shutdown. */
   kill(signal?: NodeJS.Signals): Promise<void>
-  /** A database handle on this node's data (opened on first use, closed by the network's stop). */
+  /**
+   * The node's one database connection in this process (opened on first use, closed by the network's
+   * stop): its in-process servers use it too, across restarts.
+   */
   db(): Promise<Db>
   /** A webmail access token (at+jwt, RFC 9068) for a user, signed by this node's AS key. */
   accessToken(email: string): Promise<string>
@@ -234,6 +238,12 @@ function createNode(input: {
 }): NetworkNode {
   const { spec, config } = input
   let database: Promise<Db> | undefined
+  let domain: DomainContext | undefined
+  const closeDomain = async () => {
+    const d = domain
+    domain = undefined
+    await d?.close()
+  }
   const node: NetworkNode & { closeDb(): Promise<void> } = {
     domain: spec.domain,
     config,
@@ -248,35 +258,45 @@ function createNode(input: {
     running: false,
     async start() {
       if (node.running) return
-      if (spec.gatewayProcess) {
-        node.process = await startGatewayProcess(config, {
-          port: input.gatewayPort,
-          ...(input.gatewayOptions?.pollIntervalMs !== undefined
-            ? { pollIntervalMs: input.gatewayOptions.pollIntervalMs }
-            : {}),
-        })
-      } else {
-        const gateway = await createGateway(config, {
-          logger: input.logger.child({ domain: spec.domain, part: 'gateway' }),
-          // Tests stop and restart nodes mid-delivery: abort at once (leases make it safe) unless asked.
-          shutdownGraceMs: 0,
-          ...input.gatewayOptions,
-          ...spec.gatewayOptions,
-        })
-        try {
+      // The servers of this node in this process share one domain context on the node's one connection.
+      const inProcess = !spec.gatewayProcess || spec.api !== false
+      const gatewayOptions = { ...input.gatewayOptions, ...spec.gatewayOptions }
+      const shared = inProcess
+        ? await createDomainContext(config, {
+            db: await node.db(),
+            ...(gatewayOptions.now ? { now: gatewayOptions.now } : {}),
+            ...(gatewayOptions.fetch ? { fetch: gatewayOptions.fetch } : {}),
+          })
+        : undefined
+      domain = shared
+      try {
+        if (spec.gatewayProcess) {
+          node.process = await startGatewayProcess(config, {
+            port: input.gatewayPort,
+            ...(input.gatewayOptions?.pollIntervalMs !== undefined
+              ? { pollIntervalMs: input.gatewayOptions.pollIntervalMs }
+              : {}),
+          })
+        } else {
+          const gateway = await createGateway(shared as DomainContext, {
+            logger: input.logger.child({ domain: spec.domain, part: 'gateway' }),
+            // Tests stop and restart nodes mid-delivery: abort at once (leases make it safe) unless asked.
+            shutdownGraceMs: 0,
+            ...gatewayOptions,
+          })
+          node.gateway = gateway
           await gateway.listen(input.gatewayPort)
-        } catch (e) {
-          await gateway.close()
-          throw e
         }
-        node.gateway = gateway
-      }
-      if (spec.api !== false) {
-        const api = await createApi(config, {
-          logger: input.logger.child({ domain: spec.domain, part: 'api' }),
-        })
-        await api.listen(input.apiPort)
-        node.api = api
+        if (spec.api !== false) {
+          const api = await createApi(shared as DomainContext, {
+            logger: input.logger.child({ domain: spec.domain, part: 'api' }),
+          })
+          node.api = api
+          await api.listen(input.apiPort)
+        }
+      } catch (e) {
+        await node.stop()
+        throw e
       }
       node.running = true
     },
@@ -289,6 +309,7 @@ function createNode(input: {
       await api?.close()
       await gateway?.close()
       await child?.kill('SIGTERM')
+      await closeDomain()
     },
     async kill(signal = 'SIGKILL') {
       const { api, process: child } = node
@@ -298,6 +319,7 @@ function createNode(input: {
       node.running = false
       await child.kill(signal)
       await api?.close()
+      await closeDomain()
     },
     db() {
       database ??= openDatabase(path.join(config.dataDir, 'mail.sqlite'))

@@ -1,3 +1,4 @@
+import { createDomainContext, type DomainContext } from '@federizer/domain'
 import { createListener, type DomainConfig, requestLog } from '@federizer/node'
 import express from 'express'
 import { metadataHandler, metadataPath } from './as/metadata.ts'
@@ -15,9 +16,28 @@ export interface Gateway {
   close(): Promise<void>
 }
 
-/** Builds one domain's gateway: the AS, the federation API and (unless disabled) the MTA workers. */
-export async function createGateway(config: DomainConfig, options: GatewayOptions = {}): Promise<Gateway> {
-  const ctx = await createGatewayContext(config, options)
+/**
+ * Builds one domain's gateway: the AS, the federation API and (unless disabled) the MTA workers, on the
+ * domain's context. Given a config, the gateway builds its own context and closes it with itself; given a
+ * context (shared with the api of the same process), it leaves closing it to the caller.
+ */
+export async function createGateway(
+  domainOrConfig: DomainContext | DomainConfig,
+  options: GatewayOptions = {},
+): Promise<Gateway> {
+  const owned =
+    'db' in domainOrConfig
+      ? undefined
+      : await createDomainContext(domainOrConfig, {
+          ...(options.now ? { now: options.now } : {}),
+          ...(options.fetch ? { fetch: options.fetch } : {}),
+        })
+  const domain = owned ?? (domainOrConfig as DomainContext)
+  const { config } = domain
+  const ctx = await createGatewayContext(domain, options).catch(async (e) => {
+    await owned?.close()
+    throw e
+  })
   const app = express()
   app.disable('x-powered-by')
   // X-Forwarded-For is believed only from the configured proxies (express's proxy-addr): `req.ip` is then
@@ -40,8 +60,7 @@ export async function createGateway(config: DomainConfig, options: GatewayOption
       closed = true
       await workers?.stop(options.shutdownGraceMs ?? 10_000)
       await listener.close()
-      await ctx.closeOutbound()
-      await ctx.db.destroy()
+      await owned?.close()
     },
   }
 }

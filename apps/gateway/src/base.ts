@@ -1,3 +1,4 @@
+import type { DomainContext } from '@federizer/domain'
 import type { DomainConfig } from '@federizer/node'
 import type { Discovery } from '@federizer/protocol'
 import type { Db } from '@federizer/store'
@@ -5,6 +6,8 @@ import type { Logger } from 'pino'
 
 /** The part of the gateway context every area (AS, federation + MTA) builds on. */
 export interface GatewayCore {
+  /** The domain's own room (database, keys, replay store, discovery, schedule), maybe shared with the api. */
+  domain: DomainContext
   config: DomainConfig
   db: Db
   logger: Logger
@@ -16,12 +19,14 @@ export interface GatewayCore {
 
 export interface GatewayOptions {
   logger?: Logger
+  /** Used when the gateway builds its own domain context (given a config); a given context has its clock. */
   now?: () => number
   /** Start the MTA workers (default true; tests of one area may turn them off). */
   workers?: boolean
   /** On close, how long running MTA jobs may take to finish before they are aborted (default 10 s). */
   shutdownGraceMs?: number
-  /** The fetch used for every outgoing request (discovery, delivery, fetch, token exchange). */
+  /** The fetch of every outgoing request (discovery, delivery, fetch, token exchange), when the gateway
+   * builds its own domain context (given a config). */
   fetch?: typeof fetch
   /** Milliseconds between queue polls when the MTA found nothing to do (default 200). */
   pollIntervalMs?: number

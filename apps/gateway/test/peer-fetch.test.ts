@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { createPeerFetch } from '@federizer/domain'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { classifyFailure } from '../src/outbound/classify.ts'
-import { createPeerFetch } from '../src/outbound/peer-fetch.ts'
 
 /** Issue 12 item 2: the address checked is the address connected to; real sockets on loopback. */
 let server: Server

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { mailCaller, type Network, sendMail, startNetwork } from '@federizer/devnet'
 import { buildDraft } from '@federizer/protocol/message'
-import { insertMessage, openDatabase } from '@federizer/store'
+import { insertMessage } from '@federizer/store'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchBrowser, openPage, shot, signIn, type TestPage } from './browser.ts'
@@ -35,30 +35,27 @@ const ARCHIVED = 1500
 
 /** A big mailbox, written straight into the node's SQLite store as delivered mail would be. */
 async function fillArchive(count: number) {
-  const db = await openDatabase(path.join(dataRoot, DOMAIN, 'mail.sqlite'))
-  try {
-    for (let i = 0; i < count; i++) {
-      const placeholder = buildDraft({
-        from: { name: `Sender ${i}`, address: `sender${i}@example.net` },
-        to: [{ address: ALICE }],
-        subject: `Archived ${i}`,
-        messageId: `<archived-${i}@example.net>`,
-        text: {
-          contentId: createHash('sha256').update(`body ${i}`).digest('base64url'),
-          size: 6,
-          mediaType: 'text/plain',
-        },
-      })
-      await insertMessage(db, {
-        account: ALICE,
-        mailboxRole: 'archive',
-        placeholder,
-        keywords: ['$seen'],
-        receivedAt: 1_700_000_000 + i,
-      })
-    }
-  } finally {
-    await db.destroy()
+  // The node's own connection: its servers run in this process on it.
+  const db = await network.node(DOMAIN).db()
+  for (let i = 0; i < count; i++) {
+    const placeholder = buildDraft({
+      from: { name: `Sender ${i}`, address: `sender${i}@example.net` },
+      to: [{ address: ALICE }],
+      subject: `Archived ${i}`,
+      messageId: `<archived-${i}@example.net>`,
+      text: {
+        contentId: createHash('sha256').update(`body ${i}`).digest('base64url'),
+        size: 6,
+        mediaType: 'text/plain',
+      },
+    })
+    await insertMessage(db, {
+      account: ALICE,
+      mailboxRole: 'archive',
+      placeholder,
+      keywords: ['$seen'],
+      receivedAt: 1_700_000_000 + i,
+    })
   }
 }
 

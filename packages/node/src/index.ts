@@ -9,5 +9,13 @@ export {
   toConfigFile,
 } from './config-file.ts'
 export { createListener, type Listenable, type Listener } from './http-listener.ts'
+export {
+  baseRetryDelay,
+  QUEUE_LIFETIME_SECONDS,
+  type QueueSchedule,
+  queueSchedule,
+  retryDelaySeconds,
+  scaled,
+} from './queue-schedule.ts'
 export { signalQueued, watchQueued } from './queue-wake.ts'
 export { requestLog } from './request-log.ts'

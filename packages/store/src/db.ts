@@ -1,4 +1,3 @@
-import path from 'node:path'
 import Database from 'better-sqlite3'
 import { Kysely, type Migration, type MigrationProvider, Migrator, SqliteDialect } from 'kysely'
 import { migrations } from './migrations/index.ts'
@@ -7,44 +6,15 @@ import type { DatabaseSchema } from './schema.ts'
 export type Db = Kysely<DatabaseSchema>
 
 /**
- * One connection per database file per process. better-sqlite3 is synchronous: two connections of the
- * same process contending for the write lock would block the event loop in the busy handler while the
- * other connection's open transaction waits for that same event loop (a deadlock until busy_timeout).
- * Servers started in one process (tests, the demo) therefore share one kysely instance, whose
- * connection mutex serialises transactions; separate processes (the deployed api and gateway) each have
- * their own connection and wait for each other through busy_timeout.
- */
-const shared = new Map<string, { db: Promise<Db>; refs: number }>()
-
-/**
  * Opens (creating if needed) the domain's SQLite database in WAL mode and runs pending migrations.
  * SQLite-only pragmas live here; every query elsewhere stays in kysely's portable subset.
- * Each `openDatabase` must be matched by one `destroy()`; the connection closes with the last one.
+ * Each call opens its own connection, closed by its `destroy()`. The servers of one domain in one process
+ * share the connection of their domain context (@federizer/domain): better-sqlite3 is synchronous, so two
+ * connections of one process contending for the write lock would block the event loop in the busy handler
+ * while the other's open transaction waits for that same event loop. Separate processes (a deployed api
+ * and gateway) each have their own connection and wait for each other through busy_timeout.
  */
 export async function openDatabase(file: string): Promise<Db> {
-  if (file === ':memory:') return openConnection(file)
-  const key = path.resolve(file)
-  let entry = shared.get(key)
-  if (!entry) {
-    const db = openConnection(key).then((db) => {
-      const destroy = db.destroy.bind(db)
-      db.destroy = async () => {
-        const current = shared.get(key)
-        if (current && --current.refs > 0) return
-        shared.delete(key)
-        await destroy()
-      }
-      return db
-    })
-    entry = { db, refs: 0 }
-    shared.set(key, entry)
-    db.catch(() => shared.delete(key))
-  }
-  entry.refs++
-  return entry.db
-}
-
-async function openConnection(file: string): Promise<Db> {
   const sqlite = new Database(file)
   sqlite.pragma('journal_mode = WAL')
   // Every commit is on disk before it returns: a delivery's 202, a send's answer and SMTP's 250 are

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type Db, openDatabase } from '../src/db.ts'
+import type { Db } from '../src/db.ts'
 import { insertMessage } from '../src/messages.ts'
 import { getSyncState } from '../src/sync.ts'
 import { placeholder, tempDb } from './helpers.ts'
@@ -56,14 +56,4 @@ describe('concurrent writers', () => {
     expect(new Set(rows.map((r) => r.modseq)).size).toBe(300)
     expect(Number(await getSyncState(db, account))).toBeGreaterThanOrEqual(300)
   }, 60_000)
-
-  it('servers of one process share one connection per file, closed with the last destroy', async () => {
-    const file = path.join(dir, 'mail.sqlite')
-    const second = await openDatabase(file)
-    expect(second).toBe(db)
-    await Promise.all(Array.from({ length: 30 }, (_, i) => insert(i % 2 ? db : second, 'p', i)))
-    await second.destroy()
-    // Still open for the first owner.
-    expect(await db.selectFrom('messages').select('id').execute()).toHaveLength(30)
-  })
 })

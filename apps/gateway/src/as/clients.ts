@@ -1,7 +1,7 @@
+import { cachingKeyResolver } from '@federizer/domain'
 import type { DomainConfig } from '@federizer/node'
 import type { KeyResolver } from '@federizer/protocol'
 import type { JWK } from 'jose'
-import { cachingKeyResolver } from './key-cache.ts'
 
 /** The webmail: a public client (PKCE, no secret) with one exact redirect_uri. @see RFC 6749 §2.1 */
 export interface PublicClient {

@@ -1,20 +1,12 @@
-import { Resolver } from 'node:dns/promises'
-import {
-  createDiscovery,
-  type Discovery,
-  type KeyResolver,
-  type ReplayStore,
-  type SigningKey,
-} from '@federizer/protocol'
-import { createReplayStore, type DomainKeys, loadOrCreateDomainKeys } from '@federizer/store'
+import type { Discovery, KeyResolver, ReplayStore, SigningKey } from '@federizer/protocol'
+import type { DomainKeys } from '@federizer/store'
 import type { GatewayCore } from '../base.ts'
 import { type RegisteredClient, registerClients } from './clients.ts'
 import { DpopNonces } from './dpop-nonce.ts'
-import { cachingKeyResolver } from './key-cache.ts'
 import { AsLimiter, type AsLimits } from './limiter.ts'
 
 /** What the AS needs from the gateway's base context. */
-export type AsBase = Pick<GatewayCore, 'config' | 'db' | 'logger' | 'now'> & { discovery?: Discovery }
+export type AsBase = Pick<GatewayCore, 'domain' | 'config' | 'logger' | 'now'>
 
 /** Lifetimes in seconds. */
 export interface AsLifetimes {
@@ -39,9 +31,9 @@ export interface AsContext {
   /** Resolves this AS's own public keys (verifying the access tokens it issued). */
   ownKeys: KeyResolver
   clients: Map<string, RegisteredClient>
-  /** SRV + HTTPS discovery of other domains; the gateway's own when it has one. */
+  /** SRV + HTTPS discovery of other domains (the domain context's). */
   discovery: Discovery
-  /** jti replay cache on the shared database (DPoP proofs, client assertions). */
+  /** jti replay store on the shared database (DPoP proofs, client assertions; the domain context's). */
   replay: ReplayStore
   dpopNonces: DpopNonces
   /** Rate limits; counters in the store (shared by replicas), the own MTA's in process. */
@@ -69,29 +61,12 @@ export const DEFAULT_LIMITS: AsLimits = {
   tokenFailuresPerAddress: { max: 60, windowSeconds: 60 },
 }
 
-/** Builds discovery over a node:dns resolver pointed at `config.dnsServers` (the system's when unset). */
-function buildDiscovery(base: AsBase): Discovery {
-  const resolver = new Resolver({ timeout: 2000, tries: 2 })
-  if (base.config.dnsServers?.length) resolver.setServers(base.config.dnsServers)
-  return createDiscovery({
-    resolveSrv: (name: string) => resolver.resolveSrv(name),
-    fetch: globalThis.fetch,
-    now: base.now,
-    allowInsecure: base.config.allowInsecureTargets,
-  })
-}
-
-/** Builds the AS context: keys from disk, clients from config, replay cache, limits, discovery. */
-export async function createAsContext(base: AsBase): Promise<AsContext> {
+/** Builds the AS context: the domain's keys, replay store and discovery, clients from config, limits. */
+export function createAsContext(base: AsBase): AsContext {
   const issuer = base.config.gatewayUrl
   const limits = structuredClone(DEFAULT_LIMITS)
-  const limiter = new AsLimiter(base.db, limits)
-  const keys = await loadOrCreateDomainKeys(base.config, { now: base.now })
-  // A key rotated in by the operator CLI since start-up is found by re-reading the file once.
-  const ownKeys: KeyResolver = cachingKeyResolver(
-    () => keys.publicJwks(),
-    () => keys.refresh(),
-  )
+  const limiter = new AsLimiter(base.domain.db, limits)
+  const { keys } = base.domain
   return {
     issuer,
     endpoints: {
@@ -109,10 +84,11 @@ export async function createAsContext(base: AsBase): Promise<AsContext> {
         .catch((err) => base.logger.error({ err }, 'cannot re-read the AS key file; keeping the loaded keys'))
       return keys.activeSigningKey(base.now())
     },
-    ownKeys,
+    // A key rotated in by the operator CLI since start-up is found by re-reading the file once.
+    ownKeys: base.domain.ownKeys,
     clients: registerClients(base.config, keys.mtaClientKey.publicJwk),
-    discovery: base.discovery ?? buildDiscovery(base),
-    replay: createReplayStore(base.db, base.now),
+    discovery: base.domain.discovery,
+    replay: base.domain.replay,
     dpopNonces: new DpopNonces(false),
     limiter,
     limits,

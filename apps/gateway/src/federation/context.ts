@@ -1,9 +1,6 @@
-import { domainPaths } from '@federizer/node'
 import { type FederizerDocument, PUSH_MAX_BYTES, type ReplayStore } from '@federizer/protocol'
-import { type DomainKeys, ResourceStore } from '@federizer/store'
-import type { AsContext } from '../as/context.ts'
+import type { DomainKeys, ResourceStore } from '@federizer/store'
 import type { GatewayBase } from '../base.ts'
-import { createDbReplayStore } from './replay.ts'
 
 /** The federation + MTA part of the gateway context. */
 export interface FederationContext {
@@ -31,10 +28,8 @@ export interface FederationContext {
   onWake: Set<() => void>
 }
 
-/** Builds the federation context from the gateway's base part and its AS. */
-export async function createFederationContext(
-  base: GatewayBase & { as: AsContext },
-): Promise<FederationContext> {
+/** Builds the federation context from the gateway's base part (resources, keys, replay: the domain's). */
+export function createFederationContext(base: GatewayBase): FederationContext {
   const { config } = base
   const resourceUrl = config.gatewayUrl.replace(/\/$/, '')
   const urls = {
@@ -57,9 +52,9 @@ export async function createFederationContext(
   return {
     urls,
     document,
-    resources: new ResourceStore(domainPaths(config).resources),
-    keys: base.as.keys,
-    replay: createDbReplayStore(base.db, base.now),
+    resources: base.domain.resources,
+    keys: base.domain.keys,
+    replay: base.domain.replay,
     fetch: base.fetch,
     pushMaxBytes,
     pollIntervalMs: base.options.pollIntervalMs ?? 200,

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream'
-import { createDpopKey, exchangeToken, htmlToIndexText, lastAssertion } from '@federizer/protocol'
+import { createDpopKey, htmlToIndexText, lastAssertion } from '@federizer/protocol'
 import type { DatabaseSchema } from '@federizer/store'
 import {
   type Db,
@@ -168,18 +168,13 @@ async function fetchToken(
   if (!subjectToken) throw new FetchFailure('the stored message carries no hop assertion', true)
   const key = await createDpopKey()
   try {
-    const issued = await exchangeToken({
-      tokenEndpoint: ctx.federation.urls.tokenEndpoint,
-      clientId: ctx.config.mtaClientId,
-      clientKey: ctx.federation.keys.mtaClientKey,
+    const issued = await ctx.domain.mtaTokens.exchange({
       dpopKey: key,
       subjectToken,
       subjectTokenType: 'jwt',
       requestedTokenType: 'access_token',
       audience,
       messageId: job.message_id_header,
-      fetch: ctx.federation.fetch,
-      now,
     })
     const entry = { token: issued.token, key, expiresAt: now + Math.max(60, issued.expiresIn ?? 300) }
     cache.set(cacheKey, entry)

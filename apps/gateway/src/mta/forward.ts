@@ -3,7 +3,6 @@ import {
   addForwarding,
   createDpopKey,
   domainOf,
-  exchangeToken,
   getHeader,
   type Header,
   isProtocolError,
@@ -77,17 +76,12 @@ export async function runForwardJob(
     const subjectToken = lastAssertion(received)
     if (!subjectToken) throw new Error('the received message carries no hop assertion')
     const key = await createDpopKey()
-    const issued = await exchangeToken({
-      tokenEndpoint: ctx.federation.urls.tokenEndpoint,
-      clientId: ctx.config.mtaClientId,
-      clientKey: ctx.federation.keys.mtaClientKey,
+    const issued = await ctx.domain.mtaTokens.exchange({
       dpopKey: key,
       subjectToken,
       subjectTokenType: 'jwt',
       requestedTokenType: 'jwt',
       headers: headersToSign(top.headers, eh.ehl),
-      fetch: ctx.federation.fetch,
-      now,
     })
     queued = { message: pushAssertion(message, issued.token), key }
   } catch (e) {
