@@ -4,22 +4,12 @@ import styled from 'styled-components'
 import { Button } from '../../components/button.tsx'
 import { Icon } from '../../components/icons.tsx'
 import { draftFromMessage } from '../../lib/compose-model.ts'
+import { deliveryStateLabel, isDeliveryFinished } from '../../lib/delivery-state.ts'
 import { explainError } from '../../lib/explain.ts'
 import { reconstructMessage } from '../../lib/message-view.ts'
 import { useMail } from '../../state/mail-context.ts'
 import { pushNotice, type TrackedSend, useMailState } from '../../state/mail-store.ts'
 import { OutboxList } from './outbox-list.tsx'
-
-const TERMINAL = new Set(['delivered', 'failed', 'bounced', 'cancelled'])
-const LABEL: Record<string, string> = {
-  held: 'Sending…',
-  queued: 'Queued',
-  delivered: 'Delivered',
-  delayed: 'Delayed, retrying',
-  failed: 'Failed',
-  bounced: 'Bounced',
-  cancelled: 'Cancelled',
-}
 
 /** Shows each message sent in this session: held (with Undo) → queued → delivered / failed per recipient. */
 export function SendTracker() {
@@ -48,7 +38,7 @@ function TrackedItem(props: { send: TrackedSend }) {
     refetchInterval: done ? false : 1000,
   })
   const delivery = query.data?.delivery ?? []
-  const finished = delivery.length > 0 && delivery.every((d) => TERMINAL.has(d.state))
+  const finished = isDeliveryFinished(delivery)
 
   useEffect(() => {
     const timer = setInterval(() => setNow(Date.now()), 500)
@@ -106,7 +96,7 @@ function TrackedItem(props: { send: TrackedSend }) {
         {delivery.map((d) => (
           <li key={d.recipient} data-state={d.state}>
             <span>{d.recipient}</span>
-            <b>{LABEL[d.state] ?? d.state}</b>
+            <b>{deliveryStateLabel(d.state)}</b>
           </li>
         ))}
         {delivery.length === 0 && <li>Sending…</li>}

@@ -4,17 +4,8 @@ import type { DeliveryStatus } from '../../api/types.ts'
 import { Button } from '../../components/button.tsx'
 import { Icon } from '../../components/icons.tsx'
 import { Problem } from '../../components/problem.tsx'
+import { deliveryStateLabel } from '../../lib/delivery-state.ts'
 import { explainDelivery, explainError } from '../../lib/explain.ts'
-
-const LABELS: Record<string, string> = {
-  held: 'Sending soon',
-  queued: 'Queued',
-  delivered: 'Delivered',
-  delayed: 'Delayed, retrying',
-  failed: 'Not delivered',
-  bounced: 'Not delivered',
-  cancelled: 'Cancelled',
-}
 
 /** States a person can act on: still retrying after a failure, or failed for good. */
 const STUCK = new Set(['delayed', 'failed'])
@@ -84,7 +75,7 @@ export function DeliveryStatusList(props: {
           return (
             <li key={d.recipient} data-state={d.state}>
               <span className="who">{d.recipient}</span>
-              <State $state={d.state}>{LABELS[d.state] ?? d.state}</State>
+              <State $state={d.state}>{deliveryStateLabel(d.state)}</State>
               {why && <Problem className="detail" problem={why} />}
             </li>
           )
