@@ -59,7 +59,7 @@ async function prepare(
     const { form, subject } = await params()
     const clientAssertion = await createClientAssertion({
       clientId: node.config.mtaClientId,
-      audience: tokenEndpoint,
+      audience: node.gatewayUrl,
       key: keys.mtaClientKey,
       now,
     })

@@ -117,7 +117,7 @@ export async function rawExchange(
       'client_assertion',
       await createClientAssertion({
         clientId,
-        audience: tokenEndpoint,
+        audience: d.url,
         key: d.gateway.ctx.as.keys.mtaClientKey,
         now,
       }),

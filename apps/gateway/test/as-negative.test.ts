@@ -129,7 +129,7 @@ describe('token endpoint input rules', () => {
   it('a replayed client assertion is invalid_client', async () => {
     const assertion = await createClientAssertion({
       clientId: d.config.mtaClientId,
-      audience: `${d.url}/token`,
+      audience: d.url,
       key: d.gateway.ctx.as.keys.mtaClientKey,
       now: Math.floor(Date.now() / 1000),
     })
@@ -161,12 +161,46 @@ describe('token endpoint input rules', () => {
     })
   })
 
+  it('a client assertion whose aud is the token endpoint, not the issuer, is invalid_client (RFC 7523 §3)', async () => {
+    for (const audience of [`${d.url}/token`, `${d.url}/`, 'https://as.elsewhere.example']) {
+      const assertion = await createClientAssertion({
+        clientId: d.config.mtaClientId,
+        audience,
+        key: d.gateway.ctx.as.keys.mtaClientKey,
+        now: Math.floor(Date.now() / 1000),
+      })
+      const key = await createDpopKey()
+      const dpop = await createDpopProof({
+        key,
+        htm: 'POST',
+        htu: `${d.url}/token`,
+        now: Math.floor(Date.now() / 1000),
+      })
+      const res = await post(
+        '/token',
+        {
+          grant_type: GRANT,
+          ...(await sendParams()),
+          client_assertion_type: CLIENT_ASSERTION_TYPE,
+          client_assertion: assertion,
+        },
+        { dpop },
+      )
+      expect({ audience, status: res.status, error: res.body.error }).toEqual({
+        audience,
+        status: 401,
+        error: 'invalid_client',
+      })
+      expect(res.body.error_description).toMatch(/^client_assertion: /)
+    }
+  })
+
   it('a client assertion signed by another key is invalid_client', async () => {
     const other = await startDomain('example.net')
     try {
       const assertion = await createClientAssertion({
         clientId: d.config.mtaClientId,
-        audience: `${d.url}/token`,
+        audience: d.url,
         key: other.gateway.ctx.as.keys.mtaClientKey,
         now: Math.floor(Date.now() / 1000),
       })
@@ -248,7 +282,7 @@ describe('token endpoint input rules', () => {
     const tokens = await signedInTokens()
     const assertion = await createClientAssertion({
       clientId: d.config.mtaClientId,
-      audience: `${d.url}/token`,
+      audience: d.url,
       key: d.gateway.ctx.as.keys.mtaClientKey,
       now: Math.floor(Date.now() / 1000),
     })

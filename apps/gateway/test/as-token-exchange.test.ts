@@ -293,6 +293,7 @@ describe('DPoP at the token endpoint', () => {
       const params = await sendParams()
       const issued = await exchangeToken({
         tokenEndpoint: `${com.url}/token`,
+        issuer: com.url,
         clientId: com.config.mtaClientId,
         clientKey: com.gateway.ctx.as.keys.mtaClientKey,
         dpopKey: await createDpopKey(),

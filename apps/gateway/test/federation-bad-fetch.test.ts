@@ -80,6 +80,7 @@ async function netFetchToken(copy: PlaceholderMessage, messageId: string) {
   const key = await createDpopKey()
   const { token } = await exchangeToken({
     tokenEndpoint: ctx.federation.urls.tokenEndpoint,
+    issuer: ctx.config.gatewayUrl,
     clientId: ctx.config.mtaClientId,
     clientKey: ctx.federation.keys.mtaClientKey,
     dpopKey: key,
@@ -161,6 +162,7 @@ describe('fetch at the origin enforces the ACL', () => {
     await expect(
       exchangeToken({
         tokenEndpoint: org.federation.urls.tokenEndpoint,
+        issuer: org.config.gatewayUrl,
         clientId: org.config.mtaClientId,
         clientKey: org.federation.keys.mtaClientKey,
         dpopKey: dpop,

@@ -165,6 +165,7 @@ export async function twoHopChain(network: Network) {
   await setAutoForward(net.db, 'bob@example.net', ['bobby@example.org'])
   const { token } = await exchangeToken({
     tokenEndpoint: net.federation.urls.tokenEndpoint,
+    issuer: net.config.gatewayUrl,
     clientId: net.config.mtaClientId,
     clientKey: net.federation.keys.mtaClientKey,
     dpopKey: key,

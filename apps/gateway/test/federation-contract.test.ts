@@ -146,6 +146,7 @@ describe('the federation endpoints match openapi/federizer.yaml', () => {
     const dpop = await createDpopKey()
     const { token } = await exchangeToken({
       tokenEndpoint: ctx.federation.urls.tokenEndpoint,
+      issuer: ctx.config.gatewayUrl,
       clientId: ctx.config.mtaClientId,
       clientKey: ctx.federation.keys.mtaClientKey,
       dpopKey: dpop,

@@ -4,7 +4,7 @@ import type { DomainKeys } from '@federizer/store'
 /** What a caller of the MTA's token exchange chooses; the client, its key and the endpoint are the domain's. */
 export type MtaExchange = Omit<
   ExchangeTokenInput,
-  'tokenEndpoint' | 'clientId' | 'clientKey' | 'fetch' | 'now'
+  'tokenEndpoint' | 'issuer' | 'clientId' | 'clientKey' | 'fetch' | 'now'
 >
 
 /**
@@ -31,6 +31,8 @@ export function createMtaTokenClient(deps: {
       exchangeToken({
         ...input,
         tokenEndpoint,
+        // The own AS's issuer is the gateway URL: the client assertion's only accepted aud (RFC 7523 §3).
+        issuer: deps.gatewayUrl,
         clientId: deps.clientId,
         clientKey: deps.keys.mtaClientKey,
         fetch: deps.fetch,

@@ -92,7 +92,7 @@ describe('jsrsasign verifies what this library signs', () => {
           },
           key,
         ),
-        await createClientAssertion({ clientId: 'mta.example.com', audience: `${ISS}/token`, key, now: NOW }),
+        await createClientAssertion({ clientId: 'mta.example.com', audience: ISS, key, now: NOW }),
       ]
       for (const jws of tokens) {
         expect(KJUR.jws.JWS.verifyJWT(jws, keyOf(key.publicJwk), { alg: [alg], verifyAt: NOW + 1 })).toBe(

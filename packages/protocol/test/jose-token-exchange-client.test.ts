@@ -35,6 +35,7 @@ let clientKey: GeneratedSigningKey
 let dpopKey: DpopKey
 let server: Server
 let tokenEndpoint: string
+let issuer: string
 let behaviour: Behaviour = 'ok'
 let seen: Seen[] = []
 let nonceCounter = 0
@@ -64,7 +65,7 @@ async function handle(req: IncomingMessage, res: ServerResponse) {
   try {
     await verifyClientAssertion(form.get('client_assertion') ?? '', {
       clientId: CLIENT,
-      audience: [tokenEndpoint],
+      audience: [issuer],
       resolveKey: keyResolverFromJwks({ keys: [clientKey.publicJwk] }),
       now: NOW,
       replay,
@@ -130,7 +131,8 @@ beforeAll(async () => {
   ])
   server = createServer((req, res) => void handle(req, res))
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  tokenEndpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/as/token`
+  issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}/as`
+  tokenEndpoint = `${issuer}/token`
 })
 afterAll(async () => {
   await new Promise<void>((r) => server.close(() => r()))
@@ -138,6 +140,7 @@ afterAll(async () => {
 
 const base = () => ({
   tokenEndpoint,
+  issuer,
   clientId: CLIENT,
   clientKey,
   dpopKey,

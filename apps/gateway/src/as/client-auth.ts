@@ -63,7 +63,9 @@ export async function authenticateClient(
   try {
     await verifyClientAssertion(assertion, {
       clientId,
-      audience: [ctx.as.issuer, ctx.as.endpoints.token],
+      // RFC 7523 §3 as profiled (docs/protocol.md §4): the issuer identifies the AS; the token endpoint
+      // URL is refused, so an assertion made for one endpoint of this AS cannot be spent at another.
+      audience: [ctx.as.issuer],
       resolveKey: client.resolveKey,
       now: ctx.now(),
       replay: ctx.as.replay,

@@ -14,7 +14,7 @@ export const CLIENT_ASSERTION_MAX_LIFETIME_SECONDS = 300
 
 export interface CreateClientAssertionInput {
   clientId: string
-  /** The AS issuer or its token endpoint URL. */
+  /** The AS issuer: the only audience an AS accepts (RFC 7523 §3, docs/protocol.md §4). */
   audience: string
   key: SigningKey
   /** Seconds since the epoch. */
@@ -50,7 +50,7 @@ export async function createClientAssertion(input: CreateClientAssertionInput): 
 
 export interface VerifyClientAssertionOptions {
   clientId: string
-  /** Accepted audiences: the AS issuer and its token endpoint URL. */
+  /** Accepted audiences: the AS issuer only (RFC 7523 §3 as profiled in docs/protocol.md §4). */
   audience: string[]
   resolveKey: KeyResolver
   now: number

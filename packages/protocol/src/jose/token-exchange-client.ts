@@ -20,6 +20,8 @@ export type SignedHeaderPair = readonly [string, string | readonly [string, stri
 
 export interface ExchangeTokenInput {
   tokenEndpoint: string
+  /** The AS's issuer: the client assertion's one `aud` (RFC 7523 §3 as profiled in docs/protocol.md §4). */
+  issuer: string
   clientId: string
   /** The MTA's private_key_jwt key. */
   clientKey: SigningKey
@@ -37,8 +39,6 @@ export interface ExchangeTokenInput {
   fetch: typeof fetch
   /** Seconds since the epoch (or a clock). */
   now: number | (() => number)
-  /** The client assertion's `aud` (default: the token endpoint URL). */
-  clientAssertionAudience?: string
   /** A DPoP nonce previously received from this AS. */
   nonce?: string
 }
@@ -121,7 +121,7 @@ export async function exchangeToken(input: ExchangeTokenInput): Promise<Exchange
       'client_assertion',
       await createClientAssertion({
         clientId: input.clientId,
-        audience: input.clientAssertionAudience ?? input.tokenEndpoint,
+        audience: input.issuer,
         key: input.clientKey,
         now,
       }),
