@@ -105,7 +105,7 @@ describe('the federation endpoints match openapi/federizer.yaml', () => {
     const checks: Array<[number, Response]> = [
       [400, await post('example.net', op.path, '{"placeholder":', token, key)],
       [401, await post('example.net', op.path, body, token, await createDpopKey())],
-      [413, await post('example.net', op.path, 'x'.repeat(300 * 1024), token, key)],
+      [413, await post('example.net', op.path, 'x'.repeat(1024 * 1024), token, key)],
       [415, await post('example.net', op.path, 'x', token, key, 'text/plain')],
       [
         422,
