@@ -96,7 +96,30 @@ describe('compose', () => {
     const text = (await page.locator('body').textContent()) ?? ''
     expect(text).not.toMatch(/\p{Extended_Pictographic}/u)
     await shot(page, 'compose-toolbar-svg')
-    await compose.getByRole('button', { name: 'Close (keep draft)' }).click()
+    // "Insert link" asks in a real dialog (no window.prompt), refuses a non-web address, links the selection.
+    const editor = compose.getByRole('textbox', { name: 'Message text' })
+    await editor.click()
+    await page.keyboard.type('the agenda')
+    await page.keyboard.press('Shift+Home')
+    await toolbar.getByRole('button', { name: 'Insert link' }).click()
+    const ask = page.getByRole('dialog', { name: 'Insert link' })
+    await ask.getByLabel('Link address').fill('javascript:alert(1)')
+    await ask.getByRole('button', { name: 'Insert link' }).click()
+    await ask
+      .getByRole('alert')
+      .getByText(/starting with https:\/\//)
+      .waitFor()
+    await ask.getByLabel('Link address').fill('https://example.org/agenda')
+    await ask.getByRole('button', { name: 'Insert link' }).click()
+    await ask.waitFor({ state: 'detached' })
+    await expect(editor.locator('a').getAttribute('href')).resolves.toBe('https://example.org/agenda')
+    await expect(editor.locator('a').textContent()).resolves.toBe('the agenda')
+    await compose.getByRole('button', { name: 'Discard draft' }).click()
+    await page
+      .getByRole('dialog', { name: 'Discard this draft?' })
+      .getByRole('button', { name: 'Discard' })
+      .click()
+    await compose.waitFor({ state: 'detached' })
   })
 
   it('an empty subject is sent after a confirmation dialog (no window.confirm), and arrives', async () => {
@@ -249,7 +272,8 @@ describe('live conversation and phone layout', () => {
     const first = await bobbyWrites('Trip to Oslo', { threadId })
     await bobbyWrites('Re: Trip to Oslo', { messageId: first.messageIdHeader, threadId })
     await nav(page, 'Inbox').click()
-    await rowWith(page, 'Re: Trip to Oslo').click()
+    // One row for the conversation (either message may be its newest: they arrive in the same second).
+    await rowWith(page, 'Trip to Oslo').click()
     const reader = page.getByRole('region', { name: 'Reading pane' })
     await reader.getByText('Conversation · 2 messages').waitFor({ timeout: 30_000 })
     await bobbyWrites('Re: Trip to Oslo (tickets)', { messageId: first.messageIdHeader, threadId })

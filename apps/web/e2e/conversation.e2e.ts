@@ -211,6 +211,27 @@ describe('conversation view', () => {
     await compose.waitFor({ state: 'detached' })
   })
 
+  it('lists one row per conversation with its count and participants; the setting turns it off', async () => {
+    const page = alice.page
+    const threadRow = rowWith(page, 'Re: Trip to Oslo')
+    await expect.poll(() => threadRow.count()).toBe(1)
+    await expect(threadRow.getByTestId('thread-count').textContent()).resolves.toBe('3')
+    await threadRow.getByText('Bobby').first().waitFor()
+    await expect(rowWith(page, 'Trip to Oslo').count()).resolves.toBe(1)
+    await shot(page, '83-threaded-list')
+    await page.getByRole('button', { name: 'Settings' }).click()
+    const dialog = page.getByRole('dialog', { name: 'Settings' })
+    await dialog.getByLabel(/Group messages by conversation/).uncheck()
+    await dialog.getByRole('button', { name: 'Save' }).click()
+    await dialog.getByRole('status').getByText('Saved.').waitFor()
+    await dialog.getByRole('button', { name: 'Close' }).click()
+    await expect.poll(() => rowWith(page, 'Trip to Oslo').count(), { timeout: 10_000 }).toBe(3)
+    await expect(page.getByTestId('thread-count').count()).resolves.toBe(0)
+    const caller = await mailCaller(network.node(DOMAIN), ALICE)
+    await expect(caller.settings.get()).resolves.toMatchObject({ conversationView: false })
+    await caller.settings.setConversationView({ on: true })
+  })
+
   it('lays the conversation out for a 390×844 phone', async () => {
     const phone = await openPage(browser, { width: 390, height: 844 })
     try {

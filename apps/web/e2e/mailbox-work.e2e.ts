@@ -152,14 +152,9 @@ describe('mailbox work in Chromium', () => {
     await nav(page, 'Inbox').click()
   })
 
+  // A real dialog, not window.prompt (Playwright would dismiss a prompt and no dialog role would show).
   it('creates a folder in a real dialog (refusals explained in it) and moves a message into it', async () => {
     const page = alice.page
-    const prompts: string[] = []
-    const onPrompt = (d: { message(): string; dismiss(): Promise<void> }) => {
-      prompts.push(d.message())
-      void d.dismiss()
-    }
-    page.on('dialog', onPrompt)
     await page.getByRole('button', { name: '+ New folder' }).click()
     const dialog = page.getByRole('dialog', { name: 'New folder' })
     await dialog.getByRole('button', { name: 'Create' }).click()
@@ -175,8 +170,6 @@ describe('mailbox work in Chromium', () => {
     await dialog.getByRole('button', { name: 'Create' }).click()
     await dialog.waitFor({ state: 'detached' })
     await nav(page, 'Receipts').waitFor({ timeout: 10_000 })
-    page.off('dialog', onPrompt)
-    expect(prompts).toEqual([])
     await nav(page, 'Inbox').click()
     await rowWith(page, 'Quarterly report').getByRole('link').click()
     const reader = page.getByRole('region', { name: 'Reading pane' })
@@ -196,8 +189,22 @@ describe('mailbox work in Chromium', () => {
     await page.getByRole('heading', { name: 'Search: report', level: 1 }).waitFor()
     await rowWith(page, 'Quarterly report').waitFor({ timeout: 10_000 })
     await expect(rowWith(page, 'Lunch on Friday').count()).resolves.toBe(0)
+    // The matched word is marked and the folder of each result is shown.
+    const hit = rowWith(page, 'Quarterly report')
+    await hit.locator('mark').getByText('report', { exact: true }).first().waitFor()
+    await expect(hit.getByTestId('result-folder').textContent()).resolves.toBe('Receipts')
     await shot(page, '30-search')
-    await nav(page, 'Inbox').click()
+    // Operators: from: and subject: filter on the server; only the free/fielded words are marked.
+    await page.getByLabel('Search mail').fill('from:bobby subject:lunch')
+    await page.keyboard.press('Enter')
+    await page.getByRole('heading', { name: 'Search: from:bobby subject:lunch', level: 1 }).waitFor()
+    await rowWith(page, 'Lunch on Friday').waitFor({ timeout: 10_000 })
+    await expect(rowWith(page, 'Quarterly report').count()).resolves.toBe(0)
+    await rowWith(page, 'Lunch on Friday').locator('mark').getByText('Lunch').first().waitFor()
+    await shot(page, '31-search-operators')
+    // Esc leaves the results.
+    await page.keyboard.press('Escape')
+    await page.getByRole('heading', { name: 'Inbox', level: 1 }).waitFor()
   })
 
   it('moves to Trash with #, and restores from Trash', async () => {

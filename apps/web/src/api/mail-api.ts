@@ -49,6 +49,8 @@ export interface MailApi {
   /** `enabled: false` switches forwarding off and keeps the addresses. */
   setAutoForward(to: string[] | null, keepCopy: boolean, enabled: boolean): Promise<void>
   setPrefs(patch: Partial<UserPrefs>): Promise<UserPrefs>
+  /** The message list groups by conversation (one row per thread) or lists every message. */
+  setConversationView(on: boolean): Promise<void>
   setDisplayName(name: string): Promise<void>
   blockSender(entry: string): Promise<string[]>
   unblockSender(entry: string): Promise<string[]>

@@ -207,6 +207,9 @@ export function createTrpcMailApi(
       await client.settings.setAutoForward.mutate({ to, keepCopy, enabled })
     },
     setPrefs: (patch) => client.settings.setPrefs.mutate(patch),
+    async setConversationView(on) {
+      await client.settings.setConversationView.mutate({ on })
+    },
     async setDisplayName(name) {
       await client.settings.setDisplayName.mutate({ name })
     },

@@ -1,7 +1,8 @@
-import { useEffect, useRef } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import styled from 'styled-components'
 import { Icon, type IconName } from '../../components/icons.tsx'
 import { sanitizeForEditor } from '../../lib/editor-html.ts'
+import { LinkDialog } from './link-dialog.tsx'
 
 const COMMANDS = [
   { command: 'bold', label: 'Bold', icon: 'bold' },
@@ -18,6 +19,32 @@ const COMMANDS = [
 export function RichEditor(props: { initialHtml: string; onChange: (html: string, text: string) => void }) {
   const ref = useRef<HTMLDivElement>(null)
   const initial = useRef(props.initialHtml)
+  const savedRange = useRef<Range | undefined>(undefined)
+  const [askingLink, setAskingLink] = useState(false)
+  const [pendingLink, setPendingLink] = useState<string>()
+  // The link goes in once the modal dialog is gone (while it is open the editor is inert).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs when a link was asked for, nothing else
+  useEffect(() => {
+    if (!pendingLink) return
+    setPendingLink(undefined)
+    ref.current?.focus()
+    const range = savedRange.current
+    const selection = window.getSelection()
+    if (range && selection) {
+      selection.removeAllRanges()
+      selection.addRange(range)
+    }
+    // A link on nothing selected gets its address as its text.
+    if (!range || range.collapsed) {
+      const href = pendingLink.replace(/"/g, '%22')
+      document.execCommand(
+        'insertHTML',
+        false,
+        `<a href="${href}">${pendingLink.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</a>`,
+      )
+      emit()
+    } else run('createLink', pendingLink)
+  }, [pendingLink])
   useEffect(() => {
     // Drafts can hold HTML someone else wrote (a received message moved to Drafts): sanitise it.
     if (ref.current) ref.current.innerHTML = sanitizeForEditor(initial.current)
@@ -56,13 +83,26 @@ export function RichEditor(props: { initialHtml: string; onChange: (html: string
           title="Insert link"
           onMouseDown={(e) => e.preventDefault()}
           onClick={() => {
-            const url = window.prompt('Link address (https://…)')
-            if (url && /^(https?:|mailto:)/i.test(url.trim())) run('createLink', url.trim())
+            // The dialog takes the focus: keep where the link goes.
+            const selection = window.getSelection()
+            const range = selection?.rangeCount ? selection.getRangeAt(0) : undefined
+            savedRange.current =
+              range && ref.current?.contains(range.commonAncestorContainer) ? range : undefined
+            setAskingLink(true)
           }}
         >
           <Icon name="link" size={16} />
         </button>
       </Tools>
+      {askingLink && (
+        <LinkDialog
+          onClose={() => setAskingLink(false)}
+          onInsert={(url) => {
+            setAskingLink(false)
+            setPendingLink(url)
+          }}
+        />
+      )}
       <Area
         ref={ref}
         contentEditable

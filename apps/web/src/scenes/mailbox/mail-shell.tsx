@@ -6,11 +6,13 @@ import { formatHash, useHashRoute } from '../../app/use-hash-route.ts'
 import { useMedia } from '../../app/use-media.ts'
 import { ErrorBoundary } from '../../components/error-boundary.tsx'
 import { explainError } from '../../lib/explain.ts'
+import { searchTerms } from '../../lib/highlight.ts'
 import { shortcutFor } from '../../lib/shortcuts.ts'
 import { applyPending, mailboxView } from '../../lib/sync-merge.ts'
+import { groupByThread } from '../../lib/thread-rows.ts'
 import { useMail } from '../../state/mail-context.ts'
 import { useMailState } from '../../state/mail-store.ts'
-import { usePrefs } from '../../state/prefs.ts'
+import { usePrefs, useSettings } from '../../state/prefs.ts'
 import { ifStillHere, ReaderPane } from '../reader/reader-pane.tsx'
 import { MailboxNav } from './mailbox-nav.tsx'
 import { MessageList } from './message-list.tsx'
@@ -30,6 +32,7 @@ export function MailShell(props: { composeOpen: boolean }) {
   const readerActions = useRef<{ reply(all: boolean): void; forward(): void } | null>(null)
 
   const inbox = mailboxes.find((m) => m.role === 'inbox')
+  const inboxId = inbox?.id
   const mailboxId = route.search !== undefined ? undefined : (route.mailboxId ?? inbox?.id)
   const mailbox = mailboxes.find((m) => m.id === mailboxId)
 
@@ -48,14 +51,20 @@ export function MailShell(props: { composeOpen: boolean }) {
   })
 
   const pendingChanges = useMemo(() => pending.map((p) => p.change), [pending])
-  const items: MessageSummary[] = useMemo(() => {
+  // Conversation mode (a setting, on by default): one row per thread in a mailbox; search lists messages.
+  const threaded = (useSettings().data?.conversationView ?? true) && route.search === undefined
+  const { items, threads } = useMemo(() => {
     if (route.search !== undefined) {
-      return (search.data ?? [])
+      const found = (search.data ?? [])
         .map((m) => applyPending(cache.messages.get(m.id) ?? m, pendingChanges))
         .filter((m): m is MessageSummary => m !== undefined)
+      return { items: found, threads: undefined }
     }
-    return mailboxId ? mailboxView(cache, mailboxId, pendingChanges) : []
-  }, [route.search, search.data, cache, mailboxId, pendingChanges])
+    const listed = mailboxId ? mailboxView(cache, mailboxId, pendingChanges) : []
+    if (!threaded) return { items: listed, threads: undefined }
+    const rows = groupByThread(listed)
+    return { items: rows.map((r) => r.message), threads: new Map(rows.map((r) => [r.message.id, r])) }
+  }, [route.search, search.data, cache, mailboxId, pendingChanges, threaded])
 
   const selectedId = route.messageId
   const selectedIndex = items.findIndex((m) => m.id === selectedId)
@@ -140,6 +149,7 @@ export function MailShell(props: { composeOpen: boolean }) {
         case 'close':
           if (document.querySelector('dialog[open]')) return
           if (selectedId) openMessage(undefined)
+          else if (route.search !== undefined) navigate(inboxId ? { mailboxId: inboxId } : {})
           else return
           break
       }
@@ -157,6 +167,9 @@ export function MailShell(props: { composeOpen: boolean }) {
     afterRemove,
     openHelp,
     openMessage,
+    route.search,
+    navigate,
+    inboxId,
   ])
 
   // The tab title carries the unread count, like every mail client people know.
@@ -196,6 +209,11 @@ export function MailShell(props: { composeOpen: boolean }) {
             loading={route.search !== undefined ? search.isLoading : cache.state === null}
             error={search.error ? explainError(search.error, 'Search failed') : undefined}
             mailboxRole={mailbox?.role ?? null}
+            threads={threads}
+            highlight={route.search !== undefined ? searchTerms(route.search) : undefined}
+            folderNames={
+              route.search !== undefined ? new Map(mailboxes.map((b) => [b.id, b.name])) : undefined
+            }
             onOpen={(m) => openMessage(m.id)}
             hrefFor={(m) =>
               formatHash(

@@ -6,6 +6,8 @@ import { Icon } from '../../components/icons.tsx'
 import { Problem } from '../../components/problem.tsx'
 import type { Explained } from '../../lib/explain.ts'
 import { formatListDate, initials } from '../../lib/format.ts'
+import { highlightParts } from '../../lib/highlight.ts'
+import type { ThreadRow } from '../../lib/thread-rows.ts'
 import { usePrefs } from '../../state/prefs.ts'
 import { useMessageActions } from './use-message-actions.ts'
 
@@ -26,6 +28,11 @@ export function MessageList(props: {
   hrefFor: (m: MessageSummary) => string
   onEndReached: () => void
   phoneNav: ReactNode
+  /** Conversation mode: the thread each row stands for (count, participants), by its newest message. */
+  threads?: ReadonlyMap<string, ThreadRow<MessageSummary>> | undefined
+  /** Search results: the query's words to mark, and each result's folder by mailbox id. */
+  highlight?: readonly string[] | undefined
+  folderNames?: ReadonlyMap<string, string> | undefined
 }) {
   const { items, onEndReached } = props
   const scrollRef = useRef<HTMLDivElement>(null)
@@ -80,11 +87,14 @@ export function MessageList(props: {
           {virtualItems.map((row) => {
             const m = items[row.index]
             if (!m) return null
-            const unread = !m.keywords.includes('$seen')
+            const thread = props.threads?.get(m.id)
+            const unread = thread?.unread ?? !m.keywords.includes('$seen')
             const starred = m.keywords.includes('$flagged')
             const who = showRecipient
               ? `To: ${m.to.map((a) => a.name ?? a.address).join(', ') || '(no recipients)'}`
-              : (m.from?.name ?? m.from?.address ?? '(unknown sender)')
+              : thread && thread.count > 1
+                ? thread.participants.join(', ')
+                : (m.from?.name ?? m.from?.address ?? '(unknown sender)')
             const date = new Date(m.receivedAt)
             return (
               <Row
@@ -109,20 +119,36 @@ export function MessageList(props: {
                   <Line>
                     <Who>
                       {unread && <span className="visually-hidden">Unread. </span>}
-                      {who}
+                      <Marked text={who} terms={props.highlight} />
                     </Who>
+                    {thread && thread.count > 1 && (
+                      <Count data-testid="thread-count" aria-label={`${thread.count} messages`}>
+                        {thread.count}
+                      </Count>
+                    )}
                     <When dateTime={date.toISOString()}>{formatListDate(date, now)}</When>
                   </Line>
                   <Line>
-                    <Subject>{m.subject || '(no subject)'}</Subject>
-                    {m.hasAttachment && (
+                    <Subject>
+                      <Marked text={m.subject || '(no subject)'} terms={props.highlight} />
+                    </Subject>
+                    {props.folderNames?.has(m.mailboxId) && (
+                      <Folder data-testid="result-folder">{props.folderNames.get(m.mailboxId)}</Folder>
+                    )}
+                    {(thread?.hasAttachment ?? m.hasAttachment) && (
                       <Marker title="Has attachments">
                         <Icon name="attach" size={15} title="Has attachments" />
                       </Marker>
                     )}
                   </Line>
                   {!compact && (
-                    <Preview>{m.contentState === 'arriving' ? 'Content arriving…' : m.preview}</Preview>
+                    <Preview>
+                      {m.contentState === 'arriving' ? (
+                        'Content arriving…'
+                      ) : (
+                        <Marked text={m.preview} terms={props.highlight} />
+                      )}
+                    </Preview>
                   )}
                 </a>
                 <Star
@@ -246,6 +272,41 @@ const Who = styled.span`
   overflow: hidden;
   text-overflow: ellipsis;
   white-space: nowrap;
+`
+
+/** `text` with the search words marked (<mark>); plain text without a search. */
+function Marked(props: { text: string; terms: readonly string[] | undefined }) {
+  if (!props.terms?.length) return props.text
+  return highlightParts(props.text, props.terms).map((part, i) =>
+    // biome-ignore lint/suspicious/noArrayIndexKey: parts are positional and never reorder
+    part.match ? <mark key={i}>{part.text}</mark> : part.text,
+  )
+}
+
+const Folder = styled.span`
+  flex: none;
+  max-width: 40%;
+  overflow: hidden;
+  text-overflow: ellipsis;
+  white-space: nowrap;
+  padding: 0 6px;
+  border: 1px solid ${(p) => p.theme.color.border};
+  border-radius: 4px;
+  font-size: 0.75rem;
+  color: ${(p) => p.theme.color.textMuted};
+`
+
+const Count = styled.span`
+  flex: none;
+  min-width: 20px;
+  padding: 0 6px;
+  border-radius: 999px;
+  font-size: 0.75rem;
+  font-weight: 700;
+  line-height: 18px;
+  text-align: center;
+  background: ${(p) => p.theme.color.surfaceAlt};
+  color: ${(p) => p.theme.color.textMuted};
 `
 
 const When = styled.time`

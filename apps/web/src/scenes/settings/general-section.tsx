@@ -5,12 +5,13 @@ import { Section, useSectionSave } from './section.tsx'
 
 const UNDO_CHOICES = [0, 5, 10, 20, 30]
 
-/** Display name, undo-send delay, reading pane, list density and the remote-content policy. */
+/** Display name, undo-send delay, reading pane, list density, conversation rows, remote content. */
 export function GeneralSection(props: { settings: Settings }) {
   const { api, email } = useMail()
   const save = useSectionSave()
   const [name, setName] = useState(props.settings.displayName)
   const [prefs, setPrefs] = useState<UserPrefs>(props.settings.prefs)
+  const [threaded, setThreaded] = useState(props.settings.conversationView)
   const update = <K extends keyof UserPrefs>(key: K, value: UserPrefs[K]) => {
     save.edited()
     setPrefs((p) => ({ ...p, [key]: value }))
@@ -31,6 +32,7 @@ export function GeneralSection(props: { settings: Settings }) {
             density: prefs.density,
             remoteContent: prefs.remoteContent,
           })
+          if (threaded !== props.settings.conversationView) await api.setConversationView(threaded)
           return 'Saved.'
         })
       }
@@ -93,6 +95,17 @@ export function GeneralSection(props: { settings: Settings }) {
           </select>
         </div>
       </div>
+      <label className="check">
+        <input
+          type="checkbox"
+          checked={threaded}
+          onChange={(e) => {
+            save.edited()
+            setThreaded(e.target.checked)
+          }}
+        />
+        Group messages by conversation (one row per thread in the list)
+      </label>
       <fieldset>
         <legend>Images and other remote content in mail</legend>
         {(
