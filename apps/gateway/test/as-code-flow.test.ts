@@ -463,14 +463,30 @@ describe('authorization request errors', () => {
     expect(await json.json()).toMatchObject({ error: 'invalid_request' })
   })
 
-  it('logout ends the session and only redirects to the webmail', async () => {
+  it('logout is a POST from the webmail or the AS (CSRF), ends the session and only redirects to the webmail', async () => {
     const { browser } = await codeFromSignIn()
-    const out = await browser.fetch(
-      `${d.url}/logout?post_logout_redirect_uri=${encodeURIComponent(`${d.config.apiUrl}/`)}`,
-    )
+    const back = `${d.config.apiUrl}/`
+    const post = (origin: string, redirect: string) =>
+      browser.fetch(`${d.url}/logout`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin },
+        body: new URLSearchParams({ post_logout_redirect_uri: redirect }).toString(),
+      })
+    // A GET (a link, an image, a foreign page) changes nothing: it shows a sign-out button.
+    const get = await browser.fetch(`${d.url}/logout?post_logout_redirect_uri=${encodeURIComponent(back)}`)
+    expect(get.status).toBe(200)
+    expect(await get.text()).toMatch(/<form method="post"[^>]*\/logout"/)
+    // A POST from another site is refused and the session survives.
+    const forged = await post('https://evil.example', back)
+    expect(forged.status).toBe(403)
+    expect(await forged.text()).toMatch(/came from another site, so nothing was changed/)
+    const still = await browser.fetch(authorizeUrl({}))
+    expect(still.status).toBe(303) // signed in: straight back with a code
+    // The webmail's POST ends it and goes back to the webmail, never elsewhere.
+    const out = await post(new URL(d.config.apiUrl).origin, back)
     expect(out.status).toBe(303)
-    expect(out.headers.get('location')).toBe(`${d.config.apiUrl}/`)
-    const evil = await browser.fetch(`${d.url}/logout?post_logout_redirect_uri=https://evil.example/`)
+    expect(out.headers.get('location')).toBe(back)
+    const evil = await post(new URL(d.url).origin, 'https://evil.example/')
     expect(evil.status).toBe(200)
     expect(evil.headers.get('location')).toBeNull()
     const again = await browser.fetch(authorizeUrl({}))
