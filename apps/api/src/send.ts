@@ -156,6 +156,7 @@ export async function submitDraft(
         contentIds,
         holdUntil,
         now,
+        lifetimeSeconds: ctx.domain.schedule.lifetimeSeconds,
       })
       for (const r of d.recipients) {
         await recordDeliveryStatus(trx, { messageRowId: draftId, recipient: r, state: 'held' })

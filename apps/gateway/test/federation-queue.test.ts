@@ -2,22 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { type Network, sendMail } from '@federizer/devnet'
 import { readMessage } from '@federizer/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { baseRetryDelay, retryDelaySeconds, scaled } from '../src/mta/backoff.ts'
 import { db, deliveryStatus, messagesIn, openNetwork, threeDomains, waitFor } from './federation-helpers.ts'
-
-describe('retry schedule', () => {
-  it('is about 1m, 5m, 15m, 30m, 1h, 2h, then every 4h, jittered ±20 % and scaled', () => {
-    expect([1, 2, 3, 4, 5, 6, 7, 20].map(baseRetryDelay)).toEqual([
-      60, 300, 900, 1800, 3600, 7200, 14400, 14400,
-    ])
-    expect(retryDelaySeconds(1, 1, () => 0)).toBe(48)
-    expect(retryDelaySeconds(1, 1, () => 1)).toBe(72)
-    expect(retryDelaySeconds(7, 1, () => 0.5)).toBe(14400)
-    expect(retryDelaySeconds(7, 0.01, () => 0.5)).toBe(144)
-    expect(retryDelaySeconds(1, 0.0001, () => 0.5)).toBe(1) // never a busy loop
-    expect(scaled(5 * 86400, 0.001)).toBe(432)
-  })
-})
 
 let net: Awaited<ReturnType<typeof openNetwork>>
 let network: Network

@@ -5,8 +5,6 @@ import type { DeliveryState, DeliveryStatusRow, OutboxRow } from './schema-mailb
 import { allocateModseq } from './sync.ts'
 import { inTransaction, nowSeconds } from './tx.ts'
 
-/** Queue lifetime (design §4): an outbox row expires 5 days after send. */
-export const QUEUE_LIFETIME_SECONDS = 5 * 24 * 3600
 /** How long recipients may still fetch after the last delivery attempt (fetch token lifetime + slack). */
 export const FETCH_WINDOW_SECONDS = 2 * 24 * 3600
 
@@ -22,12 +20,14 @@ export interface NewOutboxEntry {
   contentIds: string[]
   holdUntil: number
   now: number
+  /** The queue lifetime of the domain's schedule (`DomainContext.schedule.lifetimeSeconds`, already scaled). */
+  lifetimeSeconds: number
 }
 
 /** Queues one delivery (state 'held' until `holdUntil`, the undo window); returns the row id. */
 export async function enqueueOutbox(db: Db, e: NewOutboxEntry): Promise<string> {
   const id = newId('ob')
-  const expiresAt = e.now + QUEUE_LIFETIME_SECONDS
+  const expiresAt = e.now + e.lifetimeSeconds
   await db
     .insertInto('outbox')
     .values({

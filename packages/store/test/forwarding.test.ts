@@ -1,3 +1,4 @@
+import { QUEUE_LIFETIME_SECONDS } from '@federizer/node'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Db } from '../src/db.ts'
 import {
@@ -66,6 +67,7 @@ describe('how long a delivery is still retried', () => {
       contentIds: [],
       holdUntil: now,
       now,
+      lifetimeSeconds: QUEUE_LIFETIME_SECONDS,
     }
     await enqueueOutbox(db, { ...base, recipientDomain: 'example.net', recipients: ['Bob@example.net'] })
     const done = await enqueueOutbox(db, {

@@ -1,10 +1,11 @@
 import { readdir } from 'node:fs/promises'
 import path from 'node:path'
+import { QUEUE_LIFETIME_SECONDS } from '@federizer/node'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Db } from '../src/db.ts'
 import { collectGarbage } from '../src/gc.ts'
 import { insertMessage } from '../src/messages.ts'
-import { enqueueOutbox, FETCH_WINDOW_SECONDS, QUEUE_LIFETIME_SECONDS } from '../src/outbox.ts'
+import { enqueueOutbox, FETCH_WINDOW_SECONDS } from '../src/outbox.ts'
 import { ResourceStore } from '../src/resources.ts'
 import { recordUpload } from '../src/uploads.ts'
 import { placeholder, tempDb } from './helpers.ts'
@@ -62,6 +63,7 @@ describe('collectGarbage', () => {
       contentIds: [queued.contentId],
       holdUntil: now + 10,
       now,
+      lifetimeSeconds: QUEUE_LIFETIME_SECONDS,
     })
 
     // Within the grace period nothing goes.

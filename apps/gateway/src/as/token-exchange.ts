@@ -12,7 +12,6 @@ import {
 import { findUser, forwardAllowed, getAutoForward, isJwtRevoked } from '@federizer/store'
 import type { Request } from 'express'
 import type { GatewayContext } from '../context.ts'
-import { QUEUE_LIFETIME_SECONDS, scaled } from '../mta/backoff.ts'
 import { MAIL_SCOPE, type MtaClient, type RegisteredClient } from './clients.ts'
 import { checkTokenDpop } from './dpop.ts'
 import { OAuthError, toOAuthError } from './errors.ts'
@@ -241,7 +240,7 @@ async function fetchMode(
       `this mailbox holds no message ${messageId.slice(0, 200)} delivered with this assertion`,
     )
   }
-  const lifetime = scaled(QUEUE_LIFETIME_SECONDS, ctx.config.queueTimeScale)
+  const lifetime = ctx.domain.schedule.lifetimeSeconds
   if (ctx.now() > delivered.receivedAt + lifetime) {
     throw new OAuthError(
       'invalid_grant',

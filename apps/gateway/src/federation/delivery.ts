@@ -202,7 +202,7 @@ export async function handleDelivery(ctx: GatewayContext, req: IncomingMessage):
     recipients: accepted,
     verification,
     now,
-    queueTimeScale: ctx.config.queueTimeScale,
+    lifetimeSeconds: ctx.domain.schedule.lifetimeSeconds,
     pushed,
   })
   if (stored.some((s) => !s.duplicate)) ctx.federation.wake()

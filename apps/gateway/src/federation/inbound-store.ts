@@ -14,7 +14,6 @@ import {
   inTransaction,
   setContentState,
 } from '@federizer/store'
-import { QUEUE_LIFETIME_SECONDS, scaled } from '../mta/backoff.ts'
 import { routeForRecipient } from './recipient-rules.ts'
 
 export interface AcceptedDelivery {
@@ -28,7 +27,8 @@ export interface AcceptedDelivery {
   recipients: string[]
   verification: ChainVerification
   now: number
-  queueTimeScale: number
+  /** The queue lifetime of the domain's schedule (already scaled): fetch and forward jobs expire after it. */
+  lifetimeSeconds: number
   /** Resources pushed with the delivery, checked against the signed body and already in the store. */
   pushed?: ReadonlyMap<string, Buffer>
 }
@@ -68,7 +68,7 @@ async function recordInbound(trx: Db, d: AcceptedDelivery, recipient: string, me
  */
 export async function storeDelivery(db: Db, d: AcceptedDelivery): Promise<StoredRecipient[]> {
   const resources = listResources(d.message)
-  const lifetime = scaled(QUEUE_LIFETIME_SECONDS, d.queueTimeScale)
+  const lifetime = d.lifetimeSeconds
   return inTransaction(db, async (trx) => {
     const out: StoredRecipient[] = []
     for (const recipient of d.recipients) {

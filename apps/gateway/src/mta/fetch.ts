@@ -10,10 +10,9 @@ import {
 } from '@federizer/store'
 import type { Selectable } from 'kysely'
 import type { GatewayContext } from '../context.ts'
-import { LEASE_SECONDS, PER_DESTINATION, retryDelaySeconds, scaled } from './backoff.ts'
 import { dpopPost, isTransientStatus, readProblem } from './dpop-post.ts'
 import { errorText } from './outbox.ts'
-import { claimDue, endAttempt, renewLease } from './queue.ts'
+import { claimDue, endAttempt, PER_DESTINATION, renewLease } from './queue.ts'
 
 type FetchJobRow = Selectable<DatabaseSchema['fetch_jobs']>
 
@@ -39,7 +38,7 @@ export async function claimFetchJobs(
     states: ['queued'],
     byPriority: true,
     perDestination: { column: 'origin_domain', max: PER_DESTINATION, running },
-    leaseSeconds: scaled(LEASE_SECONDS, ctx.config.queueTimeScale, 2),
+    leaseSeconds: ctx.domain.schedule.leaseSeconds,
   })
   if (ids.length === 0) return []
   return ctx.db.selectFrom('fetch_jobs').selectAll().where('id', 'in', ids).orderBy('priority').execute()
@@ -66,7 +65,7 @@ export async function runFetchJob(ctx: GatewayContext, job: FetchJobRow, signal:
   // Bytes already in the store (another account's upload, or another message) are never a reason to
   // skip: this copy's fetch is what proves the origin grants it (docs/protocol.md §6).
   if (!(await sameDeliveryFetched(ctx.db, job))) {
-    const leaseSeconds = scaled(LEASE_SECONDS, ctx.config.queueTimeScale, 2)
+    const { leaseSeconds } = ctx.domain.schedule
     const renew = setInterval(
       () => void renewLease(ctx.db, 'fetch_jobs', job.id, ctx.now() + leaseSeconds).catch(() => {}),
       Math.max(500, (leaseSeconds * 1000) / 2),
@@ -226,10 +225,7 @@ async function recordFetchOutcome(
       await setContentState(trx, { id: job.message_row_id, contentState: 'unavailable', reason })
       return
     }
-    const nextAttemptAt = Math.min(
-      now + retryDelaySeconds(attempts, ctx.config.queueTimeScale),
-      job.expires_at,
-    )
+    const nextAttemptAt = Math.min(now + ctx.domain.schedule.retryDelaySeconds(attempts), job.expires_at)
     await endAttempt(trx, 'fetch_jobs', job, { state: 'retry', error: failure.message, nextAttemptAt }, now)
   })
   const line = {

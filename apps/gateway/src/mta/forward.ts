@@ -19,7 +19,6 @@ import { findUser, inTransaction, recordDeliveryStatus, setContentState } from '
 import type { Selectable } from 'kysely'
 import type { GatewayContext } from '../context.ts'
 import { queueFetchJobs } from '../federation/inbound-store.ts'
-import { LEASE_SECONDS, QUEUE_LIFETIME_SECONDS, retryDelaySeconds, scaled } from './backoff.ts'
 import { isTransientStatus } from './dpop-post.ts'
 import { errorText } from './outbox.ts'
 import { claimDue, endAttempt } from './queue.ts'
@@ -32,7 +31,7 @@ export async function claimForwardJobs(ctx: GatewayContext, limit: number, exclu
     limit,
     exclude,
     states: ['queued'],
-    leaseSeconds: scaled(LEASE_SECONDS, ctx.config.queueTimeScale, 2),
+    leaseSeconds: ctx.domain.schedule.leaseSeconds,
   })
   if (ids.length === 0) return []
   return ctx.db.selectFrom('forward_jobs').selectAll().where('id', 'in', ids).execute()
@@ -91,7 +90,7 @@ export async function runForwardJob(
 
   await inTransaction(ctx.db, async (trx) => {
     if (queued) {
-      const lifetime = scaled(QUEUE_LIFETIME_SECONDS, ctx.config.queueTimeScale)
+      const lifetime = ctx.domain.schedule.lifetimeSeconds
       for (const [domain, recipients] of recipientsByDomain(forwardTo)) {
         await trx
           .insertInto('outbox')
@@ -134,7 +133,7 @@ export async function runForwardJob(
         originDomain: domainOf(readMessage(received).from.address),
         message: received,
         now,
-        lifetime: scaled(QUEUE_LIFETIME_SECONDS, ctx.config.queueTimeScale),
+        lifetime: ctx.domain.schedule.lifetimeSeconds,
       })
       await setContentState(trx, {
         id: job.message_row_id,
@@ -143,10 +142,7 @@ export async function runForwardJob(
       })
       return
     }
-    const nextAttemptAt = Math.min(
-      now + retryDelaySeconds(attempts, ctx.config.queueTimeScale),
-      job.expires_at,
-    )
+    const nextAttemptAt = Math.min(now + ctx.domain.schedule.retryDelaySeconds(attempts), job.expires_at)
     await endAttempt(trx, 'forward_jobs', job, { state: 'retry', error: reason, nextAttemptAt }, now)
   })
   const line = { job: job.id, account: job.account, to: forwardTo, attempts: job.attempts + 1 }

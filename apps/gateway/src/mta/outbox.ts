@@ -11,17 +11,9 @@ import type { GatewayContext } from '../context.ts'
 import { classifyFailure } from '../outbound/classify.ts'
 import { deliverSmtp } from '../smtp/outbound.ts'
 import { routeWithoutFederizer } from '../smtp/route.ts'
-import {
-  DELAY_NOTICE_AFTER_SECONDS,
-  LEASE_SECONDS,
-  PER_DESTINATION,
-  QUEUE_LIFETIME_SECONDS,
-  retryDelaySeconds,
-  scaled,
-} from './backoff.ts'
 import { dpopPost, isTransientStatus, readAtMost, readProblem } from './dpop-post.ts'
 import { insertNotice } from './notices.ts'
-import { claimDue } from './queue.ts'
+import { claimDue, PER_DESTINATION } from './queue.ts'
 
 /** One recipient's answer from the receiving mailbox. */
 export interface RecipientResult {
@@ -74,7 +66,7 @@ export async function claimOutbox(
     states: ['held', 'queued'],
     setState: 'queued',
     perDestination: { column: 'recipient_domain', max: PER_DESTINATION, running },
-    leaseSeconds: scaled(LEASE_SECONDS, ctx.config.queueTimeScale, 2),
+    leaseSeconds: ctx.domain.schedule.leaseSeconds,
   })
   if (ids.length === 0) return []
   return ctx.db.selectFrom('outbox').selectAll().where('id', 'in', ids).execute()
@@ -218,7 +210,7 @@ async function recordOutcome(ctx: GatewayContext, row: OutboxRow, outcome: Outco
 
 async function recordOutcomeRows(ctx: GatewayContext, claimed: OutboxRow, result: Outcome): Promise<void> {
   const now = ctx.now()
-  const scale = ctx.config.queueTimeScale
+  const { schedule } = ctx.domain
   let row = claimed
   let outcome = result
   let recipients: string[] = safeJson(row.recipients, [])
@@ -257,8 +249,8 @@ async function recordOutcomeRows(ctx: GatewayContext, claimed: OutboxRow, result
       recipients = deferred
       outcome = { kind: 'transient', reason: mailboxFullText(deferred) }
     }
-    // The lifetime runs from the first queueing, scaled like every queue delay (the row's own expiry caps it).
-    const expired = now >= Math.min(row.expires_at, row.created_at + scaled(QUEUE_LIFETIME_SECONDS, scale))
+    // The lifetime runs from the first queueing (created_at); the store wrote the same scaled expiry.
+    const expired = now >= Math.min(row.expires_at, row.created_at + schedule.lifetimeSeconds)
     if (outcome.kind === 'permanent' || expired) {
       const reason =
         outcome.kind === 'permanent'
@@ -289,9 +281,8 @@ async function recordOutcomeRows(ctx: GatewayContext, claimed: OutboxRow, result
     }
     const retryReason = outcome.reason
     const attempts = row.attempts + 1
-    const next = now + retryDelaySeconds(attempts, scale)
-    const notifyDelay =
-      row.delay_notified === 0 && now - row.created_at >= scaled(DELAY_NOTICE_AFTER_SECONDS, scale)
+    const next = now + schedule.retryDelaySeconds(attempts)
+    const notifyDelay = row.delay_notified === 0 && now - row.created_at >= schedule.delayNoticeAfterSeconds
     await updateRow(trx, row.id, {
       state: 'queued',
       lease_until: null,

@@ -1,6 +1,9 @@
 import type { Db } from '@federizer/store'
 import { sql } from 'kysely'
 
+/** Jobs of one queue talking to one peer domain at once: a slow domain cannot starve the others. */
+export const PER_DESTINATION = 4
+
 /** The MTA's queue tables; all share id, state, next_attempt_at, lease_until. */
 export type QueueTable = 'outbox' | 'fetch_jobs' | 'forward_jobs'
 
