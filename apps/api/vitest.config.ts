@@ -7,5 +7,7 @@ export default defineConfig({
     // generous on purpose (no test asserts timings).
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // `npm run test:pg` (FEDERIZER_TEST_STORE=postgres) runs the suite on a private PostgreSQL cluster.
+    globalSetup: ['../devnet/src/postgres-global-setup.ts'],
   },
 })

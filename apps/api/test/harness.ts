@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 // The domain's servers (this api, and the real gateway as its AS when asked) start through devnet.
-import { type DomainServers, freePort, startDomainServers } from '@federizer/devnet'
+import { type DomainServers, freePort, startDomainServers, testStore } from '@federizer/devnet'
 import { type DomainConfig, defaultLimits } from '@federizer/node'
 import { signAccessToken } from '@federizer/protocol'
 import { createUser, findUser, loadOrCreateDomainKeys } from '@federizer/store'
@@ -42,9 +42,12 @@ export async function startApi(
   options: { configure?: (c: DomainConfig) => DomainConfig; api?: ApiOptions; gateway?: boolean } = {},
 ): Promise<Harness> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'fz-api-'))
+  // SQLite in dataDir, or a fresh PostgreSQL database under `npm run test:pg` (apps/devnet/src/postgres.ts).
+  const store = await testStore('example.com')
   let config: DomainConfig = {
     domain: 'example.com',
     dataDir,
+    ...(store ? { store } : {}),
     gatewayUrl: 'http://127.0.0.1:1/as',
     apiUrl: 'http://127.0.0.1:0',
     mtaClientId: 'mta.example.com',

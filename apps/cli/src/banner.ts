@@ -28,6 +28,10 @@ export function printDemoBanner(demo: Demo, out: (line: string) => void): void {
   out('')
   out(`  Logs (JSON): ${demo.logFile}`)
   out('  CLI: npx federizer list --config data/example.net.json --as bob@example.net')
-  out('  Ctrl-C stops everything; starting again keeps users and mail.')
+  out(
+    demo.postgresUrl
+      ? `  Store: PostgreSQL (private cluster ${demo.postgresUrl}); Ctrl-C stops everything and discards its mail.`
+      : '  Ctrl-C stops everything; starting again keeps users and mail.',
+  )
   out('')
 }

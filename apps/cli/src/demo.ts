@@ -4,9 +4,11 @@ import {
   LEGACY_DOMAIN,
   type LegacyDomain,
   type Network,
+  type PostgresCluster,
   postfixInstalled,
   startLegacyDomain,
   startNetwork,
+  startPostgres,
 } from '@federizer/devnet'
 import { createUser, type Db, findUser, setAutoForward } from '@federizer/store'
 import pino from 'pino'
@@ -51,6 +53,8 @@ export interface Demo {
   legacy?: LegacyDomain
   /** Why legacy.test is not in the demo, and how to add it (when `legacy` is unset). */
   legacyOff?: string
+  /** With `--store postgres`: the maintenance URL of the run's private cluster. */
+  postgresUrl?: string
   stop(): Promise<void>
 }
 
@@ -87,7 +91,12 @@ async function addLegacyDomain(network: Network, dataRoot: string) {
  * keeps users and mail), each domain's webmail served by its api — and, when Postfix is installed,
  * legacy.test: an SMTP-only domain (a private Postfix) that the three exchange mail with over SMTP.
  */
-export async function startDemo(options: { dataRoot: string; undoSendSeconds?: number }): Promise<Demo> {
+export async function startDemo(options: {
+  dataRoot: string
+  undoSendSeconds?: number
+  /** `postgres`: the domains' databases live in a private PostgreSQL cluster started for this run. */
+  store?: 'sqlite' | 'postgres'
+}): Promise<Demo> {
   const dataRoot = path.resolve(options.dataRoot)
   await mkdir(dataRoot, { recursive: true, mode: 0o700 })
   const logFile = path.join(dataRoot, 'demo.log')
@@ -95,8 +104,12 @@ export async function startDemo(options: { dataRoot: string; undoSendSeconds?: n
     { level: process.env.LOG_LEVEL ?? 'info' },
     pino.destination({ dest: logFile, sync: false, mkdir: true }),
   )
+  // The cluster's data lives in a temporary folder and goes with `stop`: users are seeded afresh each run.
+  const cluster: PostgresCluster | undefined =
+    options.store === 'postgres' ? await startPostgres() : undefined
   const network = await startNetwork({
     dataRoot,
+    ...(cluster ? { postgresAdminUrl: cluster.url('postgres') } : {}),
     dnsPort: DEMO_PORTS.dns,
     undoSendSeconds: options.undoSendSeconds ?? 5,
     logger,
@@ -129,6 +142,7 @@ export async function startDemo(options: { dataRoot: string; undoSendSeconds?: n
       const config = {
         domain: node.domain,
         dataDir: node.config.dataDir,
+        ...(node.config.store ? { store: node.config.store } : {}),
         gatewayUrl: node.config.gatewayUrl,
         apiUrl: node.config.apiUrl,
         dnsServers: node.config.dnsServers,
@@ -146,16 +160,19 @@ export async function startDemo(options: { dataRoot: string; undoSendSeconds?: n
   } catch (e) {
     await smtp.legacy?.stop()
     await network.stop()
+    await cluster?.stop()
     throw e
   }
   return {
     network,
     logFile,
     ...smtp,
+    ...(cluster ? { postgresUrl: cluster.url('postgres') } : {}),
     webmail: [...network.nodes.values()].map((n) => ({ domain: n.domain, url: n.apiUrl })),
     async stop() {
       await smtp.legacy?.stop()
       await network.stop()
+      await cluster?.stop()
       logger.flush()
     },
   }

@@ -1,8 +1,9 @@
 /**
  * The `federizer` command. The only file of the CLI that touches `process`.
  *
- *   federizer demo [--data DIR]                          three domains on loopback (README)
+ *   federizer demo [--data DIR] [--store postgres]       three domains on loopback (README)
  *   federizer serve --config FILE [--only gateway|api]   one real domain (production shape)
+ *   federizer migrate --config FILE                      brings the database schema up to date
  *   federizer user add|disable|enable|reset|forward-policy|show|list [EMAIL] --config FILE [--name N]
  *   federizer user forward EMAIL --to ADDR [--to ADDR] [--keep-copy] | --off --config FILE
  *   federizer user forward EMAIL --to ADDR [--to ADDR] [--keep-copy] | --off --config FILE
@@ -14,7 +15,7 @@
  */
 import { mkdir } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
-import { ConfigError, loadConfigFile } from '@federizer/node'
+import { ConfigError, domainPaths, loadConfigFile } from '@federizer/node'
 import { CliError } from './cli-error.ts'
 
 // Each command loads only what it needs (import() below): `--help` and the mail commands start fast.
@@ -22,8 +23,9 @@ import { CliError } from './cli-error.ts'
 const out = (line: string) => process.stdout.write(`${line}\n`)
 
 const USAGE = `usage:
-  federizer demo [--data DIR]
+  federizer demo [--data DIR] [--store sqlite|postgres]
   federizer serve --config FILE [--only gateway|api]
+  federizer migrate --config FILE   (once per upgrade, before serve, when the store is PostgreSQL)
   federizer user add|disable|enable|reset|forward-policy|show|list [EMAIL] --config FILE [--name N]
   federizer keys rotate [--alg ES256|EdDSA|RS256] [--publish-ahead SECONDS] | keys list --config FILE
   federizer dkim show --config FILE   (the DKIM TXT record to publish for outbound SMTP)
@@ -40,6 +42,7 @@ async function main(argv: string[]): Promise<number> {
     options: {
       config: { type: 'string' },
       data: { type: 'string' },
+      store: { type: 'string' },
       only: { type: 'string' },
       name: { type: 'string' },
       alg: { type: 'string' },
@@ -67,7 +70,12 @@ async function main(argv: string[]): Promise<number> {
       import('./demo.ts'),
       import('./banner.ts'),
     ])
-    const demo = await startDemo({ dataRoot: values.data ?? 'data' })
+    if (values.store && values.store !== 'sqlite' && values.store !== 'postgres')
+      throw new CliError('--store takes sqlite (the default) or postgres')
+    const demo = await startDemo({
+      dataRoot: values.data ?? 'data',
+      ...(values.store ? { store: values.store as 'sqlite' | 'postgres' } : {}),
+    })
     printDemoBanner(demo, out)
     await untilSignal()
     out('stopping…')
@@ -92,6 +100,17 @@ async function main(argv: string[]): Promise<number> {
       )
       await untilSignal()
       await running.stop()
+      return 0
+    }
+    case 'migrate': {
+      if (config.store?.kind !== 'postgres') await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
+      const { migrateDatabase } = await import('@federizer/store')
+      const applied = await migrateDatabase(domainPaths(config).database)
+      out(
+        applied.length > 0
+          ? `${config.domain}: applied ${applied.length} migration${applied.length > 1 ? 's' : ''} (${applied.join(', ')})`
+          : `${config.domain}: the database schema is up to date`,
+      )
       return 0
     }
     case 'user':

@@ -9,7 +9,7 @@ import {
   issueAccessToken,
   loadDkimKey,
 } from '@federizer/gateway'
-import { type DomainConfig, defaultLimits } from '@federizer/node'
+import { type DomainConfig, defaultLimits, domainPaths } from '@federizer/node'
 import { randomJti, signAccessToken } from '@federizer/protocol'
 import {
   createUser,
@@ -23,6 +23,7 @@ import pino, { type Logger } from 'pino'
 import { type DnsRecords, type DnsServer, type SrvRecord, startDnsServer } from './dns-server.ts'
 import { freePort } from './free-port.ts'
 import { type GatewayProcess, startGatewayProcess } from './gateway-process.ts'
+import { postgresStore, testStore } from './postgres.ts'
 import { type RedirectService, startRedirectService } from './redirect-service.ts'
 
 export interface NetworkUser {
@@ -74,6 +75,11 @@ export interface StartNetworkOptions {
   logger?: Logger
   /** Passed to every gateway (e.g. `pollIntervalMs`, `workers: false`). */
   gatewayOptions?: GatewayOptions
+  /**
+   * Maintenance URL of a PostgreSQL cluster: each domain gets a fresh, migrated database there instead of
+   * its SQLite file (the demo's `--store postgres`). Default: the test switch (postgres.ts).
+   */
+  postgresAdminUrl?: string
 }
 
 export interface NetworkNode {
@@ -149,9 +155,13 @@ export async function startNetwork(options: StartNetworkOptions): Promise<Networ
       const gatewayPort = spec.gatewayPort ?? (await freePort())
       const apiPort = spec.apiPort ?? (await freePort())
       const gatewayUrl = `http://localhost:${gatewayPort}${spec.gatewayPath ?? ''}`.replace(/\/$/, '')
+      const store = options.postgresAdminUrl
+        ? await postgresStore(options.postgresAdminUrl, spec.domain)
+        : await testStore(spec.domain)
       const config: DomainConfig = {
         domain: spec.domain,
         dataDir: path.join(options.dataRoot, spec.domain),
+        ...(store ? { store } : {}),
         gatewayUrl,
         apiUrl: `http://localhost:${apiPort}`,
         mtaClientId: `mta.${spec.domain}`,
@@ -213,7 +223,7 @@ export async function startNetwork(options: StartNetworkOptions): Promise<Networ
 }
 
 async function seedUsers(config: DomainConfig, users: NetworkUser[]) {
-  const db = await openDatabase(path.join(config.dataDir, 'mail.sqlite'))
+  const db = await openDatabase(domainPaths(config).database)
   try {
     for (const u of users) {
       // Seeded once: starting again on the same data keeps the user's own later changes (settings too).
@@ -322,7 +332,7 @@ function createNode(input: {
       await closeDomain()
     },
     db() {
-      database ??= openDatabase(path.join(config.dataDir, 'mail.sqlite'))
+      database ??= openDatabase(domainPaths(config).database)
       return database
     },
     async closeDb() {

@@ -2,7 +2,7 @@
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { type DnsServer, freePort, startDnsServer } from '@federizer/devnet'
+import { type DnsServer, freePort, startDnsServer, testStore } from '@federizer/devnet'
 import { type DomainConfig, defaultLimits } from '@federizer/node'
 import type { AllowedAlg } from '@federizer/protocol'
 import { type CreateUserInput, createUser, loadOrCreateDomainKeys } from '@federizer/store'
@@ -30,9 +30,12 @@ export async function startDomain(
   const port = await freePort()
   const apiPort = await freePort()
   const url = `http://127.0.0.1:${port}${options.gatewayPath ?? ''}`
+  // SQLite in dataDir, or a fresh PostgreSQL database under `npm run test:pg` (apps/devnet/src/postgres.ts).
+  const store = await testStore(domain)
   const config: DomainConfig = {
     domain,
     dataDir,
+    ...(store ? { store } : {}),
     gatewayUrl: url,
     apiUrl: `http://127.0.0.1:${apiPort}`,
     mtaClientId: `https://${domain}/mta`,

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { testStore } from '@federizer/devnet'
 import { type Db, openDatabase } from '@federizer/store'
 import pino from 'pino'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -13,8 +14,12 @@ let other: Db
 
 beforeEach(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'fz-lease-'))
-  db = await openDatabase(path.join(dir, 'mail.sqlite'))
-  other = await openDatabase(path.join(dir, 'mail.sqlite')) // a second process / replica on the same file
+  // A SQLite file, or under `npm run test:pg` a PostgreSQL database; `other` is a second replica: on
+  // PostgreSQL its own pool (another application_name, so not the shared handle of this process).
+  const store = await testStore('example.com')
+  const location = store?.kind === 'postgres' ? store.url : path.join(dir, 'mail.sqlite')
+  db = await openDatabase(location)
+  other = await openDatabase(store?.kind === 'postgres' ? `${location}?application_name=replica2` : location)
 })
 afterEach(async () => {
   await db.destroy()

@@ -86,11 +86,10 @@ beforeEach(() => {
 /** Every text value of every row of the sender's database (mailboxes, statuses, notices, outbox). */
 async function everyStoredText(): Promise<string> {
   const database = db(network, 'example.com')
-  const tables = await sql<{ name: string }>`select name from sqlite_master where type = 'table'`.execute(
-    database,
-  )
+  // kysely's introspection reads the catalogue of either dialect (sqlite_master, information_schema).
+  const tables = await database.introspection.getTables()
   let all = ''
-  for (const { name } of tables.rows) {
+  for (const { name } of tables) {
     const rows = await sql.raw(`select * from "${name}"`).execute(database)
     all += JSON.stringify(rows.rows)
   }

@@ -41,6 +41,18 @@ const trustedProxySchema = z.string().refine(
   `must be an IP address, a CIDR range (e.g. 10.0.0.0/8) or one of ${PROXY_NAMES.join(', ')}`,
 )
 
+const storeSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('sqlite') }).strict(),
+  z
+    .object({
+      kind: z.literal('postgres'),
+      url: z
+        .string()
+        .regex(/^postgres(ql)?:\/\/[^/\s]+\/[^/\s?]+/, 'must be a postgres://user@host:port/database URL'),
+    })
+    .strict(),
+])
+
 /**
  * The production shape of one domain: https URLs, the system's DNS, listen addresses behind a TLS proxy.
  * Every field is documented in docs/operations.md.
@@ -54,6 +66,8 @@ export const configFileSchema = z
         'must be a lower-case DNS name',
       ),
     dataDir: z.string().min(1),
+    /** `{ kind: sqlite }` (default: dataDir/mail.sqlite) or `{ kind: postgres, url }` (replicas share it). */
+    store: storeSchema.default({ kind: 'sqlite' }),
     gatewayUrl: z.string(),
     apiUrl: z.string(),
     mtaClientId: z.string().min(1).optional(),
@@ -164,6 +178,7 @@ export function configFromObject(raw: unknown, source = 'configuration'): Loaded
     domain: {
       domain: c.domain,
       dataDir: path.resolve(c.dataDir),
+      store: c.store,
       gatewayUrl: c.gatewayUrl,
       apiUrl: c.apiUrl,
       mtaClientId: c.mtaClientId ?? `mta.${c.domain}`,
@@ -217,6 +232,7 @@ export function toConfigFile(
   return {
     domain: config.domain,
     dataDir: config.dataDir,
+    ...(config.store ? { store: config.store } : {}),
     gatewayUrl: config.gatewayUrl,
     apiUrl: config.apiUrl,
     mtaClientId: config.mtaClientId,

@@ -7,8 +7,13 @@ import path from 'node:path'
 export interface DomainConfig {
   /** The mail domain, e.g. `example.com`. Users' addresses are `local@domain`. */
   domain: string
-  /** Folder holding `mail.sqlite`, `resources/` and `keys/` (mode 0700). */
+  /**
+   * Folder holding `mail.sqlite`, `resources/` and `keys/` (mode 0700). With a PostgreSQL store several
+   * replicas share it (resources and keys; docs/operations.md, "Production layout").
+   */
   dataDir: string
+  /** Where the database lives: `mail.sqlite` in dataDir (default), or a shared PostgreSQL database. */
+  store?: StoreConfig
   /**
    * Public base URL of the gateway (AS + federation), no trailing slash; may carry a path
    * (`https://mail.example.com/fz`). It is also the AS `issuer` and the mailbox `resource_url`.
@@ -52,9 +57,12 @@ export interface DomainConfig {
   smtpOutboundPort?: number
 }
 
-export function domainPaths(config: Pick<DomainConfig, 'dataDir'>) {
+export type StoreConfig = { kind: 'sqlite' } | { kind: 'postgres'; url: string }
+
+/** Where the domain's data lives; `database` is the SQLite file path or the PostgreSQL URL. */
+export function domainPaths(config: Pick<DomainConfig, 'dataDir' | 'store'>) {
   return {
-    database: path.join(config.dataDir, 'mail.sqlite'),
+    database: config.store?.kind === 'postgres' ? config.store.url : path.join(config.dataDir, 'mail.sqlite'),
     resources: path.join(config.dataDir, 'resources'),
     keys: path.join(config.dataDir, 'keys'),
   }

@@ -1,4 +1,4 @@
-export { type DomainConfig, defaultLimits, domainPaths } from './config.ts'
+export { type DomainConfig, defaultLimits, domainPaths, type StoreConfig } from './config.ts'
 export {
   ConfigError,
   type ConfigFile,

@@ -2,6 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { domainPaths } from '../src/config.ts'
 import { ConfigError, configFromObject, loadConfigFile } from '../src/config-file.ts'
 
 const good = {
@@ -45,6 +46,16 @@ describe('configuration file', () => {
     expect(message).not.toMatch(/trustedProxies\.2/)
   })
 
+  it('stores in dataDir/mail.sqlite by default, or in the PostgreSQL database the config names', () => {
+    const sqlite = configFromObject(good).domain
+    expect(sqlite.store).toEqual({ kind: 'sqlite' })
+    expect(domainPaths(sqlite).database).toBe('/var/lib/federizer/example.com/mail.sqlite')
+    const url = 'postgres://federizer@db.internal:5432/example_com'
+    const pg = configFromObject({ ...good, store: { kind: 'postgres', url } }).domain
+    expect(pg.store).toEqual({ kind: 'postgres', url })
+    expect(domainPaths(pg).database).toBe(url)
+  })
+
   it('refuses http URLs outside development, naming the field', () => {
     expect(() => configFromObject({ ...good, gatewayUrl: 'http://mx.example.com' })).toThrow(
       /gatewayUrl: must be an https:\/\/ URL/,
@@ -68,6 +79,10 @@ describe('configuration file', () => {
     [{ ...good, smtp: { outboundPort: 0 } }, /smtp.outboundPort/],
     [{ ...good, smtp: { maxRecipients: 0 } }, /smtp.maxRecipients/],
     [{ ...good, smtp: { relay: 'x' } }, /smtp: Unrecognized key/i],
+    [{ ...good, store: { kind: 'mysql' } }, /store.kind/],
+    [{ ...good, store: { kind: 'postgres' } }, /store.url/],
+    [{ ...good, store: { kind: 'postgres', url: 'db.internal:5432' } }, /store.url: must be a postgres:\/\//],
+    [{ ...good, store: { kind: 'sqlite', url: 'x' } }, /store/],
   ])('rejects %j with a message that names the field', (raw, message) => {
     expect(() => configFromObject(raw)).toThrow(ConfigError)
     expect(() => configFromObject(raw)).toThrow(message)

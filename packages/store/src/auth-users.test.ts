@@ -1,11 +1,9 @@
-import fs from 'node:fs/promises'
-import os from 'node:os'
-import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { tempDb } from '../test/helpers.ts'
 import { consumeAuthCode, createAuthCode, recordCodeIssue } from './auth-codes.ts'
 import { issueRefreshToken, liveRefreshTokens, rotateRefreshToken } from './auth-refresh.ts'
 import { createReplayStore } from './auth-replay.ts'
-import { type Db, openDatabase } from './db.ts'
+import type { Db } from './db.ts'
 import {
   checkPasswordHash,
   createUser,
@@ -18,16 +16,12 @@ import {
 } from './users.ts'
 
 const cheap = { N: 1024, r: 8, p: 1 }
-let dir: string
 let db: Db
+let cleanup: () => Promise<void>
 beforeEach(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'fz-users-'))
-  db = await openDatabase(path.join(dir, 'mail.sqlite'))
+  ;({ db, cleanup } = await tempDb())
 })
-afterEach(async () => {
-  await db.destroy()
-  await fs.rm(dir, { recursive: true, force: true })
-})
+afterEach(async () => cleanup())
 
 describe('users', () => {
   it('hashes with scrypt, per-user salt and stored parameters; verifies; disables; resets', async () => {

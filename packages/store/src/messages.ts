@@ -1,5 +1,7 @@
+import { sql } from 'kysely'
 import { rememberContacts } from './contacts.ts'
 import type { Db } from './db.ts'
+import { dialectOf } from './dialect.ts'
 import { InvalidInputError, NotFoundError } from './errors.ts'
 import { newId } from './ids.ts'
 import { ensureMailboxes, getMailbox, mailboxByRole } from './mailboxes.ts'
@@ -87,6 +89,23 @@ export async function derivedColumns(db: Db, account: string, placeholder: Store
 }
 
 /**
+ * The next message `seq` (insertion order, the full-text index's row key). PostgreSQL takes it from a
+ * sequence (migration 013): reading max(seq) would make every two concurrent deliveries of the domain a
+ * serialization conflict. SQLite has one writer at a time, so max + 1 is safe there.
+ */
+async function nextMessageSeq(trx: Db): Promise<number> {
+  if (dialectOf(trx) === 'postgres') {
+    const { rows } = await sql<{ seq: number }>`SELECT nextval('message_seq') AS seq`.execute(trx)
+    return Number(rows[0]?.seq)
+  }
+  const row = await trx
+    .selectFrom('messages')
+    .select((eb) => eb.fn.max('seq').as('max'))
+    .executeTakeFirst()
+  return Number(row?.max ?? 0) + 1
+}
+
+/**
  * Stores one copy of a message in one of the account's role mailboxes: derives list columns, records the
  * resources it references, indexes subject and addresses, and takes the next modseq.
  */
@@ -98,11 +117,7 @@ export async function insertMessage(db: Db, input: InsertMessageInput): Promise<
     const { ix, columns, addresses } = await derivedColumns(trx, account, input.placeholder)
     const keywords = checkKeywords(input.keywords ?? [])
     const modseq = await allocateModseq(trx, account)
-    const seqRow = await trx
-      .selectFrom('messages')
-      .select((eb) => eb.fn.max('seq').as('max'))
-      .executeTakeFirst()
-    const seq = Number(seqRow?.max ?? 0) + 1
+    const seq = await nextMessageSeq(trx)
     const id = newId('m')
     const receivedAt = input.receivedAt ?? nowSeconds()
     await trx

@@ -1,13 +1,15 @@
 import { sql } from 'kysely'
 import type { Db } from './db.ts'
+import { dialectOf } from './dialect.ts'
+import { indexHeadersPostgres, indexTextPostgres, removePostgres, tsConditions } from './search-postgres.ts'
 import type { SearchQuery } from './search-query.ts'
 import { allocateModseq } from './sync.ts'
 import { inTransaction } from './tx.ts'
 
 /**
- * Full-text search over subject, addresses and text parts with SQLite FTS5. This is the only module
- * with SQLite-specific SQL; a PostgreSQL deployment replaces it (tsvector) behind the same functions.
- * The index row id is the message's `seq` column; the table is created by migration 005-message-fts.
+ * Full-text search over subject, addresses and text parts: SQLite FTS5 here, PostgreSQL tsvector + GIN
+ * in search-postgres.ts, behind the same functions. The index row key is the message's `seq` column;
+ * the table is created by migration 005-message-fts.
  */
 
 /** Adds (or replaces) a message's subject and addresses in the index. */
@@ -15,6 +17,7 @@ export async function indexMessageHeaders(
   db: Db,
   entry: { seq: number; subject: string; addresses: string },
 ): Promise<void> {
+  if (dialectOf(db) === 'postgres') return indexHeadersPostgres(db, entry)
   await sql`DELETE FROM message_fts WHERE rowid = ${entry.seq}`.execute(db)
   await sql`INSERT INTO message_fts (rowid, subject, addresses, body)
     VALUES (${entry.seq}, ${entry.subject}, ${entry.addresses}, '')`.execute(db)
@@ -33,7 +36,8 @@ export async function indexMessageText(db: Db, input: { id: string; text: string
       .executeTakeFirst()
     if (!row) return
     const body = input.text.slice(0, 1_000_000)
-    await sql`UPDATE message_fts SET body = ${body} WHERE rowid = ${row.seq}`.execute(trx)
+    if (dialectOf(trx) === 'postgres') await indexTextPostgres(trx, row.seq, body)
+    else await sql`UPDATE message_fts SET body = ${body} WHERE rowid = ${row.seq}`.execute(trx)
     const modseq = await allocateModseq(trx, row.account)
     await trx
       .updateTable('messages')
@@ -48,6 +52,7 @@ export function makePreview(text: string): string {
 }
 
 export async function removeFromIndex(db: Db, seq: number): Promise<void> {
+  if (dialectOf(db) === 'postgres') return removePostgres(db, seq)
   await sql`DELETE FROM message_fts WHERE rowid = ${seq}`.execute(db)
 }
 
@@ -108,8 +113,19 @@ export async function searchMessageIds(
   if (q.starred) conditions.push(sql`m.keywords LIKE '%"$flagged"%'`)
   if (q.before !== undefined) conditions.push(sql`m.received_at < ${q.before}`)
   if (q.after !== undefined) conditions.push(sql`m.received_at >= ${q.after}`)
+  if (dialectOf(db) === 'postgres') {
+    const ts = tsConditions(q)
+    if (ts.length === 0 && q.words.length + q.subject.length > 0) return []
+    if (ts.length > 0) {
+      const { rows } = await sql<{ id: string }>`
+        SELECT m.id AS id FROM message_fts f JOIN messages m ON m.seq = f.seq
+        WHERE ${sql.join([...ts, ...conditions], sql` AND `)}
+        ORDER BY f.seq DESC LIMIT ${input.limit}`.execute(db)
+      return rows.map((r) => r.id)
+    }
+  }
   const where = sql.join(conditions, sql` AND `)
-  const fts = ftsExpression(q)
+  const fts = dialectOf(db) === 'postgres' ? undefined : ftsExpression(q)
   // Words that hold no letter or digit ("*(") match nothing, rather than dropping out of the query.
   if (!fts && q.words.length + q.subject.length > 0) return []
   if (fts) {

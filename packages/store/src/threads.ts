@@ -41,7 +41,7 @@ export async function listThreads(
 ): Promise<{ items: ThreadSummary[]; nextCursor: string | null }> {
   const after = input.cursor ? decodeCursor(input.cursor) : undefined
   const having = after
-    ? sql`HAVING latest_at < ${after.latestAt} OR (latest_at = ${after.latestAt} AND thread_id < ${after.threadId})`
+    ? sql`HAVING MAX(received_at) < ${after.latestAt} OR (MAX(received_at) = ${after.latestAt} AND thread_id < ${after.threadId})`
     : sql``
   const { rows: groups } = await sql<{ thread_id: string; latest_at: number; count: number; unread: number }>`
     SELECT thread_id, MAX(received_at) AS latest_at, COUNT(*) AS count,

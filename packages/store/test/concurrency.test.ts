@@ -11,12 +11,12 @@ import { placeholder, tempDb } from './helpers.ts'
 const run = promisify(execFile)
 const here = path.dirname(fileURLToPath(import.meta.url))
 let db: Db
-let dir: string
+let location: string
 let cleanup: () => Promise<void>
 const account = 'alice@example.com'
 
 beforeEach(async () => {
-  ;({ db, dir, cleanup } = await tempDb())
+  ;({ db, location, cleanup } = await tempDb())
 })
 afterEach(async () => cleanup())
 
@@ -34,10 +34,9 @@ const insert = (target: Db, tag: string, i: number) =>
 
 describe('concurrent writers', () => {
   it('another process (the gateway) writing the same account: no SQLITE_BUSY, one modseq each', async () => {
-    const file = path.join(dir, 'mail.sqlite')
     const child = run(
       process.execPath,
-      ['--import', 'tsx', path.join(here, 'fixtures/insert-many.ts'), file, 'g', '150'],
+      ['--import', 'tsx', path.join(here, 'fixtures/insert-many.ts'), location, 'g', '150'],
       {
         cwd: path.join(here, '..'),
       },

@@ -1,18 +1,37 @@
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { inject } from 'vitest'
 import { type Db, openDatabase } from '../src/db.ts'
+import { createDatabase } from '../src/pg-cluster.ts'
 import type { StoredPlaceholder } from '../src/placeholder-index.ts'
 
 export const cid = (bytes: string | Uint8Array) => createHash('sha256').update(bytes).digest('base64url')
 
-export async function tempDb(): Promise<{ db: Db; dir: string; cleanup: () => Promise<void> }> {
+/** The dialect of this run: the `postgres` vitest project sets FEDERIZER_TEST_STORE (vitest.config.ts). */
+export const testDialect = process.env.FEDERIZER_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite'
+
+/**
+ * A fresh, migrated database for one test and a temporary folder: a SQLite file in that folder, or a new
+ * database in the run's private PostgreSQL cluster. `location` opens it again (another connection).
+ */
+export async function tempDb(): Promise<{
+  db: Db
+  dir: string
+  location: string
+  cleanup: () => Promise<void>
+}> {
   const dir = await mkdtemp(path.join(tmpdir(), 'fz-store-'))
-  const db = await openDatabase(path.join(dir, 'mail.sqlite'))
+  const location =
+    testDialect === 'postgres'
+      ? await createDatabase(inject('postgresAdminUrl'), `t_${randomBytes(8).toString('hex')}`)
+      : path.join(dir, 'mail.sqlite')
+  const db = await openDatabase(location, { migrate: true })
   return {
     db,
     dir,
+    location,
     async cleanup() {
       await db.destroy()
       await rm(dir, { recursive: true, force: true })

@@ -59,11 +59,11 @@ export function leaks(text: string): string[] {
 /** Rows per table whose `account` (or `owner`) column names `account`: what a request created for it. */
 export async function rowsFor(h: Harness, account: string): Promise<Record<string, number>> {
   const db = h.api.ctx.db
-  const tables = await sql<{ name: string }>`select name from sqlite_master where type = 'table'`.execute(db)
+  // kysely's introspection reads the catalogue of either dialect (sqlite_master, information_schema).
+  const tables = await db.introspection.getTables()
   const out: Record<string, number> = {}
-  for (const { name } of tables.rows) {
-    const cols = await sql<{ name: string }>`select name from pragma_table_info(${name})`.execute(db)
-    const col = cols.rows.find((c) => c.name === 'account')?.name
+  for (const { name, columns } of tables) {
+    const col = columns.find((c) => c.name === 'account')?.name
     if (!col) continue
     const n = await sql<{
       n: number

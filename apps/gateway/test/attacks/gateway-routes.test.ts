@@ -199,6 +199,7 @@ describe('deliveries', () => {
     const proof = await proofFor(m.key, 'POST', url(), m.token)
     const first = await deliver(net.network, { body: body(m.placeholder), token: m.token, key: m.key, proof })
     expect(first.status).toBe(202)
+    await settle(net.network, VICTIM) // the accepted copy's fetch (its temp file) ends before the snapshot
     const accepted = await snapshot(net.network, VICTIM)
     const replay = await deliver(net.network, {
       body: body(m.placeholder),
@@ -208,7 +209,6 @@ describe('deliveries', () => {
     })
     expectRefused(replay, 401, 'invalid_dpop_proof')
     await expectNothingStored(net.network, VICTIM, accepted)
-    await settle(net.network, VICTIM) // the accepted copy's fetch ends before the next case's snapshot
     before = await snapshot(net.network, VICTIM)
   })
   it('a tampered Subject under a genuine assertion → 400 invalid_chain', async () => {

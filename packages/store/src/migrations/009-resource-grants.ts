@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely'
+import { dialectOf } from '../dialect.ts'
 
 /**
  * A reference keeps a resource alive; only a `readable` one lets its account read it
@@ -11,8 +12,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('readable', 'integer', (c) => c.notNull().defaultTo(1))
     .execute()
   // The fetcher looks for a completed fetch of the same delivery, and per message for open jobs.
+  // (On PostgreSQL an index shares its name space with 003's unique constraint of the same name.)
   await db.schema
-    .createIndex('fetch_jobs_message_content')
+    .createIndex(dialectOf(db) === 'postgres' ? 'fetch_jobs_msgid_content' : 'fetch_jobs_message_content')
     .on('fetch_jobs')
     .columns(['message_id_header', 'content_id'])
     .execute()
