@@ -67,12 +67,12 @@ describe('federizer migrate', () => {
     expect((await federizer(['migrate', '--config', file])).stdout).toMatch(/applied \d+ migrations/)
     await fs.stat(path.join(dir, 'lite', 'mail.sqlite'))
     expect((await federizer(['migrate', '--config', file])).stdout).toMatch(/up to date/)
-  })
+  }, 30_000)
 
   it('names the bad field of a store that is not one of the two kinds', async () => {
     const file = await configFile('bad', { kind: 'postgres', url: 'localhost/example' })
     const r = await federizer(['migrate', '--config', file])
     expect(r.code).toBe(2)
     expect(r.stderr).toMatch(/store\.url: must be a postgres:\/\/user@host:port\/database URL/)
-  })
+  }, 30_000)
 })
