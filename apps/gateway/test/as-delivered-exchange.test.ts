@@ -1,11 +1,21 @@
 // The AS's forward and fetch checks against rows written by the real delivery endpoint (not by the test):
 // proves that what the federation stores (Message-ID, assertion digest, recipient, From) is what the AS reads.
-import { createDpopKey, jwkThumbprint, randomJti, signHopAssertion } from '@federizer/protocol'
-import { setAutoForward } from '@federizer/store'
+import { createHash } from 'node:crypto'
+import {
+  createDpopKey,
+  ehHeaders,
+  jwkThumbprint,
+  originalHeaders,
+  randomJti,
+  sealForSend,
+  signHopAssertion,
+} from '@federizer/protocol'
+import { setAutoForward, setVacation } from '@federizer/store'
 import { decodeJwt } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { issueAccessToken } from '../src/as/tokens.ts'
 import { dpopPost } from '../src/mta/dpop-post.ts'
+import { autoReplyDraft } from '../src/mta/vacation.ts'
 import {
   AT,
   forwardingOf,
@@ -169,5 +179,55 @@ describe('exchanges over a message the delivery endpoint accepted', () => {
     })
     expect(refused.body.error).toBe('invalid_grant')
     expect(refused.body.error_description).toMatch(/was delivered to bob@example\.net/)
+  })
+
+  it('auto-reply: signed for the user the message was delivered to, only to its sender, only on vacation', async () => {
+    const { assertion, stored } = await deliver('bob@example.net')
+    const reply = (from: string, autoSubmitted = 'auto-replied', to?: string) => {
+      const draft = autoReplyDraft(stored, {
+        from: { address: from },
+        subject: 'Away',
+        messageId: `<r${Math.random().toString(36).slice(2)}@example.net>`,
+        text: { contentId: createHash('sha256').update('Back').digest('base64url'), size: 4 },
+      })
+      const block = draft.envelope[0] as { headers: [string, string][] }
+      block.headers = block.headers.map(([n, v]) =>
+        n === 'Auto-Submitted' ? [n, autoSubmitted] : n === 'To' && to ? [n, to] : [n, v],
+      )
+      const { message, eh } = sealForSend(draft, { date: new Date() })
+      return rawExchange(net, {
+        subject_token: assertion,
+        subject_token_type: JWT,
+        requested_token_type: JWT,
+        headers: JSON.stringify(ehHeaders(originalHeaders(message), eh.ehl)),
+      })
+    }
+    const off = await reply('bob@example.net')
+    expect(off.body.error).toBe('invalid_grant')
+    expect(off.body.error_description).toMatch(/has no vacation reply on/)
+    const vacation = {
+      enabled: true,
+      subject: 'Away',
+      text: 'Back Monday',
+      startsAt: null,
+      endsAt: null,
+      periodDays: 7,
+    }
+    await setVacation(net.gateway.ctx.db, 'bob@example.net', vacation)
+    await setVacation(net.gateway.ctx.db, 'carol@example.net', vacation)
+    const ok = await reply('bob@example.net')
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200)
+    matchesContract(ok)
+    expect(decodeJwt(String(ok.body.access_token))).toMatchObject({ sub: 'bob@example.net' })
+    const elsewhere = await reply('bob@example.net', 'auto-replied', 'mallory@example.org')
+    expect(elsewhere.body.error).toBe('invalid_grant')
+    expect(elsewhere.body.error_description).toMatch(/only to the sender <alice@example.com>/)
+    const notAuto = await reply('bob@example.net', 'auto-generated')
+    expect(notAuto.body.error).toBe('invalid_request')
+    expect(notAuto.body.error_description).toMatch(/Auto-Submitted: auto-replied/)
+    // Carol is on vacation too, but the message was not delivered to her.
+    const notHers = await reply('carol@example.net')
+    expect(notHers.body.error).toBe('invalid_grant')
+    expect(notHers.body.error_description).toMatch(/was delivered to carol@example\.net/)
   })
 })

@@ -13,7 +13,37 @@ export interface HeaderRule {
  */
 export const SEND_HEADERS: HeaderRule = {
   required: ['Message-ID', 'From', 'Recipients-Digest', 'Body-Digest'],
-  optional: ['Date', 'Subject', 'To', 'Cc', 'X-Thread-ID', 'In-Reply-To', 'References', 'Content-Type'],
+  optional: [
+    'Date',
+    'Subject',
+    'To',
+    'Cc',
+    'X-Thread-ID',
+    'In-Reply-To',
+    'References',
+    'Content-Type',
+    'Auto-Submitted',
+    'List-Id',
+    'Precedence',
+  ],
+}
+
+/**
+ * Mode 2b (auto-reply): the vacation reply's original block (To blinded, as in send), signed for the
+ * user who received the message it answers (In-Reply-To).
+ */
+export const AUTO_REPLY_HEADERS: HeaderRule = {
+  required: [
+    'Message-ID',
+    'From',
+    'To',
+    'In-Reply-To',
+    'Auto-Submitted',
+    'Recipients-Digest',
+    'Body-Digest',
+    'Date',
+  ],
+  optional: ['Subject', 'X-Thread-ID', 'References', 'Content-Type'],
 }
 
 /**
@@ -113,7 +143,7 @@ export function parseSignedHeaders(raw: string | undefined, rule: HeaderRule): S
         `header "${name}" must be a digest in angle brackets (<43 base64url characters>)`,
       )
     }
-    if (rule === SEND_HEADERS && BLINDED_HEADERS.has(key) && !/^<[A-Za-z0-9_-]{43}>$/.test(headerValue)) {
+    if ((rule === SEND_HEADERS || rule === AUTO_REPLY_HEADERS) && BLINDED_HEADERS.has(key) && !/^<[A-Za-z0-9_-]{43}>$/.test(headerValue)) {
       throw new OAuthError(
         'invalid_request',
         `header "${name}" must be sent blinded (<HMAC-SHA-256 of the value under the Recipients-Salt>, docs/protocol.md §2): the AS is never given recipient addresses`,

@@ -19,6 +19,7 @@ import { FORWARD_HEADERS, parseSignedHeaders, SEND_HEADERS, type SignedHeaders }
 import { verifyForeignAssertion } from './foreign-assertion.ts'
 import type { FormParams } from './form.ts'
 import { findDeliveredMessage } from './inbound.ts'
+import { checkAutoReply, isAutoReply } from './reply-mode.ts'
 import type { TokenResponse } from './token-code.ts'
 
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange'
@@ -27,8 +28,8 @@ export const TOKEN_TYPE_JWT = 'urn:ietf:params:oauth:token-type:jwt'
 
 /**
  * The Cross-Domain Authorization Grant (RFC 8693 token exchange, private_key_jwt + DPoP), three modes:
- * 1. access_token → hop assertion (send), 2. foreign assertion → hop assertion (forward),
- * 3. last-hop assertion → DPoP-bound fetch token.
+ * 1. access_token → hop assertion (send), 2. foreign assertion → hop assertion (forward, or — with
+ * Auto-Submitted in the headers — the user's vacation auto-reply to its sender), 3. last-hop assertion → DPoP-bound fetch token.
  * @see RFC 8693 §2.1–§2.3, RFC 9449 §5, docs/protocol.md §4 (token endpoint)
  */
 export async function tokenExchangeGrant(
@@ -52,7 +53,9 @@ export async function tokenExchangeGrant(
   if (subjectType === TOKEN_TYPE_ACCESS && requested === TOKEN_TYPE_JWT)
     return sendMode(ctx, client, params, req, subjectToken)
   if (subjectType === TOKEN_TYPE_JWT && requested === TOKEN_TYPE_JWT)
-    return forwardMode(ctx, client, params, req, subjectToken)
+    return isAutoReply(params.get('headers'))
+      ? issueHopAssertion(ctx, client, await checkAutoReply(ctx, params, req, subjectToken))
+      : forwardMode(ctx, client, params, req, subjectToken)
   if (subjectType === TOKEN_TYPE_JWT && requested === TOKEN_TYPE_ACCESS)
     return fetchMode(ctx, client, params, req, subjectToken)
   if (![TOKEN_TYPE_ACCESS, TOKEN_TYPE_JWT].includes(subjectType)) {

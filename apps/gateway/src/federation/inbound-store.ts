@@ -12,6 +12,7 @@ import {
   indexMessageText,
   insertMessage,
   inTransaction,
+  queueVacationReply,
   setContentState,
 } from '@federizer/store'
 import { routeForRecipient } from './recipient-rules.ts'
@@ -114,6 +115,15 @@ export async function storeDelivery(db: Db, d: AcceptedDelivery): Promise<Stored
         chainVerification: d.verification,
       })
       await recordInbound(trx, d, recipient, id)
+      // The vacation auto-reply, at most once per sender per period (RFC 3834); never for Junk.
+      if (!routing.junk)
+        await queueVacationReply(trx, {
+          account: recipient,
+          messageRowId: id,
+          message: d.message,
+          now: d.now,
+          lifetime,
+        })
       // The forwarder never fetches for the forward (docs/protocol.md §3, Forward; §7 auto-forward). A user who keeps a copy has this mailbox
       // fetch as the recipient it is; otherwise the copy says where the message went instead.
       if (!forwarded || autoForward.keepCopy) {

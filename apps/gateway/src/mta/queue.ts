@@ -5,7 +5,7 @@ import { sql } from 'kysely'
 export const PER_DESTINATION = 4
 
 /** The MTA's queue tables; all share id, state, next_attempt_at, lease_until. */
-export type QueueTable = 'outbox' | 'fetch_jobs' | 'forward_jobs'
+export type QueueTable = 'outbox' | 'fetch_jobs' | 'forward_jobs' | 'vacation_jobs'
 
 export interface ClaimOptions {
   now: number
@@ -89,7 +89,7 @@ export type AttemptEnd =
 /** Records the end of an attempt and gives the lease back: done, failed for good, or due again later. */
 export async function endAttempt(
   db: Db,
-  table: 'fetch_jobs' | 'forward_jobs',
+  table: 'fetch_jobs' | 'forward_jobs' | 'vacation_jobs',
   job: { id: string; attempts: number },
   end: AttemptEnd,
   now: number,

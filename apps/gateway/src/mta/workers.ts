@@ -5,6 +5,7 @@ import { claimForwardJobs, runForwardJob } from './forward.ts'
 import { claimOutbox, deliverOutboxRow } from './outbox.ts'
 import { releaseLease } from './queue.ts'
 import { startQueueRunner } from './runner.ts'
+import { claimVacationJobs, runVacationJob } from './vacation.ts'
 
 export interface MtaWorkers {
   /** Stops claiming; running jobs get `graceMs` to finish before they are aborted (leases given back). */
@@ -12,7 +13,7 @@ export interface MtaWorkers {
 }
 
 /**
- * Starts the MTA: three queue runners (outbound deliveries, auto-forwards, inbound fetches) that claim
+ * Starts the MTA: four queue runners (outbound deliveries, auto-forwards, inbound fetches, vacation replies) that claim
  * rows by lease, so several gateway processes may share one database. They are woken by this process's
  * deliveries and by the api's signal (queue-wake.ts); polls only notice retries that came due. `stop` lets running jobs finish for
  * a grace period, aborts the rest (giving their leases back) and resolves once every job has ended.
@@ -55,6 +56,16 @@ export async function startMtaWorkers(ctx: GatewayContext): Promise<MtaWorkers> 
       destination: (row) => row.origin_domain,
       run: (row, signal) => runFetchJob(ctx, row, signal),
       release: (row) => releaseLease(ctx.db, 'fetch_jobs', row.id),
+    }),
+    startQueueRunner({
+      name: 'vacation',
+      concurrency: 2,
+      pollIntervalMs: localQueuePollMs,
+      logger,
+      claim: (limit, exclude) => claimVacationJobs(ctx, limit, exclude),
+      id: (row) => row.id,
+      run: (row, signal) => runVacationJob(ctx, row, signal),
+      release: (row) => releaseLease(ctx.db, 'vacation_jobs', row.id),
     }),
   ]
   const wake = () => {

@@ -13,6 +13,10 @@ export const ORIGIN_EHL_OPTIONAL = [
   'In-Reply-To',
   'References',
   'Content-Type',
+  // RFC 3834 §5 / RFC 2919 / RFC 2076: what tells an auto-responder not to answer must be signed too.
+  'Auto-Submitted',
+  'List-Id',
+  'Precedence',
 ] as const
 /** Names a forwarding hop's ehl must contain (docs/protocol.md §3, the ehl_incomplete rule). */
 export const FORWARD_EHL_REQUIRED = [

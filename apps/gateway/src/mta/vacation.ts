@@ -1,0 +1,171 @@
+import { randomUUID } from 'node:crypto'
+import {
+  buildDraft,
+  createDpopKey,
+  domainOf,
+  ehHeaders,
+  exchangeToken,
+  lastAssertion,
+  originalHeaders,
+  type PlaceholderMessage,
+  parsePlaceholderMessage,
+  pushAssertion,
+  readMessage,
+  replyHeaders,
+  sealForSend,
+} from '@federizer/protocol'
+import {
+  enqueueOutbox,
+  findUser,
+  getMessageRow,
+  getVacation,
+  indexMessageText,
+  insertMessage,
+  inTransaction,
+  recordDeliveryStatus,
+  type VacationJob,
+  vacationJobsByIds,
+} from '@federizer/store'
+import type { GatewayContext } from '../context.ts'
+import { LEASE_SECONDS, retryDelaySeconds, scaled } from './backoff.ts'
+import { isFinalRefusal } from './forward.ts'
+import { errorText } from './outbox.ts'
+import { claimDue, endAttempt } from './queue.ts'
+
+export async function claimVacationJobs(ctx: GatewayContext, limit: number, exclude: ReadonlySet<string>) {
+  const ids = await claimDue(ctx.db, 'vacation_jobs', {
+    now: ctx.now(),
+    limit,
+    exclude,
+    states: ['queued'],
+    leaseSeconds: scaled(LEASE_SECONDS, ctx.config.queueTimeScale, 2),
+  })
+  return vacationJobsByIds(ctx.db, ids)
+}
+
+/**
+ * The vacation reply to `received` as a draft: From the user, To the sender alone (RFC 3834 §4: not the
+ * other recipients), threaded as a reply, `Auto-Submitted: auto-replied` (RFC 3834 §5) so responders on
+ * the other side never answer it.
+ */
+export function autoReplyDraft(
+  received: PlaceholderMessage,
+  input: {
+    from: { name?: string; address: string }
+    subject: string
+    messageId: string
+    text: { contentId: string; size: number }
+  },
+): PlaceholderMessage {
+  const thread = replyHeaders(received)
+  const draft = buildDraft({
+    from: input.from,
+    to: [readMessage(received).from],
+    subject: input.subject,
+    messageId: input.messageId,
+    ...(thread.inReplyTo ? { inReplyTo: thread.inReplyTo } : {}),
+    ...(thread.references ? { references: thread.references } : {}),
+    ...(thread.threadId ? { threadId: thread.threadId } : {}),
+    text: { ...input.text, mediaType: 'text/plain; charset=UTF-8' },
+  })
+  const [block] = draft.envelope
+  if (!block || !('headers' in block)) throw new Error('the draft has no headers block')
+  return parsePlaceholderMessage({
+    envelope: [{ headers: [...block.headers, ['Auto-Submitted', 'auto-replied']] }],
+    parts: draft.parts,
+  })
+}
+
+/**
+ * Sends one vacation reply through the normal send path: the text stored first, the reply sealed and
+ * signed by this domain's AS (the auto-reply exchange, presenting the received message's assertion),
+ * kept in the user's Sent and queued in the outbox for the sender's domain.
+ */
+export async function runVacationJob(
+  ctx: GatewayContext,
+  job: VacationJob,
+  signal: AbortSignal,
+): Promise<void> {
+  const now = ctx.now()
+  try {
+    const row = await getMessageRow(ctx.db, job.account, job.message_row_id)
+    const received = JSON.parse(row.placeholder) as PlaceholderMessage
+    const subjectToken = lastAssertion(received)
+    if (!subjectToken) throw new Error('the received message carries no hop assertion')
+    const [vacation, user] = await Promise.all([
+      getVacation(ctx.db, job.account),
+      findUser(ctx.db, job.account),
+    ])
+    const bytes = Buffer.from(vacation.text, 'utf8')
+    const text = await ctx.federation.resources.write(
+      (async function* () {
+        yield bytes
+      })(),
+      { maxBytes: bytes.length },
+    )
+    const draft = autoReplyDraft(received, {
+      from: { ...(user?.name ? { name: user.name } : {}), address: job.account },
+      subject: vacation.subject,
+      messageId: `<${randomUUID()}@${ctx.config.domain}>`,
+      text,
+    })
+    const { message: sealed, eh } = sealForSend(draft, { date: new Date(now * 1000) })
+    const to = readMessage(sealed).to.map((a) => a.address.toLowerCase())
+    const key = await createDpopKey()
+    const issued = await exchangeToken({
+      tokenEndpoint: ctx.federation.urls.tokenEndpoint,
+      clientId: ctx.config.mtaClientId,
+      clientKey: ctx.federation.keys.mtaClientKey,
+      dpopKey: key,
+      subjectToken,
+      subjectTokenType: 'jwt',
+      requestedTokenType: 'jwt',
+      headers: ehHeaders(originalHeaders(sealed), eh.ehl),
+      fetch: ctx.federation.fetch,
+      now,
+    })
+    await inTransaction(ctx.db, async (trx) => {
+      const sent = await insertMessage(trx, {
+        account: job.account,
+        mailboxRole: 'sent',
+        placeholder: sealed,
+        keywords: ['$seen'],
+        contentState: 'complete',
+        receivedAt: now,
+      })
+      await indexMessageText(trx, { id: sent.id, text: vacation.text })
+      await enqueueOutbox(trx, {
+        account: job.account,
+        messageRowId: sent.id,
+        recipientDomain: domainOf(to[0] as string),
+        recipients: to,
+        placeholder: pushAssertion(sealed, issued.token),
+        dpopKey: { privateJwk: key.privateJwk, publicJwk: key.publicJwk },
+        contentIds: [text.contentId],
+        holdUntil: now,
+        now,
+      })
+      for (const recipient of to)
+        await recordDeliveryStatus(trx, { messageRowId: sent.id, recipient, state: 'queued' })
+      await endAttempt(trx, 'vacation_jobs', job, { state: 'done' }, now)
+    })
+    ctx.logger.info({ job: job.id, account: job.account, to }, 'vacation reply queued')
+    ctx.federation.wake()
+  } catch (e) {
+    if (signal.aborted) throw e
+    const reason = `vacation reply failed: ${errorText(e)}`
+    const final = isFinalRefusal(e) || now >= job.expires_at
+    const nextAttemptAt = Math.min(
+      now + retryDelaySeconds(job.attempts + 1, ctx.config.queueTimeScale),
+      job.expires_at,
+    )
+    await endAttempt(
+      ctx.db,
+      'vacation_jobs',
+      job,
+      final ? { state: 'failed', error: reason } : { state: 'retry', error: reason, nextAttemptAt },
+      now,
+    )
+    ctx.logger.warn({ job: job.id, account: job.account, reason, final }, 'vacation reply attempt failed')
+  }
+}

@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto'
+import type { Db } from './db.ts'
+import { indexPlaceholder, type StoredPlaceholder } from './placeholder-index.ts'
+import { claimVacationReply, getVacation, vacationActive } from './vacation.ts'
+
+// The vacation auto-reply's decisions and queue (RFC 3834). Delivery calls queueVacationReply inside its
+// transaction; the MTA's vacation runner sends each queued reply through the normal send path.
+
+const header = (h: StoredPlaceholder['envelope'][number], name: string): string | undefined => {
+  if (!('headers' in h)) return undefined
+  const found = h.headers.find(([n]) => n.toLowerCase() === name.toLowerCase())?.[1]
+  return typeof found === 'string' ? found : found?.[0]
+}
+
+/** Senders that are systems, not people: bounces, notices, list robots (RFC 3834 §2). */
+const SYSTEM_SENDER =
+  /^(mailer-daemon|postmaster|no-?reply|do-?not-?reply|bounces?|listserv|majordomo)([+-].*)?@|^owner-|-(request|owner|bounces?)@/i
+
+/**
+ * Why `account` must not auto-reply to `message`, or null when it may (RFC 3834 §2, RFC 5230 §4.5):
+ * never to itself, to a system sender, to automatic mail (Auto-Submitted other than "no"), to list or
+ * bulk mail (List-Id, Precedence), to mail that reached it through an auto-forward (a reply would cross
+ * the forward loop), or to mail that does not name it in To or Cc.
+ */
+export function autoReplyRefusal(message: StoredPlaceholder, account: string): string | null {
+  const me = account.toLowerCase()
+  const original = message.envelope.at(-1)
+  if (!original) return 'the message has no headers'
+  const ix = indexPlaceholder(message)
+  const from = ix.from?.address.toLowerCase()
+  if (!from) return 'the message has no sender'
+  if (from === me) return 'it is from this account'
+  if (SYSTEM_SENDER.test(from)) return 'it comes from a mail system, not a person'
+  const auto = header(original, 'Auto-Submitted')?.trim().toLowerCase()
+  if (auto && !auto.startsWith('no')) return 'it was sent automatically (Auto-Submitted)'
+  if (/^(bulk|list|junk)$/i.test(header(original, 'Precedence')?.trim() ?? ''))
+    return 'it is bulk or list mail (Precedence)'
+  for (const name of ['List-Id', 'List-Unsubscribe', 'List-Post'])
+    if (header(original, name) !== undefined) return `it is list mail (${name})`
+  if (message.envelope.some((b) => header(b, 'Forwarded-From') !== undefined))
+    return 'it reached this mailbox through an auto-forward'
+  if (![...ix.to, ...ix.cc].some((a) => a.address.toLowerCase() === me))
+    return 'this account is not named in To or Cc'
+  return null
+}
+
+/**
+ * Queues the vacation reply for a message just delivered to `account`, when the reply is on, the message
+ * may be answered (autoReplyRefusal) and its sender has not had one this period; records the sender.
+ * Runs in the delivery's transaction. Returns whether a reply was queued.
+ * @see RFC 3834 §2 (once per sender per period)
+ */
+export async function queueVacationReply(
+  db: Db,
+  input: { account: string; messageRowId: string; message: StoredPlaceholder; now: number; lifetime: number },
+): Promise<boolean> {
+  const account = input.account.toLowerCase()
+  const vacation = await getVacation(db, account)
+  if (!vacationActive(vacation, input.now)) return false
+  if (autoReplyRefusal(input.message, account) !== null) return false
+  const sender = indexPlaceholder(input.message).from?.address as string
+  const periodSeconds = vacation.periodDays * 86_400
+  if (!(await claimVacationReply(db, { account, sender, now: input.now, periodSeconds }))) return false
+  await db
+    .insertInto('vacation_jobs')
+    .values({
+      id: `vj_${randomUUID()}`,
+      account,
+      message_row_id: input.messageRowId,
+      state: 'queued',
+      attempts: 0,
+      next_attempt_at: input.now,
+      lease_until: null,
+      expires_at: input.now + input.lifetime,
+      last_error: null,
+      created_at: input.now,
+      updated_at: input.now,
+    })
+    .execute()
+  return true
+}
+
+export type VacationJob = Awaited<ReturnType<typeof vacationJobsByIds>>[number]
+
+/** The claimed vacation jobs (the MTA claims by lease, then reads them). */
+export async function vacationJobsByIds(db: Db, ids: readonly string[]) {
+  if (ids.length === 0) return []
+  return db.selectFrom('vacation_jobs').selectAll().where('id', 'in', ids).execute()
+}

@@ -1,0 +1,108 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { Db } from '../src/db.ts'
+import type { StoredPlaceholder } from '../src/index.ts'
+import { autoReplyRefusal, queueVacationReply, setVacation } from '../src/index.ts'
+import { placeholder, tempDb } from './helpers.ts'
+
+const BOB = 'bob@example.net'
+const NOW = 1_800_000_000
+
+const mail = (over: { from?: string; to?: string[]; cc?: string[]; extra?: [string, string][] } = {}) => {
+  const m = placeholder({
+    from: over.from ?? 'Alice <alice@example.com>',
+    to: over.to ?? [BOB],
+    ...(over.cc ? { cc: over.cc } : {}),
+    subject: 'Lunch?',
+    messageId: `<${Math.random().toString(36).slice(2)}@example.com>`,
+    text: 'Tuesday?',
+  })
+  const block = m.envelope[0] as { headers: StoredPlaceholder['parts'][number]['headers'] }
+  block.headers.push(...(over.extra ?? []))
+  return m
+}
+
+describe('whom a vacation reply may answer (RFC 3834 §2)', () => {
+  it('answers a person who wrote to this account in To or Cc', () => {
+    expect(autoReplyRefusal(mail(), BOB)).toBeNull()
+    expect(
+      autoReplyRefusal(mail({ to: ['carol@example.com'], cc: ['Bob <Bob@Example.NET>'] }), BOB),
+    ).toBeNull()
+    expect(autoReplyRefusal(mail({ extra: [['Auto-Submitted', 'no']] }), BOB)).toBeNull()
+  })
+
+  it('never answers itself, systems, automatic or list mail, forwarded mail, or mail not addressed to it', () => {
+    const refused = (m: StoredPlaceholder) => autoReplyRefusal(m, BOB)
+    expect(refused(mail({ from: BOB }))).toMatch(/from this account/)
+    for (const from of [
+      'MAILER-DAEMON@example.com',
+      'postmaster@example.com',
+      'no-reply@example.com',
+      'team-request@lists.example.com',
+      'owner-team@lists.example.com',
+    ])
+      expect(refused(mail({ from })), from).toMatch(/mail system/)
+    expect(refused(mail({ extra: [['Auto-Submitted', 'auto-replied']] }))).toMatch(/Auto-Submitted/)
+    expect(refused(mail({ extra: [['Auto-Submitted', 'auto-generated']] }))).toMatch(/Auto-Submitted/)
+    for (const p of ['bulk', 'list', 'junk'])
+      expect(refused(mail({ extra: [['Precedence', p]] }))).toMatch(/Precedence/)
+    expect(refused(mail({ extra: [['List-Id', 'Team <team.example.com>']] }))).toMatch(/List-Id/)
+    expect(refused(mail({ extra: [['List-Unsubscribe', '<mailto:leave@example.com>']] }))).toMatch(
+      /List-Unsubscribe/,
+    )
+    expect(refused(mail({ to: ['everyone@example.com'] }))).toMatch(/not named in To or Cc/)
+    const forwarded = mail()
+    forwarded.envelope.unshift({
+      headers: [
+        ['Forwarded-From', 'dave@example.net'],
+        ['Forwarded-To', BOB],
+      ],
+    })
+    expect(refused(forwarded)).toMatch(/auto-forward/)
+  })
+})
+
+describe('queueing the vacation reply', () => {
+  let db: Db
+  let cleanup: () => Promise<void>
+  beforeEach(async () => {
+    ;({ db, cleanup } = await tempDb())
+  })
+  afterEach(() => cleanup())
+
+  const on = (over: Partial<Parameters<typeof setVacation>[2]> = {}) =>
+    setVacation(db, BOB, {
+      enabled: true,
+      subject: 'Away',
+      text: 'Back Monday',
+      startsAt: null,
+      endsAt: null,
+      periodDays: 7,
+      ...over,
+    })
+  const queue = (m: StoredPlaceholder, now = NOW, id = 'm1') =>
+    queueVacationReply(db, { account: BOB, messageRowId: id, message: m, now, lifetime: 3600 })
+  const jobs = () =>
+    db.selectFrom('vacation_jobs').select(['message_row_id', 'state', 'expires_at']).execute()
+
+  it('queues one reply per sender per period and records the sender', async () => {
+    await on()
+    expect(await queue(mail())).toBe(true)
+    expect(await queue(mail(), NOW + 60, 'm2')).toBe(false)
+    expect(await queue(mail({ from: 'carol@example.com' }), NOW + 60, 'm3')).toBe(true)
+    expect(await queue(mail(), NOW + 7 * 86_400, 'm4')).toBe(true)
+    expect((await jobs()).map((j) => j.message_row_id)).toEqual(['m1', 'm3', 'm4'])
+    expect((await jobs())[0]).toMatchObject({ state: 'queued', expires_at: NOW + 3600 })
+  })
+
+  it('queues nothing while the reply is off or outside its dates, nor for list mail, and records no sender', async () => {
+    expect(await queue(mail())).toBe(false)
+    await on({ startsAt: NOW + 10 })
+    expect(await queue(mail())).toBe(false)
+    await on({ endsAt: NOW })
+    expect(await queue(mail())).toBe(false)
+    await on()
+    expect(await queue(mail({ extra: [['List-Id', '<team.example.com>']] }))).toBe(false)
+    expect(await jobs()).toEqual([])
+    expect(await db.selectFrom('vacation_replies').selectAll().execute()).toEqual([])
+  })
+})
