@@ -53,6 +53,9 @@ function png(width: number, height: number, rgb: [number, number, number]): Buff
   ])
 }
 
+const nav = (page: Page, name: string) =>
+  page.getByRole('navigation', { name: 'Mailboxes' }).getByRole('link', { name: new RegExp(`^${name}`) })
+const row = (page: Page, text: string) => page.getByTestId('message-row').filter({ hasText: text })
 const settingsDialog = (page: Page) => page.getByRole('dialog', { name: 'Settings' })
 async function openSettings(page: Page, tab: string) {
   const dialog = settingsDialog(page)
@@ -256,6 +259,52 @@ describe('settings in Chromium', () => {
     } finally {
       await other.context.close()
     }
+  })
+
+  it('the vacation reply set here is sent by the server: Bobby gets one reply for two messages, kept in Sent', async () => {
+    const page = alice.page
+    const dialog = await openSettings(page, 'Vacation reply')
+    await dialog.getByLabel('Send an automatic reply').check()
+    await dialog.getByLabel('Reply subject').fill('Away this week')
+    await dialog.getByLabel('Reply text').fill('I read mail again on Monday.')
+    await dialog.getByRole('button', { name: 'Save' }).click()
+    await dialog.getByText('Vacation reply is on.').waitFor()
+    await dialog.getByRole('button', { name: 'Close' }).click()
+    await dialog.waitFor({ state: 'detached' })
+    const node = network.node(DOMAIN)
+    await sendMail(node, { from: BOBBY, to: [ALICE], subject: 'Are you in?', text: 'Coffee?' })
+    await sendMail(node, { from: BOBBY, to: [ALICE], subject: 'Are you in? (2)', text: 'Tea then?' })
+    const bobby = await mailCaller(node, BOBBY)
+    const inbox = (await bobby.mailbox.list()).find((m) => m.role === 'inbox')
+    const replies = async () =>
+      (await bobby.message.list({ mailboxId: inbox?.id ?? '', limit: 50 })).items.filter(
+        (m) => m.subject === 'Away this week',
+      )
+    await expect.poll(async () => (await replies()).length, { timeout: 30_000 }).toBe(1)
+    // Both messages reached Alice: a reply is queued in the same transaction that stores a message, so
+    // one job means one reply for the two.
+    await row(page, 'Are you in? (2)').first().waitFor({ timeout: 20_000 })
+    const jobs = await node.gateway?.ctx.db
+      .selectFrom('vacation_jobs')
+      .select('state')
+      .where('account', '=', ALICE)
+      .execute()
+    expect(jobs).toEqual([{ state: 'done' }])
+    expect(await replies()).toHaveLength(1)
+    const [reply] = await replies()
+    // Bobby's mailbox fetches the text from Alice's, as for any message.
+    const text = async () => (await bobby.message.get({ ids: [reply?.id ?? ''] })).messages[0]?.text
+    await expect.poll(text, { timeout: 20_000 }).toBe('I read mail again on Monday.')
+    // Alice sees the reply she sent in her Sent folder.
+    await nav(page, 'Sent').click()
+    await row(page, 'Away this week').first().waitFor({ timeout: 20_000 })
+    await shot(page, '66-vacation-reply-sent')
+    await nav(page, 'Inbox').click()
+    const off = await openSettings(page, 'Vacation reply')
+    await off.getByLabel('Send an automatic reply').uncheck()
+    await off.getByRole('button', { name: 'Save' }).click()
+    await off.getByText('Vacation reply is off.').waitFor()
+    await off.getByRole('button', { name: 'Close' }).click()
   })
 
   it('lays settings out for a 390×844 phone', async () => {

@@ -4,7 +4,7 @@ import { dateToEpoch, epochToDate } from '../../lib/vacation-dates.ts'
 import { useMail } from '../../state/mail-context.ts'
 import { Section, useSectionSave } from './section.tsx'
 
-/** The vacation auto-reply settings (RFC 3834); the MTA job that sends it is not built yet (see docs). */
+/** The vacation auto-reply settings (RFC 3834); the server sends the reply (docs/architecture.md, User settings). */
 export function VacationSection(props: { settings: Settings }) {
   const { api } = useMail()
   const save = useSectionSave()
@@ -18,7 +18,7 @@ export function VacationSection(props: { settings: Settings }) {
   return (
     <Section
       title="Vacation reply"
-      description="Your reply text and dates are saved. Note: this mail server does not send vacation replies yet; once it does, it will answer each sender once per period and never mailing lists, bulk mail or delivery notices."
+      description="While it is on (between the first and last day, when set), your mail server answers each person who writes to you once per period. It never answers mailing lists, bulk mail, automatic replies or delivery notices. The replies are kept in Sent."
       save={save}
       onSubmit={() =>
         save.run(async () => {
