@@ -191,15 +191,16 @@ describe('exchanges over a message the delivery endpoint accepted', () => {
         text: { contentId: createHash('sha256').update('Back').digest('base64url'), size: 4 },
       })
       const block = draft.envelope[0] as { headers: [string, string][] }
-      block.headers = block.headers.map(([n, v]) =>
-        n === 'Auto-Submitted' ? [n, autoSubmitted] : n === 'To' && to ? [n, to] : [n, v],
-      )
+      block.headers = block.headers.map(([n, v]) => (n === 'Auto-Submitted' ? [n, autoSubmitted] : [n, v]))
       const { message, eh } = sealForSend(draft, { date: new Date() })
+      const pairs = ehHeaders(originalHeaders(message), eh.ehl).map(([n, v]) =>
+        n === 'To' && to ? [n, to] : [n, v],
+      )
       return rawExchange(net, {
         subject_token: assertion,
         subject_token_type: JWT,
         requested_token_type: JWT,
-        headers: JSON.stringify(ehHeaders(originalHeaders(message), eh.ehl)),
+        headers: JSON.stringify(pairs),
       })
     }
     const off = await reply('bob@example.net')
@@ -219,9 +220,10 @@ describe('exchanges over a message the delivery endpoint accepted', () => {
     expect(ok.status, JSON.stringify(ok.body)).toBe(200)
     matchesContract(ok)
     expect(decodeJwt(String(ok.body.access_token))).toMatchObject({ sub: 'bob@example.net' })
-    const elsewhere = await reply('bob@example.net', 'auto-replied', 'mallory@example.org')
-    expect(elsewhere.body.error).toBe('invalid_grant')
-    expect(elsewhere.body.error_description).toMatch(/only to the sender <alice@example.com>/)
+    // As in send, the AS is never given a recipient address: an unblinded To is refused.
+    const plain = await reply('bob@example.net', 'auto-replied', 'mallory@example.org')
+    expect(plain.body.error).toBe('invalid_request')
+    expect(plain.body.error_description).toMatch(/must be sent blinded/)
     const notAuto = await reply('bob@example.net', 'auto-generated')
     expect(notAuto.body.error).toBe('invalid_request')
     expect(notAuto.body.error_description).toMatch(/Auto-Submitted: auto-replied/)

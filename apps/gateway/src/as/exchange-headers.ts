@@ -143,7 +143,11 @@ export function parseSignedHeaders(raw: string | undefined, rule: HeaderRule): S
         `header "${name}" must be a digest in angle brackets (<43 base64url characters>)`,
       )
     }
-    if ((rule === SEND_HEADERS || rule === AUTO_REPLY_HEADERS) && BLINDED_HEADERS.has(key) && !/^<[A-Za-z0-9_-]{43}>$/.test(headerValue)) {
+    if (
+      (rule === SEND_HEADERS || rule === AUTO_REPLY_HEADERS) &&
+      BLINDED_HEADERS.has(key) &&
+      !/^<[A-Za-z0-9_-]{43}>$/.test(headerValue)
+    ) {
       throw new OAuthError(
         'invalid_request',
         `header "${name}" must be sent blinded (<HMAC-SHA-256 of the value under the Recipients-Salt>, docs/protocol.md §2): the AS is never given recipient addresses`,

@@ -13,6 +13,7 @@ import {
   readMessage,
   replyHeaders,
   sealForSend,
+  withoutBcc,
 } from '@federizer/protocol'
 import {
   enqueueOutbox,
@@ -139,7 +140,8 @@ export async function runVacationJob(
         messageRowId: sent.id,
         recipientDomain: domainOf(to[0] as string),
         recipients: to,
-        placeholder: pushAssertion(sealed, issued.token),
+        // As the api sends: Bcc and the Recipients-Key stay in the Sent copy only.
+        placeholder: pushAssertion(withoutBcc(sealed), issued.token),
         dpopKey: { privateJwk: key.privateJwk, publicJwk: key.publicJwk },
         contentIds: [text.contentId],
         holdUntil: now,
