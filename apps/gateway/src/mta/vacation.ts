@@ -4,7 +4,6 @@ import {
   createDpopKey,
   domainOf,
   ehHeaders,
-  exchangeToken,
   lastAssertion,
   originalHeaders,
   type PlaceholderMessage,
@@ -113,17 +112,12 @@ export async function runVacationJob(
     const { message: sealed, eh } = sealForSend(draft, { date: new Date(now * 1000) })
     const to = readMessage(sealed).to.map((a) => a.address.toLowerCase())
     const key = await createDpopKey()
-    const issued = await exchangeToken({
-      tokenEndpoint: ctx.federation.urls.tokenEndpoint,
-      clientId: ctx.config.mtaClientId,
-      clientKey: ctx.federation.keys.mtaClientKey,
+    const issued = await ctx.domain.mtaTokens.exchange({
       dpopKey: key,
       subjectToken,
       subjectTokenType: 'jwt',
       requestedTokenType: 'jwt',
       headers: ehHeaders(originalHeaders(sealed), eh.ehl),
-      fetch: ctx.federation.fetch,
-      now,
     })
     await inTransaction(ctx.db, async (trx) => {
       const sent = await insertMessage(trx, {
