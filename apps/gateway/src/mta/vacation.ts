@@ -27,7 +27,6 @@ import {
   vacationJobsByIds,
 } from '@federizer/store'
 import type { GatewayContext } from '../context.ts'
-import { LEASE_SECONDS, retryDelaySeconds, scaled } from './backoff.ts'
 import { isFinalRefusal } from './forward.ts'
 import { errorText } from './outbox.ts'
 import { claimDue, endAttempt } from './queue.ts'
@@ -38,7 +37,7 @@ export async function claimVacationJobs(ctx: GatewayContext, limit: number, excl
     limit,
     exclude,
     states: ['queued'],
-    leaseSeconds: scaled(LEASE_SECONDS, ctx.config.queueTimeScale, 2),
+    leaseSeconds: ctx.domain.schedule.leaseSeconds,
   })
   return vacationJobsByIds(ctx.db, ids)
 }
@@ -140,6 +139,7 @@ export async function runVacationJob(
         contentIds: [text.contentId],
         holdUntil: now,
         now,
+        lifetimeSeconds: ctx.domain.schedule.lifetimeSeconds,
       })
       for (const recipient of to)
         await recordDeliveryStatus(trx, { messageRowId: sent.id, recipient, state: 'queued' })
@@ -152,7 +152,7 @@ export async function runVacationJob(
     const reason = `vacation reply failed: ${errorText(e)}`
     const final = isFinalRefusal(e) || now >= job.expires_at
     const nextAttemptAt = Math.min(
-      now + retryDelaySeconds(job.attempts + 1, ctx.config.queueTimeScale),
+      now + ctx.domain.schedule.retryDelaySeconds(job.attempts + 1),
       job.expires_at,
     )
     await endAttempt(
