@@ -19,7 +19,21 @@ import type {
 export interface MailApi {
   me(): Promise<{ email: string; name?: string }>
   listMailboxes(): Promise<MailboxInfo[]>
-  createMailbox(name: string): Promise<void>
+  /** A user folder at the top level, or inside `parentId` (nesting). */
+  createMailbox(name: string, parentId?: string): Promise<void>
+  renameMailbox(id: string, name: string): Promise<void>
+  /** Deletes a user folder; the server refuses one that still holds messages or folders. */
+  removeMailbox(id: string): Promise<void>
+  /** Nests a folder inside another (or null: back at the top level). */
+  moveMailbox(id: string, parentId: string | null): Promise<void>
+  /** "All N in this folder": one change done on the server; answers the ids it touched (for Undo). */
+  bulkInMailbox(input: {
+    mailboxId: string
+    action:
+      | { kind: 'move'; mailboxId: string }
+      | { kind: 'setKeywords'; add?: string[]; remove?: string[] }
+      | { kind: 'destroy' }
+  }): Promise<string[]>
   listMessages(input: { mailboxId: string; cursor?: string; limit: number }): Promise<{
     items: MessageSummary[]
     nextCursor?: string

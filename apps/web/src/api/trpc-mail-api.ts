@@ -132,11 +132,24 @@ export function createTrpcMailApi(
           role: b.role && (ROLES as readonly string[]).includes(b.role) ? (b.role as MailboxRole) : null,
           unread: b.unread,
           total: b.total,
+          parentId: b.parentId,
         }),
       )
     },
-    async createMailbox(name) {
-      await client.mailbox.create.mutate({ name })
+    async createMailbox(name, parentId) {
+      await client.mailbox.create.mutate({ name, parentId: parentId ?? null })
+    },
+    async renameMailbox(id, name) {
+      await client.mailbox.rename.mutate({ id, name })
+    },
+    async removeMailbox(id) {
+      await client.mailbox.remove.mutate({ id })
+    },
+    async moveMailbox(id, parentId) {
+      await client.mailbox.move.mutate({ id, parentId })
+    },
+    async bulkInMailbox(input) {
+      return (await client.message.bulkInMailbox.mutate(input)).ids
     },
     async listMessages(input) {
       const page = await client.message.list.query(input)

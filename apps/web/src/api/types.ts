@@ -18,7 +18,7 @@ type ApiDraftInput = RouterInputs['draft']['save']
 
 export type MailboxRole = 'inbox' | 'sent' | 'drafts' | 'trash' | 'archive' | 'junk'
 
-export interface MailboxInfo extends Pick<ApiMailbox, 'id' | 'name' | 'unread' | 'total'> {
+export interface MailboxInfo extends Pick<ApiMailbox, 'id' | 'name' | 'unread' | 'total' | 'parentId'> {
   role: MailboxRole | null
 }
 

@@ -15,6 +15,8 @@ export interface ThreadRow<M extends ThreadedItem> {
   /** The newest message: its subject, snippet and date stand for the row, and opening opens it. */
   message: M
   count: number
+  /** Every message of the thread in this list, newest first: a checked row acts on all of them. */
+  messages: M[]
   /** Senders, oldest first, each once ("Bobby, Alice"). */
   participants: string[]
   unread: boolean
@@ -32,13 +34,22 @@ export function groupByThread<M extends ThreadedItem>(items: readonly M[]): Thre
     let entry = rows.get(key)
     if (!entry) {
       entry = {
-        row: { message: m, count: 0, participants: [], unread: false, starred: false, hasAttachment: false },
+        row: {
+          message: m,
+          count: 0,
+          messages: [],
+          participants: [],
+          unread: false,
+          starred: false,
+          hasAttachment: false,
+        },
         senders: [],
       }
       rows.set(key, entry)
     }
     const { row } = entry
     row.count++
+    row.messages.push(m)
     row.unread ||= !m.keywords.includes('$seen')
     row.starred ||= m.keywords.includes('$flagged')
     row.hasAttachment ||= m.hasAttachment

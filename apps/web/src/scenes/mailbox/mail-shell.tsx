@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query'
-import { useCallback, useEffect, useMemo, useRef } from 'react'
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import styled from 'styled-components'
 import type { MessageSummary } from '../../api/types.ts'
 import { formatHash, useHashRoute } from '../../app/use-hash-route.ts'
@@ -7,6 +7,7 @@ import { useMedia } from '../../app/use-media.ts'
 import { ErrorBoundary } from '../../components/error-boundary.tsx'
 import { explainError } from '../../lib/explain.ts'
 import { searchTerms } from '../../lib/highlight.ts'
+import { clickRow, emptySelection, pruneSelection, toggleAll } from '../../lib/selection.ts'
 import { shortcutFor } from '../../lib/shortcuts.ts'
 import { applyPending, mailboxView } from '../../lib/sync-merge.ts'
 import { groupByThread } from '../../lib/thread-rows.ts'
@@ -14,10 +15,12 @@ import { useMail } from '../../state/mail-context.ts'
 import { useMailState } from '../../state/mail-store.ts'
 import { usePrefs, useSettings } from '../../state/prefs.ts'
 import { ifStillHere, ReaderPane } from '../reader/reader-pane.tsx'
+import { BulkToolbar } from './bulk-toolbar.tsx'
 import { MailboxNav } from './mailbox-nav.tsx'
 import { MessageList } from './message-list.tsx'
 import { Notices } from './notices.tsx'
 import { TopBar } from './top-bar.tsx'
+import { useBulkActions } from './use-bulk-actions.ts'
 import { useMessageActions } from './use-message-actions.ts'
 
 /** The signed-in layout: mailboxes | message list | reading pane (single pane on a phone). */
@@ -65,6 +68,29 @@ export function MailShell(props: { composeOpen: boolean }) {
     const rows = groupByThread(listed)
     return { items: rows.map((r) => r.message), threads: new Map(rows.map((r) => [r.message.id, r])) }
   }, [route.search, search.data, cache, mailboxId, pendingChanges, threaded])
+
+  // Bulk selection: checked rows (by their newest message's id); a new folder or search starts empty.
+  const viewKey = `${mailboxId ?? ''}|${route.search ?? ''}`
+  const [checks, setChecks] = useState({ key: viewKey, sel: emptySelection, allInFolder: false })
+  const order = useMemo(() => items.map((m) => m.id), [items])
+  const current = checks.key === viewKey ? checks : { key: viewKey, sel: emptySelection, allInFolder: false }
+  const selection = pruneSelection(current.sel, order)
+  const setSelection = (sel: typeof selection, allInFolder = false) =>
+    setChecks({ key: viewKey, sel, allInFolder })
+  /** The messages a set of rows stands for: in conversation mode every message of each thread. */
+  const messagesOf = (rowIds: Iterable<string>) =>
+    [...rowIds].flatMap((id) => {
+      const m = items.find((i) => i.id === id)
+      return m ? (threads?.get(id)?.messages ?? [m]) : []
+    })
+  const bulk = useBulkActions()
+  const dropOnFolder = (targetId: string, ids: string[]) => {
+    const target = mailboxes.find((b) => b.id === targetId)
+    const msgs = ids.map((id) => cache.messages.get(id)).filter((m): m is MessageSummary => !!m)
+    if (!target || msgs.length === 0) return
+    setSelection(emptySelection)
+    void bulk.move(msgs, target.id, `moved to ${target.name}`)
+  }
 
   const selectedId = route.messageId
   const selectedIndex = items.findIndex((m) => m.id === selectedId)
@@ -199,6 +225,7 @@ export function MailShell(props: { composeOpen: boolean }) {
             mailboxes={mailboxes}
             currentId={mailboxId}
             onSelect={(id) => navigate({ mailboxId: id })}
+            onDropMessages={dropOnFolder}
           />
         )}
         {showList && (
@@ -215,6 +242,24 @@ export function MailShell(props: { composeOpen: boolean }) {
               route.search !== undefined ? new Map(mailboxes.map((b) => [b.id, b.name])) : undefined
             }
             onOpen={(m) => openMessage(m.id)}
+            checked={selection.ids}
+            onCheck={(m, shift) => setSelection(clickRow(selection, order, m.id, shift))}
+            dragIds={(m) =>
+              (selection.ids.has(m.id) ? messagesOf(selection.ids) : messagesOf([m.id])).map((x) => x.id)
+            }
+            toolbar={
+              <BulkToolbar
+                selected={messagesOf(selection.ids)}
+                rowsChecked={selection.ids.size}
+                rowsInView={order.length}
+                onToggleAll={() => setSelection(toggleAll(selection, order))}
+                folder={route.search === undefined ? mailbox : undefined}
+                allInFolder={current.allInFolder}
+                onAllInFolder={(on) => setSelection(selection, on)}
+                mailboxes={mailboxes}
+                onDone={() => setSelection(emptySelection)}
+              />
+            }
             hrefFor={(m) =>
               formatHash(
                 route.search !== undefined

@@ -4,6 +4,8 @@ import type { MailboxInfo } from '../../api/types.ts'
 import { Icon, type IconName } from '../../components/icons.tsx'
 import { useMail } from '../../state/mail-context.ts'
 import { FolderNameDialog } from './folder-dialog.tsx'
+import { FolderMenu } from './folder-menu.tsx'
+import { DRAG_TYPE } from './message-list.tsx'
 import { QuotaBar } from './quota-bar.tsx'
 
 const ICONS: Record<string, IconName> = {
@@ -21,7 +23,14 @@ export function MailboxNav(props: {
   currentId: string | undefined
   onSelect: (id: string) => void
   compact?: boolean
+  /** Messages dragged from the list and dropped on a folder (their ids). */
+  onDropMessages?: (mailboxId: string, ids: string[]) => void
 }) {
+  const [dropTarget, setDropTarget] = useState<string>()
+  const depth = (m: MailboxInfo): number => {
+    const parent = m.parentId ? props.mailboxes.find((b) => b.id === m.parentId) : undefined
+    return parent && parent !== m ? 1 + depth(parent) : 0
+  }
   return (
     <Nav aria-label="Mailboxes" $compact={props.compact ?? false}>
       <ul>
@@ -29,7 +38,25 @@ export function MailboxNav(props: {
           const current = m.id === props.currentId
           const countLabel = m.unread > 0 ? `, ${m.unread} unread` : ''
           return (
-            <li key={m.id}>
+            <li
+              key={m.id}
+              data-drop={dropTarget === m.id ? 'over' : undefined}
+              style={props.compact ? undefined : { paddingLeft: depth(m) * 14 }}
+              onDragOver={(e) => {
+                if (!props.onDropMessages || !e.dataTransfer.types.includes(DRAG_TYPE)) return
+                e.preventDefault()
+                e.dataTransfer.dropEffect = 'move'
+                setDropTarget(m.id)
+              }}
+              onDragLeave={() => setDropTarget(undefined)}
+              onDrop={(e) => {
+                setDropTarget(undefined)
+                const data = e.dataTransfer.getData(DRAG_TYPE)
+                if (!data || !props.onDropMessages) return
+                e.preventDefault()
+                props.onDropMessages(m.id, JSON.parse(data) as string[])
+              }}
+            >
               <a
                 href={`#/m/${encodeURIComponent(m.id)}`}
                 aria-current={current ? 'page' : undefined}
@@ -48,6 +75,7 @@ export function MailboxNav(props: {
                   </span>
                 )}
               </a>
+              {!props.compact && m.role === null && <FolderMenu folder={m} />}
             </li>
           )
         })}
@@ -72,7 +100,19 @@ const Nav = styled.nav<{ $compact: boolean }>`
     flex-direction: ${(p) => (p.$compact ? 'row' : 'column')};
     gap: 2px;
   }
+  li {
+    position: relative;
+    display: flex;
+    align-items: center;
+    border-radius: 0 20px 20px 0;
+  }
+  li[data-drop='over'] {
+    outline: 2px dashed ${(p) => p.theme.color.accent};
+    outline-offset: -2px;
+  }
   a {
+    flex: 1;
+    min-width: 0;
     display: flex;
     align-items: center;
     gap: 12px;

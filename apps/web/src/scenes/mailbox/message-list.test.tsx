@@ -72,6 +72,9 @@ describe('virtualised message list', () => {
                 hrefFor={() => '#'}
                 onEndReached={() => {}}
                 phoneNav={null}
+                checked={new Set()}
+                onCheck={() => {}}
+                dragIds={() => []}
               />
             </MailContext.Provider>
           </ThemeProvider>

@@ -11,6 +11,9 @@ import type { ThreadRow } from '../../lib/thread-rows.ts'
 import { usePrefs } from '../../state/prefs.ts'
 import { useMessageActions } from './use-message-actions.ts'
 
+/** The drag data of message rows: a JSON array of message ids (mailbox-nav.tsx takes the drop). */
+export const DRAG_TYPE = 'application/x-federizer-messages'
+
 const ROW_HEIGHT = 78
 /** List density 'compact' (settings): no preview line. */
 const COMPACT_ROW_HEIGHT = 56
@@ -33,6 +36,12 @@ export function MessageList(props: {
   /** Search results: the query's words to mark, and each result's folder by mailbox id. */
   highlight?: readonly string[] | undefined
   folderNames?: ReadonlyMap<string, string> | undefined
+  /** Bulk work: the checked rows (by their message id), a checkbox click, and the bar above the list. */
+  checked: ReadonlySet<string>
+  onCheck: (m: MessageSummary, shift: boolean) => void
+  toolbar?: ReactNode
+  /** Drag and drop onto a folder: the message ids a drag of this row carries. */
+  dragIds: (m: MessageSummary) => string[]
 }) {
   const { items, onEndReached } = props
   const scrollRef = useRef<HTMLDivElement>(null)
@@ -74,6 +83,7 @@ export function MessageList(props: {
         <h1 id="list-title">{props.title}</h1>
         <span>{items.length > 0 ? `${items.length} shown` : ''}</span>
       </Heading>
+      {props.toolbar}
       <Scroll ref={scrollRef} data-testid="message-list">
         {props.error && (
           <Empty as="div" role="alert">
@@ -106,7 +116,18 @@ export function MessageList(props: {
                 $selected={m.id === props.selectedId}
                 $unread={unread}
                 data-testid="message-row"
+                draggable
+                onDragStart={(e) => {
+                  e.dataTransfer.setData(DRAG_TYPE, JSON.stringify(props.dragIds(m)))
+                  e.dataTransfer.effectAllowed = 'move'
+                }}
               >
+                <Check
+                  type="checkbox"
+                  aria-label={`Select ${m.subject || '(no subject)'}`}
+                  checked={props.checked.has(m.id)}
+                  onChange={(e) => props.onCheck(m, (e.nativeEvent as MouseEvent).shiftKey)}
+                />
                 <Avatar aria-hidden="true">{initials(m.from?.name ?? m.from?.address ?? '?')}</Avatar>
                 <a
                   href={props.hrefFor(m)}
@@ -245,6 +266,14 @@ const Row = styled.li<{ $selected: boolean; $unread: boolean }>`
     gap: 1px;
     outline-offset: -2px;
   }
+`
+
+const Check = styled.input`
+  flex: none;
+  width: 16px;
+  height: 16px;
+  margin: 9px 0 0;
+  accent-color: ${(p) => p.theme.color.accent};
 `
 
 const Avatar = styled.span`
