@@ -126,7 +126,9 @@ export function MessageList(props: {
                   type="checkbox"
                   aria-label={`Select ${m.subject || '(no subject)'}`}
                   checked={props.checked.has(m.id)}
-                  onChange={(e) => props.onCheck(m, (e.nativeEvent as MouseEvent).shiftKey)}
+                  // A click (not change) event: it carries Shift for range selection.
+                  onClick={(e) => props.onCheck(m, e.shiftKey)}
+                  onChange={() => undefined}
                 />
                 <Avatar aria-hidden="true">{initials(m.from?.name ?? m.from?.address ?? '?')}</Avatar>
                 <a
