@@ -59,7 +59,10 @@ export function securityHeaders(csp: string): express.RequestHandler {
     res.setHeader('Content-Security-Policy', csp)
     res.setHeader('X-Frame-Options', 'DENY')
     res.setHeader('X-Content-Type-Options', 'nosniff')
-    res.setHeader('Referrer-Policy', 'no-referrer')
+    // strict-origin, not no-referrer: under no-referrer the browser sends `Origin: null` with the
+    // sign-out form POST, and the AS's CSRF check (it wants the webmail's origin) refuses it. Only the
+    // origin is ever sent, never a path (mail content opens in no-referrer frames and noreferrer links).
+    res.setHeader('Referrer-Policy', 'strict-origin')
     next()
   }
 }
