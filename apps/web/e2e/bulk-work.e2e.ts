@@ -139,4 +139,33 @@ describe('bulk work in the message list', () => {
     await nav(page).getByRole('link', { name: 'Acme' }).waitFor({ state: 'detached' })
     expect((await aliceApi()).boxes.some((b) => b.name === 'Acme')).toBe(false)
   })
+
+  it('deletes to Trash in bulk; in Trash "Delete for ever" asks in a dialog, never window.confirm', async () => {
+    const page = alice.page
+    page.on('dialog', () => {
+      throw new Error('window.confirm/alert/prompt must not be used')
+    })
+    await nav(page)
+      .getByRole('link', { name: /^Inbox/ })
+      .click()
+    await rowWith(page, 'Bulk 2').getByRole('checkbox').click()
+    await page.getByTestId('bulk-toolbar').getByRole('button', { name: 'Delete' }).click()
+    await page.getByText('Message moved to Trash.').waitFor()
+    const api = await aliceApi()
+    await expect.poll(() => api.subjectsIn('Trash'), { timeout: 10_000 }).toEqual(['Bulk 2'])
+
+    await nav(page)
+      .getByRole('link', { name: /^Trash/ })
+      .click()
+    await rowWith(page, 'Bulk 2').getByRole('link').click()
+    // The reading pane's trash button is "Delete for ever" in Trash (no row is checked).
+    const readerDelete = page.getByRole('button', { name: 'Delete for ever', exact: true }).first()
+    await readerDelete.click()
+    const ask = page.getByRole('dialog', { name: 'Delete for ever?' })
+    await ask.getByRole('button', { name: 'Cancel' }).click()
+    expect(await api.subjectsIn('Trash')).toEqual(['Bulk 2'])
+    await readerDelete.click()
+    await ask.getByRole('button', { name: 'Delete for ever' }).click()
+    await expect.poll(() => api.subjectsIn('Trash'), { timeout: 10_000 }).toEqual([])
+  })
 })

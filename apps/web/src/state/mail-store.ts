@@ -33,6 +33,15 @@ export interface MailState {
   sends: TrackedSend[]
   /** Messages sent while offline, waiting in this browser for the connection (lib/outbox-queue.ts). */
   outbox: OutboxItem[]
+  /** A yes / no question shown in a real dialog (never `window.confirm`); see askConfirm. */
+  question?: Question | undefined
+}
+
+export interface Question {
+  title: string
+  message: string
+  confirmLabel: string
+  answer: (yes: boolean) => void
 }
 
 export interface TrackedSend {
@@ -99,6 +108,22 @@ export function pushNotice(store: MailStore, notice: Omit<Notice, 'id'>): number
   const fresh = (n: Notice) => !n.action || !n.about?.some((m) => about.has(m))
   store.set((s) => ({ notices: [...s.notices.filter(fresh).slice(-3), { ...notice, id }] }))
   return id
+}
+
+/** Asks a yes / no question in the app's dialog (notices.tsx shows it); resolves with the answer. */
+export function askConfirm(store: MailStore, question: Omit<Question, 'answer'>): Promise<boolean> {
+  return new Promise((resolve) => {
+    store.get().question?.answer(false)
+    store.set({
+      question: {
+        ...question,
+        answer: (yes) => {
+          store.set({ question: undefined })
+          resolve(yes)
+        },
+      },
+    })
+  })
 }
 
 export function dismissNotice(store: MailStore, id: number): void {

@@ -1,16 +1,28 @@
 import { useEffect } from 'react'
 import styled from 'styled-components'
+import { ConfirmDialog } from '../../components/confirm-dialog.tsx'
 import { Icon } from '../../components/icons.tsx'
 import { useMail } from '../../state/mail-context.ts'
 import { dismissNotice, type Notice, useMailState } from '../../state/mail-store.ts'
 
-/** Toasts (with optional Undo) and the polite live region announcing new mail. */
+/** Toasts (with optional Undo), the polite live region announcing new mail, and askConfirm's dialog. */
 export function Notices() {
   const { store } = useMail()
   const notices = useMailState(store, (s) => s.notices)
   const announcement = useMailState(store, (s) => s.announcement)
+  const question = useMailState(store, (s) => s.question)
   return (
     <>
+      {question && (
+        <ConfirmDialog
+          title={question.title}
+          message={question.message}
+          confirmLabel={question.confirmLabel}
+          danger
+          onConfirm={() => question.answer(true)}
+          onCancel={() => question.answer(false)}
+        />
+      )}
       <div className="visually-hidden" aria-live="polite" data-testid="announcer">
         {announcement}
       </div>

@@ -2,7 +2,7 @@ import { useMemo } from 'react'
 import type { MessageSummary } from '../../api/types.ts'
 import { explainError } from '../../lib/explain.ts'
 import { useMail } from '../../state/mail-context.ts'
-import { pushNotice } from '../../state/mail-store.ts'
+import { askConfirm, pushNotice } from '../../state/mail-store.ts'
 
 /** Mailbox work on messages: read/unread, star, archive, move, delete, restore (optimistic, queued offline). */
 export function useMessageActions() {
@@ -61,20 +61,23 @@ export function useMessageActions() {
         if (msgs.length === 0) return
         await moveWithUndo(msgs, mailboxId, `moved to ${mailboxName}`)
       },
-      async remove(msgs: MessageSummary[]) {
+      /** Answers false when the user declined "Delete for ever?". */
+      async remove(msgs: MessageSummary[]): Promise<boolean> {
         const trashId = roleId('trash')
-        if (msgs.length === 0) return
+        if (msgs.length === 0) return false
         if (trashId && msgs.every((m) => m.mailboxId !== trashId)) {
           await moveWithUndo(msgs, trashId, 'moved to Trash')
-          return
+          return true
         }
-        if (
-          !window.confirm(
-            `Delete ${msgs.length === 1 ? 'this message' : `${msgs.length} messages`} for ever?`,
-          )
-        )
-          return
+        const what = msgs.length === 1 ? 'This message' : `These ${msgs.length} messages`
+        const yes = await askConfirm(store, {
+          title: 'Delete for ever?',
+          message: `${what} will be deleted for good; this cannot be undone.`,
+          confirmLabel: 'Delete for ever',
+        })
+        if (!yes) return false
         await engine.act({ kind: 'destroy', ids: ids(msgs) }, 'delete for ever')
+        return true
       },
       async restore(msgs: MessageSummary[]) {
         try {

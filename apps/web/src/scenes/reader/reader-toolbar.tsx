@@ -9,10 +9,11 @@ import { useMessageActions } from '../mailbox/use-message-actions.ts'
  * Runs a follow-up navigation only if the user is still where the action started: a slow archive must
  * not pull them back from the mailbox they have since opened.
  */
-export function ifStillHere(fn: () => void): () => void {
+export function ifStillHere(fn: () => void): (done?: unknown) => void {
   const at = window.location.hash
-  return () => {
-    if (window.location.hash === at) fn()
+  // `false`: the user said no (e.g. to "Delete for ever?"), so the view stays on the message.
+  return (done) => {
+    if (done !== false && window.location.hash === at) fn()
   }
 }
 
