@@ -29,7 +29,9 @@ function inFront(mw: (req: Request, res: Response, next: NextFunction) => void) 
 
 beforeAll(async () => {
   // Bob's node takes no pushed bodies, so every message is fetched from its origin (the path under test).
-  net = await openNetwork({ domains: threeDomains({ 'example.net': { gatewayOptions: { pushMaxBytes: 0 } } }) })
+  net = await openNetwork({
+    domains: threeDomains({ 'example.net': { gatewayOptions: { pushMaxBytes: 0 } } }),
+  })
   network = net.network
   inFront((req, res, next) => {
     if (req.method !== 'POST' || !req.path.endsWith('/federizer/fetch') || mode === 'normal') return next()
