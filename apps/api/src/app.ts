@@ -1,4 +1,4 @@
-import { createDomainContext, type DomainContext } from '@federizer/domain'
+import { type DomainContext, useOrOpenDomainContext } from '@federizer/domain'
 import { createListener, type DomainConfig, requestLog } from '@federizer/node'
 import { createExpressMiddleware } from '@trpc/server/adapters/express'
 import express from 'express'
@@ -25,14 +25,7 @@ export async function createApi(
   domainOrConfig: DomainContext | DomainConfig,
   options: ApiOptions = {},
 ): Promise<Api> {
-  const owned =
-    'db' in domainOrConfig
-      ? undefined
-      : await createDomainContext(domainOrConfig, {
-          ...(options.now ? { now: options.now } : {}),
-          ...(options.fetch ? { fetch: options.fetch } : {}),
-        })
-  const domain = owned ?? (domainOrConfig as DomainContext)
+  const { domain, owned } = await useOrOpenDomainContext(domainOrConfig, options)
   const { config } = domain
   const ctx = await createApiContext(domain, options).catch(async (e) => {
     await owned?.close()

@@ -1,4 +1,4 @@
-import { createDomainContext, type DomainContext } from '@federizer/domain'
+import { type DomainContext, useOrOpenDomainContext } from '@federizer/domain'
 import { createListener, type DomainConfig, requestLog } from '@federizer/node'
 import express from 'express'
 import { metadataHandler, metadataPath } from './as/metadata.ts'
@@ -25,14 +25,7 @@ export async function createGateway(
   domainOrConfig: DomainContext | DomainConfig,
   options: GatewayOptions = {},
 ): Promise<Gateway> {
-  const owned =
-    'db' in domainOrConfig
-      ? undefined
-      : await createDomainContext(domainOrConfig, {
-          ...(options.now ? { now: options.now } : {}),
-          ...(options.fetch ? { fetch: options.fetch } : {}),
-        })
-  const domain = owned ?? (domainOrConfig as DomainContext)
+  const { domain, owned } = await useOrOpenDomainContext(domainOrConfig, options)
   const { config } = domain
   const ctx = await createGatewayContext(domain, options).catch(async (e) => {
     await owned?.close()

@@ -119,3 +119,19 @@ export async function createDomainContext(
     throw e
   }
 }
+
+/**
+ * The context a server runs on: the one it is given (shared with the other server of the process; the
+ * caller closes it), or one built from a config for this server alone (`owned`, closed with the server).
+ */
+export async function useOrOpenDomainContext(
+  domainOrConfig: DomainContext | DomainConfig,
+  overrides: Pick<DomainOverrides, 'now' | 'fetch'> = {},
+): Promise<{ domain: DomainContext; owned: DomainContext | undefined }> {
+  if ('db' in domainOrConfig) return { domain: domainOrConfig, owned: undefined }
+  const owned = await createDomainContext(domainOrConfig, {
+    ...(overrides.now ? { now: overrides.now } : {}),
+    ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
+  })
+  return { domain: owned, owned }
+}

@@ -1,4 +1,9 @@
-export { createDomainContext, type DomainContext, type DomainOverrides } from './context.ts'
+export {
+  createDomainContext,
+  type DomainContext,
+  type DomainOverrides,
+  useOrOpenDomainContext,
+} from './context.ts'
 export { cachingKeyResolver } from './key-resolver.ts'
 export type { MtaExchange, MtaTokenClient } from './mta-tokens.ts'
 export { createPeerFetch } from './peer-fetch.ts'
