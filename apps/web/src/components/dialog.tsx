@@ -64,3 +64,31 @@ const Body = styled.div`
   padding: 16px 20px 20px;
   overflow: auto;
 `
+
+/** The layout of a one-field dialog form: label, input, error sentence, then Cancel / submit on the right. */
+export const DialogForm = styled.form`
+  display: flex;
+  flex-direction: column;
+  gap: 8px;
+  label {
+    font-weight: 600;
+  }
+  input {
+    padding: 8px 10px;
+    border: 1px solid ${(p) => p.theme.color.border};
+    border-radius: ${(p) => p.theme.radius};
+    background: ${(p) => p.theme.color.surface};
+    color: inherit;
+    font: inherit;
+  }
+  .error {
+    margin: 0;
+    color: ${(p) => p.theme.color.danger};
+  }
+  .actions {
+    display: flex;
+    justify-content: flex-end;
+    gap: 8px;
+    margin-top: 8px;
+  }
+`

@@ -1,7 +1,6 @@
 import { type FormEvent, useState } from 'react'
-import styled from 'styled-components'
 import { Button } from '../../components/button.tsx'
-import { Dialog } from '../../components/dialog.tsx'
+import { Dialog, DialogForm } from '../../components/dialog.tsx'
 
 /** Asks for a link address in a real dialog (never `window.prompt`); only http(s) and mailto links. */
 export function LinkDialog(props: { onInsert: (url: string) => void; onClose: () => void }) {
@@ -18,7 +17,7 @@ export function LinkDialog(props: { onInsert: (url: string) => void; onClose: ()
   }
   return (
     <Dialog title="Insert link" onClose={props.onClose}>
-      <Form onSubmit={handle}>
+      <DialogForm onSubmit={handle}>
         <label htmlFor="link-url">Link address</label>
         <input
           id="link-url"
@@ -43,34 +42,7 @@ export function LinkDialog(props: { onInsert: (url: string) => void; onClose: ()
             Insert link
           </Button>
         </div>
-      </Form>
+      </DialogForm>
     </Dialog>
   )
 }
-
-const Form = styled.form`
-  display: flex;
-  flex-direction: column;
-  gap: 8px;
-  label {
-    font-weight: 600;
-  }
-  input {
-    padding: 8px 10px;
-    border: 1px solid ${(p) => p.theme.color.border};
-    border-radius: ${(p) => p.theme.radius};
-    background: ${(p) => p.theme.color.surface};
-    color: inherit;
-    font: inherit;
-  }
-  .error {
-    margin: 0;
-    color: ${(p) => p.theme.color.danger};
-  }
-  .actions {
-    display: flex;
-    justify-content: flex-end;
-    gap: 8px;
-    margin-top: 8px;
-  }
-`

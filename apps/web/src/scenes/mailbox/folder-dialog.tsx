@@ -1,7 +1,6 @@
 import { type FormEvent, useState } from 'react'
-import styled from 'styled-components'
 import { Button } from '../../components/button.tsx'
-import { Dialog } from '../../components/dialog.tsx'
+import { Dialog, DialogForm } from '../../components/dialog.tsx'
 import { Problem } from '../../components/problem.tsx'
 import { type Explained, explainError } from '../../lib/explain.ts'
 
@@ -38,7 +37,7 @@ export function FolderNameDialog(props: {
   }
   return (
     <Dialog title={props.title} onClose={props.onClose}>
-      <Form onSubmit={(e) => void handle(e)}>
+      <DialogForm onSubmit={(e) => void handle(e)}>
         <label htmlFor="folder-name">Folder name</label>
         <input
           id="folder-name"
@@ -59,33 +58,7 @@ export function FolderNameDialog(props: {
             {busy ? 'Saving…' : props.submitLabel}
           </Button>
         </div>
-      </Form>
+      </DialogForm>
     </Dialog>
   )
 }
-
-const Form = styled.form`
-  display: flex;
-  flex-direction: column;
-  gap: 8px;
-  label {
-    font-weight: 600;
-  }
-  input {
-    padding: 8px 10px;
-    border: 1px solid ${(p) => p.theme.color.border};
-    border-radius: ${(p) => p.theme.radius};
-    background: ${(p) => p.theme.color.surface};
-    color: inherit;
-    font: inherit;
-  }
-  .error {
-    color: ${(p) => p.theme.color.danger};
-  }
-  .actions {
-    display: flex;
-    justify-content: flex-end;
-    gap: 8px;
-    margin-top: 8px;
-  }
-`
