@@ -8,6 +8,8 @@ import {
   outboxRowsForMessage,
   retryUntilByRecipient,
   type StoredPlaceholder,
+  storedJson,
+  storedPlaceholder,
   toSummary,
 } from '@federizer/store'
 import type { ApiContext } from './context.ts'
@@ -89,7 +91,7 @@ export async function messageViews(
   const budget = { left: INLINE_BUDGET_BYTES }
   return Promise.all(
     rows.map(async (row) => {
-      const placeholder = visiblePlaceholder(row, JSON.parse(row.placeholder) as StoredPlaceholder)
+      const placeholder = visiblePlaceholder(row, storedPlaceholder(row.placeholder, `message ${row.id}`))
       const ix = indexPlaceholder(placeholder)
       const mine = await accountResources(
         ctx.db,
@@ -127,7 +129,7 @@ export async function messageViews(
             updatedAt: Number(s.updated_at),
             retryUntil: retryUntil.get(s.recipient.toLowerCase()) ?? null,
           })),
-        chainVerification: row.chain_verification ? (JSON.parse(row.chain_verification) as unknown) : null,
+        chainVerification: storedJson(row.chain_verification, `the chain report of message ${row.id}`),
         holdUntil: held.length > 0 && held.length === outbox.length ? Number(held[0]?.next_attempt_at) : null,
       }
     }),

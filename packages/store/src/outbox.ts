@@ -19,12 +19,14 @@ export interface NewOutboxEntry {
   /** Resources the delivered message references: kept on disk while recipients may fetch them. */
   contentIds: string[]
   holdUntil: number
+  /** `held` (the default: the undo window or a queued reply) or `queued` (an auto-forward, never held). */
+  state?: 'held' | 'queued'
   now: number
   /** The queue lifetime of the domain's schedule (`DomainContext.schedule.lifetimeSeconds`, already scaled). */
   lifetimeSeconds: number
 }
 
-/** Queues one delivery (state 'held' until `holdUntil`, the undo window); returns the row id. */
+/** Queues one delivery (state 'held' until `holdUntil`, the undo window, unless `state` says otherwise); returns the row id. */
 export async function enqueueOutbox(db: Db, e: NewOutboxEntry): Promise<string> {
   const id = newId('ob')
   const expiresAt = e.now + e.lifetimeSeconds
@@ -38,7 +40,7 @@ export async function enqueueOutbox(db: Db, e: NewOutboxEntry): Promise<string> 
       recipients: JSON.stringify(e.recipients),
       placeholder: JSON.stringify(e.placeholder),
       dpop_key: JSON.stringify(e.dpopKey),
-      state: 'held',
+      state: e.state ?? 'held',
       attempts: 0,
       next_attempt_at: e.holdUntil,
       lease_until: null,

@@ -1,4 +1,5 @@
 import path from 'node:path'
+import { databaseAnswers } from '@federizer/store'
 import express from 'express'
 import type { ApiContext } from '../context.ts'
 import { cacheControlFor, compressedFiles, securityHeaders, webmailCsp } from './web-files.ts'
@@ -23,14 +24,7 @@ export function createStaticRoutes(ctx: ApiContext): express.Router {
   })
   routes.get('/readyz', async (_req, res) => {
     const checks: Record<string, 'ok' | 'fail'> = { database: 'ok', resources: 'ok' }
-    await ctx.db
-      .selectFrom('account_state')
-      .select('account')
-      .limit(1)
-      .execute()
-      .catch(() => {
-        checks.database = 'fail'
-      })
+    if (!(await databaseAnswers(ctx.db))) checks.database = 'fail'
     if (!(await ctx.resources.writable())) checks.resources = 'fail'
     const ready = checks.database === 'ok' && checks.resources === 'ok'
     res.setHeader('Cache-Control', 'no-store')
