@@ -2,10 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { testStore } from '@federizer/devnet'
-import { type Db, openDatabase } from '@federizer/store'
+import { claimDue, type Db, openDatabase, releaseLease } from '@federizer/store'
 import pino from 'pino'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { claimDue, releaseLease } from '../src/mta/queue.ts'
 import { startQueueRunner } from '../src/mta/runner.ts'
 
 let dir: string

@@ -82,12 +82,21 @@ export interface RateLimitsTable {
   expire_ms: number | null
 }
 
+/** A named random key made once and shared by every replica (migration 014; node-secrets.ts). */
+export interface NodeSecretsTable {
+  name: string
+  /** base64url of 32 random bytes. */
+  secret: string
+  created_at: number
+}
+
 export interface FederationTables {
   inbound_deliveries: InboundDeliveriesTable
   fetch_jobs: FetchJobsTable
   forward_jobs: ForwardJobsTable
   federation_replay: FederationReplayTable
   rate_limits: RateLimitsTable
+  node_secrets: NodeSecretsTable
 }
 
 export type FetchJobRow = Selectable<FetchJobsTable>

@@ -89,7 +89,7 @@ export function createAsContext(base: AsBase): AsContext {
     clients: registerClients(base.config, keys.mtaClientKey.publicJwk),
     discovery: base.domain.discovery,
     replay: base.domain.replay,
-    dpopNonces: new DpopNonces(false),
+    dpopNonces: new DpopNonces(base.domain.db, false),
     limiter,
     limits,
     lifetimes: { ...DEFAULT_LIFETIMES },

@@ -34,11 +34,11 @@ export async function checkTokenDpop(
     } catch {
       claimed = undefined
     }
-    if (typeof claimed !== 'string' || !ctx.as.dpopNonces.accepts(claimed, now)) {
+    if (typeof claimed !== 'string' || !(await ctx.as.dpopNonces.accepts(claimed, now))) {
       throw new OAuthError(
         'use_dpop_nonce',
         'the DPoP proof must carry the nonce from the DPoP-Nonce header of this response',
-        { headers: { 'DPoP-Nonce': ctx.as.dpopNonces.current(now) } },
+        { headers: { 'DPoP-Nonce': await ctx.as.dpopNonces.current(now) } },
       )
     }
     nonce = claimed

@@ -17,7 +17,11 @@ export function tokenEndpoint(ctx: GatewayContext) {
   return async (req: Request, res: Response) => {
     res.set('Cache-Control', 'no-store')
     res.set('Pragma', 'no-cache')
-    if (ctx.as.dpopNonces.required) res.set('DPoP-Nonce', ctx.as.dpopNonces.current(ctx.now()))
+    if (ctx.as.dpopNonces.required) {
+      // The nonce key is read from the store once; if the store is down the proof check answers 503.
+      const nonce = await ctx.as.dpopNonces.current(ctx.now()).catch(() => undefined)
+      if (nonce) res.set('DPoP-Nonce', nonce)
+    }
     maybePrune(ctx)
     try {
       const params = readBody(req)

@@ -1,18 +1,21 @@
 import { Readable } from 'node:stream'
 import { createDpopKey, htmlToIndexText, lastAssertion } from '@federizer/protocol'
-import type { DatabaseSchema } from '@federizer/store'
 import {
+  claimDue,
+  type DatabaseSchema,
   type Db,
+  endAttempt,
   grantFetchedResource,
   indexMessageText,
   inTransaction,
+  renewLease,
   setContentState,
 } from '@federizer/store'
 import type { Selectable } from 'kysely'
 import type { GatewayContext } from '../context.ts'
 import { dpopPost, isTransientStatus, readProblem } from './dpop-post.ts'
 import { errorText } from './outbox.ts'
-import { claimDue, endAttempt, PER_DESTINATION, renewLease } from './queue.ts'
+import { PER_DESTINATION } from './runner.ts'
 
 type FetchJobRow = Selectable<DatabaseSchema['fetch_jobs']>
 

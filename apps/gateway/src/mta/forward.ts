@@ -15,13 +15,19 @@ import {
   TokenExchangeError,
 } from '@federizer/protocol'
 import type { DatabaseSchema } from '@federizer/store'
-import { findUser, inTransaction, recordDeliveryStatus, setContentState } from '@federizer/store'
+import {
+  claimDue,
+  endAttempt,
+  findUser,
+  inTransaction,
+  recordDeliveryStatus,
+  setContentState,
+} from '@federizer/store'
 import type { Selectable } from 'kysely'
 import type { GatewayContext } from '../context.ts'
 import { queueFetchJobs } from '../federation/inbound-store.ts'
 import { isTransientStatus } from './dpop-post.ts'
 import { errorText } from './outbox.ts'
-import { claimDue, endAttempt } from './queue.ts'
 
 type ForwardJobRow = Selectable<DatabaseSchema['forward_jobs']>
 

@@ -6,14 +6,14 @@ import {
   type PushedResource,
   readMessage,
 } from '@federizer/protocol'
-import { type Db, inTransaction, type OutboxRow, recordDeliveryStatus } from '@federizer/store'
+import { claimDue, type Db, inTransaction, type OutboxRow, recordDeliveryStatus } from '@federizer/store'
 import type { GatewayContext } from '../context.ts'
 import { classifyFailure } from '../outbound/classify.ts'
 import { deliverSmtp } from '../smtp/outbound.ts'
 import { routeWithoutFederizer } from '../smtp/route.ts'
 import { dpopPost, isTransientStatus, readAtMost, readProblem } from './dpop-post.ts'
 import { insertNotice } from './notices.ts'
-import { claimDue, PER_DESTINATION } from './queue.ts'
+import { PER_DESTINATION } from './runner.ts'
 
 /** One recipient's answer from the receiving mailbox. */
 export interface RecipientResult {

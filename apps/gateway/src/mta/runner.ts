@@ -1,5 +1,8 @@
 import type { Logger } from 'pino'
 
+/** Jobs of one queue talking to one peer domain at once: a slow domain cannot starve the others. */
+export const PER_DESTINATION = 4
+
 export interface QueueRunnerOptions<Row> {
   name: string
   concurrency: number

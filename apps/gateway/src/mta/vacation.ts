@@ -15,6 +15,8 @@ import {
   withoutBcc,
 } from '@federizer/protocol'
 import {
+  claimDue,
+  endAttempt,
   enqueueOutbox,
   findUser,
   getMessageRow,
@@ -29,7 +31,6 @@ import {
 import type { GatewayContext } from '../context.ts'
 import { isFinalRefusal } from './forward.ts'
 import { errorText } from './outbox.ts'
-import { claimDue, endAttempt } from './queue.ts'
 
 export async function claimVacationJobs(ctx: GatewayContext, limit: number, exclude: ReadonlySet<string>) {
   const ids = await claimDue(ctx.db, 'vacation_jobs', {

@@ -1,9 +1,9 @@
 import { watchQueued } from '@federizer/node'
+import { releaseLease } from '@federizer/store'
 import type { GatewayContext } from '../context.ts'
 import { claimFetchJobs, runFetchJob } from './fetch.ts'
 import { claimForwardJobs, runForwardJob } from './forward.ts'
 import { claimOutbox, deliverOutboxRow } from './outbox.ts'
-import { releaseLease } from './queue.ts'
 import { startQueueRunner } from './runner.ts'
 import { claimVacationJobs, runVacationJob } from './vacation.ts'
 

@@ -12,6 +12,7 @@ import * as m010 from './010-forward-toggle-vacation-jobs.ts'
 import * as m011 from './011-inbound-origin.ts'
 import * as m012 from './012-rate-limits.ts'
 import * as m013 from './013-message-seq.ts'
+import * as m014 from './014-replica-state.ts'
 
 /** Numbered, frozen migrations. Never edit one that has shipped: add the next number. */
 export const migrations: Record<string, Migration> = {
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '011-inbound-origin': m011,
   '012-rate-limits': m012,
   '013-message-seq': m013,
+  '014-replica-state': m014,
 }

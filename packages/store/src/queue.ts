@@ -1,0 +1,134 @@
+import { sql } from 'kysely'
+import type { Db } from './db.ts'
+import { dialectOf } from './dialect.ts'
+
+/** The MTA's queue tables; all share id, state, next_attempt_at, lease_until. */
+export type QueueTable = 'outbox' | 'fetch_jobs' | 'forward_jobs' | 'vacation_jobs'
+
+export interface ClaimOptions {
+  now: number
+  leaseSeconds: number
+  limit: number
+  /** States a row may be claimed in. */
+  states: string[]
+  /** Ids this process is already working on (never claimed twice). */
+  exclude: ReadonlySet<string>
+  /** Extra assignments made by the claim itself (e.g. outbox `held` → `queued`). */
+  setState?: string
+  /** Order by `priority` first (fetch jobs: inline parts before attachments). */
+  byPriority?: boolean
+  /**
+   * At most `max` rows per destination (`column`) running at once, counting `running` (this process's
+   * jobs in flight): one slow domain cannot take every slot.
+   */
+  perDestination?: {
+    column: 'origin_domain' | 'recipient_domain'
+    max: number
+    running: ReadonlyMap<string, number>
+  }
+}
+
+/** The due rows a claim may take, in order, each with its destination. */
+function candidates(db: Db, table: QueueTable, options: ClaimOptions, lock: boolean) {
+  const { now, limit, states } = options
+  const per = options.perDestination
+  const saturated = per ? [...per.running].filter(([, n]) => n >= per.max).map(([d]) => d) : []
+  const dest = per ? sql.ref(per.column) : sql`''`
+  const notSaturated =
+    per && saturated.length > 0 ? sql`AND ${sql.ref(per.column)} NOT IN (${sql.join(saturated)})` : sql``
+  const notMine = options.exclude.size > 0 ? sql`AND id NOT IN (${sql.join([...options.exclude])})` : sql``
+  const order = options.byPriority ? sql`priority, next_attempt_at` : sql`next_attempt_at`
+  return sql<{ id: string; dest: string }>`
+    SELECT id, ${dest} AS dest FROM ${sql.table(table)}
+    WHERE state IN (${sql.join(states)}) AND next_attempt_at <= ${now}
+      AND (lease_until IS NULL OR lease_until < ${now}) ${notSaturated} ${notMine}
+    ORDER BY ${order}
+    LIMIT ${limit} ${lock ? sql`FOR UPDATE SKIP LOCKED` : sql``}`.execute(db)
+}
+
+/** Takes candidates in order, at most `per.max` running per destination; returns the ids taken. */
+function pick(rows: { id: string; dest: string }[], options: ClaimOptions): string[] {
+  const per = options.perDestination
+  const counts = new Map(per?.running ?? [])
+  const taken: string[] = []
+  for (const { id, dest } of rows) {
+    if (taken.length >= options.limit) break
+    if (per && (counts.get(dest) ?? 0) >= per.max) continue
+    taken.push(id)
+    counts.set(dest, (counts.get(dest) ?? 0) + 1)
+  }
+  return taken
+}
+
+const leaseSet = (options: ClaimOptions) =>
+  sql`lease_until = ${options.now + options.leaseSeconds}, updated_at = ${options.now}${
+    options.setState ? sql`, state = ${options.setState}` : sql``
+  }`
+
+/**
+ * Claims due rows for `leaseSeconds`, so two workers (or two replicas) never run the same row and a
+ * crashed worker's rows come back once its lease lapses. Returns the claimed ids.
+ * - PostgreSQL: one transaction selects the due rows `FOR UPDATE SKIP LOCKED` (rows another claimer holds
+ *   are skipped, not waited for) and sets their lease before committing.
+ * - SQLite (one writer at a time): each candidate is taken by a conditional `UPDATE … WHERE id = ? AND
+ *   (lease_until IS NULL OR lease_until < now)`; a row another process leased in between is left.
+ */
+export async function claimDue(db: Db, table: QueueTable, options: ClaimOptions): Promise<string[]> {
+  const t = sql.table(table)
+  if (dialectOf(db) === 'postgres')
+    return db.transaction().execute(async (trx) => {
+      const ids = pick((await candidates(trx, table, options, true)).rows, options)
+      if (ids.length > 0)
+        await sql`UPDATE ${t} SET ${leaseSet(options)} WHERE id IN (${sql.join(ids)})`.execute(trx)
+      return ids
+    })
+  const claimed: string[] = []
+  const rows = (await candidates(db, table, options, false)).rows
+  for (const id of pick(rows, { ...options, limit: rows.length })) {
+    if (claimed.length >= options.limit) break
+    const result = await sql`
+      UPDATE ${t} SET ${leaseSet(options)}
+      WHERE id = ${id} AND state IN (${sql.join(options.states)})
+        AND (lease_until IS NULL OR lease_until < ${options.now})`.execute(db)
+    if (Number(result.numAffectedRows ?? 0n) === 1) claimed.push(id)
+  }
+  return claimed
+}
+
+/** Extends a claim while a long job (a large fetch) is still running. */
+export async function renewLease(db: Db, table: QueueTable, id: string, until: number): Promise<void> {
+  await sql`UPDATE ${sql.table(table)} SET lease_until = ${until} WHERE id = ${id}`.execute(db)
+}
+
+/**
+ * Gives a claimed row back (the worker is stopping), so a restarted worker need not wait for the lease.
+ * On PostgreSQL the other replicas' workers are woken to take it (queue-notify.ts).
+ */
+export async function releaseLease(db: Db, table: QueueTable, id: string): Promise<void> {
+  await sql`UPDATE ${sql.table(table)} SET lease_until = NULL WHERE id = ${id}`.execute(db)
+  if (dialectOf(db) === 'postgres') await sql`SELECT pg_notify('federizer_queue', ${table})`.execute(db)
+}
+
+/** How one attempt at a fetch or forward job ended. */
+export type AttemptEnd =
+  | { state: 'done' }
+  | { state: 'failed'; error: string }
+  | { state: 'retry'; error: string; nextAttemptAt: number }
+
+/** Records the end of an attempt and gives the lease back: done, failed for good, or due again later. */
+export async function endAttempt(
+  db: Db,
+  table: 'fetch_jobs' | 'forward_jobs' | 'vacation_jobs',
+  job: { id: string; attempts: number },
+  end: AttemptEnd,
+  now: number,
+): Promise<void> {
+  const common = { lease_until: null, attempts: job.attempts + 1, updated_at: now }
+  const values =
+    end.state === 'done'
+      ? { ...common, state: 'done' as const, last_error: null }
+      : end.state === 'failed'
+        ? { ...common, state: 'failed' as const, last_error: end.error }
+        : { ...common, last_error: end.error, next_attempt_at: end.nextAttemptAt }
+  await db.updateTable(table).set(values).where('id', '=', job.id).execute()
+}
