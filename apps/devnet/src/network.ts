@@ -10,21 +10,14 @@ import {
   loadDkimKey,
 } from '@federizer/gateway'
 import { type DomainConfig, defaultLimits, domainPaths } from '@federizer/node'
-import { randomJti, signAccessToken } from '@federizer/protocol'
-import {
-  createUser,
-  type Db,
-  findUser,
-  loadOrCreateDomainKeys,
-  openDatabase,
-  setAutoForward,
-} from '@federizer/store'
+import { createUser, type Db, findUser, openDatabase, setAutoForward } from '@federizer/store'
 import pino, { type Logger } from 'pino'
 import { type DnsRecords, type DnsServer, type SrvRecord, startDnsServer } from './dns-server.ts'
 import { freePort } from './free-port.ts'
 import { type GatewayProcess, startGatewayProcess } from './gateway-process.ts'
 import { postgresStore, testStore } from './postgres.ts'
 import { type RedirectService, startRedirectService } from './redirect-service.ts'
+import { accessTokenFromKeyFolder } from './test-material.ts'
 
 export interface NetworkUser {
   email: string
@@ -350,22 +343,7 @@ function createNode(input: {
         return token
       }
       // The gateway runs elsewhere: sign with the AS key from the data folder, as the AS itself would.
-      const keys = await loadOrCreateDomainKeys(config)
-      const iat = Math.floor(Date.now() / 1000)
-      return signAccessToken(
-        {
-          iss: config.gatewayUrl,
-          sub: email.toLowerCase(),
-          email: email.toLowerCase(),
-          aud: config.apiUrl,
-          client_id: config.webClientId,
-          scope: 'mail',
-          iat,
-          exp: iat + 600,
-          jti: randomJti(),
-        },
-        keys.activeSigningKey(iat),
-      )
+      return accessTokenFromKeyFolder(config, email)
     },
   }
   return node

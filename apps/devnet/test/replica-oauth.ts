@@ -10,11 +10,10 @@ import {
   createDpopKey,
   createDpopProof,
   ehHeaders,
-  randomJti,
   sealForSend,
-  signAccessToken,
 } from '@federizer/protocol'
 import { loadOrCreateDomainKeys } from '@federizer/store'
+import { accessTokenFromKeyFolder } from '../src/test-material.ts'
 
 export interface Answer {
   status: number
@@ -138,26 +137,6 @@ export const refresh = (config: DomainConfig, replicaUrl: string, refreshToken: 
     client_id: config.webClientId,
   })
 
-/** A webmail access token (RFC 9068) for `email`, signed with the AS key from the shared data folder. */
-export async function accessTokenFor(config: DomainConfig, email: string): Promise<string> {
-  const keys = await loadOrCreateDomainKeys(config)
-  const iat = Math.floor(Date.now() / 1000)
-  return signAccessToken(
-    {
-      iss: config.gatewayUrl,
-      sub: email,
-      email,
-      aud: config.apiUrl,
-      client_id: config.webClientId,
-      scope: 'mail',
-      iat,
-      exp: iat + 600,
-      jti: randomJti(),
-    },
-    keys.activeSigningKey(iat),
-  )
-}
-
 /**
  * The domain MTA's send exchange (docs/protocol.md §5, mode 1) for a fresh message from `from`: a new
  * client assertion each time (its jti is single-use too), with the given DPoP proof. Returns the proof
@@ -192,7 +171,7 @@ export async function sendExchange(config: DomainConfig, replicaUrl: string, fro
     replicaUrl,
     {
       grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
-      subject_token: await accessTokenFor(config, from),
+      subject_token: await accessTokenFromKeyFolder(config, from),
       subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
       requested_token_type: 'urn:ietf:params:oauth:token-type:jwt',
       headers: JSON.stringify(ehHeaders(block.headers, eh.ehl)),

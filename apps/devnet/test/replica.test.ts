@@ -8,6 +8,7 @@ import path from 'node:path'
 import { createDpopKey, createDpopProof, digest } from '@federizer/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
+  accessTokenFromKeyFolder,
   haproxyInstalled,
   type Network,
   type PostgresCluster,
@@ -17,16 +18,9 @@ import {
   startNetwork,
   startPostgres,
   startReplicatedDomain,
+  testBytes,
 } from '../src/index.ts'
-import {
-  accessTokenFor,
-  authorizationRequest,
-  browser,
-  redeemCode,
-  refresh,
-  sendExchange,
-  signIn,
-} from './replica-oauth.ts'
+import { authorizationRequest, browser, redeemCode, refresh, sendExchange, signIn } from './replica-oauth.ts'
 
 const PASSWORD = 'correct horse battery staple'
 const alice = { email: 'alice@example.com', password: PASSWORD }
@@ -259,7 +253,7 @@ async function expectAllDelivered(mail: Sent[]) {
     .execute()
   expect(jobs.length).toBeGreaterThanOrEqual(mail.length * 2)
   expect(jobs.every((j) => j.state === 'done')).toBe(true)
-  const token = await accessTokenFor(com.config, alice.email)
+  const token = await accessTokenFromKeyFolder(com.config, alice.email)
   const queue = [...mail]
   const read = async () => {
     for (let m = queue.shift(); m; m = queue.shift()) {
@@ -305,17 +299,4 @@ async function expectAllDelivered(mail: Sent[]) {
     served.filter((r) => r.path.startsWith('/federizer/deliveries') && r.status < 300).map((r) => r.server),
   )
   expect(by).toEqual(new Set(['gateway1', 'gateway2']))
-}
-
-/** Deterministic pseudo-random bytes (an attachment whose every byte is checked at the end). */
-function testBytes(size: number, seed: number): Buffer {
-  const out = Buffer.allocUnsafe(size)
-  let x = seed >>> 0 || 1
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    out[i] = x & 0xff
-  }
-  return out
 }

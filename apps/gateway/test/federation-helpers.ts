@@ -99,15 +99,4 @@ export async function deliveryStatus(database: Db, messageRowId: string) {
     .execute()
 }
 
-/** Deterministic pseudo-random bytes (an "image" whose every byte is checked at the end). */
-export function testBytes(size: number, seed = 1): Buffer {
-  const out = Buffer.allocUnsafe(size)
-  let x = seed >>> 0 || 1
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    out[i] = x & 0xff
-  }
-  return out
-}
+export { testBytes } from '@federizer/devnet'

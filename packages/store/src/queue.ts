@@ -102,7 +102,7 @@ export async function renewLease(db: Db, table: QueueTable, id: string, until: n
 
 /**
  * Gives a claimed row back (the worker is stopping), so a restarted worker need not wait for the lease.
- * On PostgreSQL the other replicas' workers are woken to take it (queue-notify.ts).
+ * On PostgreSQL it also sends the `federizer_queue` notification the enqueue triggers send (migration 014).
  */
 export async function releaseLease(db: Db, table: QueueTable, id: string): Promise<void> {
   await sql`UPDATE ${sql.table(table)} SET lease_until = NULL WHERE id = ${id}`.execute(db)
