@@ -7,7 +7,16 @@ import { type PostgresCluster, startPostgres } from '@federizer/store/pg-cluster
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const bin = path.resolve(import.meta.dirname, '..', 'bin', 'federizer.mjs')
-const migrationsDir = path.resolve(import.meta.dirname, '..', '..', '..', 'packages', 'store', 'src', 'migrations')
+const migrationsDir = path.resolve(
+  import.meta.dirname,
+  '..',
+  '..',
+  '..',
+  'packages',
+  'store',
+  'src',
+  'migrations',
+)
 
 let cluster: PostgresCluster
 let dir: string
