@@ -330,6 +330,8 @@ describe('keyResolverFor', () => {
     gw.json('/fz/jwks', { keys: [k1.publicJwk, k2.publicJwk] })
     await verifyHopAssertion(await signHopAssertion(claims('b'), k2), { resolveKey, now: t })
     expect(gw.hits('/fz/jwks')).toBe(2)
+    // Unknown-kid refetches are at most one per 30 s per issuer (discovery-jwks-cache.test.ts).
+    t += 30
     const stranger = await generateSigningKey()
     const foreign = await signHopAssertion(claims('c'), stranger)
     const e = await expectCode(verifyHopAssertion(foreign, { resolveKey, now: t }), 'unknown_key')

@@ -94,9 +94,9 @@ export async function startHttp() {
     routes,
     hits: (path: string) => hits.get(path) ?? 0,
     resetHits: () => hits.clear(),
-    json(path: string, body: unknown) {
+    json(path: string, body: unknown, headers: Record<string, string> = {}) {
       routes.set(path, (_req, res) => {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body))
+        res.writeHead(200, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body))
       })
     },
     redirect(path: string, location: string, status = 302) {

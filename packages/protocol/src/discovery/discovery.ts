@@ -2,9 +2,9 @@ import { lookup as dnsLookup } from 'node:dns/promises'
 import type { JWK } from 'jose'
 import { ProtocolError } from '../errors.ts'
 import type { KeyResolver } from '../jose/jwt.ts'
-import { findJwk } from '../jose/keys.ts'
 import { assertPublicHost, isLoopbackHost } from './address.ts'
 import { getJsonFollowingRedirects } from './http.ts'
+import { createJwksCache, type FetchedJwks } from './jwks-cache.ts'
 import { LruMap } from './lru.ts'
 import {
   type AuthorizationServerMetadata,
@@ -30,7 +30,7 @@ export interface DiscoveryOptions {
   random?: () => number
   /** Development only: plain http and loopback / private targets. */
   allowInsecure?: boolean
-  /** Cache lifetime of a success when the resolver reports no TTL (default 300). */
+  /** Cache lifetime of a success when the resolver reports no TTL, and of a JWKS without max-age (default 300). */
   ttlSeconds?: number
   /** Cache lifetime of a failure (default 30). */
   failureTtlSeconds?: number
@@ -53,7 +53,10 @@ export interface Discovery {
   authorizationServer(domain: string): Promise<{ issuer: string; metadata: AuthorizationServerMetadata }>
   /** The mailbox document of `domain` via `_federizer._rs._tcp`. */
   mailbox(domain: string): Promise<FederizerDocument>
-  /** Resolves signing keys of `issuer` from its JWKS (cached; refetched once on an unknown kid). */
+  /**
+   * Resolves signing keys of `issuer` from its JWKS, cached for its Cache-Control max-age within
+   * [60 s, 1 h]; an unknown kid refetches at most once per 30 s per issuer (jwks-cache.ts).
+   */
   keyResolverFor(issuer: string): KeyResolver
   /** Both records of a domain, checked against each other (the mailbox names the discovered AS). */
   domainPeer(domain: string): Promise<DomainPeer>
@@ -325,9 +328,9 @@ export function createDiscovery(options: DiscoveryOptions): Discovery {
     })
   }
 
-  async function loadJwks(issuer: string): Promise<{ keys: JWK[] }> {
+  async function loadJwks(issuer: string): Promise<FetchedJwks> {
     const metadata = await metadataFor(issuer)
-    const { body } = await getJsonFollowingRedirects(new URL(metadata.jwks_uri), {
+    const { body, headers } = await getJsonFollowingRedirects(new URL(metadata.jwks_uri), {
       fetch: options.fetch,
       checkTarget,
       timeoutMs,
@@ -335,37 +338,16 @@ export function createDiscovery(options: DiscoveryOptions): Discovery {
     })
     const parsed = jwksSchema.safeParse(body)
     if (!parsed.success) throw new ProtocolError('discovery_failed', `the JWKS of ${issuer} is malformed`)
-    return parsed.data as { keys: JWK[] }
+    return { jwks: parsed.data as { keys: JWK[] }, cacheControl: headers.get('cache-control') }
   }
 
-  const jwksCache = new LruMap<string, { jwks: { keys: JWK[] }; expiresAt: number }>(maxEntries)
-  const unknownKids = new LruMap<string, number>(maxEntries)
-
-  const keyResolverFor: Discovery['keyResolverFor'] = (issuer) => async (header) => {
-    const fresh = async () => {
-      // ttl 0: cached() only joins concurrent fetches and remembers a failing JWKS for failureTtl.
-      const jwks = await cached(`jwks:${issuer}`, async () => ({
-        value: await loadJwks(issuer),
-        ttl: 0,
-      }))
-      jwksCache.set(issuer, { jwks, expiresAt: now() + ttl })
-      return jwks
-    }
-    const entry = jwksCache.get(issuer)
-    let jwks = entry !== undefined && entry.expiresAt > now() ? entry.jwks : await fresh()
-    let key = findJwk(jwks, header.kid, header.alg)
-    const negativeKey = `${issuer} ${header.kid}`
-    if (key === undefined && jwks === entry?.jwks && (unknownKids.get(negativeKey) ?? 0) <= now()) {
-      // An unknown kid may be a key rotated in since we cached: refetch once.
-      jwks = await fresh()
-      key = findJwk(jwks, header.kid, header.alg)
-    }
-    if (key === undefined) {
-      unknownKids.set(negativeKey, now() + failureTtl)
-      throw new ProtocolError('unknown_key', `the JWKS of ${issuer} has no ${header.alg} key "${header.kid}"`)
-    }
-    return key
-  }
+  const keyResolverFor: Discovery['keyResolverFor'] = createJwksCache({
+    load: loadJwks,
+    now,
+    defaultSeconds: ttl,
+    failureSeconds: failureTtl,
+    maxEntries,
+  })
 
   return { authorizationServer, mailbox, keyResolverFor, domainPeer }
 }

@@ -19,13 +19,13 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308])
 
 /**
  * GETs a JSON document, following at most `maxRedirects` same-scheme redirects by hand (fetch with
- * `redirect: 'manual'`), and returns the final URL with the parsed body.
+ * `redirect: 'manual'`), and returns the final URL with the parsed body and the response headers.
  * @see RFC 9110 §15.4 (redirections), docs/protocol.md §5
  */
 export async function getJsonFollowingRedirects(
   start: URL,
   options: JsonFetchOptions,
-): Promise<{ finalUrl: URL; body: unknown }> {
+): Promise<{ finalUrl: URL; body: unknown; headers: Headers }> {
   const maxRedirects = options.maxRedirects ?? MAX_DISCOVERY_REDIRECTS
   let url = start
   for (let redirects = 0; ; redirects++) {
@@ -72,6 +72,7 @@ export async function getJsonFollowingRedirects(
     }
     return {
       finalUrl: url,
+      headers: response.headers,
       body: await readLimitedJson(response, url, options.maxBytes ?? MAX_DISCOVERY_BODY_BYTES),
     }
   }

@@ -1,5 +1,6 @@
 export * from './address.ts'
 export * from './discovery.ts'
 export * from './http.ts'
+export * from './jwks-cache.ts'
 export * from './schemas.ts'
 export * from './srv.ts'
