@@ -1,6 +1,7 @@
 import { type DomainContext, useOrOpenDomainContext } from '@federizer/domain'
 import { createListener, type DomainConfig, requestLog } from '@federizer/node'
 import express from 'express'
+import { inProcessTokenEndpoint } from './as/in-process.ts'
 import { metadataHandler, metadataPath } from './as/metadata.ts'
 import { createAsRouter } from './as/router.ts'
 import type { GatewayOptions } from './base.ts'
@@ -41,6 +42,8 @@ export async function createGateway(
   app.get(metadataPath(config.gatewayUrl), metadataHandler(ctx))
   app.use(basePath || '/', createAsRouter(ctx))
   app.use(basePath || '/', createFederationRouter(ctx))
+  // The MTA's (and a same-process api's) exchanges at this AS skip the HTTP round trip (as/in-process.ts).
+  const stopInProcess = domain.mtaTokens.useInProcess(inProcessTokenEndpoint(ctx))
   const workers = options.workers === false ? undefined : await startMtaWorkers(ctx)
   const listener = createListener(app)
   let closed = false
@@ -53,6 +56,7 @@ export async function createGateway(
       closed = true
       await workers?.stop(options.shutdownGraceMs ?? 10_000)
       await listener.close()
+      stopInProcess()
       await owned?.close()
     },
   }

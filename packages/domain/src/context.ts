@@ -87,6 +87,7 @@ export async function createDomainContext(
       clientId: config.mtaClientId,
       keys,
       fetch: overrides.fetch ?? globalThis.fetch,
+      inProcess: overrides.fetch === undefined,
       now,
     })
     let closed = false

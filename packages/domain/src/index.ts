@@ -5,5 +5,5 @@ export {
   useOrOpenDomainContext,
 } from './context.ts'
 export { cachingKeyResolver } from './key-resolver.ts'
-export type { MtaExchange, MtaTokenClient } from './mta-tokens.ts'
+export type { InProcessTokenEndpoint, MtaExchange, MtaTokenClient } from './mta-tokens.ts'
 export { createPeerFetch } from './peer-fetch.ts'

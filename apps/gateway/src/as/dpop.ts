@@ -1,5 +1,4 @@
 import { verifyDpopProof } from '@federizer/protocol'
-import type { Request } from 'express'
 import { decodeJwt } from 'jose'
 import type { GatewayContext } from '../context.ts'
 import { OAuthError, toOAuthError } from './errors.ts'
@@ -12,10 +11,9 @@ import { OAuthError, toOAuthError } from './errors.ts'
  */
 export async function checkTokenDpop(
   ctx: GatewayContext,
-  req: Request,
+  raw: string | string[] | undefined,
   expectedJkt?: string,
 ): Promise<string> {
-  const raw = req.headers.dpop
   if (raw === undefined) {
     throw new OAuthError(
       'invalid_dpop_proof',

@@ -1,6 +1,5 @@
 import { jwtAssertionDigest, parseAddress } from '@federizer/protocol'
 import { findUser, getVacation, vacationActive } from '@federizer/store'
-import type { Request } from 'express'
 import type { GatewayContext } from '../context.ts'
 import { checkTokenDpop } from './dpop.ts'
 import { OAuthError } from './errors.ts'
@@ -34,14 +33,14 @@ export function isAutoReply(raw: string | undefined): boolean {
 export async function checkAutoReply(
   ctx: GatewayContext,
   params: FormParams,
-  req: Request,
+  dpop: string | string[] | undefined,
   subjectToken: string,
 ): Promise<{ sub: string; jkt: string; headers: SignedHeaders }> {
   for (const name of ['audience', 'resource', 'message_id'])
     if (params.has(name))
       throw new OAuthError('invalid_request', `"${name}" is not a parameter of the auto-reply exchange`)
   const headers = parseSignedHeaders(params.get('headers'), AUTO_REPLY_HEADERS)
-  const jkt = await checkTokenDpop(ctx, req)
+  const jkt = await checkTokenDpop(ctx, dpop)
   if (headers.get('Auto-Submitted').trim().toLowerCase() !== 'auto-replied')
     throw new OAuthError('invalid_request', 'an auto-reply says "Auto-Submitted: auto-replied" (RFC 3834 §5)')
   await verifyForeignAssertion(ctx, subjectToken)

@@ -10,7 +10,6 @@ import {
   verifyAccessToken,
 } from '@federizer/protocol'
 import { findUser, forwardAllowed, getAutoForward, isJwtRevoked } from '@federizer/store'
-import type { Request } from 'express'
 import type { GatewayContext } from '../context.ts'
 import { MAIL_SCOPE, type MtaClient, type RegisteredClient } from './clients.ts'
 import { checkTokenDpop } from './dpop.ts'
@@ -36,7 +35,7 @@ export async function tokenExchangeGrant(
   ctx: GatewayContext,
   client: RegisteredClient,
   params: FormParams,
-  req: Request,
+  dpop: string | string[] | undefined,
 ): Promise<TokenResponse> {
   if (client.kind !== 'mta') {
     throw new OAuthError(
@@ -51,13 +50,13 @@ export async function tokenExchangeGrant(
     throw new OAuthError('invalid_request', 'delegation (actor_token) is not supported')
   }
   if (subjectType === TOKEN_TYPE_ACCESS && requested === TOKEN_TYPE_JWT)
-    return sendMode(ctx, client, params, req, subjectToken)
+    return sendMode(ctx, client, params, dpop, subjectToken)
   if (subjectType === TOKEN_TYPE_JWT && requested === TOKEN_TYPE_JWT)
     return isAutoReply(params.get('headers'))
-      ? issueHopAssertion(ctx, client, await checkAutoReply(ctx, params, req, subjectToken))
-      : forwardMode(ctx, client, params, req, subjectToken)
+      ? issueHopAssertion(ctx, client, await checkAutoReply(ctx, params, dpop, subjectToken))
+      : forwardMode(ctx, client, params, dpop, subjectToken)
   if (subjectType === TOKEN_TYPE_JWT && requested === TOKEN_TYPE_ACCESS)
-    return fetchMode(ctx, client, params, req, subjectToken)
+    return fetchMode(ctx, client, params, dpop, subjectToken)
   if (![TOKEN_TYPE_ACCESS, TOKEN_TYPE_JWT].includes(subjectType)) {
     throw new OAuthError(
       'unsupported_token_type',
@@ -108,12 +107,12 @@ async function sendMode(
   ctx: GatewayContext,
   client: MtaClient,
   params: FormParams,
-  req: Request,
+  dpop: string | string[] | undefined,
   subjectToken: string,
 ) {
   unexpected(params, ['audience', 'resource', 'message_id'], 'send')
   const headers = parseSignedHeaders(params.get('headers'), SEND_HEADERS)
-  const jkt = await checkTokenDpop(ctx, req)
+  const jkt = await checkTokenDpop(ctx, dpop)
   let email: string
   let jti: string
   try {
@@ -156,7 +155,7 @@ async function forwardMode(
   ctx: GatewayContext,
   client: MtaClient,
   params: FormParams,
-  req: Request,
+  dpop: string | string[] | undefined,
   subjectToken: string,
 ) {
   unexpected(params, ['audience', 'resource', 'message_id'], 'forward')
@@ -164,7 +163,7 @@ async function forwardMode(
   // The subject token is an assertion this mailbox RECEIVED, bound to the sending MTA's key, which the
   // receiver never holds, even when the sender is this very domain (same-domain forward): the proof is
   // the receiving MTA's own fresh key, and what authorises is that the message was delivered here.
-  const jkt = await checkTokenDpop(ctx, req)
+  const jkt = await checkTokenDpop(ctx, dpop)
   const assertionDigest = jwtAssertionDigest(subjectToken)
   if (headers.get('JWT-Assertion-Digest') !== `<${assertionDigest}>`) {
     throw new OAuthError('invalid_grant', 'JWT-Assertion-Digest does not match the digest of subject_token')
@@ -222,14 +221,14 @@ async function fetchMode(
   ctx: GatewayContext,
   client: MtaClient,
   params: FormParams,
-  req: Request,
+  dpop: string | string[] | undefined,
   subjectToken: string,
 ): Promise<TokenResponse> {
   unexpected(params, ['headers', 'resource'], 'fetch')
   const audience = params.require('audience')
   const messageId = params.require('message_id')
   // As in the forward mode: the received assertion's key is the sender's, never this MTA's.
-  const jkt = await checkTokenDpop(ctx, req)
+  const jkt = await checkTokenDpop(ctx, dpop)
   // The assertion was checked fresh when the delivery was accepted; what authorises the fetch now is that
   // delivery, for the queue lifetime after it (a late delivery keeps its days to fetch).
   await verifyForeignAssertion(ctx, subjectToken, { checkExpiry: false })

@@ -1,0 +1,97 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { type DomainConfig, defaultLimits } from '@federizer/node'
+import { createDpopKey, TokenExchangeError } from '@federizer/protocol'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createDomainContext } from '../src/context.ts'
+import type { InProcessTokenEndpoint, MtaExchange } from '../src/mta-tokens.ts'
+
+let dir: string
+let config: DomainConfig
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'fz-mta-tokens-'))
+  config = {
+    domain: 'example.com',
+    dataDir: dir,
+    // Nothing listens on port 1: an exchange that goes over HTTP fails as network_error.
+    gatewayUrl: 'http://127.0.0.1:1/fz',
+    apiUrl: 'http://127.0.0.1:2',
+    mtaClientId: 'mta.example.com',
+    webClientId: 'webmail.example.com',
+    allowInsecureTargets: true,
+    limits: { ...defaultLimits },
+    undoSendSeconds: 10,
+    queueTimeScale: 1,
+  }
+})
+afterEach(async () => rm(dir, { recursive: true, force: true }))
+
+const exchange = async (): Promise<MtaExchange> => ({
+  dpopKey: await createDpopKey(),
+  subjectToken: 'a.b.c',
+  subjectTokenType: 'access_token',
+  requestedTokenType: 'jwt',
+  headers: [],
+})
+
+/** An AS stand-in that records each request it is handed and refuses it as the AS would answer. */
+function recordingEndpoint() {
+  const seen: { form: URLSearchParams; dpop: string | undefined }[] = []
+  const endpoint: InProcessTokenEndpoint = async (request) => {
+    seen.push(request)
+    return {
+      status: 400,
+      headers: { 'Cache-Control': 'no-store' },
+      body: { error: 'invalid_grant', error_description: 'refused in process' },
+    }
+  }
+  return { seen, endpoint }
+}
+
+const errorOf = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => (e instanceof TokenExchangeError ? e.error : e),
+  )
+
+describe('MtaTokenClient.useInProcess', () => {
+  it('hands the same form (client assertion, DPoP proof) to the in-process AS until stopped', async () => {
+    const domain = await createDomainContext(config)
+    try {
+      const { seen, endpoint } = recordingEndpoint()
+      const stop = domain.mtaTokens.useInProcess(endpoint)
+      expect(await errorOf(domain.mtaTokens.exchange(await exchange()))).toBe('invalid_grant')
+      expect(seen).toHaveLength(1)
+      const form = seen[0]!.form
+      expect(form.get('client_id')).toBe('mta.example.com')
+      expect(form.get('client_assertion_type')).toBe('urn:ietf:params:oauth:client-assertion-type:jwt-bearer')
+      expect(form.get('client_assertion')?.split('.')).toHaveLength(3)
+      expect(form.get('subject_token')).toBe('a.b.c')
+      expect(seen[0]!.dpop?.split('.')).toHaveLength(3)
+      stop()
+      expect(await errorOf(domain.mtaTokens.exchange(await exchange()))).toBe('network_error')
+      expect(seen).toHaveLength(1)
+    } finally {
+      await domain.close()
+    }
+  })
+
+  it('a context given its own fetch keeps every exchange on it', async () => {
+    const urls: string[] = []
+    const recording: typeof fetch = async (url, init) => {
+      urls.push(String(url))
+      return fetch(url, init)
+    }
+    const domain = await createDomainContext(config, { fetch: recording })
+    try {
+      const { seen, endpoint } = recordingEndpoint()
+      domain.mtaTokens.useInProcess(endpoint)
+      expect(await errorOf(domain.mtaTokens.exchange(await exchange()))).toBe('network_error')
+      expect(urls).toEqual(['http://127.0.0.1:1/fz/token'])
+      expect(seen).toEqual([])
+    } finally {
+      await domain.close()
+    }
+  })
+})
