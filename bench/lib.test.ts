@@ -1,4 +1,4 @@
-import { stat as fileStat, mkdtemp, rm } from 'node:fs/promises'
+import { stat as fileStat, mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -50,6 +50,11 @@ describe('bench helpers', () => {
       const mbps = await rawLoopbackCopy(file, path.join(dir, 'out.bin'), 5 * 2 ** 20 + 3)
       expect(mbps).toBeGreaterThan(0)
       await expect(fileStat(path.join(dir, 'out.bin'))).rejects.toMatchObject({ code: 'ENOENT' })
+      // The store-like copy (SHA-256, fsync, rename) leaves neither the copy nor its temporary file.
+      expect(
+        await rawLoopbackCopy(file, path.join(dir, 'out.bin'), 5 * 2 ** 20 + 3, { hash: true }),
+      ).toBeGreaterThan(0)
+      expect(await readdir(dir)).toEqual(['in.bin'])
     } finally {
       await rm(dir, { recursive: true, force: true })
     }

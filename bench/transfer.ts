@@ -41,6 +41,7 @@ export async function benchTransfer(options: TransferOptions): Promise<Section> 
   const bench = await openBenchNetwork({ maxResourceBytes: Math.max(bytes, 2 ** 20) })
   const raw: number[] = []
   const rawSynced: number[] = []
+  const storeLike: number[] = []
   const upload: number[] = []
   const fetchRates: number[] = []
   const uploadRatio: number[] = []
@@ -66,12 +67,17 @@ export async function benchTransfer(options: TransferOptions): Promise<Section> 
     for (let run = 0; run < runs; run++) {
       await stampRun(file, run)
       settleDisk()
-      const rawMBps = await rawLoopbackCopy(file, path.join(options.tempDir, 'raw.out'), bytes)
-      raw.push(rawMBps)
+      raw.push(await rawLoopbackCopy(file, path.join(options.tempDir, 'raw.out'), bytes))
       settleDisk()
       rawSynced.push(
         await rawLoopbackCopy(file, path.join(options.tempDir, 'raw.out'), bytes, { fsync: true }),
       )
+      settleDisk()
+      // The baseline of the ratios: what the store must do with every resource (hash, fsync, rename).
+      const baseMBps = await rawLoopbackCopy(file, path.join(options.tempDir, 'raw.out'), bytes, {
+        hash: true,
+      })
+      storeLike.push(baseMBps)
       settleDisk()
 
       const up = await measurePeaks(
@@ -88,7 +94,7 @@ export async function benchTransfer(options: TransferOptions): Promise<Section> 
       keep(up.memory, 'upload')
       const upMBps = bytes / 1e6 / up.result.seconds
       upload.push(upMBps)
-      uploadRatio.push(upMBps / rawMBps)
+      uploadRatio.push(upMBps / baseMBps)
 
       settleDisk()
       const gateways = Object.fromEntries(Object.entries(pids).filter(([n]) => n.startsWith('gateway')))
@@ -132,7 +138,7 @@ export async function benchTransfer(options: TransferOptions): Promise<Section> 
       if (size !== bytes) throw new Error(`Bob's copy is ${size} bytes, not ${bytes}`)
       const fetchMBps = bytes / 1e6 / fetched.result
       fetchRates.push(fetchMBps)
-      fetchRatio.push(fetchMBps / rawMBps)
+      fetchRatio.push(fetchMBps / baseMBps)
       await rm(copy, { force: true })
     }
   } finally {
@@ -141,16 +147,20 @@ export async function benchTransfer(options: TransferOptions): Promise<Section> 
   }
   const mib = fmt(bytes / 2 ** 20, 0)
   const rows: Row[] = [
-    statRow(`raw node:http loopback copy, ${mib} MiB (baseline)`, stat(raw), 'MB/s'),
-    statRow(`raw copy + fsync before answering, ${mib} MiB (informative)`, stat(rawSynced), 'MB/s', {
-      note: 'the store fsyncs every resource; the raw baseline does not',
+    statRow(`raw node:http loopback copy, ${mib} MiB (informative)`, stat(raw), 'MB/s', {
+      note: 'no hashing, no fsync: faster than any store may be',
+    }),
+    statRow(`raw copy + fsync before answering, ${mib} MiB (informative)`, stat(rawSynced), 'MB/s'),
+    statRow(`copy + SHA-256 + fsync + rename, ${mib} MiB (baseline)`, stat(storeLike), 'MB/s', {
+      note: 'what the store must do with every resource, by hand',
     }),
     statRow(`upload POST /resources, ${mib} MiB`, stat(upload), 'MB/s'),
-    pct('upload ÷ raw copy (same run)', stat(uploadRatio)),
+    pct('upload ÷ hashed, fsynced copy (same run)', stat(uploadRatio), 0.8),
     statRow(`cross-domain fetch example.com → example.net, ${mib} MiB`, stat(fetchRates), 'MB/s', {
       note: 'from delivery seen at Bob to content complete',
     }),
-    pct('fetch ÷ raw copy (same run)', stat(fetchRatio)),
+    // Issue 14: the cross-domain fetch at ≥ 90 % of what the store's own steps cost.
+    pct('fetch ÷ hashed, fsynced copy (same run)', stat(fetchRatio), 0.9),
   ]
   for (const [name, m] of Object.entries(peaks)) {
     const growth = stat(m.peak.map((p, i) => p - m.base[i]!))
@@ -169,20 +179,22 @@ export async function benchTransfer(options: TransferOptions): Promise<Section> 
       'then sent by alice@example.com to bob@example.net and fetched by example.net’s MTA from example.com ' +
       '(both gateways their own processes, real DNS SRV discovery, DPoP + fetch token, SHA-256 checked while ' +
       'writing). After one uncounted copy, each run times a raw node:http loopback copy of the same file to ' +
-      'disk (the baseline of the ratios), then the same copy with an fsync before the answer; every timed ' +
+      'disk, the same copy with an fsync before the answer (both informative), and the baseline of the ' +
+      'ratios: the same copy hashed with SHA-256 while written to a temporary file, fdatasynced every 64 MiB, ' +
+      'fsynced and renamed into place before the answer, as the store keeps a resource; every timed ' +
       'step starts after a sync(1), so none pays for the writeback of the one before. Peak RSS is the ' +
       'kernel’s VmHWM of each process, reset just before the step.',
     rows,
   }
 }
 
-function pct(figure: string, s: ReturnType<typeof stat>): Row {
+function pct(figure: string, s: ReturnType<typeof stat>, min: number): Row {
   return {
     figure,
     value: `${fmt(s.median * 100, 0)} %`,
     spread: `${fmt(s.min * 100, 0)} – ${fmt(s.max * 100, 0)} %`,
     runs: s.runs,
-    target: '≥ 80 %',
-    ok: s.median >= 0.8,
+    target: `≥ ${fmt(min * 100, 0)} %`,
+    ok: s.median >= min,
   }
 }
