@@ -72,17 +72,24 @@ describe('conversations, bulk and search over tRPC', () => {
     )
   })
 
-  it('marks every message of a folder read in one request, and undoes it with the ids it answered', async () => {
+  it('marks every message of a folder read in one request, and undoes exactly the ones it flipped', async () => {
     const a = await h.client(alice)
     const inbox = (await a.mailbox.list.query()).find((m) => m.role === 'inbox')
+    const unread = async () => (await a.mailbox.list.query()).find((m) => m.role === 'inbox')?.unread
+    const [readBefore] = (await a.message.list.query({ mailboxId: inbox?.id ?? '' })).items
+    await a.message.setKeywords.mutate({ ids: [readBefore?.id ?? ''], add: ['$seen'] })
     const done = await a.message.bulkInMailbox.mutate({
       mailboxId: inbox?.id ?? '',
       action: { kind: 'setKeywords', add: ['$seen'] },
     })
     expect(done.ids).toHaveLength(3)
-    expect((await a.mailbox.list.query()).find((m) => m.role === 'inbox')?.unread).toBe(0)
-    await a.message.setKeywords.mutate({ ids: done.ids, remove: ['$seen'] })
-    expect((await a.mailbox.list.query()).find((m) => m.role === 'inbox')?.unread).toBe(3)
+    expect(done.flipped).toHaveLength(2)
+    expect(done.flipped).not.toContain(readBefore?.id)
+    expect(await unread()).toBe(0)
+    await a.message.setKeywords.mutate({ ids: done.flipped, remove: ['$seen'] })
+    expect(await unread()).toBe(2)
+    await a.message.setKeywords.mutate({ ids: [readBefore?.id ?? ''], remove: ['$seen'] })
+    expect(await unread()).toBe(3)
     expect(
       (
         await errorOf(

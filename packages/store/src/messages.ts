@@ -9,6 +9,7 @@ import { indexPlaceholder, type StoredPlaceholder } from './placeholder-index.ts
 import { addResourceRefs, removeResourceRefs } from './resource-refs.ts'
 import type { ContentState, MailboxRole, MessageRow } from './schema-mailbox.ts'
 import { indexMessageHeaders, removeFromIndex } from './search.ts'
+import { storedStrings } from './stored-values.ts'
 import { addTombstone, allocateModseq } from './sync.ts'
 import { inTransaction, nowSeconds } from './tx.ts'
 
@@ -201,24 +202,28 @@ async function requireAll(db: Db, account: string, ids: string[]): Promise<Messa
   return rows
 }
 
-/** Adds and removes keywords on the account's messages ($seen, $flagged, $answered, $forwarded, …). */
+/**
+ * Adds and removes keywords on the account's messages ($seen, $flagged, $answered, $forwarded, …),
+ * RFC 8621 §4.1.1. Answers the ids whose keywords really changed (a message already read is not among
+ * them when `$seen` is added), so an undo can restore exactly those.
+ */
 export async function setKeywords(
   db: Db,
   account: string,
   input: { ids: string[]; add?: string[]; remove?: string[] },
-): Promise<void> {
+): Promise<string[]> {
   const add = checkKeywords(input.add ?? [])
   const remove = new Set(checkKeywords(input.remove ?? []))
-  await inTransaction(db, async (trx) => {
+  return inTransaction(db, async (trx) => {
     const rows = await requireAll(trx, account, input.ids)
     const changed = rows
       .map((r) => {
-        const before = JSON.parse(r.keywords) as string[]
+        const before = storedStrings(r.keywords, `the keywords of message ${r.id}`)
         const after = [...new Set([...before.filter((k) => !remove.has(k)), ...add])].sort()
-        return { r, after, same: after.join(' ') === before.join(' ') }
+        return { r, after, same: after.join(' ') === [...before].sort().join(' ') }
       })
       .filter((c) => !c.same)
-    if (changed.length === 0) return
+    if (changed.length === 0) return []
     const first = await allocateModseq(trx, account, changed.length)
     for (const [i, c] of changed.entries()) {
       await trx
@@ -231,6 +236,7 @@ export async function setKeywords(
         .where('id', '=', c.r.id)
         .execute()
     }
+    return changed.map((c) => c.r.id)
   })
 }
 

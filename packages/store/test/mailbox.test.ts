@@ -129,6 +129,23 @@ describe('mailbox operations', () => {
     expect((await listMessages(db, { account: bob, mailboxId: inbox.id, limit: 10 })).items).toEqual([])
   })
 
+  it('setKeywords answers only the messages whose keywords changed (for an exact undo)', async () => {
+    const ids: string[] = []
+    for (const n of [1, 2, 3, 4]) {
+      const keywords = n === 1 ? ['$seen'] : n === 2 ? ['$flagged', '$seen'] : []
+      ids.push(
+        (await insertMessage(db, { account: alice, mailboxRole: 'inbox', placeholder: mail(n), keywords }))
+          .id,
+      )
+    }
+    const before = await getSyncState(db, alice)
+    expect((await setKeywords(db, alice, { ids, add: ['$seen'] })).sort()).toEqual([ids[2], ids[3]].sort())
+    expect(await setKeywords(db, alice, { ids, add: ['$seen'] })).toEqual([])
+    expect(await setKeywords(db, alice, { ids, add: ['$flagged'] })).not.toContain(ids[1])
+    expect((await setKeywords(db, alice, { ids, remove: ['$flagged', '$seen'] })).length).toBe(4)
+    expect(await getSyncState(db, alice)).not.toBe(before)
+  })
+
   it('keywords, move, delete to Trash, restore, destroy', async () => {
     const { id } = await insertMessage(db, { account: alice, mailboxRole: 'inbox', placeholder: mail(1) })
     await setKeywords(db, alice, { ids: [id], add: ['$seen', '$flagged'] })

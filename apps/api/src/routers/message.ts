@@ -99,7 +99,8 @@ export const messageRouter = router({
     }),
   /**
    * "All N in this folder": one change applied on the server to every message of a mailbox (up to
-   * MAX_FOLDER_BULK). Answers the ids it touched, so the client can offer one undo.
+   * MAX_FOLDER_BULK). Answers the ids it touched and, of those, `flipped`: the ones whose state really
+   * changed (a keyword change skips messages that already had it), so one undo restores exactly them.
    */
   bulkInMailbox: authedProcedure
     .input(
@@ -123,12 +124,13 @@ export const messageRouter = router({
       const account = ctx.user.account
       await getMailbox(db, account, input.mailboxId)
       const ids = await mailboxMessageIds(db, account, input.mailboxId, MAX_FOLDER_BULK)
-      if (ids.length === 0) return { ids }
+      if (ids.length === 0) return { ids, flipped: ids }
       const a = input.action
+      if (a.kind === 'setKeywords')
+        return { ids, flipped: await setKeywords(db, account, { ids, add: a.add, remove: a.remove }) }
       if (a.kind === 'move') await moveMessages(db, account, { ids, mailboxId: a.mailboxId })
-      else if (a.kind === 'setKeywords') await setKeywords(db, account, { ids, add: a.add, remove: a.remove })
       else await deleteMessages(db, account, ids)
-      return { ids }
+      return { ids, flipped: ids }
     }),
   thread: authedProcedure
     .input(z.object({ threadId: z.string().min(1).max(998) }))

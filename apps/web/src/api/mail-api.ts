@@ -26,14 +26,17 @@ export interface MailApi {
   removeMailbox(id: string): Promise<void>
   /** Nests a folder inside another (or null: back at the top level). */
   moveMailbox(id: string, parentId: string | null): Promise<void>
-  /** "All N in this folder": one change done on the server; answers the ids it touched (for Undo). */
+  /**
+   * "All N in this folder": one change done on the server; answers the ids it touched and, of those,
+   * the ones whose state really changed (`flipped`, for an exact Undo).
+   */
   bulkInMailbox(input: {
     mailboxId: string
     action:
       | { kind: 'move'; mailboxId: string }
       | { kind: 'setKeywords'; add?: string[]; remove?: string[] }
       | { kind: 'destroy' }
-  }): Promise<string[]>
+  }): Promise<{ ids: string[]; flipped: string[] }>
   listMessages(input: { mailboxId: string; cursor?: string; limit: number }): Promise<{
     items: MessageSummary[]
     nextCursor?: string

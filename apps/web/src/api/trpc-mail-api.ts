@@ -149,7 +149,7 @@ export function createTrpcMailApi(
       await client.mailbox.move.mutate({ id, parentId })
     },
     async bulkInMailbox(input) {
-      return (await client.message.bulkInMailbox.mutate(input)).ids
+      return client.message.bulkInMailbox.mutate(input)
     },
     async listMessages(input) {
       const page = await client.message.list.query(input)

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { clickRow, emptySelection, keywordChange, moveBack, pruneSelection, toggleAll } from './selection.ts'
+import {
+  clickRow,
+  emptySelection,
+  folderKeywordUndo,
+  keywordChange,
+  moveBack,
+  pruneSelection,
+  toggleAll,
+} from './selection.ts'
 
 const order = ['a', 'b', 'c', 'd', 'e']
 const ids = (s: { ids: ReadonlySet<string> }) => [...s.ids].sort()
@@ -72,5 +80,29 @@ describe('bulk undo', () => {
       { kind: 'move', ids: ['m1', 'm2'], mailboxId: 'inbox' },
       { kind: 'move', ids: ['m3'], mailboxId: 'work' },
     ])
+  })
+})
+
+describe('folder-wide undo (from the ids the server flipped)', () => {
+  it('mark read: undo marks unread only the flipped ones, never the whole folder', () => {
+    expect(folderKeywordUndo({ add: ['$seen'] }, ['m2', 'm3'])).toEqual({
+      kind: 'setKeywords',
+      ids: ['m2', 'm3'],
+      remove: ['$seen'],
+    })
+  })
+
+  it('unstar: undo stars again the flipped ones', () => {
+    expect(folderKeywordUndo({ remove: ['$flagged'] }, ['m3'])).toEqual({
+      kind: 'setKeywords',
+      ids: ['m3'],
+      add: ['$flagged'],
+    })
+  })
+
+  it('nothing flipped, or a change with no single opposite: no undo', () => {
+    expect(folderKeywordUndo({ add: ['$seen'] }, [])).toBeUndefined()
+    expect(folderKeywordUndo({ add: ['$seen'], remove: ['$flagged'] }, ['m1'])).toBeUndefined()
+    expect(folderKeywordUndo({}, ['m1'])).toBeUndefined()
   })
 })

@@ -85,3 +85,22 @@ export function moveBack(
   }
   return [...byFolder].map(([mailboxId, ids]) => ({ kind: 'move', ids, mailboxId }))
 }
+
+/**
+ * Undo of a keyword change done on the server to a whole folder (`message.bulkInMailbox`): the
+ * opposite change on exactly the messages the server says it flipped. The client cannot know the
+ * folder's messages it never loaded, so this never guesses from its cache; a message that already had
+ * the keyword (read, starred) is not flipped and stays as it was. Only a one-keyword change (what the
+ * toolbar sends) has an exact opposite; anything else, or nothing flipped, has no undo.
+ */
+export function folderKeywordUndo(
+  action: { add?: readonly string[]; remove?: readonly string[] },
+  flipped: readonly string[],
+): KeywordChange | undefined {
+  const add = action.add ?? []
+  const remove = action.remove ?? []
+  if (flipped.length === 0 || add.length + remove.length !== 1) return undefined
+  return add.length === 1
+    ? { kind: 'setKeywords', ids: [...flipped], remove: [...add] }
+    : { kind: 'setKeywords', ids: [...flipped], add: [...remove] }
+}

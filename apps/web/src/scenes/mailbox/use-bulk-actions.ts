@@ -2,7 +2,7 @@ import { useMemo } from 'react'
 import type { MailApi } from '../../api/mail-api.ts'
 import type { MessageSummary } from '../../api/types.ts'
 import { explainError } from '../../lib/explain.ts'
-import { keywordChange, moveBack } from '../../lib/selection.ts'
+import { folderKeywordUndo, keywordChange, moveBack } from '../../lib/selection.ts'
 import { useMail } from '../../state/mail-context.ts'
 import { pushNotice } from '../../state/mail-store.ts'
 
@@ -60,37 +60,28 @@ export function useBulkActions() {
         await engine.act({ kind: 'destroy', ids: msgs.map((m) => m.id) }, 'delete for ever')
         done(msgs.length, 'deleted for ever', [])
       },
-      /** "All N in this folder": done on the server; Undo uses the ids it answers. */
+      /** "All N in this folder": done on the server; Undo uses the ids it answers as changed. */
       async allInFolder(mailboxId: string, action: FolderAction, verb: string) {
-        // The keywords we know before the change, so Undo restores exactly those messages.
-        const known = [...store.get().cache.messages.values()].filter((m) => m.mailboxId === mailboxId)
-        let ids: string[]
+        let result: { ids: string[]; flipped: string[] }
         try {
-          ids = await api.bulkInMailbox({ mailboxId, action })
+          result = await api.bulkInMailbox({ mailboxId, action })
         } catch (error) {
           failed(error, verb)
           return
         }
         await engine.syncNow()
-        const touched = new Set(ids)
+        const { ids, flipped } = result
         let undo: (() => Promise<void>) | undefined
         if (action.kind === 'move') {
           undo = async () => {
-            for (const part of chunks(ids)) await api.move({ ids: part, mailboxId })
+            for (const part of chunks(flipped)) await api.move({ ids: part, mailboxId })
           }
         } else if (action.kind === 'destroy' && roleId('trash') !== mailboxId) {
           undo = async () => {
-            for (const part of chunks(ids)) await api.restore({ ids: part })
+            for (const part of chunks(flipped)) await api.restore({ ids: part })
           }
         } else if (action.kind === 'setKeywords') {
-          const keyword = action.add?.[0] ?? action.remove?.[0]
-          const back =
-            keyword &&
-            keywordChange(
-              known.filter((m) => touched.has(m.id)),
-              keyword,
-              !!action.add?.length,
-            ).undo
+          const back = folderKeywordUndo(action, flipped)
           if (back)
             undo = async () => {
               for (const part of chunks(back.ids)) await api.setKeywords({ ...back, ids: part })
