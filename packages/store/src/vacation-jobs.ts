@@ -18,7 +18,7 @@ const SYSTEM_SENDER =
 
 /**
  * Why `account` must not auto-reply to `message`, or null when it may (RFC 3834 §2, RFC 5230 §4.5):
- * never to itself, to a system sender, to automatic mail (Auto-Submitted other than "no"), to list or
+ * never to itself, to a system sender, to a bounce (an empty Return-Path), to automatic mail (Auto-Submitted other than "no"), to list or
  * bulk mail (List-Id, Precedence), to mail that reached it through an auto-forward (a reply would cross
  * the forward loop), or to mail that does not name it in To or Cc.
  */
@@ -31,6 +31,8 @@ export function autoReplyRefusal(message: StoredPlaceholder, account: string): s
   if (!from) return 'the message has no sender'
   if (from === me) return 'it is from this account'
   if (SYSTEM_SENDER.test(from)) return 'it comes from a mail system, not a person'
+  if (header(original, 'Return-Path')?.replace(/\s/g, '') === '<>')
+    return 'it is a bounce or notice (empty return path, RFC 5321 §4.5.5)'
   const auto = header(original, 'Auto-Submitted')?.trim().toLowerCase()
   if (auto && !auto.startsWith('no')) return 'it was sent automatically (Auto-Submitted)'
   if (/^(bulk|list|junk)$/i.test(header(original, 'Precedence')?.trim() ?? ''))

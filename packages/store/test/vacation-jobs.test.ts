@@ -41,6 +41,8 @@ describe('whom a vacation reply may answer (RFC 3834 §2)', () => {
       'owner-team@lists.example.com',
     ])
       expect(refused(mail({ from })), from).toMatch(/mail system/)
+    expect(refused(mail({ extra: [['Return-Path', '<>']] }))).toMatch(/empty return path/)
+    expect(refused(mail({ extra: [['Return-Path', '<carol@example.com>']] }))).toBeNull()
     expect(refused(mail({ extra: [['Auto-Submitted', 'auto-replied']] }))).toMatch(/Auto-Submitted/)
     expect(refused(mail({ extra: [['Auto-Submitted', 'auto-generated']] }))).toMatch(/Auto-Submitted/)
     for (const p of ['bulk', 'list', 'junk'])

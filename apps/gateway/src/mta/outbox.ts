@@ -121,8 +121,8 @@ async function attemptDelivery(ctx: GatewayContext, row: OutboxRow, signal: Abor
   } catch {
     return { kind: 'permanent', reason: 'the queued message is corrupt and cannot be sent' }
   }
+  // A vacation reply to mail that came over SMTP has no assertion: it may leave over SMTP only.
   const assertion = lastAssertion(placeholder)
-  if (!assertion) return { kind: 'permanent', reason: 'the queued message carries no hop assertion' }
   let peer: FederizerDocument
   try {
     peer = await ctx.discovery.mailbox(row.recipient_domain)
@@ -139,6 +139,7 @@ async function attemptDelivery(ctx: GatewayContext, row: OutboxRow, signal: Abor
       detail: errorText(e),
     }
   }
+  if (!assertion) return { kind: 'permanent', reason: 'the queued message carries no hop assertion' }
   let res: Response
   try {
     res = await dpopPost({

@@ -25,6 +25,8 @@ import {
   insertMessage,
   inTransaction,
   recordDeliveryStatus,
+  storedJson,
+  storedPlaceholder,
   type VacationJob,
   vacationJobsByIds,
 } from '@federizer/store'
@@ -76,10 +78,14 @@ export function autoReplyDraft(
   })
 }
 
+/** Whether a stored chain verification is the SMTP listener's `{ legacy: … }` (docs/smtp-bridge.md). */
+const isLegacyVerification = (v: unknown) => typeof v === 'object' && v !== null && 'legacy' in v
+
 /**
  * Sends one vacation reply through the normal send path: the text stored first, the reply sealed and
  * signed by this domain's AS (the auto-reply exchange, presenting the received message's assertion),
- * kept in the user's Sent and queued in the outbox for the sender's domain.
+ * kept in the user's Sent and queued in the outbox for the sender's domain. A message received over
+ * SMTP has no assertion: its reply is queued without one and leaves over the SMTP bridge.
  */
 export async function runVacationJob(
   ctx: GatewayContext,
@@ -89,9 +95,10 @@ export async function runVacationJob(
   const now = ctx.now()
   try {
     const row = await getMessageRow(ctx.db, job.account, job.message_row_id)
-    const received = JSON.parse(row.placeholder) as PlaceholderMessage
+    const received = storedPlaceholder(row.placeholder, `message ${row.id}`)
     const subjectToken = lastAssertion(received)
-    if (!subjectToken) throw new Error('the received message carries no hop assertion')
+    const overSmtp = isLegacyVerification(storedJson(row.chain_verification, `message ${row.id}`))
+    if (!subjectToken && !overSmtp) throw new Error('the received message carries no hop assertion')
     const [vacation, user] = await Promise.all([
       getVacation(ctx.db, job.account),
       findUser(ctx.db, job.account),
@@ -112,13 +119,20 @@ export async function runVacationJob(
     const { message: sealed, eh } = sealForSend(draft, { date: new Date(now * 1000) })
     const to = readMessage(sealed).to.map((a) => a.address.toLowerCase())
     const key = await createDpopKey()
-    const issued = await ctx.domain.mtaTokens.exchange({
-      dpopKey: key,
-      subjectToken,
-      subjectTokenType: 'jwt',
-      requestedTokenType: 'jwt',
-      headers: ehHeaders(originalHeaders(sealed), eh.ehl),
-    })
+    // Mail that came over SMTP has no hop assertion to present: its reply goes back over the SMTP
+    // bridge, DKIM-signed by this domain (RFC 6376), and the outbox sends a row without an assertion
+    // only that way (docs/smtp-bridge.md, "Vacation replies").
+    const assertion = subjectToken
+      ? (
+          await ctx.domain.mtaTokens.exchange({
+            dpopKey: key,
+            subjectToken,
+            subjectTokenType: 'jwt',
+            requestedTokenType: 'jwt',
+            headers: ehHeaders(originalHeaders(sealed), eh.ehl),
+          })
+        ).token
+      : undefined
     await inTransaction(ctx.db, async (trx) => {
       const sent = await insertMessage(trx, {
         account: job.account,
@@ -135,7 +149,7 @@ export async function runVacationJob(
         recipientDomain: domainOf(to[0] as string),
         recipients: to,
         // As the api sends: Bcc and the Recipients-Key stay in the Sent copy only.
-        placeholder: pushAssertion(withoutBcc(sealed), issued.token),
+        placeholder: assertion ? pushAssertion(withoutBcc(sealed), assertion) : withoutBcc(sealed),
         dpopKey: { privateJwk: key.privateJwk, publicJwk: key.publicJwk },
         contentIds: [text.contentId],
         holdUntil: now,

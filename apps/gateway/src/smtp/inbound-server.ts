@@ -111,7 +111,16 @@ export async function startInboundSmtp(ctx: GatewayContext, o: InboundSmtpOption
       })
       const recipients = session.envelope.rcptTo.map((r) => r.address.toLowerCase())
       const junk = auth.dmarc.result === 'fail' && auth.dmarc.policy === 'quarantine'
-      const ids = await storeLegacyMessage(ctx.db, { ...parsed, recipients, auth, junk, now: ctx.now() })
+      const ids = await storeLegacyMessage(ctx.db, {
+        ...parsed,
+        recipients,
+        auth,
+        junk,
+        now: ctx.now(),
+        lifetime: ctx.domain.schedule.lifetimeSeconds,
+      })
+      // A vacation reply may be queued: the MTA sends it over the SMTP bridge.
+      ctx.federation.wake()
       ctx.logger.info(
         { smtp: session.id, from: sender, to: recipients, auth: auth.summary },
         'smtp: received',

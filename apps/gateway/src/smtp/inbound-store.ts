@@ -1,12 +1,14 @@
 import type { PlaceholderMessage } from '@federizer/protocol'
-import { type Db, indexMessageText, insertMessage, inTransaction } from '@federizer/store'
+import { type Db, indexMessageText, insertMessage, inTransaction, queueVacationReply } from '@federizer/store'
 import type { LegacyAuth } from './authenticate.ts'
 
 /**
  * Stores one message received over SMTP for each recipient in ONE transaction (its resources are
  * already in the store, durably): the copy goes to the inbox, or to Junk when DMARC failed under a
  * `quarantine` policy (RFC 7489 §6.3). The authentication results are kept with it as `legacy` in
- * place of a chain verification. Only after this commit does the listener answer 250.
+ * place of a chain verification. The vacation reply is queued in the same transaction, as for mail
+ * from a Federizer peer (RFC 3834 §2: once per sender per period, never for Junk, lists or bounces).
+ * Only after this commit does the listener answer 250.
  */
 export async function storeLegacyMessage(
   db: Db,
@@ -17,6 +19,8 @@ export async function storeLegacyMessage(
     auth: LegacyAuth
     junk: boolean
     now: number
+    /** How long a queued vacation reply may keep trying (the domain's queue lifetime). */
+    lifetime: number
   },
 ): Promise<string[]> {
   return inTransaction(db, async (trx) => {
@@ -31,6 +35,14 @@ export async function storeLegacyMessage(
         chainVerification: { legacy: m.auth },
       })
       await indexMessageText(trx, { id, text: m.text })
+      if (!m.junk)
+        await queueVacationReply(trx, {
+          account: recipient,
+          messageRowId: id,
+          message: m.message,
+          now: m.now,
+          lifetime: m.lifetime,
+        })
       ids.push(id)
     }
     return ids

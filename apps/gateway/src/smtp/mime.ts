@@ -34,6 +34,27 @@ function addresses(value: unknown): Address[] {
   return out
 }
 
+/**
+ * What tells an auto-responder not to answer (RFC 3834 §2 and §5, RFC 2369, RFC 2919, RFC 2076): kept
+ * from the received header lines as they came (unfolded), so the vacation rules apply to SMTP mail too.
+ */
+const RESPONDER_HEADERS = ['Auto-Submitted', 'Precedence', 'List-Id', 'List-Unsubscribe', 'List-Post']
+
+function responderHeaders(lines: ReadonlyArray<{ key: string; line: string }>): [string, string][] {
+  const out: [string, string][] = []
+  for (const name of RESPONDER_HEADERS) {
+    const found = lines.find((l) => l.key === name.toLowerCase())
+    const value = found?.line
+      .slice(found.line.indexOf(':') + 1)
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: unfolding and dropping control characters
+      .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+      .trim()
+      .slice(0, 998)
+    if (value) out.push([name, value])
+  }
+  return out
+}
+
 const msgIds = (value: unknown): string[] =>
   ([] as unknown[])
     .concat(value ?? [])
@@ -44,7 +65,8 @@ const msgIds = (value: unknown): string[] =>
  * Turns one MIME message (RFC 5322, RFC 2045–2049) into a Placeholder Message of this domain: text,
  * HTML and every attachment are streamed into the content-addressed store (hashed while written), and
  * the original From, To, Cc, Subject, Date, Message-ID, In-Reply-To and References are kept so the
- * message joins its thread. No X-Thread-ID is written: the store threads it by In-Reply-To/References.
+ * message joins its thread, with the envelope sender as Return-Path and the headers that tell a
+ * responder not to answer (Auto-Submitted, Precedence, List-*). No X-Thread-ID is written: the store threads it by In-Reply-To/References.
  * See docs/smtp-bridge.md for what is kept and what is lost.
  */
 export async function mimeToPlaceholder(
@@ -55,12 +77,16 @@ export async function mimeToPlaceholder(
   const parser = new MailParser({ skipTextToHtml: true, skipImageLinks: true, checksumAlgo: false })
   const attachments: ResourceRef[] = []
   let headers: Map<string, unknown> = new Map()
+  let headerLines: Array<{ key: string; line: string }> = []
   let text: string | undefined
   let html: string | undefined
   const pending: Promise<unknown>[] = []
   await new Promise<void>((resolve, reject) => {
     parser.on('headers', (h) => {
       headers = h as Map<string, unknown>
+    })
+    parser.on('headerLines', (lines) => {
+      headerLines = lines as Array<{ key: string; line: string }>
     })
     parser.on('data', (data) => {
       if (data.type === 'text') {
@@ -115,7 +141,14 @@ export async function mimeToPlaceholder(
     attachments,
   })
   const when = date instanceof Date && !Number.isNaN(date.getTime()) ? date : new Date()
-  const kept = [['Date', formatRfc5322Date(when)], ...removeHeaders(originalHeaders(draft), 'X-Thread-ID')]
+  // Return-Path: the envelope sender, as the delivering MTA records it (RFC 5321 §4.4); `<>` for a
+  // bounce, which is never answered (RFC 3834 §2).
+  const kept = [
+    ['Return-Path', options.envelopeFrom.includes('@') ? `<${options.envelopeFrom}>` : '<>'],
+    ['Date', formatRfc5322Date(when)],
+    ...removeHeaders(originalHeaders(draft), 'X-Thread-ID'),
+    ...responderHeaders(headerLines),
+  ]
   const message = parsePlaceholderMessage({ envelope: [{ headers: kept }], parts: draft.parts })
   return { message, text: text ?? '' }
 }

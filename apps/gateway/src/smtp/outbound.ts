@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs'
-import { formatAddress, type PlaceholderMessage, readMessage } from '@federizer/protocol'
+import { formatAddress, originalHeaders, type PlaceholderMessage, readMessage } from '@federizer/protocol'
 import nodemailer, { type SendMailOptions } from 'nodemailer'
 import type { GatewayContext } from '../context.ts'
 import { loadDkimKey } from './dkim-key.ts'
@@ -67,12 +67,14 @@ function delivered(results: SmtpRecipientResult[]): SmtpOutcome {
 
 /**
  * Builds the MIME message of a placeholder (nodemailer's MailComposer): the original From, To, Cc,
- * Subject, Date, Message-ID, In-Reply-To and References (never Bcc, RFC 5322 §3.6.3), the bodies and
- * attachments streamed from the resource store.
+ * Subject, Date, Message-ID, In-Reply-To, References and Auto-Submitted (never Bcc, RFC 5322 §3.6.3),
+ * the bodies and attachments streamed from the resource store.
  */
 function mailOf(ctx: GatewayContext, placeholder: PlaceholderMessage): SendMailOptions {
   const m = readMessage(placeholder)
   const path = (id: string) => ctx.federation.resources.path(id)
+  // A vacation reply says so over SMTP too, so responders on the other side never answer it (RFC 3834 §5).
+  const autoSubmitted = originalHeaders(placeholder).find(([n]) => n.toLowerCase() === 'auto-submitted')?.[1]
   return {
     from: formatAddress(m.from),
     ...(m.to.length ? { to: m.to.map(formatAddress) } : {}),
@@ -90,7 +92,7 @@ function mailOf(ctx: GatewayContext, placeholder: PlaceholderMessage): SendMailO
       ...(a.filename ? { filename: a.filename } : {}),
       contentDisposition: a.disposition,
     })),
-    headers: { 'X-Mailer': 'Federizer' },
+    headers: { 'X-Mailer': 'Federizer', ...(autoSubmitted ? { 'Auto-Submitted': autoSubmitted } : {}) },
   }
 }
 
