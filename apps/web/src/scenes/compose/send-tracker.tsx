@@ -1,4 +1,4 @@
-import { useQuery } from '@tanstack/react-query'
+import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { useCallback, useEffect, useState } from 'react'
 import styled from 'styled-components'
 import { Button } from '../../components/button.tsx'
@@ -29,12 +29,18 @@ export function SendTracker() {
 
 function TrackedItem(props: { send: TrackedSend }) {
   const { api, store, engine, openCompose } = useMail()
+  const queryClient = useQueryClient()
   const [now, setNow] = useState(Date.now())
   const [done, setDone] = useState(false)
   const holding = props.send.holdUntil > now
   const query = useQuery({
     queryKey: ['send', props.send.messageId],
-    queryFn: async () => (await api.details([props.send.messageId]))[0],
+    queryFn: async () => {
+      const [detail] = await api.details([props.send.messageId])
+      // One state everywhere: the reader's copy of this message (Sent view) gets what we just saw.
+      if (detail) queryClient.setQueriesData({ queryKey: ['message', detail.id] }, detail)
+      return detail
+    },
     refetchInterval: done ? false : 1000,
   })
   const delivery = query.data?.delivery ?? []

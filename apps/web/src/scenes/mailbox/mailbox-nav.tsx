@@ -68,7 +68,9 @@ export function MailboxNav(props: {
                 }}
               >
                 <Icon name={m.role ? (ICONS[m.role] ?? 'folder') : 'folder'} />
-                <span className="name">{m.name}</span>
+                <span className="name" title={m.name}>
+                  {m.name}
+                </span>
                 {m.unread > 0 && m.role !== 'sent' && m.role !== 'trash' && (
                   <span className="count" aria-hidden="true">
                     {m.unread}
@@ -131,6 +133,7 @@ const Nav = styled.nav<{ $compact: boolean }>`
   }
   .name {
     flex: 1;
+    ${(p) => (p.$compact ? '' : 'min-width: 0; overflow: hidden; text-overflow: ellipsis;')}
   }
   .count {
     font-weight: 700;

@@ -207,14 +207,19 @@ const Heading = styled.div`
   justify-content: space-between;
   padding: 14px 16px 10px;
   border-bottom: 1px solid ${(p) => p.theme.color.border};
+  gap: 12px;
   h1 {
     margin: 0;
+    min-width: 0;
     font-size: 1.15rem;
     overflow: hidden;
     text-overflow: ellipsis;
     white-space: nowrap;
   }
+  /* The count keeps its one line; a long folder name is the one that gives way (ellipsis). */
   span {
+    flex-shrink: 0;
+    white-space: nowrap;
     font-size: 0.85rem;
     color: ${(p) => p.theme.color.textMuted};
   }

@@ -88,6 +88,8 @@ export function useMessageDetail(
     queryFn: () => loadMessageDetail(api, storage, email, id as string),
     enabled: !!id,
     refetchInterval: (q) => refetchInterval(q.state.data),
+    // A copy kept while its delivery was in flight is out of date when the message is opened again.
+    staleTime: (q) => (refetchInterval(q.state.data) === false ? 30_000 : 0),
   })
   const detail = query.data
 
