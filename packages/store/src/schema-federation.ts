@@ -20,7 +20,8 @@ export interface InboundDeliveriesTable {
   received_at: number
 }
 
-export type FetchJobState = 'queued' | 'done' | 'failed'
+/** `waiting`: served by the job of an identical copy (same delivery), never claimed itself. */
+export type FetchJobState = 'queued' | 'waiting' | 'done' | 'failed'
 
 /** One row per received message copy × Content-ID: the MTA fetches it from the origin mailbox. */
 export interface FetchJobsTable {

@@ -4,11 +4,13 @@ import {
   type ChainVerification,
   domainOf,
   isAddrSpec,
+  isProtocolError,
   jwtAssertionDigest,
   messageIdOf,
   type PlaceholderMessage,
   parseMessageJson,
   pushReceipt,
+  type ReplayStore,
   verifyDpopProof,
   verifyPushed,
 } from '@federizer/protocol'
@@ -42,8 +44,8 @@ export interface DeliveryResponse {
 
 /**
  * `POST /federizer/deliveries`: verifies the DPoP proof, the hop assertion and the whole chain, then
- * stores the message for each local recipient and queues its fetches (or forward) in one transaction,
- * and only then answers. Every refusal is a FederationError (a 4xx with `{ error, error_description }`)
+ * stores the message for each local recipient and queues its fetches (or forward) in one transaction
+ * that also records the proof's jti, and only then answers. Every refusal is a FederationError (a 4xx with `{ error, error_description }`)
  * and leaves nothing behind.
  * @see docs/protocol.md §6 (Delivery); RFC 9449 §7.1
  */
@@ -63,13 +65,22 @@ export async function handleDelivery(ctx: GatewayContext, req: IncomingMessage):
   const now = ctx.now()
 
   let proofKey: string
+  // The proof's jti is recorded by the delivery's own transaction (storeDelivery), not here: a delivery
+  // refused below leaves no key, and a replay is refused by the insert that would store it.
+  let replayKey: { key: string; expiresAt: number } | undefined
+  const deferredReplay: ReplayStore = {
+    seen: async (key, expiresAt) => {
+      replayKey = { key, expiresAt }
+      return false
+    },
+  }
   try {
     proofKey = (
       await verifyDpopProof(proof, {
         htm: 'POST',
         htu: ctx.federation.urls.deliveryEndpoint,
         now,
-        replay: ctx.federation.replay,
+        replay: deferredReplay,
         accessToken: assertion,
       })
     ).jkt
@@ -189,7 +200,9 @@ export async function handleDelivery(ctx: GatewayContext, req: IncomingMessage):
       maxBytes: bytes.length,
       expectedContentId: contentId,
     })
+  if (!replayKey) throw new Error('the DPoP proof was verified without its replay key')
   const stored = await storeDelivery(ctx.db, {
+    replayKey,
     message: pushReceipt(message, {
       fromDomain: senderDomain,
       byDomain: ctx.config.domain,
@@ -204,6 +217,8 @@ export async function handleDelivery(ctx: GatewayContext, req: IncomingMessage):
     now,
     lifetimeSeconds: ctx.domain.schedule.lifetimeSeconds,
     pushed,
+  }).catch((e: unknown) => {
+    throw isProtocolError(e) && e.code === 'replayed' ? fromProtocolError(e, 'DPoP proof') : e
   })
   if (stored.some((s) => !s.duplicate)) ctx.federation.wake()
   ctx.logger.info(

@@ -19,6 +19,7 @@ import {
   verifyDpopProof,
   verifyFetchToken,
 } from '@federizer/protocol'
+import { type SentDelivery, sentDeliveriesOf } from '@federizer/store'
 import { decodeJwt } from 'jose'
 import type { GatewayContext } from '../context.ts'
 import { readDpopCredentials } from './auth-header.ts'
@@ -45,24 +46,16 @@ async function findSent(
   messageId: string,
   originAssertion: string | undefined,
 ): Promise<SentRecord | undefined> {
-  const rows = await ctx.db
-    .selectFrom('outbox')
-    .innerJoin('messages', 'messages.id', 'outbox.message_row_id')
-    .select(['outbox.recipient_domain', 'outbox.placeholder as delivered', 'messages.placeholder as sent'])
-    .where('messages.message_id_header', '=', messageId)
-    .where('outbox.state', '!=', 'cancelled')
-    .execute()
   const own = ctx.config.domain.toLowerCase()
-  let record: { delivered: PlaceholderMessage; sent: string } | undefined
+  let record: SentDelivery | undefined
   const recipientDomains = new Set<string>()
-  for (const row of rows) {
-    const delivered = JSON.parse(row.delivered) as PlaceholderMessage
-    if (domainOf(readMessage(delivered).from.address) !== own) continue
-    recipientDomains.add(row.recipient_domain.toLowerCase())
-    if (!record && originAssertion !== undefined && oldestAssertion(delivered) === originAssertion)
-      record = { delivered, sent: row.sent }
+  for (const row of await sentDeliveriesOf(ctx.db, messageId)) {
+    if (domainOf(readMessage(row.delivered).from.address) !== own) continue
+    recipientDomains.add(row.recipientDomain.toLowerCase())
+    if (!record && originAssertion !== undefined && oldestAssertion(row.delivered) === originAssertion)
+      record = row
   }
-  return record && { delivered: record.delivered, sent: JSON.parse(record.sent), recipientDomains }
+  return record && { delivered: record.delivered, sent: record.sent(), recipientDomains }
 }
 
 const header = (m: PlaceholderMessage, name: string) => getStringHeader(originalHeaders(m), name)

@@ -2,22 +2,19 @@ import { Readable } from 'node:stream'
 import { createDpopKey, htmlToIndexText, lastAssertion } from '@federizer/protocol'
 import {
   claimDue,
-  type DatabaseSchema,
-  type Db,
+  completeFetchJob,
   endAttempt,
-  grantFetchedResource,
-  indexMessageText,
-  inTransaction,
+  type FetchedText,
+  type FetchJobRow,
+  failFetchJob,
+  fetchJobEnvelope,
+  fetchJobsByIds,
   renewLease,
-  setContentState,
 } from '@federizer/store'
-import type { Selectable } from 'kysely'
 import type { GatewayContext } from '../context.ts'
 import { dpopPost, isTransientStatus, readProblem } from './dpop-post.ts'
 import { errorText } from './outbox.ts'
 import { PER_DESTINATION } from './runner.ts'
-
-type FetchJobRow = Selectable<DatabaseSchema['fetch_jobs']>
 
 interface CachedFetchToken {
   token: string
@@ -43,8 +40,7 @@ export async function claimFetchJobs(
     perDestination: { column: 'origin_domain', max: PER_DESTINATION, running },
     leaseSeconds: ctx.domain.schedule.leaseSeconds,
   })
-  if (ids.length === 0) return []
-  return ctx.db.selectFrom('fetch_jobs').selectAll().where('id', 'in', ids).orderBy('priority').execute()
+  return fetchJobsByIds(ctx.db, ids)
 }
 
 class FetchFailure extends Error {
@@ -66,44 +62,21 @@ class FetchFailure extends Error {
 export async function runFetchJob(ctx: GatewayContext, job: FetchJobRow, signal: AbortSignal): Promise<void> {
   let failure: FetchFailure | undefined
   // Bytes already in the store (another account's upload, or another message) are never a reason to
-  // skip: this copy's fetch is what proves the origin grants it (docs/protocol.md §6).
-  if (!(await sameDeliveryFetched(ctx.db, job))) {
-    const { leaseSeconds } = ctx.domain.schedule
-    const renew = setInterval(
-      () => void renewLease(ctx.db, 'fetch_jobs', job.id, ctx.now() + leaseSeconds).catch(() => {}),
-      Math.max(500, (leaseSeconds * 1000) / 2),
-    )
-    try {
-      await fetchInto(ctx, job, signal)
-    } catch (e) {
-      if (signal.aborted) throw e
-      failure = e instanceof FetchFailure ? e : new FetchFailure(errorText(e), false)
-    } finally {
-      clearInterval(renew)
-    }
+  // skip: this fetch is what proves the origin grants them to this delivery (docs/protocol.md §6).
+  const { leaseSeconds } = ctx.domain.schedule
+  const renew = setInterval(
+    () => void renewLease(ctx.db, 'fetch_jobs', job.id, ctx.now() + leaseSeconds).catch(() => {}),
+    Math.max(500, (leaseSeconds * 1000) / 2),
+  )
+  try {
+    await fetchInto(ctx, job, signal)
+  } catch (e) {
+    if (signal.aborted) throw e
+    failure = e instanceof FetchFailure ? e : new FetchFailure(errorText(e), false)
+  } finally {
+    clearInterval(renew)
   }
   await recordFetchOutcome(ctx, job, failure)
-}
-
-/**
- * True when a copy of the same delivery (byte-identical envelope, which includes this domain's receipt
- * of that one delivery) already fetched this Content-ID: the origin's answer to this copy would be the
- * one it gave then. A different path to the same Message-ID (another forward, a replayed or forged
- * chain) has another envelope and fetches for itself.
- */
-async function sameDeliveryFetched(db: Db, job: FetchJobRow): Promise<boolean> {
-  const done = await db
-    .selectFrom('fetch_jobs')
-    .select('id')
-    .where('message_id_header', '=', job.message_id_header)
-    .where('content_id', '=', job.content_id)
-    .where('origin_domain', '=', job.origin_domain)
-    .where('envelope', '=', job.envelope)
-    .where('state', '=', 'done')
-    .where('id', '!=', job.id)
-    .limit(1)
-    .executeTakeFirst()
-  return done !== undefined
 }
 
 async function fetchInto(ctx: GatewayContext, job: FetchJobRow, signal: AbortSignal): Promise<void> {
@@ -116,7 +89,7 @@ async function fetchInto(ctx: GatewayContext, job: FetchJobRow, signal: AbortSig
       false,
     )
   }
-  const envelope = JSON.parse(job.envelope)
+  const envelope = fetchJobEnvelope(job)
   const cacheKey = `${job.message_row_id} ${peer.resource_url}`
   const { token, key } = await fetchToken(ctx, job, envelope, peer.resource_url, cacheKey)
   const res = await dpopPost({
@@ -187,55 +160,44 @@ async function fetchToken(
   }
 }
 
+/**
+ * Ends the attempt in one transaction: done (with every copy of the same delivery the fetch serves),
+ * failed for good (with the copies waiting on it), or due again later.
+ */
 async function recordFetchOutcome(
   ctx: GatewayContext,
   job: FetchJobRow,
   failure?: FetchFailure,
 ): Promise<void> {
   const now = ctx.now()
-  await inTransaction(ctx.db, async (trx) => {
-    if (!failure) {
-      await endAttempt(trx, 'fetch_jobs', job, { state: 'done' }, now)
-      await grantFetchedResource(trx, { messageRowId: job.message_row_id, contentId: job.content_id })
-      const open = await trx
-        .selectFrom('fetch_jobs')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('message_row_id', '=', job.message_row_id)
-        .where('state', '!=', 'done')
-        .executeTakeFirst()
-      await indexFetchedText(ctx, trx, job)
-      if (Number(open?.n ?? 0) === 0) {
-        // A note set earlier (e.g. why an auto-forward did not happen) stays with the message.
-        const current = await trx
-          .selectFrom('messages')
-          .select('content_reason')
-          .where('id', '=', job.message_row_id)
-          .executeTakeFirst()
-        await setContentState(trx, {
-          id: job.message_row_id,
-          contentState: 'complete',
-          ...(current?.content_reason ? { reason: current.content_reason } : {}),
-        })
-      }
-      return
-    }
-    const attempts = job.attempts + 1
-    if (failure.permanent || now >= job.expires_at) {
-      const reason = failure.permanent
-        ? failure.message
-        : `gave up after the queue lifetime; last error: ${failure.message}`
-      await endAttempt(trx, 'fetch_jobs', job, { state: 'failed', error: reason }, now)
-      await setContentState(trx, { id: job.message_row_id, contentState: 'unavailable', reason })
-      return
-    }
-    const nextAttemptAt = Math.min(now + ctx.domain.schedule.retryDelaySeconds(attempts), job.expires_at)
-    await endAttempt(trx, 'fetch_jobs', job, { state: 'retry', error: failure.message, nextAttemptAt }, now)
-  })
+  let served = 1
+  if (!failure) {
+    const text = await fetchedText(ctx, job)
+    served = (await completeFetchJob(ctx.db, job, { now, ...(text ? { text } : {}) })).length
+  } else if (failure.permanent || now >= job.expires_at) {
+    const reason = failure.permanent
+      ? failure.message
+      : `gave up after the queue lifetime; last error: ${failure.message}`
+    served = (await failFetchJob(ctx.db, job, { now, reason })).length
+  } else {
+    const nextAttemptAt = Math.min(
+      now + ctx.domain.schedule.retryDelaySeconds(job.attempts + 1),
+      job.expires_at,
+    )
+    await endAttempt(
+      ctx.db,
+      'fetch_jobs',
+      job,
+      { state: 'retry', error: failure.message, nextAttemptAt },
+      now,
+    )
+  }
   const line = {
     job: job.id,
     contentId: job.content_id,
     origin: job.origin_domain,
     attempts: job.attempts + 1,
+    copies: served,
   }
   if (!failure) ctx.logger.info(line, 'fetched')
   else
@@ -248,25 +210,16 @@ async function recordFetchOutcome(
 const MAX_INDEXED_TEXT = 1024 * 1024
 
 /**
- * Makes a fetched text part searchable and gives the message its preview: the text/plain part, or the
- * HTML part with its tags dropped when the message has no plain text.
+ * The text a fetched inline part gives the copies' search index and preview: a text/plain part, or an
+ * HTML part with its tags dropped (used by copies that have no text/plain part). Read before the
+ * transaction that records the fetch.
  */
-async function indexFetchedText(ctx: GatewayContext, db: Db, job: FetchJobRow): Promise<void> {
-  if (job.priority !== 0 || job.size > MAX_INDEXED_TEXT) return
+async function fetchedText(ctx: GatewayContext, job: FetchJobRow): Promise<FetchedText | undefined> {
+  if (job.priority !== 0 || job.size > MAX_INDEXED_TEXT) return undefined
   const plain = /^text\/plain\b/i.test(job.media_type)
-  const html = /^text\/html\b/i.test(job.media_type)
-  if (!plain && !html) return
-  if (html) {
-    const sibling = await db
-      .selectFrom('fetch_jobs')
-      .select('id')
-      .where('message_row_id', '=', job.message_row_id)
-      .where('media_type', 'like', 'text/plain%')
-      .executeTakeFirst()
-    if (sibling) return
-  }
+  if (!plain && !/^text\/html\b/i.test(job.media_type)) return undefined
   const bytes = await ctx.federation.resources.readSmall(job.content_id, MAX_INDEXED_TEXT)
-  if (!bytes) return
+  if (!bytes) return undefined
   const text = bytes.toString('utf8')
-  await indexMessageText(db, { id: job.message_row_id, text: plain ? text : htmlToIndexText(text) })
+  return { text: plain ? text : htmlToIndexText(text), plain }
 }
