@@ -70,6 +70,8 @@ export async function storeDelivery(db: Db, d: AcceptedDelivery): Promise<Stored
       throw new ProtocolError('replayed', 'this DPoP proof (jti) was already used')
     const out: StoredRecipient[] = []
     const jobs: NewFetchJob[] = []
+    // Content-IDs an earlier copy of this delivery fetches: the later copies wait for that one fetch.
+    const fetching = new Set<string>()
     for (const recipient of d.recipients) {
       const key = { originDomain: d.originDomain, messageId: d.messageId, recipient }
       const earlier = await inboundCopiesOf(trx, key)
@@ -130,6 +132,7 @@ export async function storeDelivery(db: Db, d: AcceptedDelivery): Promise<Stored
             now: d.now,
             lifetime,
             ...(d.pushed ? { pushed: d.pushed } : {}),
+            fetching,
           })),
         )
       } else if (resources.length > 0) {
@@ -164,6 +167,11 @@ interface CopyToFetch {
   now: number
   lifetime: number
   pushed?: ReadonlyMap<string, Buffer>
+  /**
+   * Content-IDs another copy of the same delivery already fetches (and that copy's job is added here):
+   * this copy's job for them `waits` and is served by that one fetch (fetch-jobs.ts completeFetchJob).
+   */
+  fetching?: Set<string>
 }
 
 /**
@@ -171,7 +179,9 @@ interface CopyToFetch {
  * (priority 0), then attachments. The envelope presented to the origin is the stored one. A resource
  * pushed with the delivery is this copy's own fetched copy at once: its job is recorded done, the copy
  * may read it (the confinement rule of docs/protocol.md §6), and its text is indexed; a copy whose every
- * resource was pushed is complete. Returns the jobs for the caller to insert.
+ * resource was pushed is complete. A resource another copy of the same delivery fetches is fetched once
+ * for both: same message, same envelope, so the same answer from the origin (docs/protocol.md §6).
+ * Returns the jobs for the caller to insert.
  */
 async function planFetchJobs(db: Db, j: CopyToFetch): Promise<NewFetchJob[]> {
   const jobs: NewFetchJob[] = []
@@ -180,6 +190,8 @@ async function planFetchJobs(db: Db, j: CopyToFetch): Promise<NewFetchJob[]> {
   for (const r of listResources(j.message)) {
     if (jobs.some((x) => x.contentId === r.contentId)) continue
     const bytes = j.pushed?.get(r.contentId)
+    const waits = bytes === undefined && j.fetching?.has(r.contentId) === true
+    if (bytes === undefined) j.fetching?.add(r.contentId)
     if (bytes !== undefined) {
       pushed.push(r.contentId)
       if (r.disposition === 'inline' && !indexed?.plain) {
@@ -198,7 +210,7 @@ async function planFetchJobs(db: Db, j: CopyToFetch): Promise<NewFetchJob[]> {
       mediaType: r.mediaType,
       priority: r.disposition === 'inline' ? 0 : 1,
       envelope: j.message.envelope,
-      state: bytes === undefined ? 'queued' : 'done',
+      state: bytes !== undefined ? 'done' : waits ? 'waiting' : 'queued',
       now: j.now,
       expiresAt: j.now + j.lifetime,
     })
