@@ -3,7 +3,8 @@
  * date, the machine and the commit. Environment:
  *   BENCH_QUICK=1          smoke mode: small sizes, 1 run, a minute or so (written to the temp dir, not results.md)
  *   BENCH_BIG_BYTES=N      size of the transfer payload (default 1 GiB; 32 MiB in quick mode)
- *   BENCH_ONLY=a,b         run only these sections: transfer, delivery, token, mailbox, webmail, sync, smtp
+ *   BENCH_ONLY=a,b         run only these sections: transfer, delivery, token, mailbox, webmail, sync, smtp, fanout
+ *   BENCH_FANOUT_MESSAGES=N messages per fan-out configuration (default 20; 3 in quick mode)
  *   BENCH_TEXT_MESSAGES=N, BENCH_IMAGE_MESSAGES=N  messages per delivery run (default 500 and 100)
  *   BENCH_PUSH_MAX_BYTES=N pushed resources per delivery in section 2 (0: the share-then-fetch way only)
  *   BENCH_SKIP_WEB_BUILD=1 measure the existing apps/web/dist instead of building it
@@ -15,6 +16,7 @@ import { cpus, loadavg, tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { benchDelivery } from './delivery.ts'
+import { benchFanout } from './fanout.ts'
 import { benchMailbox } from './mailbox.ts'
 import { machineInfo, renderMarkdown, type Section, writeResults } from './report.ts'
 import { benchSmtp } from './smtp.ts'
@@ -77,6 +79,17 @@ const plan: [string, string, () => Promise<Section>][] = [
     () => benchSyncVisibility({ messages: quick ? 3 : 15 }),
   ],
   ['smtp', '7. SMTP bridge', () => benchSmtp({ messages: quick ? 50 : 500 })],
+  [
+    'fanout',
+    '8. Fan-out',
+    () =>
+      benchFanout({
+        messages: Number(env.BENCH_FANOUT_MESSAGES ?? (quick ? 3 : 20)),
+        recipients: [1, 10, 50],
+        domains: [1, 3],
+        attachmentBytes: 256 * 1024,
+      }),
+  ],
 ]
 
 try {
