@@ -94,3 +94,26 @@ export async function queueForwardJob(
     })
     .execute()
 }
+
+/**
+ * Records a DPoP proof's replay key in the caller's transaction (the delivery it guards): true when the
+ * key is fresh (now recorded), false when it is recorded and unexpired — a replay. The unique insert is
+ * the check, so two replicas cannot both accept the same proof.
+ * @see RFC 9449 §11.1
+ */
+export async function claimReplayKey(
+  db: Db,
+  claim: { key: string; expiresAt: number; now: number },
+): Promise<boolean> {
+  const result = await db
+    .insertInto('replay_cache')
+    .values({ key: claim.key, expires_at: claim.expiresAt })
+    .onConflict((oc) =>
+      oc
+        .column('key')
+        .doUpdateSet({ expires_at: claim.expiresAt })
+        .where('replay_cache.expires_at', '<=', claim.now),
+    )
+    .executeTakeFirst()
+  return Number(result.numInsertedOrUpdatedRows ?? 0) > 0
+}

@@ -6,7 +6,7 @@ import {
   ProtocolError,
 } from '@federizer/protocol'
 import {
-  createReplayStore,
+  claimReplayKey,
   type Db,
   getAutoForwardSettings,
   grantFetchedResources,
@@ -66,7 +66,7 @@ export async function storeDelivery(db: Db, d: AcceptedDelivery): Promise<Stored
   const resources = listResources(d.message)
   const lifetime = d.lifetimeSeconds
   return inTransaction(db, async (trx) => {
-    if (await createReplayStore(trx, () => d.now).seen(d.replayKey.key, d.replayKey.expiresAt))
+    if (!(await claimReplayKey(trx, { ...d.replayKey, now: d.now })))
       throw new ProtocolError('replayed', 'this DPoP proof (jti) was already used')
     const out: StoredRecipient[] = []
     const jobs: NewFetchJob[] = []
