@@ -28,7 +28,10 @@ export interface GatewayOptions {
   /** The fetch of every outgoing request (discovery, delivery, fetch, token exchange), when the gateway
    * builds its own domain context (given a config). */
   fetch?: typeof fetch
-  /** Milliseconds between queue polls when the MTA found nothing to do (default 200). */
+  /**
+   * Milliseconds between queue polls when the MTA found nothing to do. Default: the schedule's safety
+   * net on PostgreSQL (LISTEN/NOTIFY wakes the MTA), 200 ms on SQLite (mta/workers.ts).
+   */
   pollIntervalMs?: number
   /**
    * Pushed resources (docs/protocol.md §6): the most this node accepts per delivery and advertises in

@@ -13,6 +13,11 @@ export const QUEUE_LIFETIME_SECONDS = 5 * 24 * 3600
 export const DELAY_NOTICE_AFTER_SECONDS = 4 * 3600
 /** How long a claim holds a row before another worker may take it over (crash recovery; unscaled). */
 export const LEASE_SECONDS = 60
+/**
+ * The MTA's safety-net poll when other processes' enqueues wake it (PostgreSQL LISTEN/NOTIFY; unscaled):
+ * it only finds work whose wake-up was lost.
+ */
+export const SAFETY_NET_POLL_SECONDS = 60
 /** How long a peer that could not be discovered stays remembered as down (unscaled, never lengthened). */
 export const DISCOVERY_FAILURE_SECONDS = 30
 
@@ -26,6 +31,8 @@ export interface QueueSchedule {
   delayNoticeAfterSeconds: number
   /** A claim's lease (at least 2 s, so a claim outlives one poll). */
   leaseSeconds: number
+  /** The MTA's idle poll where wake-ups cover every enqueue (at least 1 s). */
+  safetyNetPollSeconds: number
   /** How long discovery remembers a failed lookup (scaled down only: at most 30 s, at least 1 s). */
   discoveryFailureSeconds: number
   /** Whole seconds until the attempt after the `attempts`-th failed one (1-based): jittered, at least 1. */
@@ -59,6 +66,7 @@ export function queueSchedule(scale: number): QueueSchedule {
     lifetimeSeconds: scaled(QUEUE_LIFETIME_SECONDS, scale),
     delayNoticeAfterSeconds: scaled(DELAY_NOTICE_AFTER_SECONDS, scale),
     leaseSeconds: scaled(LEASE_SECONDS, scale, 2),
+    safetyNetPollSeconds: scaled(SAFETY_NET_POLL_SECONDS, scale),
     discoveryFailureSeconds: Math.max(1, Math.round(DISCOVERY_FAILURE_SECONDS * Math.min(1, scale))),
     retryDelaySeconds: (attempts, random) => retryDelaySeconds(attempts, scale, random),
   }

@@ -20,8 +20,8 @@ export interface FederationContext {
   fetch: typeof fetch
   /** Pushed resources accepted per delivery, and pushed to peers that take them; 0: off. */
   pushMaxBytes: number
-  /** Milliseconds between queue polls when idle. */
-  pollIntervalMs: number
+  /** Milliseconds between queue polls when idle, when given (tests); else the MTA chooses (mta/workers.ts). */
+  pollIntervalMs: number | undefined
   /** Wakes the MTA workers at once (new rows were queued by this process). */
   wake(): void
   /** Subscribed to by the workers; called by `wake`. */
@@ -57,7 +57,7 @@ export function createFederationContext(base: GatewayBase): FederationContext {
     replay: base.domain.replay,
     fetch: base.fetch,
     pushMaxBytes,
-    pollIntervalMs: base.options.pollIntervalMs ?? 200,
+    pollIntervalMs: base.options.pollIntervalMs,
     onWake,
     wake() {
       for (const fn of onWake) fn()

@@ -6,8 +6,14 @@ export const PER_DESTINATION = 4
 export interface QueueRunnerOptions<Row> {
   name: string
   concurrency: number
+  /** The longest idle sleep: the safety net that finds work no wake-up announced. */
   pollIntervalMs: number
   logger: Logger
+  /**
+   * Milliseconds until a row not claimable now becomes claimable (a retry, a lapsing lease), or
+   * undefined when none will: an idle runner sleeps until then rather than the whole poll interval.
+   */
+  nextDueInMs?(): Promise<number | undefined>
   /** Claims up to `limit` due rows not in `exclude`; `running` counts this runner's jobs per destination. */
   claim(limit: number, exclude: ReadonlySet<string>, running: ReadonlyMap<string, number>): Promise<Row[]>
   id(row: Row): string
@@ -29,8 +35,9 @@ export interface QueueRunner {
 }
 
 /**
- * Polls one queue: claims as many rows as it has free slots, runs them concurrently, sleeps
- * `pollIntervalMs` when idle unless woken. `stop` lets running rows finish for a grace period, then aborts them.
+ * Runs one queue: claims as many rows as it has free slots, runs them concurrently; when idle sleeps
+ * until woken (`wake`: rows were queued), until the next row comes due (`nextDueInMs`), or at most
+ * `pollIntervalMs`. `stop` lets running rows finish for a grace period, then aborts them.
  */
 export function startQueueRunner<Row>(options: QueueRunnerOptions<Row>): QueueRunner {
   const inflight = new Map<string, Promise<void>>()
@@ -60,6 +67,18 @@ export function startQueueRunner<Row>(options: QueueRunnerOptions<Row>): QueueRu
       }
       wakeUp = done
     })
+
+  const idleSleepMs = async () => {
+    // A poll of a second or less finds a row as soon as its whole-second due time could.
+    if (!options.nextDueInMs || options.pollIntervalMs <= 1000) return options.pollIntervalMs
+    try {
+      const due = await options.nextDueInMs()
+      return due === undefined ? options.pollIntervalMs : Math.min(options.pollIntervalMs, Math.max(10, due))
+    } catch (e) {
+      options.logger.error({ err: e, queue: options.name }, 'queue due-time lookup failed')
+      return options.pollIntervalMs
+    }
+  }
 
   const loop = async () => {
     while (running) {
@@ -100,7 +119,8 @@ export function startQueueRunner<Row>(options: QueueRunnerOptions<Row>): QueueRu
         inflight.set(id, task)
       }
       if (!running) break
-      if (claimed.length === 0 || inflight.size >= options.concurrency) await sleep(options.pollIntervalMs)
+      if (inflight.size >= options.concurrency) await sleep(options.pollIntervalMs)
+      else if (claimed.length === 0) await sleep(await idleSleepMs())
     }
   }
   const done = loop()

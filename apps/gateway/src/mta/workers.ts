@@ -1,11 +1,14 @@
 import { watchQueued } from '@federizer/node'
-import { releaseLease } from '@federizer/store'
+import { nextClaimableAt, type QueueTable, releaseLease, startQueueWakeups } from '@federizer/store'
 import type { GatewayContext } from '../context.ts'
 import { claimFetchJobs, runFetchJob } from './fetch.ts'
 import { claimForwardJobs, runForwardJob } from './forward.ts'
 import { claimOutbox, deliverOutboxRow } from './outbox.ts'
-import { startQueueRunner } from './runner.ts'
+import { type QueueRunnerOptions, startQueueRunner } from './runner.ts'
 import { claimVacationJobs, runVacationJob } from './vacation.ts'
+
+/** The idle poll on SQLite, where only this process and the api's watched file wake the MTA. */
+const SQLITE_POLL_MS = 200
 
 export interface MtaWorkers {
   /** Stops claiming; running jobs get `graceMs` to finish before they are aborted (leases given back). */
@@ -13,59 +16,74 @@ export interface MtaWorkers {
 }
 
 /**
- * Starts the MTA: four queue runners (outbound deliveries, auto-forwards, inbound fetches, vacation replies) that claim
- * rows by lease, so several gateway processes may share one database. They are woken by this process's
- * deliveries and by the api's signal (queue-wake.ts); polls only notice retries that came due. `stop` lets running jobs finish for
- * a grace period, aborts the rest (giving their leases back) and resolves once every job has ended.
+ * Starts the MTA: four queue runners (outbound deliveries, auto-forwards, inbound fetches, vacation
+ * replies) that claim rows by lease, so several gateway processes may share one database. They are woken
+ * by this process's deliveries, by the api's signal (queue-wake.ts) and, on PostgreSQL, by the queue
+ * notifications of every replica (LISTEN/NOTIFY, queue-wakeups.ts), each runner by its own table; an
+ * idle runner sleeps until its next row comes due (a retry, a lapsing lease), or for the poll interval,
+ * which on PostgreSQL is only a slow safety net (the schedule's `safetyNetPollSeconds`). `stop` lets
+ * running jobs finish for a grace period, aborts the rest (giving their leases back) and resolves once
+ * every job and the listener have ended.
  */
 export async function startMtaWorkers(ctx: GatewayContext): Promise<MtaWorkers> {
   const { logger } = ctx
-  const pollIntervalMs = ctx.federation.pollIntervalMs
+  const wakeups = startQueueWakeups(ctx.domain.paths.database, { logger })
+  const pollIntervalMs =
+    ctx.federation.pollIntervalMs ??
+    (wakeups.notifies ? ctx.domain.schedule.safetyNetPollSeconds * 1000 : SQLITE_POLL_MS)
   // Fetch and forward jobs are created by this process's delivery endpoint, which wakes the runners at
-  // once; polling only has to notice retries that came due (never sooner than 1 s) and other replicas' work.
+  // once; polling only has to notice other replicas' work that no notification announced.
   const localQueuePollMs = Math.max(pollIntervalMs, 500)
+  const runner = <Row extends { id: string }>(
+    table: QueueTable,
+    states: string[],
+    options: Omit<QueueRunnerOptions<Row>, 'logger' | 'id' | 'release' | 'nextDueInMs'>,
+  ) => {
+    const r = startQueueRunner<Row>({
+      ...options,
+      logger,
+      id: (row) => row.id,
+      release: (row) => releaseLease(ctx.db, table, row.id),
+      nextDueInMs: async () => {
+        const now = ctx.now()
+        const at = await nextClaimableAt(ctx.db, table, states, now)
+        // Whole seconds: due at the start of second `at`, counted from the real time within `now`.
+        return at === undefined ? undefined : (at - now) * 1000 - (Date.now() % 1000)
+      },
+    })
+    const unsubscribe = wakeups.subscribe(table, r.wake)
+    return { ...r, unsubscribe }
+  }
   const runners = [
-    startQueueRunner({
+    runner('outbox', ['held', 'queued'], {
       name: 'outbox',
       concurrency: 32,
       pollIntervalMs,
-      logger,
       claim: (limit, exclude, running) => claimOutbox(ctx, limit, exclude, running),
-      id: (row) => row.id,
       destination: (row) => row.recipient_domain,
       run: (row, signal) => deliverOutboxRow(ctx, row, signal),
-      release: (row) => releaseLease(ctx.db, 'outbox', row.id),
     }),
-    startQueueRunner({
+    runner('forward_jobs', ['queued'], {
       name: 'forward',
       concurrency: 8,
       pollIntervalMs: localQueuePollMs,
-      logger,
       claim: (limit, exclude) => claimForwardJobs(ctx, limit, exclude),
-      id: (row) => row.id,
       run: (row, signal) => runForwardJob(ctx, row, signal),
-      release: (row) => releaseLease(ctx.db, 'forward_jobs', row.id),
     }),
-    startQueueRunner({
+    runner('fetch_jobs', ['queued'], {
       name: 'fetch',
       concurrency: 16,
       pollIntervalMs: localQueuePollMs,
-      logger,
       claim: (limit, exclude, running) => claimFetchJobs(ctx, limit, exclude, running),
-      id: (row) => row.id,
       destination: (row) => row.origin_domain,
       run: (row, signal) => runFetchJob(ctx, row, signal),
-      release: (row) => releaseLease(ctx.db, 'fetch_jobs', row.id),
     }),
-    startQueueRunner({
+    runner('vacation_jobs', ['queued'], {
       name: 'vacation',
       concurrency: 2,
       pollIntervalMs: localQueuePollMs,
-      logger,
       claim: (limit, exclude) => claimVacationJobs(ctx, limit, exclude),
-      id: (row) => row.id,
       run: (row, signal) => runVacationJob(ctx, row, signal),
-      release: (row) => releaseLease(ctx.db, 'vacation_jobs', row.id),
     }),
   ]
   const wake = () => {
@@ -80,6 +98,8 @@ export async function startMtaWorkers(ctx: GatewayContext): Promise<MtaWorkers> 
     async stop(graceMs = 0) {
       watcher.close()
       ctx.federation.onWake.delete(wake)
+      for (const r of runners) r.unsubscribe()
+      await wakeups.close()
       await Promise.all(runners.map((r) => r.stop(graceMs)))
     },
   }
