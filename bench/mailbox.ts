@@ -8,6 +8,8 @@ export interface MailboxOptions {
   sizes: number[]
   /** Timed calls per query and size. */
   samples: number
+  /** Maintenance URL of a PostgreSQL cluster: the mailbox there (default: the SQLite file). */
+  postgresAdminUrl?: string
 }
 
 const WORDS = [
@@ -75,9 +77,11 @@ async function time(samples: number, fn: () => Promise<unknown>): Promise<number
   return out
 }
 
-/** Section 4: the webmail's hot reads over tRPC/HTTP at each mailbox size. */
+/** Section 4 (and its PostgreSQL twin): the webmail's hot reads over tRPC/HTTP at each mailbox size. */
 export async function benchMailbox(options: MailboxOptions): Promise<Section> {
-  const bench = await openBenchNetwork()
+  const bench = await openBenchNetwork(
+    options.postgresAdminUrl ? { postgresAdminUrl: options.postgresAdminUrl } : {},
+  )
   const rows: Row[] = []
   const seedRates: string[] = []
   try {
@@ -138,8 +142,9 @@ export async function benchMailbox(options: MailboxOptions): Promise<Section> {
     await bench.close()
   }
   return {
-    title: '4. Mailbox reads',
+    title: options.postgresAdminUrl ? '11. Mailbox reads on PostgreSQL (issue 13)' : '4. Mailbox reads',
     method:
+      (options.postgresAdminUrl ? 'The store on a private PostgreSQL cluster on this machine. ' : '') +
       'Messages inserted into one inbox with the store’s insertMessage (no bulk path exists; 500 per ' +
       `transaction; seeding ran at ${seedRates.join(', ')}), then each query called ${options.samples} times ` +
       'in sequence through the typed tRPC client over HTTP against example.com’s api process, after one ' +

@@ -31,6 +31,8 @@ export interface BenchNetworkOptions {
   tokenPerClientMax?: number
   /** Pushed resources per delivery (default: the gateway's, 64 KiB; 0: every resource is fetched). */
   pushMaxBytes?: number
+  /** Maintenance URL of a PostgreSQL cluster: both domains' stores there (default: SQLite files). */
+  postgresAdminUrl?: string
 }
 
 export interface BenchNetwork {
@@ -72,6 +74,7 @@ export async function openBenchNetwork(options: BenchNetworkOptions = {}): Promi
       dataRoot,
       undoSendSeconds: 0,
       queueTimeScale: 0.001,
+      ...(options.postgresAdminUrl ? { postgresAdminUrl: options.postgresAdminUrl } : {}),
       ...(options.maxResourceBytes ? { limits: { maxResourceBytes: options.maxResourceBytes } } : {}),
       domains: [
         {

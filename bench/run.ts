@@ -3,8 +3,11 @@
  * date, the machine and the commit. Environment:
  *   BENCH_QUICK=1          smoke mode: small sizes, 1 run, a minute or so (written to the temp dir, not results.md)
  *   BENCH_BIG_BYTES=N      size of the transfer payload (default 1 GiB; 32 MiB in quick mode)
- *   BENCH_ONLY=a,b         run only these sections: transfer, delivery, token, mailbox, webmail, sync, smtp, fanout
+ *   BENCH_ONLY=a,b         run only these sections: transfer, delivery, token, mailbox, webmail, sync, smtp, fanout,
+ *                          idle, postgres, postgres-mailbox, replicas
  *   BENCH_FANOUT_MESSAGES=N messages per fan-out configuration (default 20; 3 in quick mode)
+ *   BENCH_PG_MESSAGES=N    messages per store in sections 10 and 12 (default 500); BENCH_PG_MAILBOX=N mailbox size
+ *                          of section 11 (default 100,000)
  *   BENCH_TEXT_MESSAGES=N, BENCH_IMAGE_MESSAGES=N  messages per delivery run (default 500 and 100)
  *   BENCH_PUSH_MAX_BYTES=N pushed resources per delivery in section 2 (0: the share-then-fetch way only)
  *   BENCH_SKIP_WEB_BUILD=1 measure the existing apps/web/dist instead of building it
@@ -17,7 +20,10 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { benchDelivery } from './delivery.ts'
 import { benchFanout } from './fanout.ts'
+import { benchIdle } from './idle.ts'
 import { benchMailbox } from './mailbox.ts'
+import { benchPostgresDelivery, benchPostgresMailbox } from './postgres.ts'
+import { benchReplicas } from './replicas.ts'
 import { machineInfo, renderMarkdown, type Section, writeResults } from './report.ts'
 import { benchSmtp } from './smtp.ts'
 import { benchSyncVisibility } from './sync-visibility.ts'
@@ -89,6 +95,30 @@ const plan: [string, string, () => Promise<Section>][] = [
         domains: [1, 3],
         attachmentBytes: 256 * 1024,
       }),
+  ],
+  ['idle', '9. Idle domain (issue 14)', () => benchIdle({ ms: quick ? 10_000 : 20_000 })],
+  [
+    'postgres',
+    '10. Delivery on PostgreSQL beside SQLite (issue 13)',
+    () =>
+      benchPostgresDelivery({
+        messages: Number(env.BENCH_PG_MESSAGES ?? (quick ? 40 : 500)),
+        concurrency: 16,
+      }),
+  ],
+  [
+    'postgres-mailbox',
+    '11. Mailbox reads on PostgreSQL (issue 13)',
+    () =>
+      benchPostgresMailbox({
+        sizes: quick ? [1_000, 5_000] : [Number(env.BENCH_PG_MAILBOX ?? 100_000)],
+        samples: quick ? 10 : 50,
+      }),
+  ],
+  [
+    'replicas',
+    '12. One domain, 1 vs 2 gateway replicas (issue 13)',
+    () => benchReplicas({ messages: Number(env.BENCH_PG_MESSAGES ?? (quick ? 40 : 500)), concurrency: 16 }),
   ],
 ]
 
