@@ -11,7 +11,7 @@ import {
   threeDomains,
   waitFor,
 } from './federation-helpers.ts'
-import { installSqlCounter, takeSqlCount } from './sql-counter.ts'
+import { countsSql, installSqlCounter, takeSqlCount } from './sql-counter.ts'
 
 // Issue 14, fan-out: a message to many recipients of one domain is fetched once per receiving domain,
 // and the one verified fetch serves every copy of that delivery; a copy of another message naming the
@@ -82,7 +82,7 @@ describe('fan-out: one fetch per receiving domain', () => {
       120_000,
     )
     // Three resources (text, HTML, attachment): three fetch requests at the origin, not 150.
-    expect(fetchRequests('example.com/mail.sqlite')).toBe(3)
+    if (countsSql) expect(fetchRequests('example.com/mail.sqlite')).toBe(3)
     const jobs = await peerDb
       .selectFrom('fetch_jobs')
       .select(['state', 'attempts'])

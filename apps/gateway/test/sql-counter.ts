@@ -7,6 +7,9 @@ export interface SqlCount {
   bySql: Map<string, number>
 }
 
+/** The counter sees SQLite only: under `test:pg` the domains' databases are PostgreSQL. */
+export const countsSql = process.env.FEDERIZER_TEST_STORE !== 'postgres'
+
 const counts = new Map<string, SqlCount>()
 let installed = false
 
