@@ -12,20 +12,14 @@ import {
   withoutBcc,
 } from '@federizer/protocol'
 import {
-  allocateModseq,
-  ConflictError,
-  cancelHeldOutbox,
-  enqueueOutbox,
+  commitSend,
+  draftForSend,
   formatBytes,
-  getMessageRow,
   getUserPrefs,
   indexPlaceholder,
-  inTransaction,
-  type MessageRow,
-  mailboxByRole,
-  recordDeliveryStatus,
-  rememberContacts,
+  type SendDelivery,
   StoreError,
+  unsendToDraft,
 } from '@federizer/store'
 import type { AuthUser } from './auth.ts'
 import type { ApiContext } from './context.ts'
@@ -40,13 +34,6 @@ const REFUSALS = new Set([
   'unauthorized_client',
 ])
 
-interface DomainDelivery {
-  domain: string
-  recipients: string[]
-  placeholder: PlaceholderMessage
-  dpopKey: { privateJwk: unknown; publicJwk: unknown }
-}
-
 /**
  * Obtains one hop assertion per recipient domain (each bound to a fresh DPoP key, RFC 9449), exchanging
  * the user's access token at the domain's AS as the MTA client (RFC 8693 + RFC 7523).
@@ -56,7 +43,7 @@ async function obtainAssertions(
   user: AuthUser,
   sealed: PlaceholderMessage,
   signedHeaders: ReturnType<typeof ehHeaders>,
-): Promise<DomainDelivery[]> {
+): Promise<SendDelivery[]> {
   const byDomain = recipientsByDomain(originalRecipients(sealed))
   const delivered = withoutBcc(sealed)
   return Promise.all(
@@ -93,8 +80,8 @@ async function obtainAssertions(
 /**
  * Sends draft `draftId`: seals it (Date, Recipients-Digest, Body-Digest), obtains the assertions, then in
  * ONE transaction moves it to Sent (Bcc kept in this copy) and queues one outbox row per recipient
- * domain, held for the undo window. Own-domain recipients are queued like any other (the MTA delivers
- * them through the same path). A failure before the transaction leaves the draft untouched.
+ * domain, held for the undo window (`commitSend`). Own-domain recipients are queued like any other (the
+ * MTA delivers them through the same path). A failure before the transaction leaves the draft untouched.
  */
 export async function submitDraft(
   ctx: ApiContext,
@@ -103,13 +90,9 @@ export async function submitDraft(
 ): Promise<{ messageId: string; messageIdHeader: string; holdUntil: number }> {
   const { db } = ctx
   const account = user.account
-  const row = await getMessageRow(db, account, draftId)
-  const drafts = await mailboxByRole(db, account, 'drafts')
-  if (row.mailbox_id !== drafts.id || row.sent_at !== null)
-    throw new ConflictError(`message ${draftId} is not a draft`)
-  const draft = JSON.parse(row.placeholder) as PlaceholderMessage
+  const read = await draftForSend(db, account, draftId)
   const now = ctx.now()
-  const { message: sealed, eh } = sealForSend(draft, { date: new Date(now * 1000) })
+  const { message: sealed, eh } = sealForSend(read.draft, { date: new Date(now * 1000) })
   const signedHeaders = ehHeaders(originalHeaders(sealed), eh.ehl)
   const ix = indexPlaceholder(sealed)
   const size = JSON.stringify(sealed).length + ix.resources.reduce((n, r) => n + r.size, 0)
@@ -122,47 +105,16 @@ export async function submitDraft(
   // The per-message limit is checked before the AS signs anything.
   const deliveries = await obtainAssertions(ctx, user, sealed, signedHeaders)
   const holdUntil = now + ((await getUserPrefs(db, account)).undoSendSeconds ?? ctx.config.undoSendSeconds)
-  const contentIds = ix.resources.map((r) => r.contentId)
-  await inTransaction(db, async (trx) => {
-    // Re-check inside the transaction: a concurrent send or delete of the same draft loses here.
-    const current = await getMessageRow(trx, account, draftId)
-    if (current.mailbox_id !== drafts.id || current.sent_at !== null || current.modseq !== row.modseq) {
-      throw new ConflictError(`draft ${draftId} changed while it was being sent; review it and send again`)
-    }
-    const sent = await mailboxByRole(trx, account, 'sent')
-    const modseq = await allocateModseq(trx, account)
-    await trx
-      .updateTable('messages')
-      .set({
-        mailbox_id: sent.id,
-        placeholder: JSON.stringify(sealed),
-        keywords: JSON.stringify(['$seen']),
-        seen: 1,
-        sent_at: now,
-        received_at: now,
-        draft_backup: row.placeholder,
-        modseq,
-      })
-      .where('id', '=', draftId)
-      .execute()
-    for (const d of deliveries) {
-      await enqueueOutbox(trx, {
-        account,
-        messageRowId: draftId,
-        recipientDomain: d.domain,
-        recipients: d.recipients,
-        placeholder: d.placeholder,
-        dpopKey: d.dpopKey,
-        contentIds,
-        holdUntil,
-        now,
-        lifetimeSeconds: ctx.domain.schedule.lifetimeSeconds,
-      })
-      for (const r of d.recipients) {
-        await recordDeliveryStatus(trx, { messageRowId: draftId, recipient: r, state: 'held' })
-      }
-    }
-    await rememberContacts(trx, account, [...ix.to, ...ix.cc, ...ix.bcc], now)
+  await commitSend(db, {
+    account,
+    read,
+    sealed,
+    deliveries,
+    contentIds: ix.resources.map((r) => r.contentId),
+    contacts: [...ix.to, ...ix.cc, ...ix.bcc],
+    holdUntil,
+    now,
+    lifetimeSeconds: ctx.domain.schedule.lifetimeSeconds,
   })
   // Committed: wake the gateway's MTA (its poll would find the rows too, only later).
   const unsignalled = await signalQueued(ctx.config)
@@ -181,31 +133,6 @@ export async function undoSend(
   user: AuthUser,
   messageId: string,
 ): Promise<{ draftId: string }> {
-  const { db } = ctx
-  return inTransaction(db, async (trx) => {
-    const row: MessageRow = await getMessageRow(trx, user.account, messageId)
-    if (row.sent_at === null || row.draft_backup === null) {
-      throw new ConflictError(`message ${messageId} was not sent from this mailbox`)
-    }
-    if (!(await cancelHeldOutbox(trx, messageId, ctx.now()))) {
-      throw new ConflictError(
-        'too late to undo: the message has already been handed to the mail transfer agent',
-      )
-    }
-    const drafts = await mailboxByRole(trx, user.account, 'drafts')
-    const modseq = await allocateModseq(trx, user.account)
-    await trx
-      .updateTable('messages')
-      .set({
-        mailbox_id: drafts.id,
-        placeholder: row.draft_backup,
-        keywords: JSON.stringify(['$draft', '$seen']),
-        sent_at: null,
-        draft_backup: null,
-        modseq,
-      })
-      .where('id', '=', messageId)
-      .execute()
-    return { draftId: messageId }
-  })
+  await unsendToDraft(ctx.db, user.account, messageId, ctx.now())
+  return { draftId: messageId }
 }

@@ -1,27 +1,42 @@
 import type { Db } from './db.ts'
 
-/** Remembers addresses the account corresponds with, for compose suggestions. */
+/**
+ * Remembers addresses the account corresponds with, for compose suggestions, in one upsert: an address
+ * named twice counts twice, the last name given for it wins, an address given no name keeps its old one.
+ */
 export async function rememberContacts(
   db: Db,
   account: string,
   people: Array<{ name?: string; address: string }>,
   at: number,
 ): Promise<void> {
+  const byAddress = new Map<string, { name: string | null; uses: number }>()
   for (const p of people) {
     const address = p.address.toLowerCase()
     if (address === account) continue
-    await db
-      .insertInto('contacts')
-      .values({ account, address, name: p.name ?? null, use_count: 1, last_used_at: at })
-      .onConflict((oc) =>
-        oc.columns(['account', 'address']).doUpdateSet((eb) => ({
-          use_count: eb('contacts.use_count', '+', 1),
-          last_used_at: at,
-          name: p.name ?? eb.ref('contacts.name'),
-        })),
-      )
-      .execute()
+    const before = byAddress.get(address)
+    byAddress.set(address, { name: p.name ?? before?.name ?? null, uses: (before?.uses ?? 0) + 1 })
   }
+  if (byAddress.size === 0) return
+  await db
+    .insertInto('contacts')
+    .values(
+      [...byAddress].map(([address, c]) => ({
+        account,
+        address,
+        name: c.name,
+        use_count: c.uses,
+        last_used_at: at,
+      })),
+    )
+    .onConflict((oc) =>
+      oc.columns(['account', 'address']).doUpdateSet((eb) => ({
+        use_count: eb('contacts.use_count', '+', eb.ref('excluded.use_count')),
+        last_used_at: at,
+        name: eb.fn.coalesce('excluded.name', 'contacts.name'),
+      })),
+    )
+    .execute()
 }
 
 /** Addresses or names starting with `prefix`, most used first. */

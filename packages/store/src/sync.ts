@@ -31,15 +31,15 @@ export class InvalidSyncStateError extends Error {
  */
 export async function allocateModseq(db: Db, account: string, count = 1): Promise<number> {
   const now = nowSeconds()
-  await db
-    .insertInto('account_state')
-    .values({ account, modseq: 0, horizon_modseq: 0, updated_at: now })
-    .onConflict((oc) => oc.column('account').doNothing())
-    .execute()
+  // One upsert: a first allocation creates the row already counted.
   const row = await db
-    .updateTable('account_state')
-    .set((eb) => ({ modseq: eb('modseq', '+', count), updated_at: now }))
-    .where('account', '=', account)
+    .insertInto('account_state')
+    .values({ account, modseq: count, horizon_modseq: 0, updated_at: now })
+    .onConflict((oc) =>
+      oc
+        .column('account')
+        .doUpdateSet((eb) => ({ modseq: eb('account_state.modseq', '+', count), updated_at: now })),
+    )
     .returning('modseq')
     .executeTakeFirstOrThrow()
   return Number(row.modseq) - count + 1
