@@ -69,12 +69,6 @@ export interface ForwardJobsTable {
   updated_at: number
 }
 
-/** DPoP proof `jti`s seen by the federation endpoints, kept until the proof's iat window has passed. */
-export interface FederationReplayTable {
-  key: string
-  expires_at: number
-}
-
 /** One rate-limiter counter (migration 012), shared by every replica through the store. */
 export interface RateLimitsTable {
   key: string
@@ -95,7 +89,6 @@ export interface FederationTables {
   inbound_deliveries: InboundDeliveriesTable
   fetch_jobs: FetchJobsTable
   forward_jobs: ForwardJobsTable
-  federation_replay: FederationReplayTable
   rate_limits: RateLimitsTable
   node_secrets: NodeSecretsTable
 }

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import {
   addForwarding,
   createDpopKey,
@@ -14,22 +13,23 @@ import {
   recipientsByDomain,
   TokenExchangeError,
 } from '@federizer/protocol'
-import type { DatabaseSchema } from '@federizer/store'
 import {
   claimDue,
   endAttempt,
+  enqueueOutbox,
+  type ForwardJobRow,
   findUser,
+  forwardJobsByIds,
   inTransaction,
   recordDeliveryStatus,
   setContentState,
+  storedPlaceholder,
+  storedStrings,
 } from '@federizer/store'
-import type { Selectable } from 'kysely'
 import type { GatewayContext } from '../context.ts'
 import { queueFetchJobs } from '../federation/inbound-store.ts'
 import { isTransientStatus } from './dpop-post.ts'
 import { errorText } from './outbox.ts'
-
-type ForwardJobRow = Selectable<DatabaseSchema['forward_jobs']>
 
 export async function claimForwardJobs(ctx: GatewayContext, limit: number, exclude: ReadonlySet<string>) {
   const ids = await claimDue(ctx.db, 'forward_jobs', {
@@ -39,8 +39,7 @@ export async function claimForwardJobs(ctx: GatewayContext, limit: number, exclu
     states: ['queued'],
     leaseSeconds: ctx.domain.schedule.leaseSeconds,
   })
-  if (ids.length === 0) return []
-  return ctx.db.selectFrom('forward_jobs').selectAll().where('id', 'in', ids).execute()
+  return forwardJobsByIds(ctx.db, ids)
 }
 
 /** The `[name, value]` pairs of `block` named by `ehl`, in `ehl` order: what the AS is asked to sign. */
@@ -65,11 +64,11 @@ export async function runForwardJob(
   signal: AbortSignal,
 ): Promise<void> {
   const now = ctx.now()
-  const forwardTo: string[] = JSON.parse(job.forward_to)
+  const forwardTo = storedStrings(job.forward_to, `forward job ${job.id}'s forward_to`)
   let queued: { message: PlaceholderMessage; key: Awaited<ReturnType<typeof createDpopKey>> } | undefined
   let failure: { reason: string; permanent: boolean } | undefined
   try {
-    const received = JSON.parse(job.placeholder) as PlaceholderMessage
+    const received = storedPlaceholder(job.placeholder, `forward job ${job.id}'s placeholder`)
     const user = await findUser(ctx.db, job.account)
     const { message, eh } = addForwarding(received, {
       forwardedFrom: { ...(user?.name ? { name: user.name } : {}), address: job.account },
@@ -98,27 +97,20 @@ export async function runForwardJob(
     if (queued) {
       const lifetime = ctx.domain.schedule.lifetimeSeconds
       for (const [domain, recipients] of recipientsByDomain(forwardTo)) {
-        await trx
-          .insertInto('outbox')
-          .values({
-            id: `ob_${randomUUID()}`,
-            account: job.account,
-            message_row_id: job.message_row_id,
-            recipient_domain: domain,
-            recipients: JSON.stringify(recipients),
-            placeholder: JSON.stringify(queued.message),
-            dpop_key: JSON.stringify({ privateJwk: queued.key.privateJwk, publicJwk: queued.key.publicJwk }),
-            state: 'queued',
-            attempts: 0,
-            next_attempt_at: now,
-            lease_until: null,
-            expires_at: now + lifetime,
-            last_error: null,
-            delay_notified: 0,
-            created_at: now,
-            updated_at: now,
-          })
-          .execute()
+        await enqueueOutbox(trx, {
+          account: job.account,
+          messageRowId: job.message_row_id,
+          recipientDomain: domain,
+          recipients,
+          placeholder: queued.message,
+          dpopKey: { privateJwk: queued.key.privateJwk, publicJwk: queued.key.publicJwk },
+          // The forwarded message names the origin's resources: the forwarder holds none of them.
+          contentIds: [],
+          holdUntil: now,
+          state: 'queued',
+          now,
+          lifetimeSeconds: lifetime,
+        })
         for (const recipient of recipients) {
           await recordDeliveryStatus(trx, { messageRowId: job.message_row_id, recipient, state: 'queued' })
         }
@@ -131,7 +123,7 @@ export async function runForwardJob(
     if (failure?.permanent || now >= job.expires_at) {
       await endAttempt(trx, 'forward_jobs', job, { state: 'failed', error: reason }, now)
       // The message was not forwarded: this mailbox keeps it after all and fetches its content itself.
-      const received = JSON.parse(job.placeholder) as PlaceholderMessage
+      const received = storedPlaceholder(job.placeholder, `forward job ${job.id}'s placeholder`)
       const queuedFetches = await queueFetchJobs(trx, {
         account: job.account,
         messageRowId: job.message_row_id,

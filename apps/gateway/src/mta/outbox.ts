@@ -6,7 +6,18 @@ import {
   type PushedResource,
   readMessage,
 } from '@federizer/protocol'
-import { claimDue, type Db, inTransaction, type OutboxRow, recordDeliveryStatus } from '@federizer/store'
+import {
+  claimDue,
+  endOutboxAttempt,
+  inTransaction,
+  narrowOutboxRecipients,
+  type OutboxRow,
+  outboxRowsByIds,
+  recordDeliveryStatus,
+  storedDpopKey,
+  storedPlaceholder,
+  storedStrings,
+} from '@federizer/store'
 import type { GatewayContext } from '../context.ts'
 import { classifyFailure } from '../outbound/classify.ts'
 import { deliverSmtp } from '../smtp/outbound.ts'
@@ -68,8 +79,7 @@ export async function claimOutbox(
     perDestination: { column: 'recipient_domain', max: PER_DESTINATION, running },
     leaseSeconds: ctx.domain.schedule.leaseSeconds,
   })
-  if (ids.length === 0) return []
-  return ctx.db.selectFrom('outbox').selectAll().where('id', 'in', ids).execute()
+  return outboxRowsByIds(ctx.db, ids)
 }
 
 /**
@@ -113,11 +123,11 @@ async function pushedFor(
 async function attemptDelivery(ctx: GatewayContext, row: OutboxRow, signal: AbortSignal): Promise<Outcome> {
   let placeholder: PlaceholderMessage
   let recipients: string[]
-  let key: { privateJwk: never; publicJwk: never }
+  let key: ReturnType<typeof storedDpopKey>
   try {
-    placeholder = JSON.parse(row.placeholder)
-    recipients = JSON.parse(row.recipients)
-    key = JSON.parse(row.dpop_key)
+    placeholder = storedPlaceholder(row.placeholder)
+    recipients = storedStrings(row.recipients)
+    key = storedDpopKey(row.dpop_key)
   } catch {
     return { kind: 'permanent', reason: 'the queued message is corrupt and cannot be sent' }
   }
@@ -214,18 +224,12 @@ async function recordOutcomeRows(ctx: GatewayContext, claimed: OutboxRow, result
   const { schedule } = ctx.domain
   let row = claimed
   let outcome = result
-  let recipients: string[] = safeJson(row.recipients, [])
+  let recipients = storedRecipients(row)
   const about = describe(row)
   await inTransaction(ctx.db, async (trx) => {
     if (outcome.kind === 'delivered') {
       const deferred = outcome.results.filter((r) => r.status === 'deferred').map((r) => r.recipient)
-      await updateRow(trx, row.id, {
-        state: 'delivered',
-        lease_until: null,
-        last_error: null,
-        updated_at: now,
-        attempts: row.attempts + 1,
-      })
+      await endOutboxAttempt(trx, row, { state: 'delivered' }, now)
       const bounced: Array<{ address: string; reason: string }> = []
       for (const r of outcome.results) {
         if (r.status === 'deferred') continue
@@ -245,7 +249,7 @@ async function recordOutcomeRows(ctx: GatewayContext, claimed: OutboxRow, result
         await insertNotice(ctx, trx, { kind: 'failure', account: row.account, ...about, recipients: bounced })
       if (deferred.length === 0) return
       // The others are stored; the row goes on for the deferred recipients only (a transient outcome).
-      await updateRow(trx, row.id, { state: 'queued', recipients: JSON.stringify(deferred) })
+      await narrowOutboxRecipients(trx, row.id, deferred)
       row = { ...row, recipients: JSON.stringify(deferred) }
       recipients = deferred
       outcome = { kind: 'transient', reason: mailboxFullText(deferred) }
@@ -257,13 +261,7 @@ async function recordOutcomeRows(ctx: GatewayContext, claimed: OutboxRow, result
         outcome.kind === 'permanent'
           ? outcome.reason
           : `gave up after the queue lifetime; last error: ${outcome.reason}`
-      await updateRow(trx, row.id, {
-        state: 'failed',
-        lease_until: null,
-        last_error: reason,
-        updated_at: now,
-        attempts: row.attempts + 1,
-      })
+      await endOutboxAttempt(trx, row, { state: 'failed', error: reason }, now)
       for (const recipient of recipients) {
         await recordDeliveryStatus(trx, {
           messageRowId: row.message_row_id,
@@ -284,15 +282,12 @@ async function recordOutcomeRows(ctx: GatewayContext, claimed: OutboxRow, result
     const attempts = row.attempts + 1
     const next = now + schedule.retryDelaySeconds(attempts)
     const notifyDelay = row.delay_notified === 0 && now - row.created_at >= schedule.delayNoticeAfterSeconds
-    await updateRow(trx, row.id, {
-      state: 'queued',
-      lease_until: null,
-      last_error: outcome.reason,
-      attempts,
-      next_attempt_at: next,
-      updated_at: now,
-      ...(notifyDelay ? { delay_notified: 1 } : {}),
-    })
+    await endOutboxAttempt(
+      trx,
+      row,
+      { state: 'retry', error: outcome.reason, nextAttemptAt: next, delayNotified: notifyDelay },
+      now,
+    )
     for (const recipient of recipients) {
       await recordDeliveryStatus(trx, {
         messageRowId: row.message_row_id,
@@ -317,13 +312,18 @@ async function recordOutcomeRows(ctx: GatewayContext, claimed: OutboxRow, result
   })
 }
 
-function updateRow(db: Db, id: string, values: Record<string, unknown>) {
-  return db.updateTable('outbox').set(values).where('id', '=', id).execute()
+/** The row's recipients; none when the column is unreadable (the attempt already failed as corrupt). */
+function storedRecipients(row: OutboxRow): string[] {
+  try {
+    return storedStrings(row.recipients)
+  } catch {
+    return []
+  }
 }
 
 function describe(row: OutboxRow): { subject: string; messageId: string } {
   try {
-    const m = readMessage(JSON.parse(row.placeholder))
+    const m = readMessage(storedPlaceholder(row.placeholder))
     return { subject: m.subject, messageId: m.messageId }
   } catch {
     return { subject: '(unreadable message)', messageId: '(unknown)' }

@@ -1,5 +1,5 @@
+import { databaseAnswers } from '@federizer/store'
 import { Router } from 'express'
-import { sql } from 'kysely'
 import type { GatewayContext } from '../context.ts'
 
 /**
@@ -13,12 +13,7 @@ export function createHealthRouter(ctx: GatewayContext): Router {
   })
   router.get('/readyz', async (_req, res) => {
     const checks: Record<string, 'ok' | 'fail'> = {}
-    try {
-      await sql`SELECT 1`.execute(ctx.db)
-      checks.database = 'ok'
-    } catch {
-      checks.database = 'fail'
-    }
+    checks.database = (await databaseAnswers(ctx.db)) ? 'ok' : 'fail'
     checks.resources = (await ctx.federation.resources.writable()) ? 'ok' : 'fail'
     const ready = Object.values(checks).every((v) => v === 'ok')
     res
