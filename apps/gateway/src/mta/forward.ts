@@ -29,7 +29,7 @@ import {
 import type { GatewayContext } from '../context.ts'
 import { queueFetchJobs } from '../federation/inbound-store.ts'
 import { isTransientStatus } from './dpop-post.ts'
-import { errorText } from './outbox.ts'
+import { errorText } from './error-text.ts'
 
 export async function claimForwardJobs(ctx: GatewayContext, limit: number, exclude: ReadonlySet<string>) {
   const ids = await claimDue(ctx.db, 'forward_jobs', {
