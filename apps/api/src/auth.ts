@@ -25,10 +25,10 @@ export class AuthError extends Error {
 }
 
 /** The scope the domain's AS grants the webmail for the mailbox api. */
-export const MAIL_SCOPE = 'mail'
+const MAIL_SCOPE = 'mail'
 
 /** Extracts the token of an `Authorization: Bearer …` header (RFC 6750 §2.1). */
-export function bearerToken(header: string | undefined): string | undefined {
+function bearerToken(header: string | undefined): string | undefined {
   const m = header ? /^Bearer\s+([A-Za-z0-9._~+/-]+=*)\s*$/i.exec(header) : null
   return m?.[1]
 }

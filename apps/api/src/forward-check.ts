@@ -26,7 +26,7 @@ async function takesSmtpMail(resolver: Resolver, domain: string): Promise<boolea
 const ABSENT = /ENOTFOUND|ENODATA|NXDOMAIN|not a domain name/i
 
 /** Why mail to `address` could not be forwarded, in words a person can act on; undefined when it can. */
-export async function forwardTargetProblem(ctx: ApiContext, address: string): Promise<string | undefined> {
+async function forwardTargetProblem(ctx: ApiContext, address: string): Promise<string | undefined> {
   const domain = domainOf(address.toLowerCase())
   if (domain === ctx.config.domain.toLowerCase()) {
     return (await findUser(ctx.db, address)) ? undefined : `there is no mailbox ${address} at ${domain}`

@@ -2,7 +2,7 @@ import { collectGarbage, pruneTombstones } from '@federizer/store'
 import type { ApiContext } from './context.ts'
 
 /** Changes kept per account for `sync.changes`; older states get cannotCalculateChanges. */
-export const SYNC_HISTORY_MODSEQS = 100_000
+const SYNC_HISTORY_MODSEQS = 100_000
 
 /**
  * One maintenance pass: collect unreferenced resources (uploads after their grace period, outbox

@@ -48,7 +48,7 @@ export interface MessageView extends MessageSummary {
  * §2), and a Bcc only in what this account wrote itself (its drafts and sent mail). A received copy
  * showing a Bcc would show what someone else added on the way (issue 12 item 8).
  */
-export function visiblePlaceholder(row: MessageRow, placeholder: StoredPlaceholder): StoredPlaceholder {
+function visiblePlaceholder(row: MessageRow, placeholder: StoredPlaceholder): StoredPlaceholder {
   // What the account wrote is one block (a draft, or its sealed Sent copy) and was never verified as
   // received; every received copy (federation or SMTP) carries a receipt block or a verification.
   const own = row.chain_verification === null && placeholder.envelope.length === 1
@@ -65,7 +65,7 @@ export function visiblePlaceholder(row: MessageRow, placeholder: StoredPlacehold
 }
 
 /** Most inline bytes one message.get returns in total; later bodies come back null (fetch them again). */
-export const INLINE_BUDGET_BYTES = 16 * 1024 * 1024
+const INLINE_BUDGET_BYTES = 16 * 1024 * 1024
 
 async function inline(
   ctx: ApiContext,

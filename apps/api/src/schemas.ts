@@ -1,4 +1,3 @@
-import { MAILBOX_ROLES } from '@federizer/store'
 import { z } from 'zod'
 
 /** Row ids are `<prefix>_<base64url>`. */
@@ -11,7 +10,7 @@ export const idsSchema = z.array(rowIdSchema).min(1).max(500)
 export const contentIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9_-]{43}$/, 'a Content-ID is 43 base64url characters')
-export const msgIdSchema = z
+const msgIdSchema = z
   .string()
   .max(998)
   .regex(/^<[^<>\s@]+@[^<>\s@]+>$/, 'a message id is written <id@domain>')
@@ -21,7 +20,7 @@ export const addressSchema = z.object({
   address: z.email({ error: 'not an email address' }).max(320),
 })
 
-export const resourceRefSchema = z.object({
+const resourceRefSchema = z.object({
   contentId: contentIdSchema,
   size: z.number().int().nonnegative(),
   mediaType: z
@@ -32,7 +31,7 @@ export const resourceRefSchema = z.object({
 })
 
 /** The most text or HTML a draft may carry inline (it is stored as a resource). */
-export const MAX_DRAFT_BODY_CHARS = 2 * 1024 * 1024
+const MAX_DRAFT_BODY_CHARS = 2 * 1024 * 1024
 
 export const draftInputSchema = z.object({
   /** Replace this draft (autosave); omitted to create one. */
@@ -49,5 +48,3 @@ export const draftInputSchema = z.object({
   threadId: msgIdSchema.optional(),
 })
 export type DraftInput = z.infer<typeof draftInputSchema>
-
-export const mailboxRoleSchema = z.enum(MAILBOX_ROLES)

@@ -37,7 +37,7 @@ function phrase(word: string, prefix: boolean): string | undefined {
 }
 
 /** The tsquery of the free words (every one must match, the last as a prefix), or undefined. */
-export function wordsTsQuery(input: string): string | undefined {
+function wordsTsQuery(input: string): string | undefined {
   const list = words(input)
   const phrases = list.map((w, i) => phrase(w, i === list.length - 1)).filter((p) => p !== undefined)
   return phrases.length ? phrases.map((p) => `(${p})`).join(' & ') : undefined

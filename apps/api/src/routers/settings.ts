@@ -25,7 +25,7 @@ import { authedProcedure, router } from '../trpc.ts'
 
 const emailSchema = addressSchema.shape.address
 
-export const prefsSchema = z
+const prefsSchema = z
   .object({
     signatures: z.record(emailSchema, z.string().max(10_000)),
     undoSendSeconds: z.number().int().min(0).max(30).nullable(),

@@ -10,7 +10,7 @@ import { TOKEN_EXCHANGE_GRANT } from './token-exchange.ts'
  * it byte for byte.
  * @see RFC 8414 §2, §3; RFC 9207 §3; RFC 9449 §5.1; RFC 8693
  */
-export function authorizationServerMetadata(ctx: GatewayContext) {
+function authorizationServerMetadata(ctx: GatewayContext) {
   const { issuer, endpoints } = ctx.as
   return {
     issuer,

@@ -14,7 +14,7 @@ import type { GatewayContext } from '../context.ts'
 import { cannotVerify, FederationError } from './errors.ts'
 
 /** Domains that may have sent a hop of this chain: the original From and every Forwarded-From. */
-export function senderDomainsOf(m: PlaceholderMessage): string[] {
+function senderDomainsOf(m: PlaceholderMessage): string[] {
   const domains = new Set<string>()
   const from = getStringHeader(originalHeaders(m), 'From')
   if (from) domains.add(domainOf(parseAddress(from).address))
@@ -147,7 +147,7 @@ const LOCAL_CODES = new Set([
  * code: its text may name addresses and hosts this node resolved or connected to, which an
  * unauthenticated peer is never told (issue 12, low). The full reason stays in the log via `cause`.
  */
-export function shownReason(code: string | undefined, reason: string | undefined): string | undefined {
+function shownReason(code: string | undefined, reason: string | undefined): string | undefined {
   // too_large is also what discovery says of a peer document over its cap (its text names the URL).
   if (code && LOCAL_CODES.has(code) && !(code === 'too_large' && /:\/\//.test(reason ?? ''))) return reason
   return `the sender's authorization server, mailbox document or keys are not acceptable (${code ?? 'failed'})`

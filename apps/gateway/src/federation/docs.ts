@@ -4,7 +4,7 @@ import { Router } from 'express'
 import { parse } from 'yaml'
 
 /** Where the OpenAPI document lives in the repository (the gateway serves it as it stands). */
-export const OPENAPI_PATH = fileURLToPath(new URL('../../../../openapi/federizer.yaml', import.meta.url))
+const OPENAPI_PATH = fileURLToPath(new URL('../../../../openapi/federizer.yaml', import.meta.url))
 const PARTIAL_PATH = fileURLToPath(new URL('../../../../openapi/federation.partial.yaml', import.meta.url))
 
 const esc = (s: unknown) =>
@@ -33,7 +33,7 @@ type Operation = {
 const METHODS = ['get', 'post', 'put', 'patch', 'delete']
 
 /** Renders the OpenAPI document as one self-contained HTML page (no script, no CDN). */
-export function renderApiReference(doc: Doc): string {
+function renderApiReference(doc: Doc): string {
   const ops: string[] = []
   const toc: string[] = []
   for (const [path, item] of Object.entries(doc.paths ?? {})) {

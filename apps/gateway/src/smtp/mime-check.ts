@@ -4,7 +4,7 @@ import { type MimeNode, Splitter, type SplitterChunk } from '@zone-eu/mailsplit'
 import { SmtpRefusal } from './spool.ts'
 
 /** Deepest nesting of multipart bodies accepted (real mail rarely goes past 4). */
-export const MAX_MIME_DEPTH = 12
+const MAX_MIME_DEPTH = 12
 
 /**
  * Most bytes (as sent, encoded) of all text/plain and text/html body parts together: mailparser holds

@@ -22,7 +22,7 @@ export interface Spooled {
 }
 
 /** Most multipart bodies one message may carry (a bound on nesting and part count). */
-export const MAX_MULTIPARTS = 32
+const MAX_MULTIPARTS = 32
 
 /**
  * Writes the DATA stream to a private spool file while checking it, so the message is never held
