@@ -24,7 +24,6 @@ const PENDING: Record<string, string> = {
   'apps/gateway/src/federation/fetch.ts': 'recvfast',
   'apps/gateway/src/federation/inbound-store.ts': 'recvfast',
   'apps/gateway/src/mta/fetch.ts': 'recvfast',
-  'apps/gateway/src/mta/vacation.ts': 'web',
 }
 
 /** Kysely's query builders and its `sql` tag (with or without a row type), and schema changes. */
