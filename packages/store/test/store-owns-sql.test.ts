@@ -21,9 +21,6 @@ const roots = [
  */
 const PENDING: Record<string, string> = {
   'apps/api/src/send.ts': 'sendfast',
-  'apps/gateway/src/federation/fetch.ts': 'recvfast',
-  'apps/gateway/src/federation/inbound-store.ts': 'recvfast',
-  'apps/gateway/src/mta/fetch.ts': 'recvfast',
 }
 
 /** Kysely's query builders and its `sql` tag (with or without a row type), and schema changes. */
