@@ -1,5 +1,6 @@
 import { type DomainContext, useOrOpenDomainContext } from '@federizer/domain'
 import { createListener, type DomainConfig, requestLog } from '@federizer/node'
+import { DATABASE_RETRY_AFTER_SECONDS, DatabaseUnavailableError } from '@federizer/store'
 import { createExpressMiddleware } from '@trpc/server/adapters/express'
 import express from 'express'
 import { type ApiContext, type ApiOptions, createApiContext } from './context.ts'
@@ -45,11 +46,21 @@ export async function createApi(
       maxBodySize: 8 * 1024 * 1024,
       // Lets clients send big batched queries (message.get with many ids) as POST (httpBatchLink methodOverride).
       allowMethodOverride: true,
+      // A 503 (the database is down for a moment, or the keys not there yet) says when to try again.
+      responseMeta: ({ errors }) =>
+        errors.some((e) => e.code === 'SERVICE_UNAVAILABLE')
+          ? { headers: new Headers({ 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) }) }
+          : {},
     }),
   )
   app.use(mount, createResourceRoutes(ctx))
   app.use(mount, createStaticRoutes(ctx))
   app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    if (err instanceof DatabaseUnavailableError) {
+      if (res.headersSent) return res.destroy()
+      res.setHeader('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS))
+      return res.status(503).json({ error: 'temporarily_unavailable', message: err.message })
+    }
     ctx.logger.error({ err }, 'request failed')
     if (res.headersSent) return res.destroy()
     const status = (err as { status?: number }).status

@@ -32,6 +32,8 @@ const STORE_CODES: Record<StoreError['code'], Code> = {
   too_large: 'PAYLOAD_TOO_LARGE',
   content_mismatch: 'BAD_REQUEST',
   aborted: 'BAD_REQUEST',
+  // Issue 13: the database is down or restarting; answered 503 with Retry-After (app.ts, responseMeta).
+  unavailable: 'SERVICE_UNAVAILABLE',
 }
 
 const PROTOCOL_CODES: Partial<Record<ProtocolError['code'], Code>> = {

@@ -1,3 +1,4 @@
+import { DatabaseUnavailableError } from '@federizer/store'
 import { initTRPC, TRPCError } from '@trpc/server'
 import { type AuthUser, authenticate } from './auth.ts'
 import type { ApiContext } from './context.ts'
@@ -13,7 +14,13 @@ const t = initTRPC.context<RequestContext>().create({
   isDev: false,
   errorFormatter({ shape, error }) {
     // Never a stack or an internal message to the client.
-    const data = { code: shape.data.code, httpStatus: shape.data.httpStatus, path: shape.data.path }
+    const data = {
+      code: shape.data.code,
+      httpStatus: shape.data.httpStatus,
+      path: shape.data.path,
+      // The one stable code of an outage at every edge (issue 13), beside tRPC's SERVICE_UNAVAILABLE.
+      ...(error.cause instanceof DatabaseUnavailableError ? { error: 'temporarily_unavailable' } : {}),
+    }
     const message = error.code === 'INTERNAL_SERVER_ERROR' ? 'internal error' : shape.message
     return { ...shape, message, data }
   },

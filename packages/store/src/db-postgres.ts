@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
+import { mapUnavailable, postgresUnavailable } from './db-unavailable.ts'
 import type { DatabaseSchema } from './schema.ts'
 
 /**
@@ -19,8 +20,13 @@ const types = {
 /** A shared PostgreSQL database: one pool per process (kysely's PostgresDialect over node-postgres). */
 export async function openPostgres(url: string, max = 10): Promise<Kysely<DatabaseSchema>> {
   const pool = new pg.Pool({ connectionString: url, max, types, connectionTimeoutMillis: 5000 })
-  // An idle connection lost (server restarted, network cut) must not crash the process: the pool
-  // drops it and the next query connects afresh, or fails with an error the caller turns into a 503.
+  // A connection lost (server stopped or restarted, network cut) must not crash the process. An idle one
+  // is reported on the pool; one checked out between two queries (inside a transaction) on its client,
+  // where node-postgres throws an 'error' event nobody listens to. The pool drops such a client on
+  // release, and the next query connects afresh or fails with DatabaseUnavailableError (a 503 at the edges).
   pool.on('error', () => undefined)
-  return new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) })
+  pool.on('connect', (client) => client.on('error', () => undefined))
+  return new Kysely<DatabaseSchema>({
+    dialect: mapUnavailable(new PostgresDialect({ pool }), postgresUnavailable),
+  })
 }

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3'
 import { Kysely, SqliteDialect } from 'kysely'
+import { mapUnavailable, sqliteUnavailable } from './db-unavailable.ts'
 import type { DatabaseSchema } from './schema.ts'
 
 /** The embedded store: one SQLite file in WAL mode. SQLite-only pragmas live here. */
@@ -14,7 +15,10 @@ export async function openSqlite(file: string): Promise<Kysely<DatabaseSchema>> 
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma('busy_timeout = 5000')
   cacheStatements(sqlite)
-  return new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: sqlite }) })
+  // A lock held by another process past busy_timeout is an outage of the moment (503), not a fault.
+  return new Kysely<DatabaseSchema>({
+    dialect: mapUnavailable(new SqliteDialect({ database: sqlite }), sqliteUnavailable),
+  })
 }
 
 /**

@@ -1,6 +1,7 @@
 import { pipeline } from 'node:stream/promises'
 import {
   accountHasResource,
+  DatabaseUnavailableError,
   findUpload,
   findUser,
   formatBytes,
@@ -99,6 +100,8 @@ export function createResourceRoutes(ctx: ApiContext): express.Router {
         ctx.logger.info({ account }, 'upload aborted by the client; nothing kept')
         return problem(res, 400, 'aborted', e.message)
       }
+      // The database went away between the file and its row: the file is an unreferenced blob (gc).
+      if (e instanceof DatabaseUnavailableError) throw e
       ctx.logger.error({ err: e }, 'upload failed')
       return problem(res, 500, 'internal', 'the upload failed on the server')
     }

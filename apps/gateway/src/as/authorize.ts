@@ -1,5 +1,12 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto'
-import { createAsSession, createAuthCode, findAsSession, verifyPassword } from '@federizer/store'
+import {
+  createAsSession,
+  createAuthCode,
+  DATABASE_RETRY_AFTER_SECONDS,
+  DatabaseUnavailableError,
+  findAsSession,
+  verifyPassword,
+} from '@federizer/store'
 import type { Request, Response } from 'express'
 import type { GatewayContext } from '../context.ts'
 import { clientAddressKey } from './client-address.ts'
@@ -97,6 +104,19 @@ function handleFailure(ctx: GatewayContext, res: Response, e: unknown): void {
   }
   if (e instanceof OAuthError) {
     sendPage(res, 400, 'Sign-in error', errorPage('This sign-in request is malformed', e.description))
+    return
+  }
+  if (e instanceof DatabaseUnavailableError) {
+    res.set('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS))
+    sendPage(
+      res,
+      503,
+      'Sign-in unavailable',
+      errorPage(
+        'Sign-in is unavailable for a moment',
+        `The sign-in service cannot reach its database right now. Please try again in ${DATABASE_RETRY_AFTER_SECONDS} seconds.`,
+      ),
+    )
     return
   }
   ctx.logger.error({ err: e }, 'authorization endpoint failed')

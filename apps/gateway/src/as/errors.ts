@@ -1,7 +1,8 @@
 import { isProtocolError } from '@federizer/protocol'
+import { DATABASE_RETRY_AFTER_SECONDS, DatabaseUnavailableError } from '@federizer/store'
 import type { Response } from 'express'
 
-/** Error codes of RFC 6749 §5.2, RFC 8693 §2.2.2, RFC 9449 §5/§8, RFC 7009 §2.2.1 and RFC 6585 (429). */
+/** Error codes of RFC 6749 §5.2 (and `temporarily_unavailable`, §4.1.2.1), RFC 8693 §2.2.2, RFC 9449 §5/§8, RFC 7009 §2.2.1 and RFC 6585 (429). */
 export type OAuthErrorCode =
   | 'invalid_request'
   | 'invalid_client'
@@ -16,6 +17,7 @@ export type OAuthErrorCode =
   | 'access_denied'
   | 'slow_down'
   | 'server_error'
+  | 'temporarily_unavailable'
 
 const STATUS: Record<OAuthErrorCode, number> = {
   invalid_request: 400,
@@ -31,6 +33,7 @@ const STATUS: Record<OAuthErrorCode, number> = {
   access_denied: 403,
   slow_down: 429,
   server_error: 500,
+  temporarily_unavailable: 503,
 }
 
 /** An OAuth error answered as `{ error, error_description }` (RFC 6749 §5.2) with the RFC's status. */
@@ -62,6 +65,7 @@ export function sendOAuthError(res: Response, error: OAuthError): void {
  */
 export function toOAuthError(e: unknown, as: 'subject_token' | 'dpop' | 'client_assertion'): OAuthError {
   if (e instanceof OAuthError) return e
+  if (e instanceof DatabaseUnavailableError) return databaseUnavailable(e)
   if (isProtocolError(e)) {
     if (as === 'dpop') {
       if (e.code === 'use_dpop_nonce') return new OAuthError('use_dpop_nonce', e.message)
@@ -77,4 +81,17 @@ export function toOAuthError(e: unknown, as: 'subject_token' | 'dpop' | 'client_
     return new OAuthError('invalid_grant', `subject_token: ${e.message}`, { cause: e })
   }
   return new OAuthError('server_error', 'the authorization server failed; the error was logged', { cause: e })
+}
+
+/**
+ * The AS's database cannot be reached now (issue 13: PostgreSQL stopped or restarting): nothing was
+ * issued or recorded, so 503 with Retry-After; the MTA and the webmail retry, a sign-in is tried again.
+ * @see RFC 6749 §4.1.2.1 (temporarily_unavailable), RFC 9110 §15.6.4
+ */
+export function databaseUnavailable(cause: DatabaseUnavailableError): OAuthError {
+  return new OAuthError(
+    'temporarily_unavailable',
+    `the authorization server's database is unavailable right now; nothing was issued: retry in ${DATABASE_RETRY_AFTER_SECONDS} seconds`,
+    { headers: { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) }, cause },
+  )
 }

@@ -1,8 +1,9 @@
+import { DatabaseUnavailableError } from '@federizer/store'
 import express from 'express'
 import type { GatewayContext } from '../context.ts'
 import { authorizeGet, authorizePost } from './authorize.ts'
 import { corsForWebmail } from './cors.ts'
-import { OAuthError, sendOAuthError } from './errors.ts'
+import { databaseUnavailable, OAuthError, sendOAuthError } from './errors.ts'
 import { logoutEndpoint } from './logout.ts'
 import { revocationEndpoint } from './revoke.ts'
 import { tokenEndpoint } from './token-endpoint.ts'
@@ -72,6 +73,7 @@ export function createAsRouter(ctx: GatewayContext): express.Router {
         status === 413 ? `the request body exceeds ${FORM_LIMIT}` : 'the request body is not a valid form'
       return sendOAuthError(res, new OAuthError('invalid_request', description, { status }))
     }
+    if (err instanceof DatabaseUnavailableError) return sendOAuthError(res, databaseUnavailable(err))
     ctx.logger.error({ err }, 'authorization server route failed')
     sendOAuthError(
       res,

@@ -62,6 +62,8 @@ async function grant(ctx: GatewayContext, request: TokenRequest): Promise<object
   try {
     client = await authenticateClient(ctx, params, request.authorization)
   } catch (e) {
+    // An outage is not a failed authentication: it is not counted against the address.
+    if (e instanceof OAuthError && e.code === 'temporarily_unavailable') throw e
     const blocked = await ctx.as.limiter.consume('tokenFailuresPerAddress', address)
     if (blocked > 0) throw tooMany(blocked, 'too many failed client authentications from this address')
     throw e

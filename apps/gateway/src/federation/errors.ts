@@ -1,4 +1,5 @@
 import { isProtocolError } from '@federizer/protocol'
+import { DATABASE_RETRY_AFTER_SECONDS, DatabaseUnavailableError } from '@federizer/store'
 
 /** Stable error codes of the federation endpoints (the `error` member of the problem body). */
 export type FederationErrorCode =
@@ -63,6 +64,7 @@ export class FederationError extends Error {
  */
 export function fromProtocolError(e: unknown, where: string): FederationError {
   if (e instanceof FederationError) return e
+  if (e instanceof DatabaseUnavailableError) return databaseUnavailable(e)
   if (isProtocolError(e)) {
     const message = `${where}: ${e.message}`
     switch (e.code) {
@@ -123,3 +125,23 @@ export function cannotVerify(what: string, cause: unknown): FederationError {
 
 /** Seconds a sender should wait before retrying a `temporarily_unavailable` answer. */
 export const RETRY_AFTER_SECONDS = 30
+
+/**
+ * This node's database cannot be reached now (issue 13: PostgreSQL stopped or restarting): nothing was
+ * decided or stored, so the answer is 503 with Retry-After and the sender retries, never bounces.
+ * @see docs/protocol.md §6, RFC 9110 §15.6.4
+ */
+export function databaseUnavailable(cause: DatabaseUnavailableError): FederationError {
+  return new FederationError(
+    'temporarily_unavailable',
+    `this node's database is unavailable right now; nothing was stored: retry in ${DATABASE_RETRY_AFTER_SECONDS} seconds`,
+    { cause, retryAfter: DATABASE_RETRY_AFTER_SECONDS },
+  )
+}
+
+/** The refusal `e` answers as, or undefined for a fault (a bug: logged, answered 500). */
+export function asFederationError(e: unknown): FederationError | undefined {
+  if (e instanceof FederationError) return e
+  if (e instanceof DatabaseUnavailableError) return databaseUnavailable(e)
+  return undefined
+}

@@ -3,7 +3,7 @@ import type { GatewayContext } from '../context.ts'
 import { createHealthRouter } from '../ops/health.ts'
 import { handleDelivery } from './delivery.ts'
 import { createDocsRouter } from './docs.ts'
-import { FederationError, RETRY_AFTER_SECONDS } from './errors.ts'
+import { asFederationError, RETRY_AFTER_SECONDS } from './errors.ts'
 import { handleFetch } from './fetch.ts'
 import { wellKnownFederizer } from './well-known.ts'
 
@@ -38,20 +38,21 @@ export function createFederationRouter(ctx: GatewayContext): Router {
 
 /** Translates failures once, at the edge: `{ error, error_description }` with the code's status; a 500 never leaks internals. */
 function federationErrors(ctx: GatewayContext): ErrorRequestHandler {
-  return (err, req, res, _next) => {
+  return (failure, req, res, _next) => {
     if (res.headersSent) {
-      ctx.logger.warn({ err, path: req.path }, 'federation response aborted')
+      ctx.logger.warn({ err: failure, path: req.path }, 'federation response aborted')
       res.destroy()
       return
     }
-    if (err instanceof FederationError) {
+    const err = asFederationError(failure)
+    if (err) {
       if (err.status === 401) {
         res.set('www-authenticate', `DPoP algs="ES256 EdDSA RS256", error="${err.code}"`)
       }
       if (err.retryAfter !== undefined || err.status === 507)
         res.set('retry-after', String(err.retryAfter ?? RETRY_AFTER_SECONDS))
       if (err.status === 503) {
-        res.set('retry-after', String(RETRY_AFTER_SECONDS))
+        res.set('retry-after', String(err.retryAfter ?? RETRY_AFTER_SECONDS))
         ctx.logger.warn(
           { reqId: res.getHeader('x-request-id'), path: req.path, cause: causeText(err) },
           err.message,
@@ -62,7 +63,7 @@ function federationErrors(ctx: GatewayContext): ErrorRequestHandler {
     }
     // A fault, not a refusal: logged with its cause and the request id; the peer gets a generic 500.
     ctx.logger.error(
-      { err, reqId: res.getHeader('x-request-id'), path: req.path },
+      { err: failure, reqId: res.getHeader('x-request-id'), path: req.path },
       'federation request failed',
     )
     res.status(500).json({
