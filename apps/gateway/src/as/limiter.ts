@@ -32,16 +32,18 @@ export interface AsLimits {
 /**
  * rate-limiter-flexible over the store's `rate_limits` table (packages/store/src/rate-counters.ts): every
  * replica of the gateway shares the counters. Nothing is ever evicted to make room (a counter leaves only
- * once its window ended), so flooding with new keys cannot free a blocked one.
+ * once its window ended), so flooding with new keys cannot free a blocked one. Also the per-peer
+ * budgets of the federation edge (federation/quotas.ts).
  */
-class StoreRateLimiter extends RateLimiterStoreAbstract {
+export class StoreRateLimiter extends RateLimiterStoreAbstract {
   constructor(
     private readonly db: Db,
-    opts: { keyPrefix: string; points: number; duration: number },
+    opts: { keyPrefix: string; points: number; duration: number; blockInMemory?: boolean },
   ) {
     // Once a key is over its limit, further hits in the window are answered from memory: a flood of
-    // refused requests costs no writes.
-    super({ ...opts, storeClient: db, inMemoryBlockOnConsumed: opts.points + 1 })
+    // refused requests costs no writes. Off for a limiter whose refused points are given back (reward).
+    const { blockInMemory = true, ...limit } = opts
+    super({ ...limit, storeClient: db, inMemoryBlockOnConsumed: blockInMemory ? limit.points + 1 : 0 })
   }
 
   _getRateLimiterRes(_key: string, changedPoints: number, counter: RateCounter): RateLimiterRes {

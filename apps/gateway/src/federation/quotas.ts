@@ -1,6 +1,7 @@
 import { listResources, type PlaceholderMessage } from '@federizer/protocol'
 import { formatBytes, quotaOf } from '@federizer/store'
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible'
+import { RateLimiterRes } from 'rate-limiter-flexible'
+import { StoreRateLimiter } from '../as/limiter.ts'
 import type { GatewayContext } from '../context.ts'
 import { FederationError } from './errors.ts'
 
@@ -33,8 +34,8 @@ export async function hasRoom(ctx: GatewayContext, recipient: string, bytes: num
 }
 
 interface PeerLimiters {
-  requests: RateLimiterMemory
-  bytes: RateLimiterMemory
+  requests: StoreRateLimiter
+  bytes: StoreRateLimiter
 }
 
 const limiters = new WeakMap<GatewayContext, PeerLimiters>()
@@ -43,9 +44,20 @@ function limitersOf(ctx: GatewayContext): PeerLimiters {
   let l = limiters.get(ctx)
   if (!l) {
     const { peerHourlyRequests, peerHourlyBytes } = ctx.config.limits
+    // In the store (`rate_limits`), so every replica of the domain spends one budget per peer (issue 13).
     l = {
-      requests: new RateLimiterMemory({ keyPrefix: 'peer-req', points: peerHourlyRequests, duration: 3600 }),
-      bytes: new RateLimiterMemory({ keyPrefix: 'peer-bytes', points: peerHourlyBytes, duration: 3600 }),
+      requests: new StoreRateLimiter(ctx.db, {
+        keyPrefix: 'peer-req',
+        points: peerHourlyRequests,
+        duration: 3600,
+      }),
+      // A refused message's bytes are given back, so a smaller one may still fit: never blocked in memory.
+      bytes: new StoreRateLimiter(ctx.db, {
+        keyPrefix: 'peer-bytes',
+        points: peerHourlyBytes,
+        duration: 3600,
+        blockInMemory: false,
+      }),
     }
     limiters.set(ctx, l)
   }
@@ -56,7 +68,7 @@ function limitersOf(ctx: GatewayContext): PeerLimiters {
  * Charges one delivery of `bytes` to the verified sending domain's hourly budgets (requests and
  * message bytes). Keyed on the domain the chain proved, never on a claim, so nobody can spend another
  * domain's budget. Over budget: 429 `rate_limited` with the seconds to wait; the sender retries.
- * docs/protocol.md §6.
+ * The counters are rows of the store, shared by every replica of this domain. docs/protocol.md §6.
  */
 export async function chargePeer(ctx: GatewayContext, senderDomain: string, bytes: number): Promise<void> {
   const l = limitersOf(ctx)
