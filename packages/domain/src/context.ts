@@ -99,10 +99,12 @@ export async function createDomainContext(
       resources: new ResourceStore(paths.resources),
       now,
       replay: createReplayStore(db, now),
-      ownKeys: cachingKeyResolver(
-        () => keys.publicJwks(),
-        () => keys.refresh(),
-      ),
+      // Own keys: re-read when the key file changes, each accepted only inside its signing window.
+      ownKeys: cachingKeyResolver({
+        jwks: () => keys.publicJwks(),
+        refresh: () => keys.refresh(),
+        signingWindow: (kid) => keys.signingWindow(kid),
+      }),
       dns,
       peerFetch,
       discovery,

@@ -15,6 +15,7 @@ export type ProtocolErrorCode =
   | 'alg_not_allowed'
   | 'missing_kid'
   | 'unknown_key'
+  | 'key_not_valid' // the key exists but did not sign at the token's iat (outside its signing window)
   | 'expired'
   | 'not_yet_valid'
   | 'wrong_issuer'

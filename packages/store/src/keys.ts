@@ -31,6 +31,8 @@ export interface DomainKeys {
   activeSigningKey(now?: number): SigningKey
   /** Every published AS key (active, announced and retired), for `/jwks`. */
   publicJwks(): { keys: JWK[] }
+  /** When an AS key signs (activatesAt until retiredAt), from the rotation records; undefined if unknown. */
+  signingWindow(kid: string): { from: number; until?: number } | undefined
   /** The domain MTA's private_key_jwt key (RFC 7523); the AS registers its public half. */
   mtaClientKey: SigningKey & { publicJwk: JWK }
   /** Re-reads `as-signing.json` when it changed on disk (a rotation by the operator CLI); true if it did. */
@@ -189,6 +191,13 @@ export async function loadOrCreateDomainKeys(
     },
     publicJwks() {
       return { keys: loaded.keys.map((k) => ({ ...k.stored.publicJwk })) }
+    },
+    signingWindow(kid) {
+      const stored = loaded.keys.find((k) => k.stored.kid === kid)?.stored
+      if (stored === undefined) return undefined
+      return stored.retiredAt === undefined
+        ? { from: stored.activatesAt }
+        : { from: stored.activatesAt, until: stored.retiredAt }
     },
     async refresh() {
       const now = { clock: clock(), real: Date.now() }

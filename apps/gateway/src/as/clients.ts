@@ -42,7 +42,7 @@ export function registerClients(config: DomainConfig, mtaPublicJwk: JWK): Map<st
     kind: 'mta',
     clientId: config.mtaClientId,
     jwks: { keys: [mtaPublicJwk] },
-    resolveKey: cachingKeyResolver(() => ({ keys: [mtaPublicJwk] })),
+    resolveKey: cachingKeyResolver({ jwks: () => ({ keys: [mtaPublicJwk] }) }),
     scopes: ['internet_mail'],
   })
   return clients

@@ -21,10 +21,23 @@ export interface SigningKey {
   privateKey: CryptoKey | JWK | KeyObject
 }
 
+/**
+ * A key with the window in which it signs (seconds since the epoch; no `signsUntil` while active): a
+ * token verified with it must have an `iat` inside, ± the clock tolerance (`key_not_valid` otherwise).
+ * A class, so that a JWK a peer publishes can never pass for one, whatever members it carries.
+ */
+export class WindowedKey {
+  constructor(
+    readonly key: CryptoKey | JWK | KeyObject,
+    readonly signsFrom: number,
+    readonly signsUntil?: number,
+  ) {}
+}
+
 /** Resolves the public key for a JWS header; throws ProtocolError('unknown_key') when there is none. */
 export type KeyResolver = (
   header: JWSHeaderParameters & { alg: AllowedAlg; kid: string },
-) => Promise<CryptoKey | JWK | KeyObject>
+) => Promise<CryptoKey | JWK | KeyObject | WindowedKey>
 
 /**
  * Signs `payload` as a compact JWS with an explicit `typ` and the key's `kid` (RFC 8725 §3.11), on
@@ -116,9 +129,9 @@ export async function verifyJwt(jws: string, options: VerifyJwtOptions): Promise
       'the JWS header has no "kid": keys are resolved only through the issuer JWKS',
     )
   }
-  let key: CryptoKey | JWK | KeyObject
+  let resolved: Awaited<ReturnType<KeyResolver>>
   try {
-    key = await options.resolveKey(header)
+    resolved = await options.resolveKey(header)
   } catch (e) {
     if (e instanceof ProtocolError) throw e
     throw new ProtocolError('unknown_key', `cannot resolve key "${header.kid}": ${(e as Error).message}`, {
@@ -126,8 +139,13 @@ export async function verifyJwt(jws: string, options: VerifyJwtOptions): Promise
     })
   }
   const tolerance = options.clockTolerance ?? 60
+  const windowed = resolved instanceof WindowedKey ? resolved : undefined
   try {
-    verifyCompactSignature(jws, header.alg, key)
+    verifyCompactSignature(
+      jws,
+      header.alg,
+      windowed ? windowed.key : (resolved as CryptoKey | JWK | KeyObject),
+    )
     const payload = checkClaims(jws, {
       currentDate: new Date((options.checkExpiry === false ? 0 : options.now) * 1000),
       clockTolerance: options.checkExpiry === false ? Number.MAX_SAFE_INTEGER : tolerance,
@@ -138,9 +156,31 @@ export async function verifyJwt(jws: string, options: VerifyJwtOptions): Promise
     if (typeof payload.iat === 'number' && payload.iat > options.now + tolerance) {
       throw new ProtocolError('not_yet_valid', `the token was issued in the future (iat ${payload.iat})`)
     }
+    if (windowed) checkSigningWindow(header.kid, windowed, payload.iat, tolerance)
     return { header, payload }
   } catch (e) {
     throw translateJoseError(e)
+  }
+}
+
+/**
+ * Refuses a token whose `iat` falls outside the signing window of the key that verified it: whoever
+ * holds a retired private key cannot date a token after the retirement (RFC 7519 §4.1.6).
+ */
+function checkSigningWindow(kid: string, key: WindowedKey, iat: unknown, tolerance: number): void {
+  if (typeof iat !== 'number' || !Number.isFinite(iat))
+    throw new ProtocolError('key_not_valid', `a token signed with key "${kid}" must carry a numeric iat`)
+  if (iat < key.signsFrom - tolerance) {
+    throw new ProtocolError(
+      'key_not_valid',
+      `key "${kid}" did not sign yet at iat ${iat} (it signs from ${key.signsFrom})`,
+    )
+  }
+  if (key.signsUntil !== undefined && iat > key.signsUntil + tolerance) {
+    throw new ProtocolError(
+      'key_not_valid',
+      `key "${kid}" was retired at ${key.signsUntil} and signs nothing dated later (iat ${iat})`,
+    )
   }
 }
 
