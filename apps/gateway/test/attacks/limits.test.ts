@@ -95,6 +95,53 @@ describe('limits key on the real client', () => {
     )
     await expectGoodMail(net.network)
   })
+
+  it('a flood of fresh addresses cannot evict a blocked one (counters in the store, nothing evicted)', {
+    timeout: 600_000,
+  }, async () => {
+    // Behind a trusted proxy (as the test above leaves it). An in-memory limiter bounded to N keys (an
+    // LRU) forgets the oldest key once N others arrive: the blocked client would be free again.
+    const node = net.node(HONEST)
+    if (!node.config.trustedProxies?.includes('loopback')) {
+      await node.stop()
+      node.config.trustedProxies = ['loopback']
+      await node.start()
+    }
+    const gw = node.gatewayUrl
+    const as = node.gateway!.ctx.as
+    // A window longer than the flood takes on a loaded machine: the block must not simply run out.
+    const usual = as.limits.tokenFailuresPerAddress
+    as.limits.tokenFailuresPerAddress = { ...usual, windowSeconds: 3600 }
+    const blocked = '203.0.113.66'
+    await junkTimes(60, gw, () => blocked)
+    expectRefused(await junk(gw, blocked), 429, 'slow_down')
+    // 20,000 fresh addresses fail once each: through HTTP the first 200, then straight into the limiter
+    // the token endpoint consults on every failure (the same call; 20,000 requests would take minutes here).
+    const fresh = (n: number) => `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`
+    const flood = 20_000
+    const viaHttp = await Promise.all(Array.from({ length: 200 }, (_, i) => junk(gw, fresh(i + 1))))
+    expect(viaHttp.every((r) => r.status === 401)).toBe(true)
+    for (let i = 200; i < flood; i += 100) {
+      const waits = await Promise.all(
+        Array.from({ length: 100 }, (_, j) =>
+          as.limiter.consume('tokenFailuresPerAddress', fresh(i + j + 1)),
+        ),
+      )
+      expect(waits.every((w) => w === 0)).toBe(true)
+    }
+    const after = await junk(gw, blocked)
+    expectRefused(after, 429, 'slow_down')
+    expect(Number(after.headers.get('retry-after'))).toBeGreaterThan(0)
+    const keys = await db(net.network, HONEST)
+      .selectFrom('rate_limits')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('key', 'like', 'tokenFailuresPerAddress:10.%')
+      .executeTakeFirstOrThrow()
+    expect(Number(keys.n)).toBe(flood)
+    as.limits.tokenFailuresPerAddress = usual
+    await db(net.network, HONEST).deleteFrom('rate_limits').execute()
+    await expectGoodMail(net.network)
+  })
 })
 
 describe('counters live in the store', () => {
