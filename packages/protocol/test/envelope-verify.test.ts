@@ -251,14 +251,35 @@ describe('verifyChain: recipients (docs/protocol.md §2, issue 12 item 8)', () =
     expect(codes(await verify(setHeader(clone(c.toBob), 0, 'Recipients-Salt', salt)))).toEqual([
       'eht_mismatch',
     ])
-    // Without the salt the To value would be hashed in clear: no longer what the AS signed.
+    // Without the salt the To value would be hashed in clear; such a block is refused before that.
     const stripped = clone(c.toBob)
     const h = headersOf(stripped, 0)
     h.splice(
       h.findIndex(([n]) => n === 'Recipients-Salt'),
       1,
     )
-    expect(codes(await verify(stripped))).toEqual(['eht_mismatch'])
+    expect(codes(await verify(stripped))).toEqual(['unsalted_recipients'])
+  })
+
+  it('refuses an origin block that names To or Cc without a Recipients-Salt, though signed over them in clear', async () => {
+    // An AS that signed the recipients unblinded (it saw To and Cc): a valid signature, an unsalted chain.
+    const unsalted = headersOf(c.toBob, 0).filter(([n]) => n !== 'Recipients-Salt')
+    const ehl = ['Message-ID', 'From', 'Recipients-Digest', 'Body-Digest', 'Date', 'Subject', 'To']
+    const m: PlaceholderMessage = {
+      envelope: [{ 'jwt-assertion': await forgeOrigin(unsalted, ehl) }, { headers: unsalted }],
+      parts: c.toBob.parts,
+    }
+    const v = await verify(m)
+    expect(codes(v)).toEqual(['unsalted_recipients'])
+    expect(v.hops[0]?.reason).toMatch(/names To or Cc but carries no Recipients-Salt/)
+    // With Cc only, the same.
+    const ccOnly = unsalted.map(([n, value]): Header => (n === 'To' ? ['Cc', value] : [n, value]))
+    const ccEhl = ehl.map((n) => (n === 'To' ? 'Cc' : n))
+    const cc: PlaceholderMessage = {
+      envelope: [{ 'jwt-assertion': await forgeOrigin(ccOnly, ccEhl) }, { headers: ccOnly }],
+      parts: c.toBob.parts,
+    }
+    expect(codes(await verify(cc))).toEqual(['unsalted_recipients'])
   })
 
   it('refuses a Recipients-Salt when the assertion signs neither To nor Cc', async () => {

@@ -128,6 +128,7 @@ const LOCAL_CODES = new Set([
   'ehl_incomplete',
   'eht_mismatch',
   'unsigned_header',
+  'unsalted_recipients',
   'wrong_issuer',
   'invalid_signature',
   'unknown_key',

@@ -25,6 +25,7 @@ export type HopFailureCode =
   | 'ehl_incomplete'
   | 'eht_mismatch'
   | 'unsigned_header'
+  | 'unsalted_recipients'
   | 'hop_rejected'
   | (string & {})
 
@@ -145,6 +146,15 @@ async function verifyHop(input: HopInput, options: VerifyChainOptions, result: H
   if (kind === 'origin') {
     if (requireDigest(headers, 'Body-Digest') !== bodyDigest(input.m.parts)) {
       hopFail('body_digest_mismatch', 'Body-Digest does not match the body parts')
+    }
+    // To and Cc reach the AS blinded with the salt (docs/protocol.md §2): a chain signed over them in
+    // clear, or with the salt stripped, is refused rather than hashed as it stands.
+    const named = countHeaders(headers, 'To') + countHeaders(headers, 'Cc') > 0
+    if (named && countHeaders(headers, 'Recipients-Salt') === 0) {
+      hopFail(
+        'unsalted_recipients',
+        'the original block names To or Cc but carries no Recipients-Salt: chains signed over unblinded recipients are not accepted',
+      )
     }
   } else {
     const received = parseReceived(requireHeader(headers, 'Received'))
