@@ -4,7 +4,7 @@ import { fmt, percentile, stat } from './lib.ts'
 import { ALICE, BOB, openBenchNetwork, submitMail, trpcClient } from './network.ts'
 import type { Section } from './report.ts'
 
-const SYNC_ENGINE = fileURLToPath(new URL('../apps/web/src/app/sync-engine.ts', import.meta.url))
+const SYNC_ENGINE = fileURLToPath(new URL('../apps/web/src/state/sync-engine.ts', import.meta.url))
 const TARGET_MS = 3000
 
 /** The webmail's default polling interval, read from its sync engine (`intervalMs ?? N`). */
@@ -70,7 +70,7 @@ export async function benchSyncVisibility(options: { messages: number }): Promis
     method:
       `${options.messages} messages sent one at a time (at a random point of Bob’s polling cycle) from ` +
       `Alice’s api to Bob; Bob polls sync.state every ${intervalMs} ms (the webmail’s default, read from ` +
-      'apps/web/src/app/sync-engine.ts) and pulls sync.changes when it moved. Time from the click (draft.save + ' +
+      'apps/web/src/state/sync-engine.ts) and pulls sync.changes when it moved. Time from the click (draft.save + ' +
       'send.submit, undo window 0) to the created id arriving at Bob.',
     rows: [
       {
