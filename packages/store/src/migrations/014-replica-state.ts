@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely'
 import { dialectOf } from '../dialect.ts'
 
-/** The MTA queue tables whose new rows wake the workers of every replica (queue-notify.ts). */
+/** The MTA queue tables whose new rows wake the workers of every replica (queue-wakeups.ts listens). */
 const QUEUES = ['outbox', 'fetch_jobs', 'forward_jobs', 'vacation_jobs'] as const
 
 /**
