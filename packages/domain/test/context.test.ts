@@ -1,30 +1,20 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { type DomainConfig, defaultLimits } from '@federizer/node'
+import type { DomainConfig } from '@federizer/node'
 import { findJwk, type SigningKey, signJwt, verifyJwt } from '@federizer/protocol'
 import { createUser, findUser, openDatabase, rotateSigningKey } from '@federizer/store'
 import { type CryptoKey, importJWK } from 'jose'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createDomainContext } from '../src/context.ts'
+import { testDomainConfig } from './domain-config.ts'
 
 let dir: string
 let config: DomainConfig
 
 beforeEach(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'fz-domain-'))
-  config = {
-    domain: 'example.com',
-    dataDir: dir,
-    gatewayUrl: 'http://127.0.0.1:1/fz',
-    apiUrl: 'http://127.0.0.1:2',
-    mtaClientId: 'mta.example.com',
-    webClientId: 'webmail.example.com',
-    allowInsecureTargets: true,
-    limits: { ...defaultLimits },
-    undoSendSeconds: 10,
-    queueTimeScale: 0.001,
-  }
+  config = testDomainConfig(dir, { queueTimeScale: 0.001 })
 })
 afterEach(async () => rm(dir, { recursive: true, force: true }))
 

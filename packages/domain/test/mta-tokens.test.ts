@@ -1,29 +1,18 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { type DomainConfig, defaultLimits } from '@federizer/node'
+import type { DomainConfig } from '@federizer/node'
 import { createDpopKey, TokenExchangeError } from '@federizer/protocol'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createDomainContext } from '../src/context.ts'
 import type { InProcessTokenEndpoint, MtaExchange } from '../src/mta-tokens.ts'
+import { testDomainConfig } from './domain-config.ts'
 
 let dir: string
 let config: DomainConfig
 beforeEach(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'fz-mta-tokens-'))
-  config = {
-    domain: 'example.com',
-    dataDir: dir,
-    // Nothing listens on port 1: an exchange that goes over HTTP fails as network_error.
-    gatewayUrl: 'http://127.0.0.1:1/fz',
-    apiUrl: 'http://127.0.0.1:2',
-    mtaClientId: 'mta.example.com',
-    webClientId: 'webmail.example.com',
-    allowInsecureTargets: true,
-    limits: { ...defaultLimits },
-    undoSendSeconds: 10,
-    queueTimeScale: 1,
-  }
+  config = testDomainConfig(dir)
 })
 afterEach(async () => rm(dir, { recursive: true, force: true }))
 
