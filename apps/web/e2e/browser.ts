@@ -67,3 +67,13 @@ export async function signIn(
   await page.getByRole('button', { name: 'Sign in' }).click()
   await page.getByRole('heading', { name: 'Inbox', level: 1 }).waitFor({ timeout: 20_000 })
 }
+
+/** A folder's link in the sidebar (its name starts the link's accessible name; an unread count may follow). */
+export const nav = (page: Page, name: string) =>
+  page.getByRole('navigation', { name: 'Mailboxes' }).getByRole('link', { name: new RegExp(`^${name}`) })
+
+/** The message-list rows whose text contains `text`. */
+export const rowWith = (page: Page, text: string) => page.getByTestId('message-row').filter({ hasText: text })
+
+/** The reading pane. */
+export const reader = (page: Page) => page.getByRole('region', { name: 'Reading pane' })

@@ -4,7 +4,7 @@ import path from 'node:path'
 import { mailCaller, type Network, startNetwork } from '@federizer/devnet'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchBrowser, openPage, shot, signIn, type TestPage } from './browser.ts'
+import { launchBrowser, openPage, rowWith, shot, signIn, type TestPage } from './browser.ts'
 
 // Issue 16, bulk work: checkboxes with shift-click ranges, a bulk archive with one Undo, drag and drop
 // onto a folder, and folder rename / nest / delete in real dialogs — Chromium against a real node.
@@ -17,7 +17,6 @@ const DOMAIN = 'example.org'
 const ALICE = 'alice@example.org'
 const BOBBY = 'bobby@example.org'
 
-const rowWith = (page: Page, text: string) => page.getByTestId('message-row').filter({ hasText: text })
 const nav = (page: Page) => page.getByRole('navigation', { name: 'Mailboxes' })
 
 async function aliceApi() {

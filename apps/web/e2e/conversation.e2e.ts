@@ -4,7 +4,7 @@ import path from 'node:path'
 import { mailCaller, type Network, startNetwork } from '@federizer/devnet'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchBrowser, openPage, shot, signIn, type TestPage } from './browser.ts'
+import { launchBrowser, openPage, reader, rowWith, shot, signIn, type TestPage } from './browser.ts'
 
 // Issue 16, conversations: a thread as stacked cards (older ones collapsed), quoted text folded in
 // plain and HTML mail, live arrival, and replies/forwards that keep the HTML — all in Chromium
@@ -19,8 +19,6 @@ const ALICE = 'alice@example.org'
 const BOBBY = 'bobby@example.org'
 const THREAD = '<trip-to-oslo@example.org>'
 
-const rowWith = (page: Page, text: string) => page.getByTestId('message-row').filter({ hasText: text })
-const reader = (page: Page) => page.getByRole('region', { name: 'Reading pane' })
 const cards = (page: Page) => reader(page).getByTestId('thread-message')
 
 /** Bobby writes to Alice through the api (as his webmail would), in the Oslo thread. */

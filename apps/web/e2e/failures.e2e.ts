@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { mailCaller, type Network, startNetwork } from '@federizer/devnet'
-import type { Browser, Page } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchBrowser, openPage, shot, signIn, type TestPage } from './browser.ts'
+import { launchBrowser, nav, openPage, rowWith, shot, signIn, type TestPage } from './browser.ts'
 
 // Issue 16: failures a person understands — an unreachable server is not "offline", mail sent offline
 // waits visibly in an outbox, and a delivery that cannot succeed says why with Retry now / Cancel.
@@ -16,10 +16,6 @@ let alice: TestPage
 const DOMAIN = 'example.org'
 const ALICE = 'alice@example.org'
 const BOBBY = 'bobby@example.org'
-
-const nav = (page: Page, name: string) =>
-  page.getByRole('navigation', { name: 'Mailboxes' }).getByRole('link', { name: new RegExp(`^${name}`) })
-const rowWith = (page: Page, text: string) => page.getByTestId('message-row').filter({ hasText: text })
 
 async function inboxSubjects(email: string): Promise<string[]> {
   const caller = await mailCaller(network.node(DOMAIN), email)

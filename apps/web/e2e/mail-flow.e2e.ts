@@ -4,7 +4,7 @@ import path from 'node:path'
 import { mailCaller, type Network, sendMail, startNetwork } from '@federizer/devnet'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchBrowser, openPage, shot, signIn, type TestPage } from './browser.ts'
+import { launchBrowser, openPage, rowWith, shot, signIn, type TestPage } from './browser.ts'
 
 // The whole user journey against real nodes: two domains (DNS, gateways, apis serving the built
 // webmail) in this process, two people in two browser contexts.
@@ -16,8 +16,6 @@ let alice: TestPage
 let bob: TestPage
 const SUBJECT = `Vacation photo ${Date.now().toString(36)}`
 const PHOTO = Buffer.alloc(300_000, 7)
-
-const rowWith = (page: Page, text: string) => page.getByTestId('message-row').filter({ hasText: text })
 
 async function openInbox(page: Page) {
   await page

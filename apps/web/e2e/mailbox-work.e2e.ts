@@ -5,9 +5,9 @@ import path from 'node:path'
 import { mailCaller, type Network, sendMail, startNetwork } from '@federizer/devnet'
 import { buildDraft } from '@federizer/protocol/message'
 import { insertMessage } from '@federizer/store'
-import type { Browser, Page } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchBrowser, openPage, shot, signIn, type TestPage } from './browser.ts'
+import { launchBrowser, nav, openPage, rowWith, shot, signIn, type TestPage } from './browser.ts'
 
 // Everyday mailbox work in one domain: drafts that survive a reload, paste and drop of attachments,
 // address autocomplete, search, j/k, delete and restore, auto-forward settings.
@@ -26,10 +26,6 @@ interface DomGlobals {
   ClipboardEvent: new (type: string, init: Record<string, unknown>) => unknown
   DragEvent: new (type: string, init: Record<string, unknown>) => unknown
 }
-
-const rowWith = (page: Page, text: string) => page.getByTestId('message-row').filter({ hasText: text })
-const nav = (page: Page, name: string) =>
-  page.getByRole('navigation', { name: 'Mailboxes' }).getByRole('link', { name: new RegExp(`^${name}`) })
 
 const ARCHIVED = 1500
 

@@ -3,9 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { type Network, startNetwork } from '@federizer/devnet'
-import type { Browser, Page } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchBrowser, openPage, shot, signIn, type TestPage } from './browser.ts'
+import { launchBrowser, openPage, rowWith, shot, signIn, type TestPage } from './browser.ts'
 
 // The seed's scenario end to end (issue 7): three domains on a real DNS server, example.org published
 // behind the redirect service with its gateway under /fz; Alice sends Bob the 3.5 MB Venice.png; Bob,
@@ -23,8 +23,6 @@ let browser: Browser
 let alice: TestPage
 let bob: TestPage
 let bobby: TestPage
-
-const rowWith = (page: Page, text: string) => page.getByTestId('message-row').filter({ hasText: text })
 
 beforeAll(async () => {
   dataRoot = await mkdtemp(path.join(tmpdir(), 'fz-seed-e2e-'))

@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { mailCaller, type Network, startNetwork } from '@federizer/devnet'
-import type { Browser, Page } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchBrowser, openPage, shot, signIn, type TestPage } from './browser.ts'
+import { launchBrowser, nav, openPage, reader, rowWith, shot, signIn, type TestPage } from './browser.ts'
 
 // Issue 16 polish from the review: the Sent view never says "Sending soon" once the message was
 // delivered (the send tracker and the reader show one state), and the list's "N shown" never wraps.
@@ -17,11 +17,6 @@ const DOMAIN = 'example.org'
 const ALICE = 'alice@example.org'
 const BOBBY = 'bobby@example.org'
 const LONG_FOLDER = 'Quarterly reports, invoices and receipts 2026'
-
-const nav = (page: Page, name: string) =>
-  page.getByRole('navigation', { name: 'Mailboxes' }).getByRole('link', { name: new RegExp(`^${name}`) })
-const rowWith = (page: Page, text: string) => page.getByTestId('message-row').filter({ hasText: text })
-const reader = (page: Page) => page.getByRole('region', { name: 'Reading pane' })
 
 beforeAll(async () => {
   dataRoot = await mkdtemp(path.join(tmpdir(), 'fz-web-sent-'))

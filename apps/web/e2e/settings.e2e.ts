@@ -6,7 +6,7 @@ import { deflateSync } from 'node:zlib'
 import { mailCaller, type Network, sendMail, startNetwork } from '@federizer/devnet'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchBrowser, openPage, shot, signIn, type TestPage } from './browser.ts'
+import { launchBrowser, nav, openPage, shot, signIn, type TestPage } from './browser.ts'
 
 // Settings against a real node: name, layout and density, signature, forwarding target check, blocked
 // senders filed in Junk, password change that signs out other sessions. Desktop and phone screenshots.
@@ -53,8 +53,6 @@ function png(width: number, height: number, rgb: [number, number, number]): Buff
   ])
 }
 
-const nav = (page: Page, name: string) =>
-  page.getByRole('navigation', { name: 'Mailboxes' }).getByRole('link', { name: new RegExp(`^${name}`) })
 const row = (page: Page, text: string) => page.getByTestId('message-row').filter({ hasText: text })
 const settingsDialog = (page: Page) => page.getByRole('dialog', { name: 'Settings' })
 async function openSettings(page: Page, tab: string) {
