@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3'
 import { sql } from 'kysely'
 import pg from 'pg'
 import type { Logger } from 'pino'
@@ -15,8 +16,8 @@ const isQueueTable = (name: string): name is QueueTable => (QUEUE_TABLES as read
 
 export interface QueueWakeups {
   /**
-   * True when another process's enqueue wakes this one (PostgreSQL); false on SQLite, where only the
-   * enqueuing process (and the api's watched file) wakes the MTA.
+   * True when another process's enqueue wakes this one: at once on PostgreSQL (NOTIFY), within
+   * `sqliteCheckMs` on SQLite (the file's data_version). The MTA's own poll is then only a safety net.
    */
   readonly notifies: boolean
   /** Calls `fn` when rows were queued in `table` by any process, and after every (re)connect. */
@@ -32,6 +33,8 @@ export interface QueueWakeupOptions {
   /** First reconnect delay; doubled after each failure up to `maxBackoffMs` (defaults 250 ms, 10 s). */
   minBackoffMs?: number
   maxBackoffMs?: number
+  /** On SQLite: how often the file's `PRAGMA data_version` is read (default 250 ms). */
+  sqliteCheckMs?: number
 }
 
 /**
@@ -49,18 +52,17 @@ export function startQueueWakeups(location: string, options: QueueWakeupOptions 
     set.add(fn)
     return () => void set.delete(fn)
   }
-  if (!isPostgresUrl(location))
-    return { notifies: false, subscribe, ready: () => Promise.resolve(), close: () => Promise.resolve() }
-
-  const { logger } = options
-  const minBackoff = options.minBackoffMs ?? 250
-  const maxBackoff = options.maxBackoffMs ?? 10_000
   const wake = (table: QueueTable) => {
     for (const fn of subscribers.get(table) ?? []) fn()
   }
   const wakeAll = () => {
     for (const table of QUEUE_TABLES) wake(table)
   }
+  if (!isPostgresUrl(location)) return sqliteWakeups(location, subscribe, wakeAll, options)
+
+  const { logger } = options
+  const minBackoff = options.minBackoffMs ?? 250
+  const maxBackoff = options.maxBackoffMs ?? 10_000
   let closed = false
   let client: pg.Client | undefined
   let retry: NodeJS.Timeout | undefined
@@ -143,6 +145,57 @@ export function startQueueWakeups(location: string, options: QueueWakeupOptions 
       client = undefined
       markReady()
       await c?.end().catch(() => undefined)
+    },
+  }
+}
+
+/**
+ * SQLite has no NOTIFY; its `PRAGMA data_version` (https://sqlite.org/pragma.html#pragma_data_version)
+ * changes on a connection whenever ANOTHER connection commits to the file. A connection of its own,
+ * which never writes, therefore sees every commit of every process; reading the pragma is a few
+ * microseconds, so checking it every `sqliteCheckMs` costs nothing measurable while idle (docs/operations.md,
+ * Queue wake-ups), and the MTA runners are woken (all of them: the pragma does not say which table
+ * changed) only when something was committed. A file that cannot be opened leaves the MTA on its poll.
+ */
+function sqliteWakeups(
+  file: string,
+  subscribe: QueueWakeups['subscribe'],
+  wakeAll: () => void,
+  options: QueueWakeupOptions,
+): QueueWakeups {
+  let conn: Database.Database | undefined
+  let timer: NodeJS.Timeout | undefined
+  try {
+    conn = new Database(file, { fileMustExist: true })
+    const version = conn.prepare('PRAGMA data_version').pluck()
+    let seen = version.get()
+    timer = setInterval(() => {
+      try {
+        const now = version.get()
+        if (now !== seen) {
+          seen = now
+          wakeAll()
+        }
+      } catch (err) {
+        options.logger?.warn({ err }, 'cannot read the database file for queued work; the MTA polls')
+        clearInterval(timer)
+      }
+    }, options.sqliteCheckMs ?? 250)
+    timer.unref()
+  } catch (err) {
+    options.logger?.warn({ err }, 'cannot watch the database file for queued work; the MTA polls')
+    conn?.close()
+    conn = undefined
+  }
+  return {
+    notifies: conn !== undefined,
+    subscribe,
+    ready: () => Promise.resolve(),
+    close() {
+      if (timer) clearInterval(timer)
+      conn?.close()
+      conn = undefined
+      return Promise.resolve()
     },
   }
 }

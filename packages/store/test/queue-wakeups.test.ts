@@ -83,15 +83,28 @@ describe('next claimable time', () => {
   })
 })
 
-describe.runIf(testDialect === 'sqlite')('queue wake-ups on SQLite', () => {
-  it('are off: another connection enqueues without waking anyone, and close ends nothing', async () => {
-    wakeups = startQueueWakeups(location)
-    expect(wakeups.notifies).toBe(false)
+describe.runIf(testDialect === 'sqlite')('queue wake-ups on SQLite (data_version)', () => {
+  it("another connection's commit wakes every queue within the check interval; a read wakes nobody", async () => {
+    wakeups = startQueueWakeups(location, { sqliteCheckMs: 20 })
+    expect(wakeups.notifies).toBe(true)
     const counts = counter(wakeups)
     await wakeups.ready()
-    await db.insertInto('forward_jobs').values(job('a', {})).execute()
-    await new Promise((r) => setTimeout(r, 200))
+    await db.selectFrom('forward_jobs').selectAll().execute()
+    await new Promise((r) => setTimeout(r, 100))
     expect(counts).toEqual({ outbox: 0, forward_jobs: 0 })
+    await db.insertInto('forward_jobs').values(job('a', {})).execute()
+    await new Promise((r) => setTimeout(r, 100))
+    expect(counts.forward_jobs).toBe(1)
+    expect(counts.outbox).toBe(1)
+    await wakeups.close()
+    await db.insertInto('forward_jobs').values(job('b', {})).execute()
+    await new Promise((r) => setTimeout(r, 100))
+    expect(counts.forward_jobs).toBe(1)
+  })
+
+  it('a file that cannot be opened leaves the MTA on its poll (notifies is false)', async () => {
+    wakeups = startQueueWakeups(`${location}.missing`)
+    expect(wakeups.notifies).toBe(false)
   })
 })
 

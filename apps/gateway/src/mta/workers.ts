@@ -7,8 +7,8 @@ import { claimOutbox, deliverOutboxRow } from './outbox.ts'
 import { type QueueRunnerOptions, startQueueRunner } from './runner.ts'
 import { claimVacationJobs, runVacationJob } from './vacation.ts'
 
-/** The idle poll on SQLite, where only this process and the api's watched file wake the MTA. */
-const SQLITE_POLL_MS = 200
+/** The poll when no wake-ups could be set up (a SQLite file the watcher could not open). */
+const FALLBACK_POLL_MS = 200
 
 export interface MtaWorkers {
   /** Stops claiming; running jobs get `graceMs` to finish before they are aborted (leases given back). */
@@ -18,10 +18,11 @@ export interface MtaWorkers {
 /**
  * Starts the MTA: four queue runners (outbound deliveries, auto-forwards, inbound fetches, vacation
  * replies) that claim rows by lease, so several gateway processes may share one database. They are woken
- * by this process's deliveries, by the api's signal (queue-wake.ts) and, on PostgreSQL, by the queue
- * notifications of every replica (LISTEN/NOTIFY, queue-wakeups.ts), each runner by its own table; an
+ * by this process's deliveries, by the api's signal (queue-wake.ts) and by the store's wake-ups
+ * (queue-wakeups.ts): on PostgreSQL the queue notifications of every replica (LISTEN/NOTIFY), each runner
+ * by its own table, on SQLite any other connection's commit to the file (data_version); an
  * idle runner sleeps until its next row comes due (a retry, a lapsing lease), or for the poll interval,
- * which on PostgreSQL is only a slow safety net (the schedule's `safetyNetPollSeconds`). `stop` lets
+ * which is then only a slow safety net (the schedule's `safetyNetPollSeconds`). `stop` lets
  * running jobs finish for a grace period, aborts the rest (giving their leases back) and resolves once
  * every job and the listener have ended.
  */
@@ -30,7 +31,7 @@ export async function startMtaWorkers(ctx: GatewayContext): Promise<MtaWorkers> 
   const wakeups = startQueueWakeups(ctx.domain.paths.database, { logger })
   const pollIntervalMs =
     ctx.federation.pollIntervalMs ??
-    (wakeups.notifies ? ctx.domain.schedule.safetyNetPollSeconds * 1000 : SQLITE_POLL_MS)
+    (wakeups.notifies ? ctx.domain.schedule.safetyNetPollSeconds * 1000 : FALLBACK_POLL_MS)
   // Fetch and forward jobs are created by this process's delivery endpoint, which wakes the runners at
   // once; polling only has to notice other replicas' work that no notification announced.
   const localQueuePollMs = Math.max(pollIntervalMs, 500)
