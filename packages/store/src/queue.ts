@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import type { Db } from './db.ts'
 import { dialectOf } from './dialect.ts'
+import { inTransaction } from './tx.ts'
 
 /** The MTA's queue tables; all share id, state, next_attempt_at, lease_until. */
 export type QueueTable = 'outbox' | 'fetch_jobs' | 'forward_jobs' | 'vacation_jobs'
@@ -70,8 +71,8 @@ const leaseSet = (options: ClaimOptions) =>
  * crashed worker's rows come back once its lease lapses. Returns the claimed ids.
  * - PostgreSQL: one transaction selects the due rows `FOR UPDATE SKIP LOCKED` (rows another claimer holds
  *   are skipped, not waited for) and sets their lease before committing.
- * - SQLite (one writer at a time): each candidate is taken by a conditional `UPDATE … WHERE id = ? AND
- *   (lease_until IS NULL OR lease_until < now)`; a row another process leased in between is left.
+ * - SQLite (one writer at a time): one write transaction takes each candidate by a conditional
+ *   `UPDATE … WHERE id = ? AND (lease_until IS NULL OR lease_until < now)`.
  */
 export async function claimDue(db: Db, table: QueueTable, options: ClaimOptions): Promise<string[]> {
   const t = sql.table(table)
@@ -82,17 +83,23 @@ export async function claimDue(db: Db, table: QueueTable, options: ClaimOptions)
         await sql`UPDATE ${t} SET ${leaseSet(options)} WHERE id IN (${sql.join(ids)})`.execute(trx)
       return ids
     })
-  const claimed: string[] = []
+  // SQLite: every lease of one claim in ONE write transaction (one commit, where a commit per row was
+  // the MTA's most frequent fsync); the conditional UPDATE still leaves a row another process leased.
+  // The candidates are read first, outside it: an empty claim (most wake-ups) takes no write lock.
   const rows = (await candidates(db, table, options, false)).rows
-  for (const id of pick(rows, { ...options, limit: rows.length })) {
-    if (claimed.length >= options.limit) break
-    const result = await sql`
-      UPDATE ${t} SET ${leaseSet(options)}
-      WHERE id = ${id} AND state IN (${sql.join(options.states)})
-        AND (lease_until IS NULL OR lease_until < ${options.now})`.execute(db)
-    if (Number(result.numAffectedRows ?? 0n) === 1) claimed.push(id)
-  }
-  return claimed
+  if (rows.length === 0) return []
+  return inTransaction(db, async (trx) => {
+    const claimed: string[] = []
+    for (const id of pick(rows, { ...options, limit: rows.length })) {
+      if (claimed.length >= options.limit) break
+      const result = await sql`
+        UPDATE ${t} SET ${leaseSet(options)}
+        WHERE id = ${id} AND state IN (${sql.join(options.states)})
+          AND (lease_until IS NULL OR lease_until < ${options.now})`.execute(trx)
+      if (Number(result.numAffectedRows ?? 0n) === 1) claimed.push(id)
+    }
+    return claimed
+  })
 }
 
 /** Extends a claim while a long job (a large fetch) is still running. */
