@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { Db } from './db.ts'
+import { inTransaction } from './tx.ts'
 
 /** A rate-limiter counter as stored: points consumed and when the window ends (epoch ms, null = never). */
 export interface RateCounter {
@@ -59,4 +60,48 @@ export async function deleteRateCounter(db: Db, key: string): Promise<boolean> {
 export async function pruneRateCounters(db: Db, nowMs: number): Promise<number> {
   const r = await db.deleteFrom('rate_limits').where('expire_ms', '<=', nowMs).executeTakeFirst()
   return Number(r.numDeletedRows)
+}
+
+/** One budget a charge spends: `points` of `key`'s counter, over a window of `durationMs`, at most `max`. */
+export interface BudgetCharge {
+  key: string
+  points: number
+  max: number
+  durationMs: number
+  /** Over budget, the points are taken back again (they were not spent: a smaller charge may still fit). */
+  giveBackIfOver?: boolean
+}
+
+/** How `chargeBudgets` ended: every budget charged, or the first one over, with its counter. */
+export type BudgetOutcome = { ok: true } | { ok: false; index: number; counter: RateCounter }
+
+/**
+ * Charges the budgets in order in ONE transaction (one commit on the hot path of every delivery, where
+ * one upsert per budget would each be a commit of its own), stopping at the first that goes over `max`;
+ * the budgets after it are not charged, and that one is charged anyway unless `giveBackIfOver`.
+ */
+export async function chargeBudgets(
+  db: Db,
+  charges: readonly BudgetCharge[],
+  nowMs: number,
+): Promise<BudgetOutcome> {
+  return inTransaction(db, async (trx) => {
+    for (const [index, c] of charges.entries()) {
+      const counter = await addRatePoints(trx, {
+        key: c.key,
+        points: c.points,
+        nowMs,
+        durationMs: c.durationMs,
+      })
+      if (counter.points <= c.max) continue
+      if (c.giveBackIfOver)
+        await trx
+          .updateTable('rate_limits')
+          .set({ points: sql`points - ${c.points}` })
+          .where('key', '=', c.key)
+          .execute()
+      return { ok: false, index, counter }
+    }
+    return { ok: true }
+  })
 }

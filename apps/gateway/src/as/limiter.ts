@@ -32,8 +32,8 @@ export interface AsLimits {
 /**
  * rate-limiter-flexible over the store's `rate_limits` table (packages/store/src/rate-counters.ts): every
  * replica of the gateway shares the counters. Nothing is ever evicted to make room (a counter leaves only
- * once its window ended), so flooding with new keys cannot free a blocked one. Also the per-peer
- * budgets of the federation edge (federation/quotas.ts).
+ * once its window ended), so flooding with new keys cannot free a blocked one. The per-peer budgets of
+ * the federation edge (federation/quotas.ts) use the same table through `chargeBudgets`.
  */
 export class StoreRateLimiter extends RateLimiterStoreAbstract {
   constructor(

@@ -1,7 +1,5 @@
 import { listResources, type PlaceholderMessage } from '@federizer/protocol'
-import { formatBytes, quotaOf } from '@federizer/store'
-import { RateLimiterRes } from 'rate-limiter-flexible'
-import { StoreRateLimiter } from '../as/limiter.ts'
+import { chargeBudgets, formatBytes, quotaOf } from '@federizer/store'
 import type { GatewayContext } from '../context.ts'
 import { FederationError } from './errors.ts'
 
@@ -33,63 +31,54 @@ export async function hasRoom(ctx: GatewayContext, recipient: string, bytes: num
   return q.usedBytes + bytes <= q.quotaBytes
 }
 
-interface PeerLimiters {
-  requests: StoreRateLimiter
-  bytes: StoreRateLimiter
-}
+/** Peers over their request budget, until the window ends (epoch ms): a flood of refusals costs no writes. */
+const blocked = new WeakMap<GatewayContext, Map<string, number>>()
 
-const limiters = new WeakMap<GatewayContext, PeerLimiters>()
-
-function limitersOf(ctx: GatewayContext): PeerLimiters {
-  let l = limiters.get(ctx)
-  if (!l) {
-    const { peerHourlyRequests, peerHourlyBytes } = ctx.config.limits
-    // In the store (`rate_limits`), so every replica of the domain spends one budget per peer (issue 13).
-    l = {
-      requests: new StoreRateLimiter(ctx.db, {
-        keyPrefix: 'peer-req',
-        points: peerHourlyRequests,
-        duration: 3600,
-      }),
-      // A refused message's bytes are given back, so a smaller one may still fit: never blocked in memory.
-      bytes: new StoreRateLimiter(ctx.db, {
-        keyPrefix: 'peer-bytes',
-        points: peerHourlyBytes,
-        duration: 3600,
-        blockInMemory: false,
-      }),
-    }
-    limiters.set(ctx, l)
-  }
-  return l
+function refuse(ctx: GatewayContext, key: string, untilMs: number): never {
+  const retryAfter = Math.max(1, Math.ceil((untilMs - Date.now()) / 1000))
+  throw new FederationError(
+    'rate_limited',
+    `${key} has sent more than ${ctx.config.domain} accepts from one domain per hour; retry in ${retryAfter} s`,
+    { retryAfter },
+  )
 }
 
 /**
  * Charges one delivery of `bytes` to the verified sending domain's hourly budgets (requests and
  * message bytes). Keyed on the domain the chain proved, never on a claim, so nobody can spend another
  * domain's budget. Over budget: 429 `rate_limited` with the seconds to wait; the sender retries.
- * The counters are rows of the store, shared by every replica of this domain. docs/protocol.md §6.
+ * The counters are rows of the store (`rate_limits`, keys `peer-req:` and `peer-bytes:`), shared by
+ * every replica of this domain, and both are charged in one transaction. A refused message's bytes are
+ * given back, so a smaller one may still fit. docs/protocol.md §6.
  */
 export async function chargePeer(ctx: GatewayContext, senderDomain: string, bytes: number): Promise<void> {
-  const l = limitersOf(ctx)
   const key = senderDomain.toLowerCase()
-  const points = Math.max(1, Math.min(bytes, ctx.config.limits.peerHourlyBytes))
-  try {
-    await l.requests.consume(key, 1)
-    try {
-      await l.bytes.consume(key, points)
-    } catch (e) {
-      // A refused message's bytes were not accepted: they do not count against the hour.
-      await l.bytes.reward(key, points)
-      throw e
-    }
-  } catch (e) {
-    if (!(e instanceof RateLimiterRes)) throw e
-    const retryAfter = Math.max(1, Math.ceil(e.msBeforeNext / 1000))
-    throw new FederationError(
-      'rate_limited',
-      `${key} has sent more than ${ctx.config.domain} accepts from one domain per hour; retry in ${retryAfter} s`,
-      { retryAfter },
-    )
+  const { peerHourlyRequests, peerHourlyBytes } = ctx.config.limits
+  const nowMs = Date.now()
+  const mine = blocked.get(ctx) ?? new Map<string, number>()
+  blocked.set(ctx, mine)
+  const until = mine.get(key)
+  if (until !== undefined) {
+    if (until > nowMs) refuse(ctx, key, until)
+    mine.delete(key)
   }
+  const hour = 3600_000
+  const outcome = await chargeBudgets(
+    ctx.db,
+    [
+      { key: `peer-req:${key}`, points: 1, max: peerHourlyRequests, durationMs: hour },
+      {
+        key: `peer-bytes:${key}`,
+        points: Math.max(1, Math.min(bytes, peerHourlyBytes)),
+        max: peerHourlyBytes,
+        durationMs: hour,
+        giveBackIfOver: true,
+      },
+    ],
+    nowMs,
+  )
+  if (outcome.ok) return
+  const end = outcome.counter.expireMs ?? nowMs + hour
+  if (outcome.index === 0) mine.set(key, end)
+  refuse(ctx, key, end)
 }
