@@ -11,7 +11,7 @@ import {
 } from '@federizer/store'
 import { cachingKeyResolver } from './key-resolver.ts'
 import { createMtaTokenClient, type MtaTokenClient } from './mta-tokens.ts'
-import { createPeerFetch } from './peer-fetch.ts'
+import { createPeerFetch, type PeerStream } from './peer-fetch.ts'
 
 /**
  * One trust domain in this process: its config, database, keys, resource folder, replay store, key
@@ -36,6 +36,8 @@ export interface DomainContext {
   dns: Resolver
   /** The fetch of every request to another domain: pinned to checked addresses, with timeouts. */
   peerFetch: typeof fetch
+  /** The same agent's POST with a node-stream body, for resources fetched in bulk; absent with a fetch override. */
+  peerStream: PeerStream | undefined
   /** SRV + HTTPS discovery of other domains (docs/protocol.md §5), cached with the record TTL. */
   discovery: Discovery
   /** The MTA's token exchange at this domain's own AS. */
@@ -107,6 +109,7 @@ export async function createDomainContext(
       }),
       dns,
       peerFetch,
+      peerStream: peer?.stream,
       discovery,
       mtaTokens,
       schedule,

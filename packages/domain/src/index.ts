@@ -6,4 +6,4 @@ export {
 } from './context.ts'
 export { cachingKeyResolver } from './key-resolver.ts'
 export type { InProcessTokenEndpoint, MtaExchange, MtaTokenClient } from './mta-tokens.ts'
-export { createPeerFetch } from './peer-fetch.ts'
+export { createPeerFetch, type PeerStream, type PeerStreamResponse } from './peer-fetch.ts'

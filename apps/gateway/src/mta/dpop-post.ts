@@ -1,3 +1,4 @@
+import type { PeerStream, PeerStreamResponse } from '@federizer/domain'
 import { createDpopProof } from '@federizer/protocol'
 import type { JWK } from 'jose'
 
@@ -14,6 +15,27 @@ export interface DpopPostInput {
   signal?: AbortSignal
 }
 
+/** The request headers of one DPoP-bound POST: a fresh proof bound to the token (`ath`), and the nonce if any. */
+async function dpopHeaders(
+  input: Omit<DpopPostInput, 'fetch'>,
+  nonce?: string,
+): Promise<Record<string, string>> {
+  const proof = await createDpopProof({
+    key: input.key,
+    htm: 'POST',
+    htu: input.url,
+    accessToken: input.token,
+    now: input.now(),
+    ...(nonce ? { nonce } : {}),
+  })
+  return {
+    authorization: `DPoP ${input.token}`,
+    dpop: proof,
+    'content-type': input.contentType ?? 'application/json',
+    accept: input.accept ?? 'application/json',
+  }
+}
+
 /**
  * POSTs with `Authorization: DPoP <token>` and a fresh proof bound to the token (`ath`); when the
  * server answers `use_dpop_nonce` with a `DPoP-Nonce`, retries once with that nonce.
@@ -21,32 +43,37 @@ export interface DpopPostInput {
  * @see RFC 9449 §7.1, §8
  */
 export async function dpopPost(input: DpopPostInput): Promise<Response> {
-  const send = async (nonce?: string) => {
-    const proof = await createDpopProof({
-      key: input.key,
-      htm: 'POST',
-      htu: input.url,
-      accessToken: input.token,
-      now: input.now(),
-      ...(nonce ? { nonce } : {}),
-    })
-    return input.fetch(input.url, {
+  const send = async (nonce?: string) =>
+    input.fetch(input.url, {
       method: 'POST',
       redirect: 'manual',
       signal: input.signal,
-      headers: {
-        authorization: `DPoP ${input.token}`,
-        dpop: proof,
-        'content-type': input.contentType ?? 'application/json',
-        accept: input.accept ?? 'application/json',
-      },
+      headers: await dpopHeaders(input, nonce),
       body: input.body,
     })
-  }
   const first = await send()
   const nonce = first.headers.get('dpop-nonce')
   if (first.status === 401 && nonce) {
     await first.body?.cancel()
+    return send(nonce)
+  }
+  return first
+}
+
+/** `dpopPost` through a `PeerStream`: the same request, the answer's body a node stream (bulk bytes). */
+export async function dpopPostStream(
+  input: Omit<DpopPostInput, 'fetch'> & { stream: PeerStream },
+): Promise<PeerStreamResponse> {
+  const send = async (nonce?: string) =>
+    input.stream(input.url, {
+      headers: await dpopHeaders(input, nonce),
+      body: input.body,
+      ...(input.signal ? { signal: input.signal } : {}),
+    })
+  const first = await send()
+  const nonce = first.headers.get('dpop-nonce')
+  if (first.status === 401 && nonce) {
+    first.body.destroy()
     return send(nonce)
   }
   return first

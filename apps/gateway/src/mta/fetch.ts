@@ -12,7 +12,7 @@ import {
   renewLease,
 } from '@federizer/store'
 import type { GatewayContext } from '../context.ts'
-import { dpopPost, isTransientStatus, readProblem } from './dpop-post.ts'
+import { dpopPost, dpopPostStream, isTransientStatus, readProblem } from './dpop-post.ts'
 import { errorText } from './outbox.ts'
 import { PER_DESTINATION } from './runner.ts'
 
@@ -92,8 +92,7 @@ async function fetchInto(ctx: GatewayContext, job: FetchJobRow, signal: AbortSig
   const envelope = fetchJobEnvelope(job)
   const cacheKey = `${job.message_row_id} ${peer.resource_url}`
   const { token, key } = await fetchToken(ctx, job, envelope, peer.resource_url, cacheKey)
-  const res = await dpopPost({
-    fetch: ctx.federation.fetch,
+  const post = {
     url: peer.fetch_endpoint,
     token,
     key,
@@ -102,22 +101,31 @@ async function fetchInto(ctx: GatewayContext, job: FetchJobRow, signal: AbortSig
     now: ctx.now,
     // A job ends in bounded time (a slow-drip origin too): then it is a failed attempt, retried later.
     signal: AbortSignal.any([signal, AbortSignal.timeout(fetchJobTimeoutMs(job.size))]),
-  })
-  if (!res.ok || !res.body) {
-    const problem = await readProblem(res)
+  }
+  // The peer agent's node-stream request when the fetch is the domain's own (not a test's override).
+  const stream = ctx.federation.fetch === ctx.domain.peerFetch ? ctx.domain.peerStream : undefined
+  const res = stream
+    ? await dpopPostStream({ ...post, stream })
+    : await dpopPost({ ...post, fetch: ctx.federation.fetch }).then((r) => ({
+        status: r.status,
+        headers: r.headers,
+        body: r.body ? Readable.fromWeb(r.body as never, { highWaterMark: 4 << 20 }) : Readable.from([]),
+      }))
+  if (res.status < 200 || res.status > 299) {
+    const problem = await readProblem(new Response(Readable.toWeb(res.body) as never, { status: res.status }))
     if (res.status === 401) tokenCaches.get(ctx)?.delete(cacheKey)
     const reason = `${job.origin_domain} refused the fetch (${problem.error}): ${problem.description}`
     throw new FetchFailure(reason, !isTransientStatus(res.status) && res.status !== 401)
   }
   const maxBytes = Math.min(job.size, ctx.config.limits.maxResourceBytes)
   try {
-    await ctx.federation.resources.write(Readable.fromWeb(res.body as never, { highWaterMark: 4 << 20 }), {
-      maxBytes,
-      expectedContentId: job.content_id,
-    })
+    await ctx.federation.resources.write(res.body, { maxBytes, expectedContentId: job.content_id })
   } catch (e) {
     if (signal.aborted) throw e
     throw new FetchFailure(`the bytes served by ${job.origin_domain} were not kept: ${errorText(e)}`, false)
+  } finally {
+    // A write that failed before reading gives the connection back rather than leaving it to its timeout.
+    if (!res.body.readableEnded) res.body.destroy()
   }
 }
 
