@@ -180,7 +180,7 @@ export async function benchTransfer(options: TransferOptions): Promise<Section> 
       '(both gateways their own processes, real DNS SRV discovery, DPoP + fetch token, SHA-256 checked while ' +
       'writing). After one uncounted copy, each run times a raw node:http loopback copy of the same file to ' +
       'disk, the same copy with an fsync before the answer (both informative), and the baseline of the ' +
-      'ratios: the same copy hashed with SHA-256 while written to a temporary file, fdatasynced every 64 MiB, ' +
+      'ratios: the same copy hashed with SHA-256 while written to a temporary file in 1 MiB writes (one in flight while the next is read, as the store), fdatasynced every 64 MiB, ' +
       'fsynced and renamed into place before the answer, as the store keeps a resource; every timed ' +
       'step starts after a sync(1), so none pays for the writeback of the one before. Peak RSS is the ' +
       'kernel’s VmHWM of each process, reset just before the step.',

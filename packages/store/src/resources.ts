@@ -125,29 +125,46 @@ export class ResourceStore {
     let closed = false
     let syncing: Promise<void> | undefined
     let syncError: unknown
+    // One batch is written while the next is read and hashed (the source is not paused for the disk).
+    let writing: Promise<void> | undefined
+    let writeError: unknown
     try {
       let batch: Uint8Array[] = []
       let batched = 0
       let sinceSync = 0
-      const flush = async () => {
-        if (batched === 0) return
-        const buffers = batch
-        const total = batched
+      const writeAll = async (buffers: Uint8Array[], total: number) => {
         let left = total
-        batch = []
-        batched = 0
         // writev: no copy into one big buffer; loop on short writes.
         while (left > 0) {
           const { bytesWritten } = await handle.writev(buffers)
           left -= bytesWritten
           if (left > 0) trimWritten(buffers, bytesWritten)
         }
+      }
+      const flush = async () => {
+        await writing
+        if (writeError) throw writeError
+        if (batched === 0) return
+        const buffers = batch
+        const total = batched
+        batch = []
+        batched = 0
+        writing = writeAll(buffers, total).then(
+          () => {
+            writing = undefined
+          },
+          (e: unknown) => {
+            writeError = e
+            writing = undefined
+          },
+        )
         sinceSync += total
         // Start flushing to disk in the background every 64 MiB so the final fsync is short.
         if (sinceSync >= SYNC_EVERY && !syncing) {
           sinceSync = 0
-          syncing = handle
-            .datasync()
+          const written = writing
+          syncing = written
+            .then(() => handle.datasync())
             .catch((e: unknown) => {
               syncError = e
             })
@@ -170,6 +187,8 @@ export class ResourceStore {
         throw new ResourceAbortedError(e)
       }
       await flush()
+      await writing
+      if (writeError) throw writeError
       await syncing
       if (syncError) throw syncError
       await handle.sync()
@@ -191,6 +210,7 @@ export class ResourceStore {
       }
       return { contentId, size }
     } catch (e) {
+      await writing
       await syncing
       if (!closed) await handle.close().catch(() => {})
       await rm(temp, { force: true })
