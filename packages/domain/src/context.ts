@@ -10,6 +10,7 @@ import {
   ResourceStore,
 } from '@federizer/store'
 import { cachingKeyResolver } from './key-resolver.ts'
+import { createLeanFetch } from './lean-fetch.ts'
 import { createMtaTokenClient, type MtaTokenClient } from './mta-tokens.ts'
 import { createPeerFetch, type PeerStream } from './peer-fetch.ts'
 
@@ -83,12 +84,14 @@ export async function createDomainContext(
       // A peer that was down is looked up again soon; tests and the demo scale this with the queues.
       failureTtlSeconds: schedule.discoveryFailureSeconds,
     })
-    // The own AS is configuration, not a peer: reached with the plain fetch (it may sit on a private address).
+    // The own AS is configuration, not a peer: reached without the peer checks (it may sit on a private
+    // address), through undici's request rather than the global fetch (lean-fetch.ts).
+    const lean = overrides.fetch ? undefined : createLeanFetch()
     const mtaTokens = createMtaTokenClient({
       gatewayUrl: config.gatewayUrl,
       clientId: config.mtaClientId,
       keys,
-      fetch: overrides.fetch ?? globalThis.fetch,
+      fetch: overrides.fetch ?? (lean as { fetch: typeof fetch }).fetch,
       inProcess: overrides.fetch === undefined,
       now,
     })
@@ -117,6 +120,7 @@ export async function createDomainContext(
         if (closed) return
         closed = true
         await peer?.close()
+        await lean?.close()
         if (ownsDb) await db.destroy()
       },
     }

@@ -1,9 +1,16 @@
+import { Readable } from 'node:stream'
 import type { PeerStream, PeerStreamResponse } from '@federizer/domain'
 import { createDpopProof } from '@federizer/protocol'
 import type { JWK } from 'jose'
 
 export interface DpopPostInput {
+  /** The fetch of the request (a test's override, or the domain's peer fetch). */
   fetch: typeof fetch
+  /**
+   * The peer agent's node-stream POST (`DomainContext.peerStream`), used instead of `fetch` when given:
+   * no WHATWG stream per body chunk. `peerStreamOf` gives it when `fetch` is the domain's own.
+   */
+  stream?: PeerStream | undefined
   url: string
   /** The DPoP-bound token presented as `Authorization: DPoP <token>`. */
   token: string
@@ -15,11 +22,22 @@ export interface DpopPostInput {
   signal?: AbortSignal
 }
 
+/** The answer of `dpopPost`: status, headers and the body as a node stream (read it or destroy it). */
+export type DpopAnswer = PeerStreamResponse
+
+/** The domain's node-stream POST when `fetch` is the domain's own peer fetch (not a test's override). */
+export function peerStreamOf(
+  domain: {
+    peerFetch: typeof fetch
+    peerStream: PeerStream | undefined
+  },
+  fetch: typeof globalThis.fetch,
+): PeerStream | undefined {
+  return fetch === domain.peerFetch ? domain.peerStream : undefined
+}
+
 /** The request headers of one DPoP-bound POST: a fresh proof bound to the token (`ath`), and the nonce if any. */
-async function dpopHeaders(
-  input: Omit<DpopPostInput, 'fetch'>,
-  nonce?: string,
-): Promise<Record<string, string>> {
+async function dpopHeaders(input: DpopPostInput, nonce?: string): Promise<Record<string, string>> {
   const proof = await createDpopProof({
     key: input.key,
     htm: 'POST',
@@ -36,45 +54,50 @@ async function dpopHeaders(
   }
 }
 
+async function send(input: DpopPostInput, nonce?: string): Promise<DpopAnswer> {
+  const headers = await dpopHeaders(input, nonce)
+  if (input.stream)
+    return input.stream(input.url, {
+      headers,
+      body: input.body,
+      ...(input.signal ? { signal: input.signal } : {}),
+    })
+  const res = await input.fetch(input.url, {
+    method: 'POST',
+    redirect: 'manual',
+    signal: input.signal,
+    headers,
+    body: input.body,
+  })
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: res.body ? Readable.fromWeb(res.body as never, { highWaterMark: 4 << 20 }) : Readable.from([]),
+  }
+}
+
+/**
+ * Ends a body that was not read to its end. A destroyed undici body emits an abort error, which with no
+ * listener would be an uncaught exception: it is listened to and dropped here.
+ */
+export function discardBody(body: Readable): void {
+  if (body.readableEnded || body.destroyed) return
+  body.on('error', () => {})
+  body.destroy()
+}
+
 /**
  * POSTs with `Authorization: DPoP <token>` and a fresh proof bound to the token (`ath`); when the
  * server answers `use_dpop_nonce` with a `DPoP-Nonce`, retries once with that nonce.
  * Redirects are not followed: a delivery or fetch endpoint is already the final URL from discovery.
  * @see RFC 9449 §7.1, §8
  */
-export async function dpopPost(input: DpopPostInput): Promise<Response> {
-  const send = async (nonce?: string) =>
-    input.fetch(input.url, {
-      method: 'POST',
-      redirect: 'manual',
-      signal: input.signal,
-      headers: await dpopHeaders(input, nonce),
-      body: input.body,
-    })
-  const first = await send()
+export async function dpopPost(input: DpopPostInput): Promise<DpopAnswer> {
+  const first = await send(input)
   const nonce = first.headers.get('dpop-nonce')
   if (first.status === 401 && nonce) {
-    await first.body?.cancel()
-    return send(nonce)
-  }
-  return first
-}
-
-/** `dpopPost` through a `PeerStream`: the same request, the answer's body a node stream (bulk bytes). */
-export async function dpopPostStream(
-  input: Omit<DpopPostInput, 'fetch'> & { stream: PeerStream },
-): Promise<PeerStreamResponse> {
-  const send = async (nonce?: string) =>
-    input.stream(input.url, {
-      headers: await dpopHeaders(input, nonce),
-      body: input.body,
-      ...(input.signal ? { signal: input.signal } : {}),
-    })
-  const first = await send()
-  const nonce = first.headers.get('dpop-nonce')
-  if (first.status === 401 && nonce) {
-    first.body.destroy()
-    return send(nonce)
+    discardBody(first.body)
+    return send(input, nonce)
   }
   return first
 }
@@ -109,10 +132,10 @@ export function describeStatus(status: number): string {
 
 /**
  * Reads at most MAX_ERROR_BODY_BYTES of a failed response: a problem body `{ error, error_description }`
- * gives the code; the rest is cancelled unread. The peer's text goes to logs only.
+ * gives the code; the rest is left unread. The peer's text goes to logs only.
  * @see RFC 6749 §5.2, docs/security.md (a peer's body is never shown to users)
  */
-export async function readProblem(res: Response): Promise<PeerProblem> {
+export async function readProblem(res: DpopAnswer): Promise<PeerProblem> {
   const text = await readAtMost(res, MAX_ERROR_BODY_BYTES)
   let error = `http_${res.status}`
   let detail = text.slice(0, 300)
@@ -126,23 +149,20 @@ export async function readProblem(res: Response): Promise<PeerProblem> {
   return { error, description: describeStatus(res.status), detail }
 }
 
-/** Reads up to `max` bytes of a body as UTF-8 and cancels the rest (a hostile body never grows memory). */
-export async function readAtMost(res: Response, max: number): Promise<string> {
-  if (res.body === null) return ''
-  const reader = res.body.getReader()
-  const chunks: Uint8Array[] = []
+/** Reads up to `max` bytes of a body as UTF-8 and drops the rest (a hostile body never grows memory). */
+export async function readAtMost(res: DpopAnswer, max: number): Promise<string> {
+  const chunks: Buffer[] = []
   let size = 0
   try {
-    while (size < max) {
-      const { done, value } = await reader.read()
-      if (done) break
-      chunks.push(value)
-      size += value.byteLength
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      chunks.push(chunk)
+      size += chunk.byteLength
+      if (size >= max) break
     }
   } catch {
     // a broken body reads as what arrived
   } finally {
-    await reader.cancel().catch(() => {})
+    discardBody(res.body)
   }
   return Buffer.concat(chunks).subarray(0, max).toString('utf8')
 }

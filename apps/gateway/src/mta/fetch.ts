@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream'
 import { createDpopKey, htmlToIndexText, lastAssertion } from '@federizer/protocol'
 import {
   claimDue,
@@ -12,7 +11,7 @@ import {
   renewLease,
 } from '@federizer/store'
 import type { GatewayContext } from '../context.ts'
-import { dpopPost, dpopPostStream, isTransientStatus, readProblem } from './dpop-post.ts'
+import { discardBody, dpopPost, isTransientStatus, peerStreamOf, readProblem } from './dpop-post.ts'
 import { errorText } from './outbox.ts'
 import { PER_DESTINATION } from './runner.ts'
 
@@ -102,17 +101,13 @@ async function fetchInto(ctx: GatewayContext, job: FetchJobRow, signal: AbortSig
     // A job ends in bounded time (a slow-drip origin too): then it is a failed attempt, retried later.
     signal: AbortSignal.any([signal, AbortSignal.timeout(fetchJobTimeoutMs(job.size))]),
   }
-  // The peer agent's node-stream request when the fetch is the domain's own (not a test's override).
-  const stream = ctx.federation.fetch === ctx.domain.peerFetch ? ctx.domain.peerStream : undefined
-  const res = stream
-    ? await dpopPostStream({ ...post, stream })
-    : await dpopPost({ ...post, fetch: ctx.federation.fetch }).then((r) => ({
-        status: r.status,
-        headers: r.headers,
-        body: r.body ? Readable.fromWeb(r.body as never, { highWaterMark: 4 << 20 }) : Readable.from([]),
-      }))
+  const res = await dpopPost({
+    ...post,
+    fetch: ctx.federation.fetch,
+    stream: peerStreamOf(ctx.domain, ctx.federation.fetch),
+  })
   if (res.status < 200 || res.status > 299) {
-    const problem = await readProblem(new Response(Readable.toWeb(res.body) as never, { status: res.status }))
+    const problem = await readProblem(res)
     if (res.status === 401) tokenCaches.get(ctx)?.delete(cacheKey)
     const reason = `${job.origin_domain} refused the fetch (${problem.error}): ${problem.description}`
     throw new FetchFailure(reason, !isTransientStatus(res.status) && res.status !== 401)
@@ -125,7 +120,7 @@ async function fetchInto(ctx: GatewayContext, job: FetchJobRow, signal: AbortSig
     throw new FetchFailure(`the bytes served by ${job.origin_domain} were not kept: ${errorText(e)}`, false)
   } finally {
     // A write that failed before reading gives the connection back rather than leaving it to its timeout.
-    if (!res.body.readableEnded) res.body.destroy()
+    discardBody(res.body)
   }
 }
 

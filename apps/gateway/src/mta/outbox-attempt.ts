@@ -14,7 +14,14 @@ import type { GatewayContext } from '../context.ts'
 import { classifyFailure } from '../outbound/classify.ts'
 import { deliverSmtp } from '../smtp/outbound.ts'
 import { routeWithoutFederizer } from '../smtp/route.ts'
-import { dpopPost, isTransientStatus, readAtMost, readProblem } from './dpop-post.ts'
+import {
+  type DpopAnswer,
+  dpopPost,
+  isTransientStatus,
+  peerStreamOf,
+  readAtMost,
+  readProblem,
+} from './dpop-post.ts'
 import { errorText } from './error-text.ts'
 
 /** One recipient's answer from the receiving mailbox. */
@@ -106,10 +113,11 @@ export async function attemptDelivery(
     }
   }
   if (!assertion) return { kind: 'permanent', reason: 'the queued message carries no hop assertion' }
-  let res: Response
+  let res: DpopAnswer
   try {
     res = await dpopPost({
       fetch: ctx.federation.fetch,
+      stream: peerStreamOf(ctx.domain, ctx.federation.fetch),
       url: peer.delivery_endpoint,
       token: assertion,
       key,
@@ -126,7 +134,7 @@ export async function attemptDelivery(
       detail: errorText(e),
     }
   }
-  if (res.ok) {
+  if (res.status >= 200 && res.status <= 299) {
     const body = safeJson(await readAtMost(res, MAX_RESULTS_BYTES), {}) as { results?: RecipientResult[] }
     const results = Array.isArray(body.results) ? body.results : []
     const answers = recipients.map((r) => results.find((x) => sameAddress(x?.recipient, r)))
