@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { createReadStream, type ReadStream } from 'node:fs'
-import { access, constants, mkdir, open, rename, rm, stat, utimes } from 'node:fs/promises'
+import { access, constants, mkdir, open, rename, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
 import type { Readable } from 'node:stream'
 import { StoreError } from './errors.ts'
@@ -74,9 +74,11 @@ function trimWritten(buffers: Uint8Array[], written: number): void {
 /**
  * The content-addressed resource folder: a resource's file name is its Content-ID (base64url SHA-256,
  * design §3), sharded by its first two characters. Writes go to a temp file in the same folder, are hashed
- * while written, fsynced and renamed into place; an existing file with the same name wins (dedupe).
+ * while written, fsynced and renamed into place (over a file of the same name: the same bytes, dedupe).
  */
 export class ResourceStore {
+  /** Shard folders known to exist (made once per process, not before every write). */
+  private readonly shards = new Set<string>()
   constructor(readonly dir: string) {}
 
   /** True when the store folder exists (it is created on demand) and this process may write into it. */
@@ -117,9 +119,14 @@ export class ResourceStore {
     source: AsyncIterable<Uint8Array> | Readable,
     options: { maxBytes: number; expectedContentId?: string },
   ): Promise<{ contentId: string; size: number }> {
-    await mkdir(this.dir, { recursive: true, mode: 0o700 })
     const temp = path.join(this.dir, `.tmp-${randomBytes(12).toString('hex')}`)
-    const handle = await open(temp, 'wx', 0o600)
+    // The folder is made by the first write (and again if it was removed since).
+    const handle = await open(temp, 'wx', 0o600).catch(async (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOENT') throw e
+      this.shards.clear()
+      await mkdir(this.dir, { recursive: true, mode: 0o700 })
+      return open(temp, 'wx', 0o600)
+    })
     const hash = createHash('sha256')
     let size = 0
     let closed = false
@@ -199,15 +206,21 @@ export class ResourceStore {
         throw new ContentMismatchError(options.expectedContentId, contentId)
       }
       const target = this.path(contentId)
-      if (await this.has(contentId)) {
-        // The existing file wins; refresh its mtime so the collector's grace period protects it again.
-        const t = new Date()
-        await utimes(target, t, t).catch(() => {})
-        await rm(temp, { force: true })
-      } else {
-        await mkdir(path.dirname(target), { recursive: true, mode: 0o700 })
-        await rename(temp, target)
+      // Renamed over a file of the same name, if any: the same bytes (the name is their SHA-256), now
+      // with a fresh mtime, so the collector's grace period protects it again; a reader of the old
+      // file keeps its inode. One rename instead of a stat and then a rename or a touch.
+      const shard = path.dirname(target)
+      if (!this.shards.has(shard)) {
+        await mkdir(shard, { recursive: true, mode: 0o700 })
+        this.shards.add(shard)
       }
+      await rename(temp, target).catch(async (e: NodeJS.ErrnoException) => {
+        // The shard folder was removed meanwhile (by hand): made again once.
+        if (e.code !== 'ENOENT') throw e
+        this.shards.delete(shard)
+        await mkdir(shard, { recursive: true, mode: 0o700 })
+        await rename(temp, target)
+      })
       return { contentId, size }
     } catch (e) {
       await writing

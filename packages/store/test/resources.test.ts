@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm, utimes } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Readable } from 'node:stream'
@@ -63,11 +63,25 @@ describe('ResourceStore', () => {
     expect(contentId).toBe(cid(big))
   })
 
-  it('dedupes: the existing file wins and no temp file remains', async () => {
+  it('dedupes: one file of the same bytes, with a fresh mtime (the collector grace), and no temp file', async () => {
     const a = await store.write(chunks(['same']), { maxBytes: 10 })
+    const old = new Date(Date.now() - 86_400_000)
+    await utimes(store.path(a.contentId), old, old)
     const b = await store.write(chunks(['sa', 'me']), { maxBytes: 10 })
     expect(b).toEqual(a)
     expect(await allFiles()).toEqual([a.contentId])
+    expect((await store.stat(a.contentId))?.mtimeMs).toBeGreaterThan(Date.now() - 60_000)
+    expect(await readFile(store.path(a.contentId), 'utf8')).toBe('same')
+  })
+
+  it('makes its folders again when they were removed between writes', async () => {
+    const a = await store.write(chunks(['first']), { maxBytes: 10 })
+    await rm(path.dirname(store.path(a.contentId)), { recursive: true })
+    const b = await store.write(chunks(['first']), { maxBytes: 10 })
+    expect(await readFile(store.path(b.contentId), 'utf8')).toBe('first')
+    await rm(store.dir, { recursive: true })
+    const c = await store.write(chunks(['second']), { maxBytes: 10 })
+    expect(await readFile(store.path(c.contentId), 'utf8')).toBe('second')
   })
 
   it('rejects an oversized source with ResourceTooLargeError and leaves nothing', async () => {
