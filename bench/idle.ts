@@ -109,8 +109,8 @@ async function measure(store: StoreConfig | undefined, ms: number): Promise<Row[
 
 /**
  * Issue 14 (idle): a started domain with nothing to do, on SQLite and on PostgreSQL. The MTA's runners
- * sleep until woken (this process's enqueues, the api's watched file, PostgreSQL notifications) or a row
- * comes due; what is left is the safety-net poll.
+ * sleep until woken (this process's enqueues, the api's watched file, PostgreSQL notifications, SQLite's
+ * data_version) or a row comes due; what is left is the safety-net poll.
  */
 export async function benchIdle(options: IdleOptions): Promise<Section> {
   const rows = await measure(undefined, options.ms)

@@ -1,7 +1,6 @@
 import { sql } from 'kysely'
 import type { Db } from './db.ts'
 import { dialectOf } from './dialect.ts'
-import { inTransaction } from './tx.ts'
 
 /** The MTA's queue tables; all share id, state, next_attempt_at, lease_until. */
 export type QueueTable = 'outbox' | 'fetch_jobs' | 'forward_jobs' | 'vacation_jobs'
@@ -71,8 +70,8 @@ const leaseSet = (options: ClaimOptions) =>
  * crashed worker's rows come back once its lease lapses. Returns the claimed ids.
  * - PostgreSQL: one transaction selects the due rows `FOR UPDATE SKIP LOCKED` (rows another claimer holds
  *   are skipped, not waited for) and sets their lease before committing.
- * - SQLite (one writer at a time): one write transaction takes each candidate by a conditional
- *   `UPDATE … WHERE id = ? AND (lease_until IS NULL OR lease_until < now)`.
+ * - SQLite (one writer at a time): the candidates are read, then taken by one conditional
+ *   `UPDATE … WHERE id IN (…) AND (lease_until IS NULL OR lease_until < now) RETURNING id`.
  */
 export async function claimDue(db: Db, table: QueueTable, options: ClaimOptions): Promise<string[]> {
   const t = sql.table(table)
@@ -83,23 +82,18 @@ export async function claimDue(db: Db, table: QueueTable, options: ClaimOptions)
         await sql`UPDATE ${t} SET ${leaseSet(options)} WHERE id IN (${sql.join(ids)})`.execute(trx)
       return ids
     })
-  // SQLite: every lease of one claim in ONE write transaction (one commit, where a commit per row was
-  // the MTA's most frequent fsync); the conditional UPDATE still leaves a row another process leased.
-  // The candidates are read first, outside it: an empty claim (most wake-ups) takes no write lock.
-  const rows = (await candidates(db, table, options, false)).rows
-  if (rows.length === 0) return []
-  return inTransaction(db, async (trx) => {
-    const claimed: string[] = []
-    for (const id of pick(rows, { ...options, limit: rows.length })) {
-      if (claimed.length >= options.limit) break
-      const result = await sql`
-        UPDATE ${t} SET ${leaseSet(options)}
-        WHERE id = ${id} AND state IN (${sql.join(options.states)})
-          AND (lease_until IS NULL OR lease_until < ${options.now})`.execute(trx)
-      if (Number(result.numAffectedRows ?? 0n) === 1) claimed.push(id)
-    }
-    return claimed
-  })
+  // SQLite: ONE statement leases every picked row (one commit, and the write lock is never held across
+  // an await, which two connections of one process would deadlock on); the conditions leave a row another
+  // process leased since the candidates were read. An empty claim writes nothing.
+  const ids = pick((await candidates(db, table, options, false)).rows, options)
+  if (ids.length === 0) return []
+  const leased = await sql<{ id: string }>`
+    UPDATE ${t} SET ${leaseSet(options)}
+    WHERE id IN (${sql.join(ids)}) AND state IN (${sql.join(options.states)})
+      AND (lease_until IS NULL OR lease_until < ${options.now})
+    RETURNING id`.execute(db)
+  const taken = new Set(leased.rows.map((r) => r.id))
+  return ids.filter((id) => taken.has(id))
 }
 
 /** Extends a claim while a long job (a large fetch) is still running. */

@@ -22,7 +22,14 @@ import { bodyFormat, decodeBody, readLimitedBody } from './body.ts'
 import { chainFailure, verifyEnvelopeChain } from './chain.ts'
 import { FederationError, fromProtocolError } from './errors.ts'
 import { storeDelivery } from './inbound-store.ts'
-import { chargePeer, checkMessageSize, hasRoom, messageBytes } from './quotas.ts'
+import {
+  chargePeer,
+  checkMessageSize,
+  countRefusedDelivery,
+  hasRoom,
+  messageBytes,
+  refuseBlockedPeer,
+} from './quotas.ts'
 
 /** Bytes allowed beyond the placeholder limit for the `recipients` list and the wrapper object. */
 export const DELIVERY_WRAPPER_ALLOWANCE = 16 * 1024
@@ -152,7 +159,7 @@ export async function handleDelivery(ctx: GatewayContext, req: IncomingMessage):
   }
   const size = messageBytes(message)
   checkMessageSize(ctx, size)
-  await chargePeer(ctx, senderDomain, size)
+  refuseBlockedPeer(ctx, senderDomain)
   const results: DeliveryResult[] = []
   const accepted: string[] = []
   for (const r of recipients) {
@@ -181,6 +188,8 @@ export async function handleDelivery(ctx: GatewayContext, req: IncomingMessage):
     else accepted.push(r)
   }
   if (accepted.length === 0) {
+    // Nothing is stored, yet the request counts against the peer's budget (its own commit).
+    await chargePeer(ctx, senderDomain, size)
     const deferred = results.find((x) => x.status === 'deferred')
     if (deferred?.error_description && results.every((x) => x.status === 'deferred'))
       throw new FederationError('mailbox_full', deferred.error_description)
@@ -217,7 +226,10 @@ export async function handleDelivery(ctx: GatewayContext, req: IncomingMessage):
     now,
     lifetimeSeconds: ctx.domain.schedule.lifetimeSeconds,
     pushed,
-  }).catch((e: unknown) => {
+    charge: (trx) => chargePeer(ctx, senderDomain, size, trx),
+  }).catch(async (e: unknown) => {
+    if (e instanceof FederationError && e.code === 'rate_limited')
+      await countRefusedDelivery(ctx, senderDomain)
     throw isProtocolError(e) && e.code === 'replayed' ? fromProtocolError(e, 'DPoP proof') : e
   })
   if (stored.some((s) => !s.duplicate)) ctx.federation.wake()

@@ -43,6 +43,8 @@ export interface AcceptedDelivery {
    * opens the delivery's own transaction: a refused delivery leaves no key, a replayed one stores nothing.
    */
   replayKey: { key: string; expiresAt: number }
+  /** Charges the sending peer's budgets in this transaction (it throws, rolling back, when over). */
+  charge?: (trx: Db) => Promise<void>
 }
 
 export interface StoredRecipient {
@@ -68,6 +70,7 @@ export async function storeDelivery(db: Db, d: AcceptedDelivery): Promise<Stored
   return inTransaction(db, async (trx) => {
     if (!(await claimReplayKey(trx, { ...d.replayKey, now: d.now })))
       throw new ProtocolError('replayed', 'this DPoP proof (jti) was already used')
+    await d.charge?.(trx)
     const out: StoredRecipient[] = []
     const jobs: NewFetchJob[] = []
     // Content-IDs an earlier copy of this delivery fetches: the later copies wait for that one fetch.

@@ -1,5 +1,5 @@
 import { listResources, type PlaceholderMessage } from '@federizer/protocol'
-import { chargeBudgets, formatBytes, quotaOf } from '@federizer/store'
+import { chargeBudgets, type Db, formatBytes, quotaOf } from '@federizer/store'
 import type { GatewayContext } from '../context.ts'
 import { FederationError } from './errors.ts'
 
@@ -48,23 +48,23 @@ function refuse(ctx: GatewayContext, key: string, untilMs: number): never {
  * message bytes). Keyed on the domain the chain proved, never on a claim, so nobody can spend another
  * domain's budget. Over budget: 429 `rate_limited` with the seconds to wait; the sender retries.
  * The counters are rows of the store (`rate_limits`, keys `peer-req:` and `peer-bytes:`), shared by
- * every replica of this domain, and both are charged in one transaction. A refused message's bytes are
- * given back, so a smaller one may still fit. docs/protocol.md §6.
+ * every replica of this domain, and both are charged in one transaction: `db`, the delivery's own
+ * transaction when it stores (one commit per hop), so a refused delivery, which rolls back, charges
+ * nothing. A refused message's bytes are given back, so a smaller one may still fit. docs/protocol.md §6.
  */
-export async function chargePeer(ctx: GatewayContext, senderDomain: string, bytes: number): Promise<void> {
+export async function chargePeer(
+  ctx: GatewayContext,
+  senderDomain: string,
+  bytes: number,
+  db: Db = ctx.db,
+): Promise<void> {
   const key = senderDomain.toLowerCase()
   const { peerHourlyRequests, peerHourlyBytes } = ctx.config.limits
   const nowMs = Date.now()
-  const mine = blocked.get(ctx) ?? new Map<string, number>()
-  blocked.set(ctx, mine)
-  const until = mine.get(key)
-  if (until !== undefined) {
-    if (until > nowMs) refuse(ctx, key, until)
-    mine.delete(key)
-  }
+  refuseBlockedPeer(ctx, key)
   const hour = 3600_000
   const outcome = await chargeBudgets(
-    ctx.db,
+    db,
     [
       { key: `peer-req:${key}`, points: 1, max: peerHourlyRequests, durationMs: hour },
       {
@@ -79,6 +79,35 @@ export async function chargePeer(ctx: GatewayContext, senderDomain: string, byte
   )
   if (outcome.ok) return
   const end = outcome.counter.expireMs ?? nowMs + hour
-  if (outcome.index === 0) mine.set(key, end)
+  if (outcome.index === 0) blockedOf(ctx).set(key, end)
   refuse(ctx, key, end)
+}
+
+/**
+ * A delivery refused inside its own transaction (over a budget), which rolled its charge back, still
+ * counts as one request of the hour: charged again alone, in a commit of its own.
+ */
+export async function countRefusedDelivery(ctx: GatewayContext, senderDomain: string): Promise<void> {
+  const key = senderDomain.toLowerCase()
+  await chargeBudgets(
+    ctx.db,
+    [{ key: `peer-req:${key}`, points: 1, max: Number.MAX_SAFE_INTEGER, durationMs: 3600_000 }],
+    Date.now(),
+  )
+}
+
+function blockedOf(ctx: GatewayContext): Map<string, number> {
+  const mine = blocked.get(ctx) ?? new Map<string, number>()
+  blocked.set(ctx, mine)
+  return mine
+}
+
+/** Refuses at once a peer this process saw over its request budget, until that window ends (no write). */
+export function refuseBlockedPeer(ctx: GatewayContext, senderDomain: string): void {
+  const key = senderDomain.toLowerCase()
+  const mine = blockedOf(ctx)
+  const until = mine.get(key)
+  if (until === undefined) return
+  if (until > Date.now()) refuse(ctx, key, until)
+  mine.delete(key)
 }
