@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { Db } from './db.ts'
+import { dialectOf } from './dialect.ts'
 import { inTransaction } from './tx.ts'
 
 /** A rate-limiter counter as stored: points consumed and when the window ends (epoch ms, null = never). */
@@ -76,18 +77,21 @@ export interface BudgetCharge {
 export type BudgetOutcome = { ok: true } | { ok: false; index: number; counter: RateCounter }
 
 /**
- * Charges the budgets in order in ONE transaction (one commit on the hot path of every delivery, where
- * one upsert per budget would each be a commit of its own), stopping at the first that goes over `max`;
- * the budgets after it are not charged, and that one is charged anyway unless `giveBackIfOver`.
+ * Charges the budgets in order, stopping at the first that goes over `max`; the budgets after it are
+ * not charged, and that one is charged anyway unless `giveBackIfOver`. On SQLite in ONE transaction
+ * (one commit on the hot path of every delivery, or none of its own inside the caller's): there one
+ * writer runs at a time anyway. On PostgreSQL each upsert commits by itself (atomic on its row): in a
+ * SERIALIZABLE transaction every concurrent delivery from one peer would conflict on that peer's counter
+ * row and be rolled back and retried.
  */
 export async function chargeBudgets(
   db: Db,
   charges: readonly BudgetCharge[],
   nowMs: number,
 ): Promise<BudgetOutcome> {
-  return inTransaction(db, async (trx) => {
+  const run = async (q: Db): Promise<BudgetOutcome> => {
     for (const [index, c] of charges.entries()) {
-      const counter = await addRatePoints(trx, {
+      const counter = await addRatePoints(q, {
         key: c.key,
         points: c.points,
         nowMs,
@@ -95,7 +99,7 @@ export async function chargeBudgets(
       })
       if (counter.points <= c.max) continue
       if (c.giveBackIfOver)
-        await trx
+        await q
           .updateTable('rate_limits')
           .set({ points: sql`points - ${c.points}` })
           .where('key', '=', c.key)
@@ -103,5 +107,6 @@ export async function chargeBudgets(
       return { ok: false, index, counter }
     }
     return { ok: true }
-  })
+  }
+  return dialectOf(db) === 'postgres' ? run(db) : inTransaction(db, run)
 }

@@ -14,7 +14,7 @@ import {
   verifyDpopProof,
   verifyPushed,
 } from '@federizer/protocol'
-import { findUser } from '@federizer/store'
+import { type Db, dialectOf, findUser } from '@federizer/store'
 import { decodeJwt } from 'jose'
 import type { GatewayContext } from '../context.ts'
 import { readDpopCredentials } from './auth-header.ts'
@@ -160,6 +160,11 @@ export async function handleDelivery(ctx: GatewayContext, req: IncomingMessage):
   const size = messageBytes(message)
   checkMessageSize(ctx, size)
   refuseBlockedPeer(ctx, senderDomain)
+  // SQLite charges the peer inside the delivery's transaction (one commit per hop); PostgreSQL before
+  // it, each counter upsert committing alone (in the SERIALIZABLE delivery every concurrent delivery of
+  // one peer would conflict on its counter row).
+  const chargeInside = dialectOf(ctx.db) === 'sqlite'
+  if (!chargeInside) await chargePeer(ctx, senderDomain, size)
   const results: DeliveryResult[] = []
   const accepted: string[] = []
   for (const r of recipients) {
@@ -189,7 +194,7 @@ export async function handleDelivery(ctx: GatewayContext, req: IncomingMessage):
   }
   if (accepted.length === 0) {
     // Nothing is stored, yet the request counts against the peer's budget (its own commit).
-    await chargePeer(ctx, senderDomain, size)
+    if (chargeInside) await chargePeer(ctx, senderDomain, size)
     const deferred = results.find((x) => x.status === 'deferred')
     if (deferred?.error_description && results.every((x) => x.status === 'deferred'))
       throw new FederationError('mailbox_full', deferred.error_description)
@@ -226,7 +231,7 @@ export async function handleDelivery(ctx: GatewayContext, req: IncomingMessage):
     now,
     lifetimeSeconds: ctx.domain.schedule.lifetimeSeconds,
     pushed,
-    charge: (trx) => chargePeer(ctx, senderDomain, size, trx),
+    ...(chargeInside ? { charge: (trx: Db) => chargePeer(ctx, senderDomain, size, trx) } : {}),
   }).catch(async (e: unknown) => {
     if (e instanceof FederationError && e.code === 'rate_limited')
       await countRefusedDelivery(ctx, senderDomain)
