@@ -1,4 +1,5 @@
 import { Agent } from 'undici'
+import { headersOf } from './peer-fetch.ts'
 
 /** The largest answer `leanFetch` reads (a token response is a few KiB). */
 const MAX_ANSWER_BYTES = 1024 * 1024
@@ -23,11 +24,7 @@ export function createLeanFetch(): { fetch: typeof fetch; close(): Promise<void>
       body: init.body ?? null,
       signal: init.signal ?? null,
     })
-    const headers = new Headers()
-    for (const [name, value] of Object.entries(answer.headers)) {
-      if (Array.isArray(value)) for (const v of value) headers.append(name, v)
-      else if (value !== undefined) headers.set(name, value)
-    }
+    const headers = headersOf(answer.headers)
     if (answer.statusCode >= 300 && answer.statusCode < 400 && init.redirect !== 'manual') {
       await answer.body.dump()
       throw new TypeError(`${String(input)} redirected (${answer.statusCode}); no redirect is followed`)

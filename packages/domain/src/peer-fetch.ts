@@ -63,6 +63,16 @@ export function assertPeerUrl(url: URL, allowLoopback: boolean): void {
     throw new PeerAddressError(`refusing to connect to ${host}: ${nonPublicRange(host)}`)
 }
 
+/** undici `request`'s header object as a WHATWG `Headers` (a repeated header keeps every value). */
+export function headersOf(raw: Record<string, string | string[] | undefined>): Headers {
+  const headers = new Headers()
+  for (const [name, value] of Object.entries(raw)) {
+    if (Array.isArray(value)) for (const v of value) headers.append(name, v)
+    else if (value !== undefined) headers.set(name, value)
+  }
+  return headers
+}
+
 /** An answer of `PeerStream`: the body a node stream, for bodies read in bulk. */
 export interface PeerStreamResponse {
   status: number
@@ -114,12 +124,7 @@ export function createPeerFetch(options: PeerFetchOptions): {
       body: init.body,
       signal: init.signal ?? null,
     })
-    const headers = new Headers()
-    for (const [name, value] of Object.entries(answer.headers)) {
-      if (Array.isArray(value)) for (const v of value) headers.append(name, v)
-      else if (value !== undefined) headers.set(name, value)
-    }
-    return { status: answer.statusCode, headers, body: answer.body }
+    return { status: answer.statusCode, headers: headersOf(answer.headers), body: answer.body }
   }
   return { fetch: peerFetch as unknown as typeof fetch, stream, close: () => agent.close() }
 }

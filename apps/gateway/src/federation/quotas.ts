@@ -61,7 +61,6 @@ export async function chargePeer(
   const key = senderDomain.toLowerCase()
   const { peerHourlyRequests, peerHourlyBytes } = ctx.config.limits
   const nowMs = Date.now()
-  refuseBlockedPeer(ctx, key)
   const hour = 3600_000
   const outcome = await chargeBudgets(
     db,

@@ -91,7 +91,9 @@ async function fetchInto(ctx: GatewayContext, job: FetchJobRow, signal: AbortSig
   const envelope = fetchJobEnvelope(job)
   const cacheKey = `${job.message_row_id} ${peer.resource_url}`
   const { token, key } = await fetchToken(ctx, job, envelope, peer.resource_url, cacheKey)
-  const post = {
+  const res = await dpopPost({
+    fetch: ctx.federation.fetch,
+    stream: peerStreamOf(ctx.domain, ctx.federation.fetch),
     url: peer.fetch_endpoint,
     token,
     key,
@@ -100,11 +102,6 @@ async function fetchInto(ctx: GatewayContext, job: FetchJobRow, signal: AbortSig
     now: ctx.now,
     // A job ends in bounded time (a slow-drip origin too): then it is a failed attempt, retried later.
     signal: AbortSignal.any([signal, AbortSignal.timeout(fetchJobTimeoutMs(job.size))]),
-  }
-  const res = await dpopPost({
-    ...post,
-    fetch: ctx.federation.fetch,
-    stream: peerStreamOf(ctx.domain, ctx.federation.fetch),
   })
   if (res.status < 200 || res.status > 299) {
     const problem = await readProblem(res)
