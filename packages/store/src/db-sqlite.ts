@@ -1,10 +1,16 @@
 import Database from 'better-sqlite3'
-import { Kysely, SqliteDialect } from 'kysely'
+import { Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler } from 'kysely'
 import { mapUnavailable, sqliteUnavailable } from './db-unavailable.ts'
 import type { DatabaseSchema } from './schema.ts'
+import { DEFAULT_LOCK_WAIT_MS, SqliteDriver } from './sqlite-driver.ts'
+
+export interface SqliteOptions {
+  /** How long a statement waits for another connection's write lock before it fails (default 5 s). */
+  lockWaitMs?: number
+}
 
 /** The embedded store: one SQLite file in WAL mode. SQLite-only pragmas live here. */
-export async function openSqlite(file: string): Promise<Kysely<DatabaseSchema>> {
+export async function openSqlite(file: string, options: SqliteOptions = {}): Promise<Kysely<DatabaseSchema>> {
   const sqlite = new Database(file)
   sqlite.pragma('journal_mode = WAL')
   // Every commit is on disk before it returns: a delivery's 202, a send's answer and SMTP's 250 are
@@ -13,29 +19,17 @@ export async function openSqlite(file: string): Promise<Kysely<DatabaseSchema>> 
   // to the checkpoint.
   sqlite.pragma('synchronous = FULL')
   sqlite.pragma('foreign_keys = ON')
-  sqlite.pragma('busy_timeout = 5000')
-  cacheStatements(sqlite)
-  // A lock held by another process past busy_timeout is an outage of the moment (503), not a fault.
+  const driver = new SqliteDriver(sqlite, options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS)
+  // A lock held by another connection past lockWaitMs is an outage of the moment (503), not a fault.
   return new Kysely<DatabaseSchema>({
-    dialect: mapUnavailable(new SqliteDialect({ database: sqlite }), sqliteUnavailable),
+    dialect: mapUnavailable(
+      {
+        createAdapter: () => new SqliteAdapter(),
+        createDriver: () => driver,
+        createIntrospector: (db) => new SqliteIntrospector(db),
+        createQueryCompiler: () => new SqliteQueryCompiler(),
+      },
+      sqliteUnavailable,
+    ),
   })
-}
-
-/**
- * kysely's SQLite driver prepares every query afresh; the same few hundred statements run all day, so
- * prepared statements are kept (FIFO, 500). A statement still iterating (`busy`) is never handed out twice.
- */
-function cacheStatements(sqlite: Database.Database): void {
-  const prepare = sqlite.prepare.bind(sqlite)
-  const cache = new Map<string, Database.Statement>()
-  sqlite.prepare = ((source: string) => {
-    const hit = cache.get(source)
-    if (hit && !hit.busy) return hit
-    const stmt = prepare(source)
-    if (!hit) {
-      if (cache.size >= 500) cache.delete(cache.keys().next().value as string)
-      cache.set(source, stmt)
-    }
-    return stmt
-  }) as typeof sqlite.prepare
 }

@@ -44,7 +44,7 @@ export const postgresUnavailable: UnavailableTest = (e) => {
   )
 }
 
-/** SQLite: the file stayed locked by another process past busy_timeout (SQLITE_BUSY and its extended codes). */
+/** SQLite: the file stayed locked by another connection past the lock wait (SQLITE_BUSY and its extended codes; sqlite-driver.ts). */
 export const sqliteUnavailable: UnavailableTest = (e) =>
   typeof (e as { code?: unknown })?.code === 'string' &&
   (e as { code: string }).code.startsWith('SQLITE_BUSY')

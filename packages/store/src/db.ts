@@ -18,20 +18,24 @@ export interface OpenOptions {
    * SchemaBehindError.
    */
   migrate?: boolean
+  /** SQLite: how long a statement waits for another connection's write lock (default 5 s; sqlite-driver.ts). */
+  lockWaitMs?: number
 }
 
 /**
  * Opens the domain's database: a SQLite file path (created if needed, WAL mode; db-sqlite.ts) or a
  * PostgreSQL URL (a pool; db-postgres.ts). Each call opens its own connection (pool), closed by its
  * `destroy()`. The servers of one domain in one process share the connection of their domain context
- * (@federizer/domain): better-sqlite3 is synchronous, so two connections of one process contending for
- * the write lock would block the event loop in the busy handler while the other's open transaction waits
- * for that same event loop. Separate processes (a deployed api and gateway, or replicas on PostgreSQL)
- * each have their own connection and wait for each other (busy_timeout, or PostgreSQL's locks).
+ * (@federizer/domain). Separate processes (a deployed api and gateway, or replicas on PostgreSQL) each have
+ * their own connection and wait for each other: on SQLite by a timer, off the event loop (sqlite-driver.ts),
+ * on PostgreSQL in its locks.
  */
 export async function openDatabase(location: string, options: OpenOptions = {}): Promise<Db> {
   const dialect: Dialect = isPostgresUrl(location) ? 'postgres' : 'sqlite'
-  const db = dialect === 'postgres' ? await openPostgres(location) : await openSqlite(location)
+  const db =
+    dialect === 'postgres'
+      ? await openPostgres(location)
+      : await openSqlite(location, options.lockWaitMs === undefined ? {} : { lockWaitMs: options.lockWaitMs })
   try {
     if (options.migrate ?? dialect === 'sqlite') await migrate(db)
     else await schemaBehind(db)

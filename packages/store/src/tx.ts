@@ -14,11 +14,9 @@ const WRITERS = 0x46_5a_54_58
 /**
  * Runs `fn` in the caller's transaction if there is one, otherwise in a new write transaction.
  *
- * SQLite: the new transaction's first statement is a no-op UPDATE so it takes the write lock at once
- * (the effect of BEGIN IMMEDIATE, which kysely cannot issue): a deferred transaction that reads first and
- * writes later fails with SQLITE_BUSY when another process (the gateway) committed in between, whereas a
- * writer waiting for the lock is covered by busy_timeout. One writer at a time makes every transaction
- * serializable.
+ * SQLite: the store's driver begins every transaction IMMEDIATE, so it holds the write lock from its
+ * start (a deferred one that read first could not write once another process had committed), waiting for
+ * it off the event loop (sqlite-driver.ts). One writer at a time makes every transaction serializable.
  *
  * PostgreSQL: the same guarantee comes from SERIALIZABLE isolation, so writers of every replica run side
  * by side; one that lost a race is rolled back by the server (40001) and run again here. `fn` therefore
@@ -30,10 +28,7 @@ const WRITERS = 0x46_5a_54_58
 export async function inTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
   if (db.isTransaction) return fn(db)
   if (dialectOf(db) === 'postgres') return inSerializable(db, fn)
-  return db.transaction().execute(async (trx) => {
-    await sql`UPDATE account_state SET updated_at = updated_at WHERE 1 = 0`.execute(trx)
-    return fn(trx)
-  })
+  return db.transaction().execute(fn)
 }
 
 async function inSerializable<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {

@@ -56,14 +56,13 @@ describe.runIf(testDialect === 'postgres')('PostgreSQL stopped under an open poo
   })
 })
 
-describe.runIf(testDialect === 'sqlite')('SQLite locked by another process past busy_timeout', () => {
+describe.runIf(testDialect === 'sqlite')('SQLite locked by another process past lockWaitMs', () => {
   it('is DatabaseUnavailableError; other SQLite errors are not', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'fz-busy-'))
     const file = path.join(dir, 'mail.sqlite')
-    const db = await openDatabase(file)
+    const db = await openDatabase(file, { lockWaitMs: 50 })
     const other = new Database(file)
     try {
-      await sql`PRAGMA busy_timeout = 50`.execute(db)
       other.exec('BEGIN IMMEDIATE')
       const busy = await inTransaction(db, (trx) => select1(trx)).catch((e: unknown) => e)
       expect(busy).toBeInstanceOf(DatabaseUnavailableError)
