@@ -121,6 +121,8 @@ export async function benchMailbox(options: MailboxOptions): Promise<Section> {
         ],
         ['message.search, rare ("number 4242")', () => client.message.search.query({ query: 'number 4242' })],
         ['message.search, common word (1 in 10)', () => client.message.search.query({ query: 'venice' })],
+        // The quota each delivery to the account checks first (federation/quotas.ts), read here by the webmail's call.
+        ['account.quota (what a delivery checks)', () => client.account.quota.query()],
       ]
       for (const [name, fn] of queries) {
         const values = await time(options.samples, fn).catch((e: unknown) => {

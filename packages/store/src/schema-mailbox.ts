@@ -188,8 +188,15 @@ export interface ContactsTable {
   last_used_at: number
 }
 
+/** Bytes of the message copies an account holds, kept by triggers on `messages` (migration 016). */
+export interface AccountUsageTable {
+  account: string
+  message_bytes: number
+}
+
 export interface MailboxTables {
   account_state: AccountStateTable
+  account_usage: AccountUsageTable
   mailboxes: MailboxesTable
   messages: MessagesTable
   tombstones: TombstonesTable

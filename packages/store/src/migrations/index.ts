@@ -14,6 +14,7 @@ import * as m012 from './012-rate-limits.ts'
 import * as m013 from './013-message-seq.ts'
 import * as m014 from './014-replica-state.ts'
 import * as m015 from './015-drop-federation-replay.ts'
+import * as m016 from './016-account-usage.ts'
 
 /** Numbered, frozen migrations. Never edit one that has shipped: add the next number. */
 export const migrations: Record<string, Migration> = {
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '013-message-seq': m013,
   '014-replica-state': m014,
   '015-drop-federation-replay': m015,
+  '016-account-usage': m016,
 }
