@@ -111,6 +111,10 @@ async function fire(node: NetworkNode, requests: PreparedRequest[], concurrency:
             },
           )
           req.on('error', reject)
+          // An answer that never comes fails the run with a reason instead of stalling the bench.
+          req.setTimeout(30_000, () =>
+            req.destroy(new Error('the token endpoint did not answer within 30 s')),
+          )
           req.end(r.body)
         }),
     )

@@ -34,6 +34,9 @@ export async function createApi(
   })
   const app = express()
   app.disable('x-powered-by')
+  // No ETag computed over every JSON answer (a SHA-1 of each body, ~40 µs a request): answers are
+  // no-store; what may be cached (resources, web files) sets its own validator.
+  app.set('etag', false)
   app.set('trust proxy', false)
   const basePath = new URL(config.apiUrl).pathname.replace(/\/$/, '')
   const mount = basePath || '/'

@@ -4,6 +4,7 @@ import express from 'express'
 import { inProcessTokenEndpoint } from './as/in-process.ts'
 import { metadataHandler, metadataPath } from './as/metadata.ts'
 import { createAsRouter } from './as/router.ts'
+import { leanTokenRoute } from './as/token-lean.ts'
 import type { GatewayOptions } from './base.ts'
 import { createGatewayContext, type GatewayContext } from './context.ts'
 import { createFederationRouter } from './federation/router.ts'
@@ -34,6 +35,9 @@ export async function createGateway(
   })
   const app = express()
   app.disable('x-powered-by')
+  // No ETag computed over every JSON answer (a SHA-1 of each body, ~40 µs a request): answers are
+  // no-store; what may be cached (resources, web files) sets its own validator.
+  app.set('etag', false)
   // X-Forwarded-For is believed only from the configured proxies (express's proxy-addr): `req.ip` is then
   // the client the nearest untrusted hop names, the key of every rate limit.
   app.set('trust proxy', config.trustedProxies?.length ? config.trustedProxies : false)
@@ -45,7 +49,10 @@ export async function createGateway(
   // The MTA's (and a same-process api's) exchanges at this AS skip the HTTP round trip (as/in-process.ts).
   const stopInProcess = domain.mtaTokens.useInProcess(inProcessTokenEndpoint(ctx))
   const workers = options.workers === false ? undefined : await startMtaWorkers(ctx)
-  const listener = createListener(app)
+  const leanToken = leanTokenRoute(ctx, `${basePath}/token`, app.get('trust proxy fn'))
+  const listener = createListener((req, res) => {
+    if (!leanToken(req, res)) app(req, res)
+  })
   let closed = false
   return {
     app,

@@ -1,9 +1,4 @@
-import type { Server } from 'node:http'
-
-/** The part of an express app a listener needs. */
-export interface Listenable {
-  listen(port: number, host: string, callback: (err?: Error) => void): Server
-}
+import { createServer, type RequestListener, type Server } from 'node:http'
 
 export interface Listener {
   /** Listens on `port` (0 = any free port) on `host` (default 127.0.0.1); resolves to the bound port. */
@@ -15,14 +10,16 @@ export interface Listener {
   close(graceMs?: number): Promise<void>
 }
 
-/** One way to listen and shut down for every server (gateway and api). */
-export function createListener(app: Listenable): Listener {
+/** One way to listen and shut down for every server (gateway and api): `handle` is an express app or any request listener. */
+export function createListener(handle: RequestListener): Listener {
   let server: Server | undefined
   return {
     listen(port, host = '127.0.0.1') {
       return new Promise((resolve, reject) => {
-        const s = app.listen(port, host, (err?: Error) => {
-          if (err) return reject(err)
+        const s = createServer(handle)
+        s.once('error', reject)
+        s.listen(port, host, () => {
+          s.off('error', reject)
           const address = s.address()
           resolve(typeof address === 'object' && address ? address.port : port)
         })

@@ -8,7 +8,7 @@ export {
   loadConfigFile,
   toConfigFile,
 } from './config-file.ts'
-export { createListener, type Listenable, type Listener } from './http-listener.ts'
+export { createListener, type Listener } from './http-listener.ts'
 export {
   baseRetryDelay,
   QUEUE_LIFETIME_SECONDS,

@@ -9,7 +9,11 @@ import ipaddr from 'ipaddr.js'
  * @see RFC 6177 (a /64 or shorter per end site)
  */
 export function clientAddressKey(req: Request): string {
-  const raw = req.ip ?? req.socket.remoteAddress ?? ''
+  return addressKey(req.ip ?? req.socket.remoteAddress ?? '')
+}
+
+/** The limiter key of one client address (see clientAddressKey). */
+export function addressKey(raw: string): string {
   if (!ipaddr.isValid(raw)) return raw
   const addr = ipaddr.process(raw)
   if (addr.kind() === 'ipv4') return addr.toString()

@@ -1,6 +1,11 @@
 import type { Request } from 'express'
 import { OAuthError } from './errors.ts'
 
+/** Largest form body the AS reads (a send exchange carries an access token and ~12 headers). */
+export const FORM_LIMIT_BYTES = 64 * 1024
+/** Most parameters a form may have. */
+export const FORM_PARAMETER_LIMIT = 50
+
 /** Form parameters with RFC 6749 §3.1/§3.2 rules: each at most once, empty values treated as absent. */
 export class FormParams {
   constructor(private readonly values: Map<string, string>) {}

@@ -4,12 +4,12 @@ import type { GatewayContext } from '../context.ts'
 import { authorizeGet, authorizePost } from './authorize.ts'
 import { corsForWebmail } from './cors.ts'
 import { databaseUnavailable, OAuthError, sendOAuthError } from './errors.ts'
+import { FORM_LIMIT_BYTES, FORM_PARAMETER_LIMIT } from './form.ts'
 import { logoutEndpoint } from './logout.ts'
 import { revocationEndpoint } from './revoke.ts'
 import { tokenEndpoint } from './token-endpoint.ts'
 
-/** Largest form body the AS reads (a send exchange carries an access token and ~12 headers). */
-const FORM_LIMIT = '64kb'
+const FORM_LIMIT = `${FORM_LIMIT_BYTES / 1024}kb`
 
 /**
  * The Authorization Server's routes, relative to config.gatewayUrl: JWKS, authorize + sign-in,
@@ -18,7 +18,11 @@ const FORM_LIMIT = '64kb'
  */
 export function createAsRouter(ctx: GatewayContext): express.Router {
   const router = express.Router()
-  const urlencoded = express.urlencoded({ extended: false, limit: FORM_LIMIT, parameterLimit: 50 })
+  const urlencoded = express.urlencoded({
+    extended: false,
+    limit: FORM_LIMIT_BYTES,
+    parameterLimit: FORM_PARAMETER_LIMIT,
+  })
   // Forms are UTF-8 only (RFC 6749 Appendix B): another declared charset is 415, never decoded as if it were.
   const form: express.RequestHandler = (req, res, next) => {
     const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1]
@@ -50,6 +54,7 @@ export function createAsRouter(ctx: GatewayContext): express.Router {
   router.get('/authorize', authorizeGet(ctx))
   router.post('/authorize', form, authorizePost(ctx))
   router.options('/token', cors)
+  // Servers' token requests are answered before express by token-lean.ts; these routes take the rest.
   router.post('/token', cors, form, tokenEndpoint(ctx))
   router.options('/revoke', cors)
   router.post('/revoke', cors, form, revocationEndpoint(ctx))
