@@ -40,7 +40,7 @@ beforeAll(async () => {
     dir: pfDir,
     port: pfPort,
     domain: 'legacy.test',
-    mailboxes: ['carol'],
+    mailboxes: ['carol', 'garden'],
     relay: { 'example.com': smtp.port },
   })
   const now = Math.floor(Date.now() / 1000)
@@ -93,8 +93,8 @@ async function carolSends(
 
 const vacationJobs = () =>
   db(network, 'example.com').selectFrom('vacation_jobs').select(['message_row_id', 'state']).execute()
-const repliesInMaildir = async () =>
-  (await postfix.maildir('carol'))
+const repliesInMaildir = async (local = 'carol') =>
+  (await postfix.maildir(local))
     .map((f) => f.toString('latin1'))
     .filter((t) => t.includes(`Subject: ${AWAY}`))
 
@@ -146,6 +146,29 @@ describe('vacation reply to mail that came over SMTP', () => {
     const sent = await messagesIn(db(network, 'example.com'), ALICE, 'sent')
     expect(sent.map((m) => m.subject)).toEqual([AWAY])
     await waitFor(async () => ((await vacationJobs())[0]?.state === 'done' ? true : undefined), 'job done')
+    expect(await repliesInMaildir()).toHaveLength(1)
+  })
+
+  it('mail that came with another envelope sender is answered at its Return-Path, not at its From', {
+    timeout: 120_000,
+  }, async () => {
+    // Carol's note relayed by the garden club's address (a forwarding service keeps the From and sets
+    // its own envelope sender): the reply goes where the envelope says (RFC 3834 §4), once.
+    const relayed = await carolSends('<relayed-1@legacy.test>', {}, 'garden@legacy.test')
+    const [reply] = await waitFor(
+      async () => {
+        const found = await repliesInMaildir('garden')
+        return found.length > 0 ? found : undefined
+      },
+      "the vacation reply in the garden club's Maildir",
+      60_000,
+    ).catch(async (e) => {
+      throw new Error(`${(e as Error).message}\n--- postfix log ---\n${(await postfix.log()).slice(-3000)}`)
+    })
+    expect(reply).toMatch(/^To: garden@legacy\.test\r?$/m)
+    expect(reply).toMatch(/^In-Reply-To: <relayed-1@legacy\.test>\r?$/m)
+    expect((await vacationJobs()).map((j) => j.message_row_id)).toContain(relayed.id)
+    // Carol herself had her one reply of this period from the test before, and no second.
     expect(await repliesInMaildir()).toHaveLength(1)
   })
 })

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Db } from '../src/db.ts'
 import type { StoredPlaceholder } from '../src/index.ts'
-import { autoReplyRefusal, queueVacationReply, setVacation } from '../src/index.ts'
+import { autoReplyAddress, autoReplyRefusal, queueVacationReply, setVacation } from '../src/index.ts'
 import { placeholder, tempDb } from './helpers.ts'
 
 const BOB = 'bob@example.net'
@@ -63,6 +63,28 @@ describe('whom a vacation reply may answer (RFC 3834 §2)', () => {
   })
 })
 
+describe('where a vacation reply goes (RFC 3834 §4)', () => {
+  const viaList = mail({ extra: [['Return-Path', '<Team-Replies@Lists.example.com>']] })
+
+  it('answers mail that came over SMTP at its Return-Path, the envelope sender', () => {
+    expect(autoReplyAddress(viaList, true)).toBe('team-replies@lists.example.com')
+    expect(autoReplyAddress(mail(), true)).toBe('alice@example.com')
+    // A path that names no address (a bounce's <>, or garbage) leaves the From.
+    expect(autoReplyAddress(mail({ extra: [['Return-Path', 'nonsense']] }), true)).toBe('alice@example.com')
+  })
+
+  it('answers mail from a Federizer peer at its signed From, whatever Return-Path line it carries', () => {
+    expect(autoReplyAddress(viaList, false)).toBe('alice@example.com')
+  })
+
+  it('refuses over SMTP when the Return-Path is this account or a mail system', () => {
+    const path = (p: string) => mail({ extra: [['Return-Path', p]] })
+    expect(autoReplyRefusal(path('<bob@example.net>'), BOB, true)).toMatch(/from this account/)
+    expect(autoReplyRefusal(path('<list-bounces@lists.example.com>'), BOB, true)).toMatch(/mail system/)
+    expect(autoReplyRefusal(path('<list-bounces@lists.example.com>'), BOB, false)).toBeNull()
+  })
+})
+
 describe('queueing the vacation reply', () => {
   let db: Db
   let cleanup: () => Promise<void>
@@ -94,6 +116,28 @@ describe('queueing the vacation reply', () => {
     expect(await queue(mail(), NOW + 7 * 86_400, 'm4')).toBe(true)
     expect((await jobs()).map((j) => j.message_row_id)).toEqual(['m1', 'm3', 'm4'])
     expect((await jobs())[0]).toMatchObject({ state: 'queued', expires_at: NOW + 3600 })
+  })
+
+  it('over SMTP, counts one reply per Return-Path, not per From', async () => {
+    await on()
+    const via = (p: string) => mail({ extra: [['Return-Path', p]] })
+    const queueSmtp = (m: StoredPlaceholder, id: string) =>
+      queueVacationReply(db, {
+        account: BOB,
+        messageRowId: id,
+        message: m,
+        now: NOW,
+        lifetime: 3600,
+        overSmtp: true,
+      })
+    expect(await queueSmtp(via('<alice@example.com>'), 'm1')).toBe(true)
+    expect(await queueSmtp(via('<alice.other@example.org>'), 'm2')).toBe(true)
+    expect(await queueSmtp(via('<alice.other@example.org>'), 'm3')).toBe(false)
+    expect(
+      (await db.selectFrom('vacation_replies').select('sender').orderBy('sender').execute()).map(
+        (r) => r.sender,
+      ),
+    ).toEqual(['alice.other@example.org', 'alice@example.com'])
   })
 
   it('queues nothing while the reply is off or outside its dates, nor for list mail, and records no sender', async () => {

@@ -15,6 +15,7 @@ import {
   withoutBcc,
 } from '@federizer/protocol'
 import {
+  autoReplyAddress,
   claimDue,
   endAttempt,
   enqueueOutbox,
@@ -48,21 +49,28 @@ export async function claimVacationJobs(ctx: GatewayContext, limit: number, excl
 /**
  * The vacation reply to `received` as a draft: From the user, To the sender alone (RFC 3834 §4: not the
  * other recipients), threaded as a reply, `Auto-Submitted: auto-replied` (RFC 3834 §5) so responders on
- * the other side never answer it.
+ * the other side never answer it. `to`: the address to answer when it is not the From (the Return-Path of
+ * mail that came over SMTP, autoReplyAddress); the From's display name is kept when it is the same address.
  */
 export function autoReplyDraft(
   received: PlaceholderMessage,
   input: {
     from: { name?: string; address: string }
+    to?: string
     subject: string
     messageId: string
     text: { contentId: string; size: number }
   },
 ): PlaceholderMessage {
   const thread = replyHeaders(received)
+  const sender = readMessage(received).from
+  const to =
+    input.to === undefined || input.to.toLowerCase() === sender.address.toLowerCase()
+      ? sender
+      : { address: input.to }
   const draft = buildDraft({
     from: input.from,
-    to: [readMessage(received).from],
+    to: [to],
     subject: input.subject,
     messageId: input.messageId,
     ...(thread.inReplyTo ? { inReplyTo: thread.inReplyTo } : {}),
@@ -110,14 +118,16 @@ export async function runVacationJob(
       })(),
       { maxBytes: bytes.length },
     )
+    const to = autoReplyAddress(received, overSmtp)
     const draft = autoReplyDraft(received, {
       from: { ...(user?.name ? { name: user.name } : {}), address: job.account },
+      ...(to ? { to } : {}),
       subject: vacation.subject,
       messageId: `<${randomUUID()}@${ctx.config.domain}>`,
       text,
     })
     const { message: sealed, eh } = sealForSend(draft, { date: new Date(now * 1000) })
-    const to = readMessage(sealed).to.map((a) => a.address.toLowerCase())
+    const recipients = readMessage(sealed).to.map((a) => a.address.toLowerCase())
     const key = await createDpopKey()
     // Mail that came over SMTP has no hop assertion to present: its reply goes back over the SMTP
     // bridge, DKIM-signed by this domain (RFC 6376), and the outbox sends a row without an assertion
@@ -146,8 +156,8 @@ export async function runVacationJob(
       await enqueueOutbox(trx, {
         account: job.account,
         messageRowId: sent.id,
-        recipientDomain: domainOf(to[0] as string),
-        recipients: to,
+        recipientDomain: domainOf(recipients[0] as string),
+        recipients,
         // As the api sends: Bcc and the Recipients-Key stay in the Sent copy only.
         placeholder: assertion ? pushAssertion(withoutBcc(sealed), assertion) : withoutBcc(sealed),
         dpopKey: { privateJwk: key.privateJwk, publicJwk: key.publicJwk },
@@ -156,11 +166,11 @@ export async function runVacationJob(
         now,
         lifetimeSeconds: ctx.domain.schedule.lifetimeSeconds,
       })
-      for (const recipient of to)
+      for (const recipient of recipients)
         await recordDeliveryStatus(trx, { messageRowId: sent.id, recipient, state: 'queued' })
       await endAttempt(trx, 'vacation_jobs', job, { state: 'done' }, now)
     })
-    ctx.logger.info({ job: job.id, account: job.account, to }, 'vacation reply queued')
+    ctx.logger.info({ job: job.id, account: job.account, to: recipients }, 'vacation reply queued')
     ctx.federation.wake()
   } catch (e) {
     if (signal.aborted) throw e

@@ -42,6 +42,7 @@ export async function storeLegacyMessage(
           message: m.message,
           now: m.now,
           lifetime: m.lifetime,
+          overSmtp: true,
         })
       ids.push(id)
     }
