@@ -160,8 +160,15 @@ export async function startNodeProcess(
     url: `http://localhost:${bound}`,
     async stop() {
       stopping = true
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
+      if (child.exitCode !== null || child.signalCode !== null) return
+      child.kill('SIGTERM')
+      // A node that does not finish its shutdown must not hold the bench: say so and kill it.
+      const force = setTimeout(() => {
+        process.stderr.write(`bench: ${kind} ${config.domain} did not exit 15 s after SIGTERM; killed\n`)
+        child.kill('SIGKILL')
+      }, 15_000)
       await exited
+      clearTimeout(force)
     },
   }
 }

@@ -45,6 +45,10 @@ interface PreparedRequest {
 
 type Mode = 'send' | 'forward' | 'fetch'
 
+/** Where the section is, on stderr with the time: a run that stalls shows in which step. */
+const progress = (what: string) =>
+  process.stderr.write(`bench: token ${new Date().toISOString().slice(11, 23)} ${what}\n`)
+
 /** Hand-built exchange requests (private_key_jwt + a fresh DPoP key each), made before the clock starts. */
 async function prepare(
   node: NetworkNode,
@@ -307,8 +311,12 @@ async function benchAlg(alg: AllowedAlg, options: TokenOptions): Promise<Row[]> 
       await rawSignatureWork(warm, options.concurrency, rawKeys)
       await fire(spec.node, warm, options.concurrency)
       for (let run = 0; run < options.runs; run++) {
+        const step = (what: string) => progress(`${alg} ${mode} run ${run + 1}: ${what}`)
+        step('preparing')
         const requests = await prepare(spec.node, options.exchanges, spec.params)
+        step('signature baseline')
         raw.push(await rawSignatureWork(requests, options.concurrency, rawKeys))
+        step('exchanges')
         endpoint.push(await fire(spec.node, requests, options.concurrency))
       }
       const e = stat(endpoint)
@@ -339,7 +347,9 @@ async function benchAlg(alg: AllowedAlg, options: TokenOptions): Promise<Row[]> 
     }
     return rows
   } finally {
+    progress(`${alg}: stopping the nodes`)
     await bench.close()
+    progress(`${alg}: stopped`)
   }
 }
 

@@ -40,13 +40,13 @@ export interface LegacyDomainOptions {
  * an automatic message, a list, or a bounce; the reply says `Auto-Submitted: auto-replied`).
  */
 export async function startLegacyDomain(network: Network, o: LegacyDomainOptions): Promise<LegacyDomain> {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
-  const dkim = {
-    domainName: LEGACY_DOMAIN,
-    keySelector: 'fz',
-    privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-  }
-  const p = publicKey.export({ type: 'spki', format: 'der' }).toString('base64')
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'der' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  })
+  const dkim = { domainName: LEGACY_DOMAIN, keySelector: 'fz', privateKey }
+  const p = publicKey.toString('base64')
   const r = network.dns.records()
   network.dns.setRecords({
     ...r,

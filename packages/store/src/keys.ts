@@ -3,8 +3,14 @@ import { constants } from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { type DomainConfig, domainPaths } from '@federizer/node'
-import type { AllowedAlg, SigningKey } from '@federizer/protocol'
-import { type CryptoKey, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose'
+import {
+  type AllowedAlg,
+  generatePrivateJwk,
+  jwkThumbprint,
+  type SigningKey,
+  toPublicJwk,
+} from '@federizer/protocol'
+import { type CryptoKey, importJWK, type JWK } from 'jose'
 
 /** One AS signing key as stored in `<dataDir>/keys/as-signing.json`. Times are seconds since the epoch. */
 export interface StoredSigningKey {
@@ -64,12 +70,9 @@ const nowSeconds = () => Math.floor(Date.now() / 1000)
  * @see RFC 7638 §3
  */
 export async function generateStoredKey(alg: AllowedAlg = 'ES256'): Promise<StoredClientKey> {
-  const options =
-    alg === 'EdDSA' ? { crv: 'Ed25519', extractable: true } : { extractable: true, modulusLength: 2048 }
-  const { privateKey, publicKey } = await generateKeyPair(alg, options)
-  const publicJwk = await exportJWK(publicKey)
-  const kid = await calculateJwkThumbprint(publicJwk, 'sha256')
-  const privateJwk = await exportJWK(privateKey)
+  const privateJwk = generatePrivateJwk(alg)
+  const publicJwk = toPublicJwk(privateJwk)
+  const kid = await jwkThumbprint(publicJwk)
   return {
     kid,
     alg,

@@ -26,8 +26,12 @@ export async function loadDkimKey(config: Pick<DomainConfig, 'dataDir' | 'domain
     pem = await readFile(file(config), 'utf8')
   } catch (e) {
     if ((e as { code?: string }).code !== 'ENOENT') throw e
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
-    pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
+    // Encoded inside the key-pair job: exporting the job's KeyObject can deadlock Node 20 (keygen.ts).
+    pem = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    }).privateKey
     await mkdir(domainPaths(config).keys, { recursive: true, mode: 0o700 })
     await writeFile(file(config), pem, { mode: 0o600, flag: 'wx' }).catch(async (err) => {
       if ((err as { code?: string }).code !== 'EEXIST') throw err

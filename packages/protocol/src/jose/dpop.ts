@@ -1,9 +1,10 @@
-import { createHash, generateKeyPairSync } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import { decodeProtectedHeader, type JWK, type JWTPayload } from 'jose'
 import { z } from 'zod'
 import { ProtocolError } from '../errors.ts'
 import { claimStringSchema, digestStringSchema, numericDateSchema, parseClaims, randomJti } from './claims.ts'
 import { ALLOWED_ALGS, type AllowedAlg } from './jwt.ts'
+import { generatePrivateJwk } from './keygen.ts'
 import { algForJwk, hasPrivateMembers, jwkThumbprint, toPublicJwk } from './keys.ts'
 import { checkClaims, signCompact, thumbprintSync, verifyCompactSignature } from './node-jws.ts'
 
@@ -33,14 +34,8 @@ export interface ReplayStore {
 export async function createDpopKey(alg: AllowedAlg = 'ES256'): Promise<DpopKey> {
   if (!ALLOWED_ALGS.includes(alg))
     throw new ProtocolError('alg_not_allowed', `DPoP alg "${String(alg)}" is not allowed`)
-  // node:crypto, synchronously: a key pair per transaction is on the hot path of every delivery.
-  const { privateKey } =
-    alg === 'ES256'
-      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
-      : alg === 'EdDSA'
-        ? generateKeyPairSync('ed25519')
-        : generateKeyPairSync('rsa', { modulusLength: 2048 })
-  const exported = privateKey.export({ format: 'jwk' }) as JWK
+  // Synchronously: a key pair per transaction is on the hot path of every delivery.
+  const exported = generatePrivateJwk(alg)
   const privateJwk: JWK = { ...exported, alg }
   const publicJwk: JWK = { ...toPublicJwk(exported), alg }
   return { privateJwk, publicJwk, jkt: thumbprintSync(publicJwk) }

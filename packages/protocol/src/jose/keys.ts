@@ -1,6 +1,7 @@
-import { exportJWK, generateKeyPair, type JWK } from 'jose'
+import type { JWK } from 'jose'
 import { ProtocolError } from '../errors.ts'
 import { ALLOWED_ALGS, type AllowedAlg, type KeyResolver, type SigningKey } from './jwt.ts'
+import { generatePrivateJwk } from './keygen.ts'
 import { thumbprintSync } from './node-jws.ts'
 
 /** A freshly generated key pair: usable directly as a `SigningKey` (privateKey = privateJwk). */
@@ -92,11 +93,7 @@ export async function generateSigningKey(alg: AllowedAlg = 'ES256'): Promise<Gen
       `JWS alg "${String(alg)}" is not allowed (ES256, EdDSA, RS256 only)`,
     )
   }
-  const pair = await generateKeyPair(alg, {
-    extractable: true,
-    ...(alg === 'RS256' ? { modulusLength: 2048 } : {}),
-  })
-  const exported = await exportJWK(pair.privateKey)
+  const exported = generatePrivateJwk(alg)
   const kid = await jwkThumbprint(exported)
   const privateJwk: JWK = { ...exported, kid, alg }
   const publicJwk: JWK = { ...toPublicJwk(exported), kid, alg, use: 'sig' }
