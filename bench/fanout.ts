@@ -124,7 +124,7 @@ export async function benchFanout(options: FanoutOptions): Promise<Section> {
     const token = await bench.network.node('example.com').accessToken(ALICE)
     const alice = trpcClient(bench.senderApi.url, token)
     const dbs = await Promise.all(RECEIVERS.map((d) => bench.network.node(d).db()))
-    const idle = await measureIdle(bench.pids, 3000)
+    const { idle } = await measureIdle(bench.pids, 5000)
     const sendAll = async (n: number, d: number, label: string) => {
       const ids = await mapLimit(
         Array.from({ length: options.messages }, (_, i) => i),

@@ -43,23 +43,40 @@ export interface ProcessUse {
   wallMs: number
 }
 
+/** What `measureIdle` found: shares of one core, per process. */
+export interface IdleUse {
+  /** Over the settling pause: the last work's stragglers (GC of its garbage, V8's memory reducer). */
+  settling: Record<string, number>
+  /** Over the quiet window after it: timers and queue polls only. */
+  idle: Record<string, number>
+}
+
 /**
  * CPU each process uses while it has nothing to do (timers, queue polls), as a fraction of one core,
- * measured over `ms` of quiet. The same counters as `process.cpuUsage()` in that process (getrusage:
- * every thread, user + system), read from /proc so that no node needs a bench hook.
+ * measured over `ms` of quiet after `settleMs`. The pause is measured too: after a burst of work V8's
+ * memory reducer runs a few full collections some 8–25 s later (`--trace-gc` shows
+ * "Mark-Compact (reduce)"), once per burst; that is the burst's work, not idle polling. The same
+ * counters as `process.cpuUsage()` in that process (getrusage: every thread, user + system), read
+ * from /proc so that no node needs a bench hook.
  */
-export async function measureIdle(pids: Record<string, number>, ms = 5000): Promise<Record<string, number>> {
-  // Let the last run's stragglers (GC, lease releases, log flushes) settle first.
-  await new Promise((r) => setTimeout(r, 1000))
-  const before: Record<string, number> = {}
-  for (const [name, pid] of Object.entries(pids)) before[name] = await processCpuMs(pid)
-  const started = performance.now()
+export async function measureIdle(
+  pids: Record<string, number>,
+  ms = 10_000,
+  settleMs = 30_000,
+): Promise<IdleUse> {
+  const read = async () => {
+    const out: Record<string, number> = {}
+    for (const [name, pid] of Object.entries(pids)) out[name] = await processCpuMs(pid)
+    return { at: performance.now(), cpu: out }
+  }
+  const share = (a: Awaited<ReturnType<typeof read>>, b: Awaited<ReturnType<typeof read>>) =>
+    Object.fromEntries(Object.keys(pids).map((n) => [n, (b.cpu[n]! - a.cpu[n]!) / (b.at - a.at)]))
+  const start = await read()
+  await new Promise((r) => setTimeout(r, settleMs))
+  const settled = await read()
   await new Promise((r) => setTimeout(r, ms))
-  const wall = performance.now() - started
-  const out: Record<string, number> = {}
-  for (const [name, pid] of Object.entries(pids))
-    out[name] = ((await processCpuMs(pid)) - before[name]!) / wall
-  return out
+  const end = await read()
+  return { settling: share(start, settled), idle: share(settled, end) }
 }
 
 /** Tracks the peak RSS and the CPU time of several processes over one measured step. */
