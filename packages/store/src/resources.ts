@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { createReadStream, type ReadStream } from 'node:fs'
 import { access, constants, mkdir, open, rename, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
-import type { Readable } from 'node:stream'
+import type { Readable, Writable } from 'node:stream'
 import { StoreError } from './errors.ts'
 
 /** A resource larger than the configured limit; nothing was kept. */
@@ -56,6 +56,27 @@ const WRITE_BATCH = 1024 * 1024
 /** Bytes between background fdatasync calls during a large write. */
 const SYNC_EVERY = 64 * 1024 * 1024
 
+/** Bytes read from a resource file per write to the receiver when it is sent (`sendTo`). */
+const SEND_CHUNK = 1024 * 1024
+/** Send buffers kept for the next sends (at most this many MiB stay allocated when idle). */
+const SPARE_SEND_BUFFERS = 16
+
+/**
+ * Writes `chunk` to `out` and resolves once it is flushed (the write callback: the socket has handed it
+ * to the kernel, so its buffer may be reused), or rejects when `out` fails or closes first.
+ */
+function flushed(out: Writable, chunk: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onClose = () => reject(new StoreError('aborted', 'the receiver closed the connection'))
+    out.once('close', onClose)
+    out.write(chunk, (err) => {
+      out.off('close', onClose)
+      if (err) reject(err)
+      else resolve()
+    })
+  })
+}
+
 /** Drops the first `written` bytes from `buffers` in place (after a short writev). */
 function trimWritten(buffers: Uint8Array[], written: number): void {
   let n = written
@@ -79,6 +100,8 @@ function trimWritten(buffers: Uint8Array[], written: number): void {
 export class ResourceStore {
   /** Shard folders known to exist (made once per process, not before every write). */
   private readonly shards = new Set<string>()
+  /** Buffers of finished sends, reused by the next (see sendTo). */
+  private readonly spare: Buffer[] = []
   constructor(readonly dir: string) {}
 
   /** True when the store folder exists (it is created on demand) and this process may write into it. */
@@ -228,6 +251,53 @@ export class ResourceStore {
       if (!closed) await handle.close().catch(() => {})
       await rm(temp, { force: true })
       throw e
+    }
+  }
+
+  /**
+   * Sends a resource, or the inclusive byte range of it, to `out` (an HTTP response) without ending it.
+   * It reads into two reused 1 MiB buffers, one read while the other is written, each reused only once
+   * its write is flushed; `createReadStream` would allocate a fresh 1 MiB Buffer per read, and in a
+   * process with a ~40 MB heap every ~32 MB of such Buffers forced a scavenge that started a full
+   * mark-compact (V8 `--trace-gc`: six to nine a second while a resource streamed, ~30 ms of CPU each).
+   * Memory stays flat: at most 2 MiB per send, and at most 16 MiB kept for the next sends.
+   * @throws when the file is missing, shorter than `range`, or `out` fails or closes (nothing is ended)
+   */
+  async sendTo(contentId: string, out: Writable, range?: ByteRange): Promise<void> {
+    const handle = await open(this.path(contentId), 'r')
+    const taken: Buffer[] = []
+    let clean = false
+    try {
+      const start = range?.start ?? 0
+      const end = range ? range.end + 1 : (await handle.stat()).size
+      const size = Math.min(SEND_CHUNK, Math.max(1, end - start))
+      const take = () => {
+        const spare = this.spare.pop()
+        const buffer =
+          spare && spare.length >= size ? spare : Buffer.allocUnsafeSlow(Math.max(size, spare?.length ?? 0))
+        taken.push(buffer)
+        return buffer
+      }
+      const slots: Array<{ buffer: Buffer; written?: Promise<void> }> = []
+      let pos = start
+      for (let i = 0; pos < end; i++) {
+        if (!slots[i % 2]) slots[i % 2] = { buffer: take() }
+        const slot = slots[i % 2] as { buffer: Buffer; written?: Promise<void> }
+        await slot.written
+        const { bytesRead } = await handle.read(slot.buffer, 0, Math.min(slot.buffer.length, end - pos), pos)
+        if (bytesRead === 0)
+          throw new StoreError('not_found', `the resource ${contentId} ended before byte ${pos}`)
+        pos += bytesRead
+        slot.written = flushed(out, slot.buffer.subarray(0, bytesRead))
+        // An early failure must not wait for the other slot's turn to surface.
+        slot.written.catch(() => {})
+      }
+      await Promise.all(slots.map((s) => s.written))
+      clean = true
+    } finally {
+      await handle.close()
+      // A buffer goes back only when every write of it is known to be flushed (never after a failure).
+      if (clean) for (const b of taken) if (this.spare.length < SPARE_SEND_BUFFERS) this.spare.push(b)
     }
   }
 

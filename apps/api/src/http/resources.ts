@@ -1,4 +1,3 @@
-import { pipeline } from 'node:stream/promises'
 import {
   accountHasResource,
   DatabaseUnavailableError,
@@ -194,7 +193,8 @@ export function createResourceRoutes(ctx: ApiContext): express.Router {
       return
     }
     try {
-      await pipeline(ctx.resources.createReadStream(contentId, range), res)
+      await ctx.resources.sendTo(contentId, res, range)
+      res.end()
     } catch (e) {
       if (!res.destroyed) res.destroy()
       ctx.logger.debug({ err: e }, 'download interrupted')

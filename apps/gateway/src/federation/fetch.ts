@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { pipeline } from 'node:stream/promises'
 import {
   digest,
   domainOf,
@@ -259,7 +258,8 @@ export async function handleFetch(
     'cache-control': 'no-store',
     'repr-digest': `sha-256=:${Buffer.from(contentId, 'base64url').toString('base64')}:`,
   })
-  await pipeline(ctx.federation.resources.createReadStream(contentId), res)
+  await ctx.federation.resources.sendTo(contentId, res)
+  res.end()
 }
 
 /** Chains that verified recently (by digest of the presented message): the fetches of one message's parts share one check. */
