@@ -265,24 +265,22 @@ export class ResourceStore {
    */
   async sendTo(contentId: string, out: Writable, range?: ByteRange): Promise<void> {
     const handle = await open(this.path(contentId), 'r')
-    const taken: Buffer[] = []
+    let slots: Array<{ buffer: Buffer; written?: Promise<void> }> = []
     let clean = false
     try {
       const start = range?.start ?? 0
       const end = range ? range.end + 1 : (await handle.stat()).size
-      const size = Math.min(SEND_CHUNK, Math.max(1, end - start))
-      const take = () => {
-        const spare = this.spare.pop()
-        const buffer =
-          spare && spare.length >= size ? spare : Buffer.allocUnsafeSlow(Math.max(size, spare?.length ?? 0))
-        taken.push(buffer)
-        return buffer
-      }
-      const slots: Array<{ buffer: Buffer; written?: Promise<void> }> = []
-      let pos = start
-      for (let i = 0; pos < end; i++) {
-        if (!slots[i % 2]) slots[i % 2] = { buffer: take() }
-        const slot = slots[i % 2] as { buffer: Buffer; written?: Promise<void> }
+      // A resource under 1 MiB gets one buffer of its size (not pooled); a larger one two pooled 1 MiB buffers.
+      const size = Math.min(SEND_CHUNK, end - start)
+      const take = () =>
+        size === SEND_CHUNK
+          ? (this.spare.pop() ?? Buffer.allocUnsafeSlow(SEND_CHUNK))
+          : Buffer.allocUnsafeSlow(size)
+      slots = Array.from({ length: Math.min(2, Math.ceil((end - start) / SEND_CHUNK)) }, () => ({
+        buffer: take(),
+      }))
+      for (let pos = start, i = 0; pos < end; i++) {
+        const slot = slots[i % slots.length] as (typeof slots)[number]
         await slot.written
         const { bytesRead } = await handle.read(slot.buffer, 0, Math.min(slot.buffer.length, end - pos), pos)
         if (bytesRead === 0)
@@ -297,7 +295,9 @@ export class ResourceStore {
     } finally {
       await handle.close()
       // A buffer goes back only when every write of it is known to be flushed (never after a failure).
-      if (clean) for (const b of taken) if (this.spare.length < SPARE_SEND_BUFFERS) this.spare.push(b)
+      if (clean)
+        for (const { buffer } of slots)
+          if (buffer.length === SEND_CHUNK && this.spare.length < SPARE_SEND_BUFFERS) this.spare.push(buffer)
     }
   }
 
