@@ -299,7 +299,7 @@ export async function benchDelivery(options: DeliveryOptions): Promise<Section> 
     method:
       `Per run, N messages submitted through example.com's api over tRPC/HTTP (draft.save + send.submit, ` +
       `undo window 0, ${options.concurrency} in flight; an attachment is uploaded first; after an uncounted warm-up run), delivered by ` +
-      'example.com’s MTA to example.net and fetched by example.net’s MTA (woken by the enqueue; safety-net poll 10 s). Each gateway and ' +
+      'example.com’s MTA to example.net and fetched by example.net’s MTA (woken by the enqueue; safety-net poll 60 s). Each gateway and ' +
       'the sending api run in their own processes; the bench watches Bob’s rows by modseq every 5 ms. ' +
       'Throughput = N ÷ (first submit → last message complete); latency from send.submit answered. ' +
       'Postfix, same run: smtp-source (10 sessions, the same size, at least 100 messages) → a private Postfix on loopback (disk queue) → smtp-sink, before and after the Federizer runs; the ratio is Federizer ÷ their median. ' +

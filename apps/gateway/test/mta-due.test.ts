@@ -2,12 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { testStore } from '@federizer/devnet'
-import { claimDue, type Db, endAttempt, nextClaimableAt, openDatabase } from '@federizer/store'
+import { claimDue, type Db, endAttempt, openDatabase } from '@federizer/store'
 import pino from 'pino'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { queueDueClock } from '../src/mta/due.ts'
 import { startQueueRunner } from '../src/mta/runner.ts'
 
-// With wake-ups covering every enqueue the idle poll is a 60 s safety net (mta/workers.ts); a retry
+// With wake-ups covering every enqueue the idle poll is only a safety net (mta/workers.ts); a retry
 // that comes due must still run on time: the idle runner sleeps until the next claimable row.
 let dir: string
 let db: Db
@@ -50,13 +51,15 @@ describe('an idle queue runner with a 60 s poll', () => {
       .values([job('retry', t0 + 2, null), job('crashed', t0 - 10, t0 + 3)])
       .execute()
     const ran = new Map<string, number>()
+    const due = queueDueClock(db, 'forward_jobs', ['queued'], now)
     const runner = startQueueRunner<{ id: string; attempts: number }>({
       name: 'forward',
       concurrency: 4,
       pollIntervalMs: 60_000,
       logger: pino({ level: 'silent' }),
-      claim: async (limit, exclude) =>
-        (
+      claim: async (limit, exclude) => {
+        due.claiming()
+        return (
           await claimDue(db, 'forward_jobs', {
             now: now(),
             limit,
@@ -64,11 +67,9 @@ describe('an idle queue runner with a 60 s poll', () => {
             states: ['queued'],
             leaseSeconds: 60,
           })
-        ).map((id) => ({ id, attempts: 0 })),
-      nextDueInMs: async () => {
-        const at = await nextClaimableAt(db, 'forward_jobs', ['queued'], now())
-        return at === undefined ? undefined : at * 1000 - Date.now()
+        ).map((id) => ({ id, attempts: 0 }))
       },
+      nextDueInMs: due.nextDueInMs,
       id: (row) => row.id,
       run: async (row) => {
         ran.set(row.id, Date.now())
@@ -88,5 +89,55 @@ describe('an idle queue runner with a 60 s poll', () => {
     } finally {
       await runner.stop()
     }
+  })
+})
+
+const job = (id: string, next: number, t0: number) => ({
+  id,
+  account: 'bob@example.net',
+  message_row_id: `m_${id}`,
+  forward_to: '[]',
+  placeholder: '{}',
+  state: 'queued' as const,
+  attempts: 0,
+  next_attempt_at: next,
+  lease_until: null,
+  expires_at: t0 + 3600,
+  last_error: null,
+  created_at: t0,
+  updated_at: t0,
+})
+
+describe('the due time after a claim at a second boundary', () => {
+  it('counts a row that came due after the claim looked, though the lookup runs a second later', async () => {
+    // The claim looks in second T-1 (the row is due at T, not yet claimable); the second ticks before
+    // the due-time lookup. The row is not claimed, so the runner must claim again at once, not sleep
+    // the safety-net poll: the undo-send hold that left only at the next poll (docs/operations.md).
+    let clock = 1_900_000_000
+    await db
+      .insertInto('forward_jobs')
+      .values(job('held', clock + 1, clock))
+      .execute()
+    const due = queueDueClock(db, 'forward_jobs', ['queued'], () => clock)
+    due.claiming()
+    clock += 1
+    const ms = await due.nextDueInMs()
+    expect(ms).toBeDefined()
+    expect(ms!).toBeLessThanOrEqual(0)
+  })
+
+  it('leaves out a row that was already due when the claim looked (the claim took it or skipped it)', async () => {
+    const clock = 1_900_000_000
+    await db
+      .insertInto('forward_jobs')
+      .values([job('old', clock - 5, clock), job('next', clock + 30, clock)])
+      .execute()
+    const due = queueDueClock(db, 'forward_jobs', ['queued'], () => clock)
+    due.claiming()
+    const ms = await due.nextDueInMs()
+    // Only the row due in 30 s: a due row the claim left (a saturated destination) must not make the
+    // idle runner spin; its destination's finishing job wakes the runner.
+    expect(ms!).toBeGreaterThan(29_000)
+    expect(ms!).toBeLessThanOrEqual(30_000)
   })
 })

@@ -15,12 +15,11 @@ export const DELAY_NOTICE_AFTER_SECONDS = 4 * 3600
 export const LEASE_SECONDS = 60
 /**
  * The MTA's safety-net poll when other processes' enqueues wake it (PostgreSQL LISTEN/NOTIFY, SQLite's
- * data_version and the api's wake file; unscaled): it only finds work whose wake-up was lost. Such a loss
- * happens: the webmail e2e saw a message whose undo-send hold had ended go out only at the next poll, in
- * about one run of three (the cause is not found yet, docs/operations.md "Queue wake-ups"). 10 s bounds
- * how late that leaves a message, for 4 queue claims every 10 s per gateway when idle.
+ * data_version and the api's wake file; unscaled): it only finds work whose wake-up was lost (a
+ * notification sent while the listener reconnected). Rows coming due later (retries, undo-send holds,
+ * lapsing leases) are found by the due-time sleep (gateway mta/due.ts), not by this poll.
  */
-export const SAFETY_NET_POLL_SECONDS = 10
+export const SAFETY_NET_POLL_SECONDS = 60
 /** How long a peer that could not be discovered stays remembered as down (unscaled, never lengthened). */
 export const DISCOVERY_FAILURE_SECONDS = 30
 

@@ -1,6 +1,7 @@
 import { watchQueued } from '@federizer/node'
-import { nextClaimableAt, type QueueTable, releaseLease, startQueueWakeups } from '@federizer/store'
+import { type QueueTable, releaseLease, startQueueWakeups } from '@federizer/store'
 import type { GatewayContext } from '../context.ts'
+import { queueDueClock } from './due.ts'
 import { claimFetchJobs, runFetchJob } from './fetch.ts'
 import { claimForwardJobs, runForwardJob } from './forward.ts'
 import { claimOutbox, deliverOutboxRow } from './outbox.ts'
@@ -40,17 +41,17 @@ export async function startMtaWorkers(ctx: GatewayContext): Promise<MtaWorkers> 
     states: string[],
     options: Omit<QueueRunnerOptions<Row>, 'logger' | 'id' | 'release' | 'nextDueInMs'>,
   ) => {
+    const due = queueDueClock(ctx.db, table, states, ctx.now)
     const r = startQueueRunner<Row>({
       ...options,
       logger,
       id: (row) => row.id,
       release: (row) => releaseLease(ctx.db, table, row.id),
-      nextDueInMs: async () => {
-        const now = ctx.now()
-        const at = await nextClaimableAt(ctx.db, table, states, now)
-        // Whole seconds: due at the start of second `at`, counted from the real time within `now`.
-        return at === undefined ? undefined : (at - now) * 1000 - (Date.now() % 1000)
+      claim: (limit, exclude, running) => {
+        due.claiming()
+        return options.claim(limit, exclude, running)
       },
+      nextDueInMs: due.nextDueInMs,
     })
     const unsubscribe = wakeups.subscribe(table, r.wake)
     return { ...r, unsubscribe }
