@@ -1,5 +1,5 @@
 import { type FederizerDocument, PUSH_MAX_BYTES, type ReplayStore } from '@federizer/protocol'
-import type { DomainKeys, ResourceStore } from '@federizer/store'
+import type { DomainKeys, QueueTable, ResourceStore } from '@federizer/store'
 import type { GatewayBase } from '../base.ts'
 
 /** The federation + MTA part of the gateway context. */
@@ -22,10 +22,13 @@ export interface FederationContext {
   pushMaxBytes: number
   /** Milliseconds between queue polls when idle, when given (tests); else the MTA chooses (mta/workers.ts). */
   pollIntervalMs: number | undefined
-  /** Wakes the MTA workers at once (new rows were queued by this process). */
-  wake(): void
+  /**
+   * Wakes the MTA workers at once (new rows were queued by this process): the runners of `queues`, or
+   * every runner when they are not named.
+   */
+  wake(queues?: readonly QueueTable[]): void
   /** Subscribed to by the workers; called by `wake`. */
-  onWake: Set<() => void>
+  onWake: Set<(queues?: readonly QueueTable[]) => void>
 }
 
 /** Builds the federation context from the gateway's base part (resources, keys, replay: the domain's). */
@@ -48,7 +51,7 @@ export function createFederationContext(base: GatewayBase): FederationContext {
     fetch_endpoint: urls.fetchEndpoint,
     ...(pushMaxBytes > 0 ? { push_max_bytes: pushMaxBytes } : {}),
   }
-  const onWake = new Set<() => void>()
+  const onWake = new Set<(queues?: readonly QueueTable[]) => void>()
   return {
     urls,
     document,
@@ -59,8 +62,8 @@ export function createFederationContext(base: GatewayBase): FederationContext {
     pushMaxBytes,
     pollIntervalMs: base.options.pollIntervalMs,
     onWake,
-    wake() {
-      for (const fn of onWake) fn()
+    wake(queues) {
+      for (const fn of onWake) fn(queues)
     },
   }
 }

@@ -237,7 +237,8 @@ export async function handleDelivery(ctx: GatewayContext, req: IncomingMessage):
       await countRefusedDelivery(ctx, senderDomain)
     throw isProtocolError(e) && e.code === 'replayed' ? fromProtocolError(e, 'DPoP proof') : e
   })
-  if (stored.some((s) => !s.duplicate)) ctx.federation.wake()
+  const queued = new Set(stored.flatMap((s) => s.queued))
+  if (queued.size > 0) ctx.federation.wake([...queued])
   ctx.logger.info(
     {
       from: senderDomain,

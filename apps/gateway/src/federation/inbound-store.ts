@@ -16,6 +16,7 @@ import {
   insertMessage,
   inTransaction,
   type NewFetchJob,
+  type QueueTable,
   queueForwardJob,
   queueVacationReply,
   recordInbound,
@@ -52,6 +53,8 @@ export interface StoredRecipient {
   messageRowId: string
   duplicate: boolean
   forwarded: boolean
+  /** The MTA queues this copy put work in (the delivery wakes their runners). */
+  queued: QueueTable[]
 }
 
 /**
@@ -80,7 +83,13 @@ export async function storeDelivery(db: Db, d: AcceptedDelivery): Promise<Stored
       const earlier = await inboundCopiesOf(trx, key)
       const repeat = earlier.find((c) => c.senderDomain === d.senderDomain)
       if (repeat) {
-        out.push({ recipient, messageRowId: repeat.messageRowId, duplicate: true, forwarded: false })
+        out.push({
+          recipient,
+          messageRowId: repeat.messageRowId,
+          duplicate: true,
+          forwarded: false,
+          queued: [],
+        })
         continue
       }
       const inbound = {
@@ -94,7 +103,13 @@ export async function storeDelivery(db: Db, d: AcceptedDelivery): Promise<Stored
       const seen = earlier[0]
       if (seen) {
         await recordInbound(trx, { ...inbound, messageRowId: seen.messageRowId })
-        out.push({ recipient, messageRowId: seen.messageRowId, duplicate: false, forwarded: false })
+        out.push({
+          recipient,
+          messageRowId: seen.messageRowId,
+          duplicate: false,
+          forwarded: false,
+          queued: [],
+        })
         continue
       }
       const routing = await routeForRecipient(trx, recipient, d.message)
@@ -113,31 +128,35 @@ export async function storeDelivery(db: Db, d: AcceptedDelivery): Promise<Stored
         chainVerification: d.verification,
       })
       await recordInbound(trx, { ...inbound, messageRowId: id })
+      const queued: QueueTable[] = []
       // The vacation auto-reply, at most once per sender per period (RFC 3834); never for Junk.
-      if (!routing.junk)
-        await queueVacationReply(trx, {
+      if (
+        !routing.junk &&
+        (await queueVacationReply(trx, {
           account: recipient,
           messageRowId: id,
           message: d.message,
           now: d.now,
           lifetime,
-        })
+        }))
+      )
+        queued.push('vacation_jobs')
       // The forwarder never fetches for the forward (docs/protocol.md §3, Forward; §7 auto-forward). A user who keeps a copy has this mailbox
       // fetch as the recipient it is; otherwise the copy says where the message went instead.
       if (!forwarded || autoForward.keepCopy) {
-        jobs.push(
-          ...(await planFetchJobs(trx, {
-            account: recipient,
-            messageRowId: id,
-            messageId: d.messageId,
-            originDomain: d.originDomain,
-            message: d.message,
-            now: d.now,
-            lifetime,
-            ...(d.pushed ? { pushed: d.pushed } : {}),
-            fetching,
-          })),
-        )
+        const planned = await planFetchJobs(trx, {
+          account: recipient,
+          messageRowId: id,
+          messageId: d.messageId,
+          originDomain: d.originDomain,
+          message: d.message,
+          now: d.now,
+          lifetime,
+          ...(d.pushed ? { pushed: d.pushed } : {}),
+          fetching,
+        })
+        jobs.push(...planned)
+        if (planned.some((j) => j.state === 'queued')) queued.push('fetch_jobs')
       } else if (resources.length > 0) {
         await setContentState(trx, {
           id,
@@ -145,7 +164,7 @@ export async function storeDelivery(db: Db, d: AcceptedDelivery): Promise<Stored
           reason: `auto-forwarded to ${forwardTo.join(', ')}; the content is not fetched by this mailbox`,
         })
       }
-      if (forwarded)
+      if (forwarded) {
         await queueForwardJob(trx, {
           account: recipient,
           messageRowId: id,
@@ -154,7 +173,9 @@ export async function storeDelivery(db: Db, d: AcceptedDelivery): Promise<Stored
           now: d.now,
           expiresAt: d.now + lifetime,
         })
-      out.push({ recipient, messageRowId: id, duplicate: false, forwarded })
+        queued.push('forward_jobs')
+      }
+      out.push({ recipient, messageRowId: id, duplicate: false, forwarded, queued })
     }
     await insertFetchJobs(trx, jobs)
     return out

@@ -42,7 +42,9 @@ async function recordOutcomeRows(ctx: GatewayContext, claimed: OutboxRow, result
   let row = claimed
   let outcome = result
   let recipients = storedRecipients(row)
-  const about = describe(row)
+  // Read back from the stored message only when a notice needs it (not on the common delivered path).
+  let described: ReturnType<typeof describe> | undefined
+  const about = () => (described ??= describe(row))
   await inTransaction(ctx.db, async (trx) => {
     if (outcome.kind === 'delivered') {
       const deferred = outcome.results.filter((r) => r.status === 'deferred').map((r) => r.recipient)
@@ -63,7 +65,12 @@ async function recordOutcomeRows(ctx: GatewayContext, claimed: OutboxRow, result
         if (!accepted) bounced.push({ address: r.recipient, reason: detail ?? 'rejected' })
       }
       if (bounced.length > 0)
-        await insertNotice(ctx, trx, { kind: 'failure', account: row.account, ...about, recipients: bounced })
+        await insertNotice(ctx, trx, {
+          kind: 'failure',
+          account: row.account,
+          ...about(),
+          recipients: bounced,
+        })
       if (deferred.length === 0) return
       // The others are stored; the row goes on for the deferred recipients only (a transient outcome).
       await narrowOutboxRecipients(trx, row.id, deferred)
@@ -90,7 +97,7 @@ async function recordOutcomeRows(ctx: GatewayContext, claimed: OutboxRow, result
       await insertNotice(ctx, trx, {
         kind: 'failure',
         account: row.account,
-        ...about,
+        ...about(),
         recipients: recipients.map((address) => ({ address, reason })),
       })
       return
@@ -120,7 +127,7 @@ async function recordOutcomeRows(ctx: GatewayContext, claimed: OutboxRow, result
         {
           kind: 'delay',
           account: row.account,
-          ...about,
+          ...about(),
           recipients: recipients.map((address) => ({ address, reason: retryReason })),
         },
         'for up to 5 days',

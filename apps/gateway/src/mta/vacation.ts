@@ -171,7 +171,7 @@ export async function runVacationJob(
       await endAttempt(trx, 'vacation_jobs', job, { state: 'done' }, now)
     })
     ctx.logger.info({ job: job.id, account: job.account, to: recipients }, 'vacation reply queued')
-    ctx.federation.wake()
+    ctx.federation.wake(['outbox'])
   } catch (e) {
     if (signal.aborted) throw e
     const reason = `vacation reply failed: ${errorText(e)}`

@@ -54,7 +54,7 @@ export async function startMtaWorkers(ctx: GatewayContext): Promise<MtaWorkers> 
       nextDueInMs: due.nextDueInMs,
     })
     const unsubscribe = wakeups.subscribe(table, r.wake)
-    return { ...r, unsubscribe }
+    return { ...r, table, unsubscribe }
   }
   const runners = [
     runner('outbox', ['held', 'queued'], {
@@ -88,13 +88,16 @@ export async function startMtaWorkers(ctx: GatewayContext): Promise<MtaWorkers> 
       run: (row, signal) => runVacationJob(ctx, row, signal),
     }),
   ]
-  const wake = () => {
-    for (const r of runners) r.wake()
+  const wake = (queues?: readonly QueueTable[]) => {
+    for (const r of runners) if (!queues || queues.includes(r.table)) r.wake()
   }
   ctx.federation.onWake.add(wake)
-  // The api is another process: it signals the mail it queued through a watched file (queue-wake.ts).
-  const watcher = await watchQueued(ctx.config, wake, (err) =>
-    logger.warn({ err }, 'cannot watch for queued mail; the MTA polls every %d ms', pollIntervalMs),
+  // The api is another process: it signals the outgoing mail it queued (outbox rows, its only queue)
+  // through a watched file (queue-wake.ts).
+  const watcher = await watchQueued(
+    ctx.config,
+    () => wake(['outbox']),
+    (err) => logger.warn({ err }, 'cannot watch for queued mail; the MTA polls every %d ms', pollIntervalMs),
   )
   return {
     async stop(graceMs = 0) {
