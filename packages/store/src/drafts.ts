@@ -4,25 +4,28 @@ import { mailboxByRole } from './mailboxes.ts'
 import { derivedColumns, destroyRows, getMessageRow, insertMessage } from './messages.ts'
 import type { StoredPlaceholder } from './placeholder-index.ts'
 import { addResourceRefs, removeResourceRefs } from './resource-refs.ts'
-import { indexMessageHeaders } from './search.ts'
+import { indexBody, indexMessageHeaders, makePreview } from './search.ts'
 import { allocateModseq } from './sync.ts'
 import { inTransaction, nowSeconds } from './tx.ts'
 
 /**
  * Creates a draft, or replaces draft `id` in place (same id, new modseq): safe for autosave, since the
- * latest save wins and the row id the webmail holds stays valid.
+ * latest save wins and the row id the webmail holds stays valid. Its `text` (none: empty) is indexed and
+ * previewed by the same statements.
  */
 export async function saveDraft(
   db: Db,
-  input: { account: string; id?: string; placeholder: StoredPlaceholder },
+  input: { account: string; id?: string; placeholder: StoredPlaceholder; text?: string },
 ): Promise<{ id: string }> {
   const account = input.account.toLowerCase()
+  const text = input.text ?? ''
   if (!input.id) {
     return insertMessage(db, {
       account,
       mailboxRole: 'drafts',
       placeholder: input.placeholder,
       keywords: ['$draft', '$seen'],
+      text,
     })
   }
   const id = input.id
@@ -36,7 +39,7 @@ export async function saveDraft(
     const modseq = await allocateModseq(trx, account)
     await trx
       .updateTable('messages')
-      .set({ ...columns, received_at: nowSeconds(), modseq })
+      .set({ ...columns, received_at: nowSeconds(), preview: makePreview(indexBody(text)), modseq })
       .where('id', '=', id)
       .execute()
     await removeResourceRefs(trx, 'message', id)
@@ -48,7 +51,7 @@ export async function saveDraft(
       // The api builds drafts only from what the account may already read (apps/api/src/compose.ts).
       readable: true,
     })
-    await indexMessageHeaders(trx, { seq: Number(row.seq), subject: ix.subject, addresses })
+    await indexMessageHeaders(trx, { seq: Number(row.seq), subject: ix.subject, addresses, body: text })
     return { id }
   })
 }

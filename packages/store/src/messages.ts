@@ -8,7 +8,7 @@ import { ensureMailboxes, getMailbox, mailboxByRole } from './mailboxes.ts'
 import { indexPlaceholder, type StoredPlaceholder } from './placeholder-index.ts'
 import { addResourceRefs, removeResourceRefs } from './resource-refs.ts'
 import type { ContentState, MailboxRole, MessageRow } from './schema-mailbox.ts'
-import { indexMessageHeaders, removeFromIndex } from './search.ts'
+import { indexBody, indexMessageHeaders, makePreview, removeFromIndex } from './search.ts'
 import { storedStrings } from './stored-values.ts'
 import { addTombstone, allocateModseq } from './sync.ts'
 import { inTransaction, nowSeconds } from './tx.ts'
@@ -29,6 +29,11 @@ export interface InsertMessageInput {
   receivedAt?: number
   /** What the receiving gateway found when it verified the envelope chain (shown to the reader). */
   chainVerification?: unknown
+  /**
+   * The message's text when it is known at insert (a draft, a pushed body): indexed and previewed by the
+   * insert's own statements, as `indexMessageText` would afterwards.
+   */
+  text?: string
 }
 
 const KEYWORD = /^\$?[A-Za-z0-9_-]{1,64}$/
@@ -131,7 +136,7 @@ export async function insertMessage(db: Db, input: InsertMessageInput): Promise<
         ...columns,
         keywords: JSON.stringify(keywords),
         seen: keywords.includes('$seen') ? 1 : 0,
-        preview: '',
+        preview: input.text === undefined ? '' : makePreview(indexBody(input.text)),
         received_at: receivedAt,
         content_state: input.contentState ?? 'complete',
         content_reason: null,
@@ -150,7 +155,12 @@ export async function insertMessage(db: Db, input: InsertMessageInput): Promise<
       contentIds: ix.resources.map((r) => r.contentId),
       readable: input.resourcesReadable ?? (input.contentState ?? 'complete') === 'complete',
     })
-    await indexMessageHeaders(trx, { seq, subject: ix.subject, addresses })
+    await indexMessageHeaders(trx, {
+      seq,
+      subject: ix.subject,
+      addresses,
+      ...(input.text === undefined ? {} : { body: input.text }),
+    })
     if (input.mailboxRole === 'inbox' && ix.from) await rememberContacts(trx, account, [ix.from], receivedAt)
     return { id }
   })

@@ -58,14 +58,15 @@ export function tsConditions(q: Pick<SearchQuery, 'words' | 'subject'>): RawBuil
 
 export async function indexHeadersPostgres(
   db: Db,
-  entry: { seq: number; subject: string; addresses: string },
+  entry: { seq: number; subject: string; addresses: string; body: string },
 ): Promise<void> {
   const subject = foldForIndex(entry.subject)
   const addresses = foldForIndex(entry.addresses)
+  const body = foldForIndex(entry.body)
   await sql`INSERT INTO message_fts (seq, subject, addresses, body)
-    VALUES (${entry.seq}, ${subject}, ${addresses}, '')
+    VALUES (${entry.seq}, ${subject}, ${addresses}, ${body})
     ON CONFLICT (seq) DO UPDATE SET subject = excluded.subject, addresses = excluded.addresses,
-      body = ''`.execute(db)
+      body = excluded.body`.execute(db)
 }
 
 export async function indexTextPostgres(db: Db, seq: number, body: string): Promise<void> {

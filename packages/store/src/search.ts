@@ -12,15 +12,24 @@ import { inTransaction } from './tx.ts'
  * the table is created by migration 005-message-fts.
  */
 
-/** Adds (or replaces) a message's subject and addresses in the index. */
+/**
+ * Adds (or replaces) a message's subject and addresses in the index, and its text when the caller has
+ * it already (`body`, cut as `indexMessageText` cuts it; empty until then).
+ */
 export async function indexMessageHeaders(
   db: Db,
-  entry: { seq: number; subject: string; addresses: string },
+  entry: { seq: number; subject: string; addresses: string; body?: string },
 ): Promise<void> {
-  if (dialectOf(db) === 'postgres') return indexHeadersPostgres(db, entry)
+  const body = indexBody(entry.body ?? '')
+  if (dialectOf(db) === 'postgres') return indexHeadersPostgres(db, { ...entry, body })
   await sql`DELETE FROM message_fts WHERE rowid = ${entry.seq}`.execute(db)
   await sql`INSERT INTO message_fts (rowid, subject, addresses, body)
-    VALUES (${entry.seq}, ${entry.subject}, ${entry.addresses}, '')`.execute(db)
+    VALUES (${entry.seq}, ${entry.subject}, ${entry.addresses}, ${body})`.execute(db)
+}
+
+/** The part of a message's text the index keeps (the first million characters). */
+export function indexBody(text: string): string {
+  return text.slice(0, 1_000_000)
 }
 
 /**
@@ -35,7 +44,7 @@ export async function indexMessageText(db: Db, input: { id: string; text: string
       .where('id', '=', input.id)
       .executeTakeFirst()
     if (!row) return
-    const body = input.text.slice(0, 1_000_000)
+    const body = indexBody(input.text)
     if (dialectOf(trx) === 'postgres') await indexTextPostgres(trx, row.seq, body)
     else await sql`UPDATE message_fts SET body = ${body} WHERE rowid = ${row.seq}`.execute(trx)
     const modseq = await allocateModseq(trx, row.account)

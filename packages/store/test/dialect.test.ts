@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto'
 import { sql } from 'kysely'
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest'
 import { type Db, dialectOf, migrateDatabase, openDatabase, SchemaBehindError } from '../src/db.ts'
+import { saveDraft } from '../src/drafts.ts'
 import { searchMessages } from '../src/message-list.ts'
-import { insertMessage } from '../src/messages.ts'
+import { getMessageRow, insertMessage } from '../src/messages.ts'
 import { migrations } from '../src/migrations/index.ts'
 import { createDatabase } from '../src/pg-cluster.ts'
 import { indexMessageText } from '../src/search.ts'
@@ -72,6 +73,49 @@ describe(`the ${testDialect} dialect`, () => {
     // Every word must match; only the last one is a prefix.
     expect(await ids('car sugar')).toEqual([])
     expect(await ids('sugar pudding')).toEqual([])
+  })
+})
+
+describe(`text known at insert (${testDialect})`, () => {
+  const ids = async (query: string) =>
+    (await searchMessages(db, { account: alice, query, limit: 10 })).map((r) => r.id)
+
+  it('a copy inserted with its text is found by it and previewed, as after indexMessageText', async () => {
+    const m = await insertMessage(db, {
+      account: alice,
+      mailboxRole: 'inbox',
+      placeholder: placeholder({
+        from: 'bob@example.net',
+        to: [alice],
+        subject: 'Pushed',
+        messageId: '<p1@x>',
+      }),
+      text: 'The  blowtorch\nrecipe',
+    })
+    expect(await ids('blowtorch')).toEqual([m.id])
+    expect((await getMessageRow(db, alice, m.id)).preview).toBe('The blowtorch recipe')
+    const late = await insertMessage(db, {
+      account: alice,
+      mailboxRole: 'inbox',
+      placeholder: placeholder({
+        from: 'bob@example.net',
+        to: [alice],
+        subject: 'Fetched',
+        messageId: '<p2@x>',
+      }),
+    })
+    expect((await getMessageRow(db, alice, late.id)).preview).toBe('')
+    expect(await ids('fetched')).toEqual([late.id])
+  })
+
+  it('a replaced draft is found by its new text only, with the new preview', async () => {
+    const draft = placeholder({ from: alice, to: ['bob@example.net'], subject: 'Plan', messageId: '<d1@x>' })
+    const { id } = await saveDraft(db, { account: alice, placeholder: draft, text: 'first apricot' })
+    expect(await ids('apricot')).toEqual([id])
+    await saveDraft(db, { account: alice, id, placeholder: draft, text: 'second quince' })
+    expect(await ids('apricot')).toEqual([])
+    expect(await ids('quince')).toEqual([id])
+    expect((await getMessageRow(db, alice, id)).preview).toBe('second quince')
   })
 })
 

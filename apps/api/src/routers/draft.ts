@@ -1,11 +1,4 @@
-import {
-  deleteDraft,
-  getMessageRow,
-  indexMessageText,
-  indexPlaceholder,
-  inTransaction,
-  saveDraft,
-} from '@federizer/store'
+import { deleteDraft, getMessageRow, indexPlaceholder, saveDraft } from '@federizer/store'
 import { z } from 'zod'
 import { composeDraft } from '../compose.ts'
 import { draftInputSchema, rowIdSchema } from '../schemas.ts'
@@ -18,11 +11,8 @@ export const draftRouter = router({
     const account = ctx.user.account
     const existing = input.id ? await getMessageRow(db, account, input.id) : undefined
     const { placeholder, text } = await composeDraft(ctx.api, ctx.user, input, existing)
-    return inTransaction(db, async (trx) => {
-      const { id } = await saveDraft(trx, { account, id: input.id, placeholder })
-      await indexMessageText(trx, { id, text: text ?? '' })
-      return { id, messageIdHeader: indexPlaceholder(placeholder).messageId }
-    })
+    const { id } = await saveDraft(db, { account, id: input.id, placeholder, text: text ?? '' })
+    return { id, messageIdHeader: indexPlaceholder(placeholder).messageId }
   }),
   delete: authedProcedure.input(z.object({ id: rowIdSchema })).mutation(async ({ ctx, input }) => {
     await deleteDraft(ctx.api.db, ctx.user.account, input.id)

@@ -11,7 +11,6 @@ import {
   getAutoForwardSettings,
   grantFetchedResources,
   inboundCopiesOf,
-  indexMessageText,
   insertFetchJobs,
   insertMessage,
   inTransaction,
@@ -116,11 +115,19 @@ export async function storeDelivery(db: Db, d: AcceptedDelivery): Promise<Stored
       const autoForward = routing.junk ? null : await getAutoForwardSettings(trx, recipient)
       const forwarded = autoForward !== null
       const forwardTo = autoForward?.to ?? []
+      // The forwarder never fetches for the forward (docs/protocol.md §3, Forward; §7 auto-forward). A
+      // user who keeps a copy has this mailbox fetch as the recipient it is; otherwise the copy says where
+      // the message went instead.
+      const fetchesHere = !forwarded || autoForward.keepCopy
+      // A copy whose every resource was pushed is complete as it is stored, its text indexed at once.
+      const allPushed = resources.every((r) => d.pushed?.has(r.contentId) === true)
+      const text = fetchesHere && d.pushed ? pushedText(resources, d.pushed) : undefined
       const { id } = await insertMessage(trx, {
         account: recipient,
         mailboxRole: routing.junk ? 'junk' : 'inbox',
         placeholder: d.message,
-        contentState: resources.length === 0 ? 'complete' : 'arriving',
+        contentState: resources.length === 0 || (fetchesHere && allPushed) ? 'complete' : 'arriving',
+        ...(text === undefined ? {} : { text }),
         // Naming a Content-ID grants nothing: this copy reads only what its own fetch brings
         // (docs/protocol.md §6, "Who may read a resource").
         resourcesReadable: false,
@@ -141,9 +148,7 @@ export async function storeDelivery(db: Db, d: AcceptedDelivery): Promise<Stored
         }))
       )
         queued.push('vacation_jobs')
-      // The forwarder never fetches for the forward (docs/protocol.md §3, Forward; §7 auto-forward). A user who keeps a copy has this mailbox
-      // fetch as the recipient it is; otherwise the copy says where the message went instead.
-      if (!forwarded || autoForward.keepCopy) {
+      if (fetchesHere) {
         const planned = await planFetchJobs(trx, {
           account: recipient,
           messageRowId: id,
@@ -199,31 +204,42 @@ interface CopyToFetch {
 }
 
 /**
+ * The text to index of a copy from its pushed resources: the first inline text/plain part, else the
+ * first inline text/html part as text; undefined when no inline text part was pushed.
+ */
+function pushedText(
+  resources: ReturnType<typeof listResources>,
+  pushed: ReadonlyMap<string, Buffer>,
+): string | undefined {
+  let html: string | undefined
+  for (const r of resources) {
+    const bytes = pushed.get(r.contentId)
+    if (bytes === undefined || r.disposition !== 'inline') continue
+    if (/^text\/plain\b/i.test(r.mediaType)) return bytes.toString('utf8')
+    if (html === undefined && /^text\/html\b/i.test(r.mediaType))
+      html = htmlToIndexText(bytes.toString('utf8'))
+  }
+  return html
+}
+
+/**
  * The fetch jobs of one stored copy, one per distinct Content-ID of its message: inline parts first
  * (priority 0), then attachments. The envelope presented to the origin is the stored one. A resource
- * pushed with the delivery is this copy's own fetched copy at once: its job is recorded done, the copy
- * may read it (the confinement rule of docs/protocol.md §6), and its text is indexed; a copy whose every
- * resource was pushed is complete. A resource another copy of the same delivery fetches is fetched once
- * for both: same message, same envelope, so the same answer from the origin (docs/protocol.md §6).
+ * pushed with the delivery is this copy's own fetched copy at once: its job is recorded done and the copy
+ * may read it (the confinement rule of docs/protocol.md §6); the copy was stored complete and indexed
+ * when all were pushed (storeDelivery). A resource another copy of the same delivery fetches is fetched
+ * once for both: same message, same envelope, so the same answer from the origin (docs/protocol.md §6).
  * Returns the jobs for the caller to insert.
  */
 async function planFetchJobs(db: Db, j: CopyToFetch): Promise<NewFetchJob[]> {
   const jobs: NewFetchJob[] = []
   const pushed: string[] = []
-  let indexed: { text: string; plain: boolean } | undefined
   for (const r of listResources(j.message)) {
     if (jobs.some((x) => x.contentId === r.contentId)) continue
     const bytes = j.pushed?.get(r.contentId)
     const waits = bytes === undefined && j.fetching?.has(r.contentId) === true
     if (bytes === undefined) j.fetching?.add(r.contentId)
-    if (bytes !== undefined) {
-      pushed.push(r.contentId)
-      if (r.disposition === 'inline' && !indexed?.plain) {
-        const plain = /^text\/plain\b/i.test(r.mediaType)
-        if (plain || /^text\/html\b/i.test(r.mediaType))
-          indexed = { text: plain ? bytes.toString('utf8') : htmlToIndexText(bytes.toString('utf8')), plain }
-      }
-    }
+    else pushed.push(r.contentId)
     jobs.push({
       account: j.account,
       messageRowId: j.messageRowId,
@@ -239,10 +255,8 @@ async function planFetchJobs(db: Db, j: CopyToFetch): Promise<NewFetchJob[]> {
       expiresAt: j.now + j.lifetime,
     })
   }
-  await grantFetchedResources(db, { messageRowIds: [j.messageRowId], contentIds: pushed })
-  if (indexed) await indexMessageText(db, { id: j.messageRowId, text: indexed.text })
-  if (jobs.length > 0 && pushed.length === jobs.length)
-    await setContentState(db, { id: j.messageRowId, contentState: 'complete' })
+  if (pushed.length > 0)
+    await grantFetchedResources(db, { messageRowIds: [j.messageRowId], contentIds: pushed })
   return jobs
 }
 
