@@ -7,6 +7,7 @@ import { createAsRouter } from './as/router.ts'
 import { leanTokenRoute } from './as/token-lean.ts'
 import type { GatewayOptions } from './base.ts'
 import { createGatewayContext, type GatewayContext } from './context.ts'
+import { leanFederationRoutes } from './federation/lean.ts'
 import { createFederationRouter } from './federation/router.ts'
 import { startMtaWorkers } from './mta/workers.ts'
 
@@ -50,8 +51,9 @@ export async function createGateway(
   const stopInProcess = domain.mtaTokens.useInProcess(inProcessTokenEndpoint(ctx))
   const workers = options.workers === false ? undefined : await startMtaWorkers(ctx)
   const leanToken = leanTokenRoute(ctx, `${basePath}/token`, app.get('trust proxy fn'))
+  const leanFederation = leanFederationRoutes(ctx, basePath)
   const listener = createListener((req, res) => {
-    if (!leanToken(req, res)) app(req, res)
+    if (!leanToken(req, res) && !leanFederation(req, res)) app(req, res)
   })
   let closed = false
   return {

@@ -1,9 +1,9 @@
 import { type ErrorRequestHandler, type RequestHandler, Router } from 'express'
 import type { GatewayContext } from '../context.ts'
 import { createHealthRouter } from '../ops/health.ts'
+import { answerFailure, sendJson } from './answer.ts'
 import { handleDelivery } from './delivery.ts'
 import { createDocsRouter } from './docs.ts'
-import { asFederationError, RETRY_AFTER_SECONDS } from './errors.ts'
 import { handleFetch } from './fetch.ts'
 import { wellKnownFederizer } from './well-known.ts'
 
@@ -18,7 +18,7 @@ export function createFederationRouter(ctx: GatewayContext): Router {
   router.post('/federizer/deliveries', (async (req, res, next) => {
     try {
       const { status, body } = await handleDelivery(ctx, req)
-      res.status(status).set('cache-control', 'no-store').json(body)
+      sendJson(res, status, body, { 'cache-control': 'no-store' })
     } catch (e) {
       next(e)
     }
@@ -36,44 +36,7 @@ export function createFederationRouter(ctx: GatewayContext): Router {
   return router
 }
 
-/** Translates failures once, at the edge: `{ error, error_description }` with the code's status; a 500 never leaks internals. */
+/** Translates failures once, at the edge (the express routes' error handler; see `answerFailure`). */
 function federationErrors(ctx: GatewayContext): ErrorRequestHandler {
-  return (failure, req, res, _next) => {
-    if (res.headersSent) {
-      ctx.logger.warn({ err: failure, path: req.path }, 'federation response aborted')
-      res.destroy()
-      return
-    }
-    const err = asFederationError(failure)
-    if (err) {
-      if (err.status === 401) {
-        res.set('www-authenticate', `DPoP algs="ES256 EdDSA RS256", error="${err.code}"`)
-      }
-      if (err.retryAfter !== undefined || err.status === 507)
-        res.set('retry-after', String(err.retryAfter ?? RETRY_AFTER_SECONDS))
-      if (err.status === 503) {
-        res.set('retry-after', String(err.retryAfter ?? RETRY_AFTER_SECONDS))
-        ctx.logger.warn(
-          { reqId: res.getHeader('x-request-id'), path: req.path, cause: causeText(err) },
-          err.message,
-        )
-      }
-      res.status(err.status).set('cache-control', 'no-store').json(err.toBody())
-      return
-    }
-    // A fault, not a refusal: logged with its cause and the request id; the peer gets a generic 500.
-    ctx.logger.error(
-      { err: failure, reqId: res.getHeader('x-request-id'), path: req.path },
-      'federation request failed',
-    )
-    res.status(500).json({
-      error: 'server_error',
-      error_description: 'the server could not process the request; try again later',
-    })
-  }
-}
-
-function causeText(e: Error): string | undefined {
-  const cause = (e as { cause?: unknown }).cause
-  return cause instanceof Error ? cause.message : typeof cause === 'string' ? cause : undefined
+  return (failure, req, res, _next) => answerFailure(ctx, failure, req.path, res)
 }
