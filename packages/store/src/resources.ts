@@ -51,15 +51,16 @@ export interface ByteRange {
   end: number
 }
 
-/** Accumulates chunks up to this size before each write(2): fewer syscalls, ~4 MiB of memory at most. */
-const WRITE_BATCH = 1024 * 1024
 /** Bytes between background fdatasync calls during a large write. */
 const SYNC_EVERY = 64 * 1024 * 1024
 
-/** Bytes read from a resource file per write to the receiver when it is sent (`sendTo`). */
-const SEND_CHUNK = 1024 * 1024
-/** Send buffers kept for the next sends (at most this many MiB stay allocated when idle). */
-const SPARE_SEND_BUFFERS = 16
+/**
+ * The size of the buffers a resource is written from (each write(2) of `write`) and sent from (each read
+ * of `sendTo`): two per write or send at once.
+ */
+const BUFFER_BYTES = 1024 * 1024
+/** Buffers kept for the next writes and sends (at most this many MiB stay allocated when idle). */
+const SPARE_BUFFERS = 16
 
 /**
  * Writes `chunk` to `out` and resolves once it is flushed (the write callback: the socket has handed it
@@ -155,16 +156,22 @@ export class ResourceStore {
     let closed = false
     let syncing: Promise<void> | undefined
     let syncError: unknown
-    // One batch is written while the next is read and hashed (the source is not paused for the disk).
+    // The bytes are copied into two reused 1 MiB buffers, one filled (and hashed) while the other is
+    // written, so the source is not paused for the disk. Holding the source's own chunks until their write
+    // instead kept each of them alive across scavenges while the disk was slow: promoted to the old
+    // generation, their memory came back only by full mark-compacts (`--trace-gc`: some nine a second
+    // in the receiving gateway of a fetch, each ~30 ms of CPU with its helper threads).
+    let filling: Buffer | undefined
+    let filled = 0
+    let inFlight: Buffer | undefined
     let writing: Promise<void> | undefined
     let writeError: unknown
     try {
-      let batch: Uint8Array[] = []
-      let batched = 0
       let sinceSync = 0
-      const writeAll = async (buffers: Uint8Array[], total: number) => {
-        let left = total
-        // writev: no copy into one big buffer; loop on short writes.
+      const writeAll = async (buffer: Buffer) => {
+        const buffers: Uint8Array[] = [buffer]
+        let left = buffer.byteLength
+        // A short write: the rest again.
         while (left > 0) {
           const { bytesWritten } = await handle.writev(buffers)
           left -= bytesWritten
@@ -174,12 +181,19 @@ export class ResourceStore {
       const flush = async () => {
         await writing
         if (writeError) throw writeError
-        if (batched === 0) return
-        const buffers = batch
-        const total = batched
-        batch = []
-        batched = 0
-        writing = writeAll(buffers, total).then(
+        // The buffer written last is free again: the next one to fill.
+        const free = inFlight
+        inFlight = undefined
+        if (filling === undefined || filled === 0) {
+          if (free) this.giveBack(free)
+          return
+        }
+        const buffer = filling
+        const total = filled
+        inFlight = buffer
+        filling = free
+        filled = 0
+        writing = writeAll(buffer.subarray(0, total)).then(
           () => {
             writing = undefined
           },
@@ -208,17 +222,23 @@ export class ResourceStore {
           size += chunk.byteLength
           if (size > options.maxBytes) throw new ResourceTooLargeError(options.maxBytes)
           hash.update(chunk)
-          batch.push(chunk)
-          batched += chunk.byteLength
-          if (batched >= WRITE_BATCH) await flush()
+          for (let offset = 0; offset < chunk.byteLength; ) {
+            // A resource known to be small (a pushed body) gets one buffer of its size, not a pooled one.
+            filling ??=
+              options.maxBytes < BUFFER_BYTES ? Buffer.allocUnsafe(options.maxBytes) : this.takeBuffer()
+            const n = Math.min(chunk.byteLength - offset, filling.length - filled)
+            filling.set(chunk.subarray(offset, offset + n), filled)
+            filled += n
+            offset += n
+            if (filled === filling.length) await flush()
+          }
         }
       } catch (e) {
         if (e instanceof StoreError) throw e
         throw new ResourceAbortedError(e)
       }
       await flush()
-      await writing
-      if (writeError) throw writeError
+      await flush()
       await syncing
       if (syncError) throw syncError
       await handle.sync()
@@ -251,7 +271,23 @@ export class ResourceStore {
       if (!closed) await handle.close().catch(() => {})
       await rm(temp, { force: true })
       throw e
+    } finally {
+      // Written, or abandoned: neither buffer is in use any more.
+      if (!writing) {
+        if (filling) this.giveBack(filling)
+        if (inFlight) this.giveBack(inFlight)
+      }
     }
+  }
+
+  /** A 1 MiB buffer for a write or a send: a spare one when there is one. */
+  private takeBuffer(): Buffer {
+    return this.spare.pop() ?? Buffer.allocUnsafeSlow(BUFFER_BYTES)
+  }
+
+  /** Keeps a 1 MiB buffer no longer in use for the next write or send (at most SPARE_BUFFERS). */
+  private giveBack(buffer: Buffer): void {
+    if (buffer.length === BUFFER_BYTES && this.spare.length < SPARE_BUFFERS) this.spare.push(buffer)
   }
 
   /**
@@ -271,12 +307,9 @@ export class ResourceStore {
       const start = range?.start ?? 0
       const end = range ? range.end + 1 : (await handle.stat()).size
       // A resource under 1 MiB gets one buffer of its size (not pooled); a larger one two pooled 1 MiB buffers.
-      const size = Math.min(SEND_CHUNK, end - start)
-      const take = () =>
-        size === SEND_CHUNK
-          ? (this.spare.pop() ?? Buffer.allocUnsafeSlow(SEND_CHUNK))
-          : Buffer.allocUnsafeSlow(size)
-      slots = Array.from({ length: Math.min(2, Math.ceil((end - start) / SEND_CHUNK)) }, () => ({
+      const size = Math.min(BUFFER_BYTES, end - start)
+      const take = () => (size === BUFFER_BYTES ? this.takeBuffer() : Buffer.allocUnsafeSlow(size))
+      slots = Array.from({ length: Math.min(2, Math.ceil((end - start) / BUFFER_BYTES)) }, () => ({
         buffer: take(),
       }))
       for (let pos = start, i = 0; pos < end; i++) {
@@ -295,9 +328,7 @@ export class ResourceStore {
     } finally {
       await handle.close()
       // A buffer goes back only when every write of it is known to be flushed (never after a failure).
-      if (clean)
-        for (const { buffer } of slots)
-          if (buffer.length === SEND_CHUNK && this.spare.length < SPARE_SEND_BUFFERS) this.spare.push(buffer)
+      if (clean) for (const { buffer } of slots) this.giveBack(buffer)
     }
   }
 

@@ -64,6 +64,32 @@ describe('ResourceStore', () => {
     expect(contentId).toBe(cid(big))
   })
 
+  it('writes several MiB byte for byte from odd-sized chunks whose buffer the source then reuses, three at once', async () => {
+    // The store copies each chunk before it returns to the source (two 1 MiB buffers, each refilled only
+    // once its write is done): a source that overwrites its buffer right after each chunk, as a socket
+    // reader may, still leaves the right bytes on disk, and the Content-ID names the bytes on disk.
+    const datas = [0, 1, 2].map(() => randomBytes(5 * 1024 * 1024 + 4321))
+    async function* reusing(data: Buffer) {
+      const scratch = Buffer.alloc(77_777)
+      for (let pos = 0; pos < data.length; pos += scratch.length) {
+        const n = data.copy(scratch, 0, pos, pos + scratch.length)
+        yield scratch.subarray(0, n)
+        scratch.fill(0xee)
+        await new Promise((r) => setImmediate(r))
+      }
+    }
+    const written = await Promise.all(datas.map((d) => store.write(reusing(d), { maxBytes: d.length })))
+    for (const [i, w] of written.entries()) {
+      expect(w.contentId).toBe(cid(datas[i] as Buffer))
+      expect((await readFile(store.path(w.contentId))).equals(datas[i] as Buffer)).toBe(true)
+    }
+    // A small resource of a known size, and an empty one.
+    const small = await store.write(chunks(['tiny ', 'body']), { maxBytes: 9 })
+    expect(await readFile(store.path(small.contentId), 'utf8')).toBe('tiny body')
+    const empty = await store.write(chunks([]), { maxBytes: 0 })
+    expect((await readFile(store.path(empty.contentId))).length).toBe(0)
+  })
+
   it('dedupes: one file of the same bytes, with a fresh mtime (the collector grace), and no temp file', async () => {
     const a = await store.write(chunks(['same']), { maxBytes: 10 })
     const old = new Date(Date.now() - 86_400_000)
