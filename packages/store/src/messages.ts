@@ -4,7 +4,7 @@ import type { Db } from './db.ts'
 import { dialectOf } from './dialect.ts'
 import { InvalidInputError, NotFoundError } from './errors.ts'
 import { newId } from './ids.ts'
-import { ensureMailboxes, getMailbox, mailboxByRole } from './mailboxes.ts'
+import { getMailbox, mailboxByRole } from './mailboxes.ts'
 import { indexPlaceholder, type StoredPlaceholder } from './placeholder-index.ts'
 import { addResourceRefs, removeResourceRefs } from './resource-refs.ts'
 import type { ContentState, MailboxRole, MessageRow } from './schema-mailbox.ts'
@@ -118,7 +118,7 @@ async function nextMessageSeq(trx: Db): Promise<number> {
 export async function insertMessage(db: Db, input: InsertMessageInput): Promise<{ id: string }> {
   const account = input.account.toLowerCase()
   return inTransaction(db, async (trx) => {
-    await ensureMailboxes(trx, account)
+    // One lookup: a missing role mailbox makes the account's six (mailboxByRole); they are never removed.
     const box = await mailboxByRole(trx, account, input.mailboxRole)
     const { ix, columns, addresses } = await derivedColumns(trx, account, input.placeholder)
     const keywords = checkKeywords(input.keywords ?? [])

@@ -16,42 +16,36 @@ export interface QuotaUse {
  * (`account_usage`, migration 016), so the check costs the same in a mailbox of a million messages.
  */
 export async function accountUsage(db: Db, account: string): Promise<number> {
-  const a = account.toLowerCase()
-  const messages = await db
-    .selectFrom('account_usage')
-    .select('message_bytes')
-    .where('account', '=', a)
-    .executeTakeFirst()
-  const uploads = await db
-    .selectFrom('uploads as u')
-    .select(sql<number>`coalesce(sum(u.size), 0)`.as('n'))
-    .where('u.account', '=', a)
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('resource_refs as r')
-            .select('r.content_id')
-            .whereRef('r.content_id', '=', 'u.content_id')
-            .where('r.account', '=', a)
-            .where('r.owner_kind', '=', 'message'),
-        ),
-      ),
-    )
-    .executeTakeFirstOrThrow()
-  return Number(messages?.message_bytes ?? 0) + Number(uploads.n)
+  const row = await usageAndQuota(db, account.toLowerCase())
+  return Number(row?.messages ?? 0) + Number(row?.uploads ?? 0)
 }
 
-/** The account's quota (the operator's value, else `defaultBytes`) and its use. */
+/** The account's quota (the operator's value, else `defaultBytes`) and its use: one statement. */
 export async function quotaOf(db: Db, account: string, defaultBytes: number): Promise<QuotaUse> {
-  const row = await db
-    .selectFrom('users')
-    .select('quota_bytes')
-    .where('account', '=', account.toLowerCase())
-    .executeTakeFirst()
+  const row = await usageAndQuota(db, account.toLowerCase())
+  const quota = row?.quota
   return {
-    usedBytes: await accountUsage(db, account),
-    quotaBytes: row?.quota_bytes ?? defaultBytes,
+    usedBytes: Number(row?.messages ?? 0) + Number(row?.uploads ?? 0),
+    quotaBytes: quota === null || quota === undefined ? defaultBytes : Number(quota),
   }
+}
+
+/** The three figures of `quotaOf` as scalar subqueries of one SELECT (a delivery checks it per copy). */
+async function usageAndQuota(db: Db, a: string) {
+  const { rows } = await sql<{
+    quota: number | string | null
+    messages: number | string | null
+    uploads: number | string | null
+  }>`SELECT
+      (SELECT quota_bytes FROM users WHERE account = ${a}) AS quota,
+      (SELECT message_bytes FROM account_usage WHERE account = ${a}) AS messages,
+      (SELECT coalesce(sum(u.size), 0) FROM uploads AS u
+        WHERE u.account = ${a} AND NOT EXISTS (
+          SELECT r.content_id FROM resource_refs AS r
+          WHERE r.content_id = u.content_id AND r.account = ${a} AND r.owner_kind = 'message')) AS uploads`.execute(
+    db,
+  )
+  return rows[0]
 }
 
 /** Sets (or with `null` clears, back to the domain default) an account's quota; operator CLI. */
