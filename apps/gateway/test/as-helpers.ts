@@ -1,5 +1,7 @@
 // Test helpers for the AS suites: real gateways on loopback ports, a real DNS server, a cookie-aware fetch.
 import fs from 'node:fs/promises'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { type DnsServer, freePort, startDnsServer, testStore } from '@federizer/devnet'
@@ -174,4 +176,21 @@ export async function signInThroughForm(
     body: new URLSearchParams(form.fields),
   })
   return { posted, verifier, state, browser }
+}
+
+/**
+ * A loopback server that runs only `route` (a lean route of the gateway); a request it leaves to express
+ * is answered 418 here. Returns its URL and how to close it.
+ */
+export async function leanServer(
+  route: (req: http.IncomingMessage, res: http.ServerResponse) => boolean,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    if (!route(req, res)) res.writeHead(418).end()
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  }
 }

@@ -1,24 +1,19 @@
 import http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { leanTokenRoute } from '../src/as/token-lean.ts'
-import { startDomain, type TestDomain } from './as-helpers.ts'
+import { leanServer, startDomain, type TestDomain } from './as-helpers.ts'
 
 let d: TestDomain
-/** A server that runs only the lean route; what it leaves to express is answered 418 here. */
-let lean: http.Server
+/** A server that runs only the lean route(s); what they leave to express is answered 418 here. */
+let lean: Awaited<ReturnType<typeof leanServer>>
 let leanUrl: string
 beforeAll(async () => {
   d = await startDomain('example.com')
-  const route = leanTokenRoute(d.gateway.ctx, '/token', () => false)
-  lean = http.createServer((req, res) => {
-    if (!route(req, res)) res.writeHead(418).end()
-  })
-  await new Promise<void>((r) => lean.listen(0, '127.0.0.1', r))
-  leanUrl = `http://127.0.0.1:${(lean.address() as AddressInfo).port}`
+  lean = await leanServer(leanTokenRoute(d.gateway.ctx, '/token', () => false))
+  leanUrl = lean.url
 })
 afterAll(async () => {
-  await new Promise((r) => lean.close(r))
+  await lean.close()
   await d.close()
 })
 
@@ -116,7 +111,7 @@ describe('POST /token without express (token-lean.ts)', () => {
   })
 
   it('a client that sends less than its Content-Length and leaves gets no answer, and the server goes on', async () => {
-    const { port } = lean.address() as AddressInfo
+    const port = Number(new URL(lean.url).port)
     await new Promise<void>((resolve) => {
       const req = http.request({
         host: '127.0.0.1',

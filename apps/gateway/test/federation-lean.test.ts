@@ -1,24 +1,18 @@
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { leanFederationRoutes } from '../src/federation/lean.ts'
-import { startDomain, type TestDomain } from './as-helpers.ts'
+import { leanServer, startDomain, type TestDomain } from './as-helpers.ts'
 
 let d: TestDomain
-/** A server that runs only the lean routes; what they leave to express is answered 418 here. */
-let lean: http.Server
+/** A server that runs only the lean route(s); what they leave to express is answered 418 here. */
+let lean: Awaited<ReturnType<typeof leanServer>>
 let leanUrl: string
 beforeAll(async () => {
   d = await startDomain('example.com')
-  const route = leanFederationRoutes(d.gateway.ctx, '')
-  lean = http.createServer((req, res) => {
-    if (!route(req, res)) res.writeHead(418).end()
-  })
-  await new Promise<void>((r) => lean.listen(0, '127.0.0.1', r))
-  leanUrl = `http://127.0.0.1:${(lean.address() as AddressInfo).port}`
+  lean = await leanServer(leanFederationRoutes(d.gateway.ctx, ''))
+  leanUrl = lean.url
 })
 afterAll(async () => {
-  await new Promise((r) => lean.close(r))
+  await lean.close()
   await d.close()
 })
 

@@ -25,30 +25,32 @@ afterEach(async () => {
 
 const now = () => Math.floor(Date.now() / 1000)
 
+/** A queued forward job due at `next` (made at `t0`), leased until `lease` when given. */
+const job = (id: string, next: number, t0: number, lease: number | null = null) => ({
+  id,
+  account: 'bob@example.net',
+  message_row_id: `m_${id}`,
+  forward_to: '[]',
+  placeholder: '{}',
+  state: 'queued' as const,
+  attempts: 0,
+  next_attempt_at: next,
+  lease_until: lease,
+  expires_at: t0 + 3600,
+  last_error: null,
+  created_at: t0,
+  updated_at: t0,
+})
+
 describe('an idle queue runner with a 60 s poll', () => {
   it('runs a retry when it comes due, and a lapsed lease when it lapses, not at the next poll', {
     timeout: 20_000,
   }, async () => {
     const t0 = now()
-    const job = (id: string, next: number, lease: number | null) => ({
-      id,
-      account: 'bob@example.net',
-      message_row_id: `m_${id}`,
-      forward_to: '[]',
-      placeholder: '{}',
-      state: 'queued' as const,
-      attempts: 0,
-      next_attempt_at: next,
-      lease_until: lease,
-      expires_at: t0 + 3600,
-      last_error: null,
-      created_at: t0,
-      updated_at: t0,
-    })
     // One retry due in 2 s; one row a crashed claimer leased until 3 s from now.
     await db
       .insertInto('forward_jobs')
-      .values([job('retry', t0 + 2, null), job('crashed', t0 - 10, t0 + 3)])
+      .values([job('retry', t0 + 2, t0), job('crashed', t0 - 10, t0, t0 + 3)])
       .execute()
     const ran = new Map<string, number>()
     const due = queueDueClock(db, 'forward_jobs', ['queued'], now)
@@ -90,22 +92,6 @@ describe('an idle queue runner with a 60 s poll', () => {
       await runner.stop()
     }
   })
-})
-
-const job = (id: string, next: number, t0: number) => ({
-  id,
-  account: 'bob@example.net',
-  message_row_id: `m_${id}`,
-  forward_to: '[]',
-  placeholder: '{}',
-  state: 'queued' as const,
-  attempts: 0,
-  next_attempt_at: next,
-  lease_until: null,
-  expires_at: t0 + 3600,
-  last_error: null,
-  created_at: t0,
-  updated_at: t0,
 })
 
 describe('the due time after a claim at a second boundary', () => {
