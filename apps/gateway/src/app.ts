@@ -52,8 +52,9 @@ export async function createGateway(
   const workers = options.workers === false ? undefined : await startMtaWorkers(ctx)
   const leanToken = leanTokenRoute(ctx, `${basePath}/token`, app.get('trust proxy fn'))
   const leanFederation = leanFederationRoutes(ctx, basePath)
+  const lean = options.leanRoutes !== false
   const listener = createListener((req, res) => {
-    if (!leanToken(req, res) && !leanFederation(req, res)) app(req, res)
+    if (!lean || (!leanToken(req, res) && !leanFederation(req, res))) app(req, res)
   })
   let closed = false
   return {

@@ -23,6 +23,12 @@ export interface GatewayOptions {
   now?: () => number
   /** Start the MTA workers (default true; tests of one area may turn them off). */
   workers?: boolean
+  /**
+   * false: every request goes through the express app, the server-to-server token, delivery and fetch
+   * requests too (which are otherwise answered before it: as/token-lean.ts, federation/lean.ts, with the
+   * same handlers). For a test that puts its own middleware in front of the app's routes.
+   */
+  leanRoutes?: boolean
   /** On close, how long running MTA jobs may take to finish before they are aborted (default 10 s). */
   shutdownGraceMs?: number
   /** The fetch of every outgoing request (discovery, delivery, fetch, token exchange), when the gateway

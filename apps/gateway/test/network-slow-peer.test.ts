@@ -29,8 +29,12 @@ function inFront(mw: (req: Request, res: Response, next: NextFunction) => void) 
 
 beforeAll(async () => {
   // Bob's node takes no pushed bodies, so every message is fetched from its origin (the path under test).
+  // example.org's requests all go through its express app, where the middleware below stands.
   net = await openNetwork({
-    domains: threeDomains({ 'example.net': { gatewayOptions: { pushMaxBytes: 0 } } }),
+    domains: threeDomains({
+      'example.net': { gatewayOptions: { pushMaxBytes: 0 } },
+      'example.org': { gatewayOptions: { leanRoutes: false } },
+    }),
   })
   network = net.network
   inFront((req, res, next) => {
