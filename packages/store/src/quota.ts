@@ -16,8 +16,7 @@ export interface QuotaUse {
  * (`account_usage`, migration 016), so the check costs the same in a mailbox of a million messages.
  */
 export async function accountUsage(db: Db, account: string): Promise<number> {
-  const row = await usageAndQuota(db, account.toLowerCase())
-  return Number(row?.messages ?? 0) + Number(row?.uploads ?? 0)
+  return usedBytes(await usageAndQuota(db, account.toLowerCase()))
 }
 
 /** The account's quota (the operator's value, else `defaultBytes`) and its use: one statement. */
@@ -25,10 +24,13 @@ export async function quotaOf(db: Db, account: string, defaultBytes: number): Pr
   const row = await usageAndQuota(db, account.toLowerCase())
   const quota = row?.quota
   return {
-    usedBytes: Number(row?.messages ?? 0) + Number(row?.uploads ?? 0),
+    usedBytes: usedBytes(row),
     quotaBytes: quota === null || quota === undefined ? defaultBytes : Number(quota),
   }
 }
+
+const usedBytes = (row: Awaited<ReturnType<typeof usageAndQuota>>): number =>
+  Number(row?.messages ?? 0) + Number(row?.uploads ?? 0)
 
 /** The three figures of `quotaOf` as scalar subqueries of one SELECT (a delivery checks it per copy). */
 async function usageAndQuota(db: Db, a: string) {

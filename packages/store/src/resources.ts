@@ -157,10 +157,9 @@ export class ResourceStore {
     let syncing: Promise<void> | undefined
     let syncError: unknown
     // The bytes are copied into two reused 1 MiB buffers, one filled (and hashed) while the other is
-    // written, so the source is not paused for the disk. Holding the source's own chunks until their write
-    // instead kept each of them alive across scavenges while the disk was slow: promoted to the old
-    // generation, their memory came back only by full mark-compacts (`--trace-gc`: some nine a second
-    // in the receiving gateway of a fetch, each ~30 ms of CPU with its helper threads).
+    // written, so the source is not paused for the disk. The bytes written are the bytes hashed even if
+    // the source reuses its chunks' memory, and no chunk of the source is kept alive while the disk is
+    // slow (kept chunks survive scavenges into the old generation, which only a mark-compact frees).
     let filling: Buffer | undefined
     let filled = 0
     let inFlight: Buffer | undefined
@@ -181,17 +180,12 @@ export class ResourceStore {
       const flush = async () => {
         await writing
         if (writeError) throw writeError
-        // The buffer written last is free again: the next one to fill.
-        const free = inFlight
-        inFlight = undefined
-        if (filling === undefined || filled === 0) {
-          if (free) this.giveBack(free)
-          return
-        }
+        if (filling === undefined || filled === 0) return
         const buffer = filling
         const total = filled
+        // The buffer written last is free again: the next one to fill.
+        filling = inFlight
         inFlight = buffer
-        filling = free
         filled = 0
         writing = writeAll(buffer.subarray(0, total)).then(
           () => {
@@ -238,7 +232,8 @@ export class ResourceStore {
         throw new ResourceAbortedError(e)
       }
       await flush()
-      await flush()
+      await writing
+      if (writeError) throw writeError
       await syncing
       if (syncError) throw syncError
       await handle.sync()

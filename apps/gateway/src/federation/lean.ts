@@ -24,7 +24,7 @@ export function leanFederationRoutes(
   const fetch = `${basePath}/federizer/fetch`
   return (req, res) => {
     if (req.method !== 'POST') return false
-    const route = req.url === deliveries ? deliver : req.url === fetch ? serveFetch : undefined
+    const route = req.url === deliveries ? deliver : req.url === fetch ? handleFetch : undefined
     if (route === undefined) return false
     log(req, res, () => {
       route(ctx, req, res).catch((e: unknown) => answerFailure(ctx, e, req.url ?? '', res))
@@ -33,11 +33,8 @@ export function leanFederationRoutes(
   }
 }
 
-async function deliver(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** `POST /federizer/deliveries`: the delivery's answer as JSON, never cached (both routes). */
+export async function deliver(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const { status, body } = await handleDelivery(ctx, req)
   sendJson(res, status, body, { 'cache-control': 'no-store' })
-}
-
-function serveFetch(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  return handleFetch(ctx, req, res)
 }

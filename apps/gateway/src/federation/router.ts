@@ -1,10 +1,10 @@
 import { type ErrorRequestHandler, type RequestHandler, Router } from 'express'
 import type { GatewayContext } from '../context.ts'
 import { createHealthRouter } from '../ops/health.ts'
-import { answerFailure, sendJson } from './answer.ts'
-import { handleDelivery } from './delivery.ts'
+import { answerFailure } from './answer.ts'
 import { createDocsRouter } from './docs.ts'
 import { handleFetch } from './fetch.ts'
+import { deliver } from './lean.ts'
 import { wellKnownFederizer } from './well-known.ts'
 
 /**
@@ -15,20 +15,11 @@ import { wellKnownFederizer } from './well-known.ts'
 export function createFederationRouter(ctx: GatewayContext): Router {
   const router = Router()
   router.get('/.well-known/federizer', wellKnownFederizer(ctx))
-  router.post('/federizer/deliveries', (async (req, res, next) => {
-    try {
-      const { status, body } = await handleDelivery(ctx, req)
-      sendJson(res, status, body, { 'cache-control': 'no-store' })
-    } catch (e) {
-      next(e)
-    }
+  router.post('/federizer/deliveries', ((req, res, next) => {
+    deliver(ctx, req, res).catch(next)
   }) as RequestHandler)
-  router.post('/federizer/fetch', (async (req, res, next) => {
-    try {
-      await handleFetch(ctx, req, res)
-    } catch (e) {
-      next(e)
-    }
+  router.post('/federizer/fetch', ((req, res, next) => {
+    handleFetch(ctx, req, res).catch(next)
   }) as RequestHandler)
   router.use(createDocsRouter())
   router.use(createHealthRouter(ctx))
