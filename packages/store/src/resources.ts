@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { createReadStream, type ReadStream } from 'node:fs'
-import { access, constants, mkdir, open, rename, rm, stat } from 'node:fs/promises'
+import { access, constants, type FileHandle, mkdir, open, rename, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
 import type { Readable, Writable } from 'node:stream'
 import { StoreError } from './errors.ts'
@@ -335,13 +335,35 @@ export class ResourceStore {
     })
   }
 
-  /** Reads a small resource whole (inline text / HTML); undefined when absent or over `maxBytes`. */
+  /**
+   * Reads a small resource whole (inline text / HTML); undefined when absent or over `maxBytes`. One
+   * open, fstat and read into a buffer of the file's size: a `createReadStream` allocates a 1 MiB buffer
+   * (its highWaterMark) per read, and a sending MTA reads two bodies per message to push them, which
+   * drove its V8 heap into a full collection every ~100 ms on external-memory pressure
+   * (docs/benchmarks.md).
+   */
   async readSmall(contentId: string, maxBytes: number): Promise<Buffer | undefined> {
-    const s = await this.stat(contentId)
-    if (!s || s.size > maxBytes) return undefined
-    const chunks: Buffer[] = []
-    for await (const c of this.createReadStream(contentId)) chunks.push(c as Buffer)
-    return Buffer.concat(chunks)
+    if (!isContentId(contentId)) return undefined
+    let handle: FileHandle
+    try {
+      handle = await open(this.path(contentId), 'r')
+    } catch {
+      return undefined
+    }
+    try {
+      const { size } = await handle.stat()
+      if (size > maxBytes) return undefined
+      const bytes = Buffer.allocUnsafe(size)
+      let done = 0
+      while (done < size) {
+        const { bytesRead } = await handle.read(bytes, done, size - done, done)
+        if (bytesRead === 0) break
+        done += bytesRead
+      }
+      return done === size ? bytes : bytes.subarray(0, done)
+    } finally {
+      await handle.close()
+    }
   }
 
   /** Deletes a resource file (the garbage collector's job; callers check references first). */

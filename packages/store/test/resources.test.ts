@@ -142,6 +142,17 @@ describe('ResourceStore', () => {
     expect(await store.stat(contentId)).toMatchObject({ size: 10 })
   })
 
+  it('reads a small resource whole; nothing when it is absent, over the limit or not a Content-ID', async () => {
+    const bytes = randomBytes(100_000)
+    const contentId = await put(bytes)
+    expect((await store.readSmall(contentId, 100_000))?.equals(bytes)).toBe(true)
+    expect(await store.readSmall(contentId, 99_999)).toBeUndefined()
+    expect(await store.readSmall(cid('never stored'), 100_000)).toBeUndefined()
+    expect(await store.readSmall('../../etc/passwd', 100_000)).toBeUndefined()
+    const empty = await put(Buffer.alloc(0))
+    expect((await store.readSmall(empty, 10))?.length).toBe(0)
+  })
+
   it('refuses a path for something that is not a Content-ID', () => {
     expect(() => store.path('../../etc/passwd')).toThrow(/not a Content-ID/)
   })
