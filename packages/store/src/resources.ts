@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { createReadStream, type ReadStream } from 'node:fs'
 import { access, constants, type FileHandle, mkdir, open, rename, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
 import type { Readable, Writable } from 'node:stream'
@@ -288,7 +287,7 @@ export class ResourceStore {
   /**
    * Sends a resource, or the inclusive byte range of it, to `out` (an HTTP response) without ending it.
    * It reads into two reused 1 MiB buffers, one read while the other is written, each reused only once
-   * its write is flushed; `createReadStream` would allocate a fresh 1 MiB Buffer per read, and in a
+   * its write is flushed; a `createReadStream` would allocate a fresh 1 MiB Buffer per read, and in a
    * process with a ~40 MB heap every ~32 MB of such Buffers forced a scavenge that started a full
    * mark-compact (V8 `--trace-gc`: six to nine a second while a resource streamed, ~30 ms of CPU each).
    * Memory stays flat: at most 2 MiB per send, and at most 16 MiB kept for the next sends.
@@ -325,14 +324,6 @@ export class ResourceStore {
       // A buffer goes back only when every write of it is known to be flushed (never after a failure).
       if (clean) for (const { buffer } of slots) this.giveBack(buffer)
     }
-  }
-
-  /** Reads a resource, or the inclusive byte range of it. */
-  createReadStream(contentId: string, range?: ByteRange): ReadStream {
-    return createReadStream(this.path(contentId), {
-      ...(range ? { start: range.start, end: range.end } : {}),
-      highWaterMark: 1024 * 1024,
-    })
   }
 
   /**

@@ -134,14 +134,6 @@ describe('ResourceStore', () => {
     expect(await allFiles()).toEqual([])
   })
 
-  it('reads byte ranges', async () => {
-    const { contentId } = await store.write(chunks(['0123456789']), { maxBytes: 100 })
-    const got: Buffer[] = []
-    for await (const c of store.createReadStream(contentId, { start: 2, end: 5 })) got.push(c as Buffer)
-    expect(Buffer.concat(got).toString()).toBe('2345')
-    expect(await store.stat(contentId)).toMatchObject({ size: 10 })
-  })
-
   it('reads a small resource whole; nothing when it is absent, over the limit or not a Content-ID', async () => {
     const bytes = randomBytes(100_000)
     const contentId = await put(bytes)
