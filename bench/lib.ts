@@ -26,30 +26,6 @@ export function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
 }
 
-/** Runs `fn` `runs` times and returns the stat of its results. */
-export async function repeat(runs: number, fn: () => Promise<number>): Promise<Stat> {
-  const values: number[] = []
-  for (let i = 0; i < runs; i++) values.push(await fn())
-  return stat(values)
-}
-
-/** Samples this process's RSS while `fn` runs; returns fn's result and the peak in MiB. */
-export async function withPeakRss<T>(
-  fn: () => Promise<T>,
-): Promise<{ result: T; peakRssMiB: number; baseRssMiB: number }> {
-  const base = process.memoryUsage().rss
-  let peak = base
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss)
-  }, 20)
-  try {
-    const result = await fn()
-    return { result, peakRssMiB: peak / 2 ** 20, baseRssMiB: base / 2 ** 20 }
-  } finally {
-    clearInterval(timer)
-  }
-}
-
 /** Writes a file of `bytes` bytes from a repeated 4 MiB random block (fast to make, not compressible). */
 export async function makeFile(file: string, bytes: number): Promise<void> {
   const block = randomBytes(4 * 2 ** 20)

@@ -11,7 +11,7 @@ import type { Row, Section } from './report.ts'
 
 /** The bench's own process (submitting clients, Bob's inbox watcher): not a server's CPU. */
 export const CLIENT = 'bench (client)'
-export const PG_BACKENDS = 'PostgreSQL backends'
+const PG_BACKENDS = 'PostgreSQL backends'
 
 export interface BatchResult {
   perSecond: number

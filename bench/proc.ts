@@ -21,7 +21,7 @@ export async function processMemory(pid: number = process.pid): Promise<{ rssMiB
 }
 
 /** Resets the kernel's peak-RSS mark (VmHWM) of a process to its current RSS (`clear_refs` value 5). */
-export async function resetPeak(pid: number = process.pid): Promise<void> {
+async function resetPeak(pid: number = process.pid): Promise<void> {
   await writeFile(`/proc/${pid}/clear_refs`, '5')
 }
 

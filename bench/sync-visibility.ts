@@ -8,7 +8,7 @@ const SYNC_ENGINE = fileURLToPath(new URL('../apps/web/src/state/sync-engine.ts'
 const TARGET_MS = 3000
 
 /** The webmail's default polling interval, read from its sync engine (`intervalMs ?? N`). */
-export async function webmailPollIntervalMs(): Promise<number> {
+async function webmailPollIntervalMs(): Promise<number> {
   const source = await readFile(SYNC_ENGINE, 'utf8')
   const m = /intervalMs\s*\?\?\s*([\d_]+)/.exec(source)
   if (!m) throw new Error(`no default intervalMs found in ${SYNC_ENGINE}`)

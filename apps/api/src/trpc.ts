@@ -1,5 +1,5 @@
 import { DatabaseUnavailableError } from '@federizer/store'
-import { initTRPC, TRPCError } from '@trpc/server'
+import { initTRPC } from '@trpc/server'
 import { type AuthUser, authenticate } from './auth.ts'
 import type { ApiContext } from './context.ts'
 import { toTrpcError } from './errors.ts'
@@ -27,7 +27,6 @@ const t = initTRPC.context<RequestContext>().create({
 })
 
 export const router = t.router
-export const createCallerFactory = t.createCallerFactory
 
 /** Translates domain errors once, and logs the unexpected ones. */
 const translate = t.middleware(async ({ ctx, next, path }) => {
@@ -54,5 +53,3 @@ export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
   }
   return next({ ctx: { ...ctx, user } })
 })
-
-export { TRPCError }

@@ -40,7 +40,7 @@ export function mailClient(apiUrl: string, token: string) {
 }
 
 /** Uploads a file as a stream to `POST /resources` and returns its reference. */
-export async function uploadFile(apiUrl: string, token: string, file: string) {
+async function uploadFile(apiUrl: string, token: string, file: string) {
   const info = await stat(file).catch(() => {
     throw new CliError(`cannot read attachment ${file}`)
   })

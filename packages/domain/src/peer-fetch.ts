@@ -18,7 +18,7 @@ export interface PeerFetchOptions {
 }
 
 /** The request went to an address (or with a scheme) no peer may make us use. */
-export class PeerAddressError extends Error {
+class PeerAddressError extends Error {
   override readonly name = 'PeerAddressError'
   readonly code = 'peer_address_refused'
 }
@@ -33,7 +33,7 @@ type LookupCallback = (
  * A DNS lookup that checks every address of the name and hands the socket only checked ones, so the
  * address checked is the address connected to (no DNS-rebinding window between check and connect).
  */
-export function pinnedLookup(allowLoopback: boolean) {
+function pinnedLookup(allowLoopback: boolean) {
   return (hostname: string, options: LookupOptions, callback: LookupCallback) => {
     const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : (options.family ?? 0)
     dnsLookup(hostname, { all: true, family }, (err, addresses) => {
@@ -51,7 +51,7 @@ export function pinnedLookup(allowLoopback: boolean) {
 }
 
 /** Refuses a URL before any socket is opened: https only (http to loopback in development), IP literals checked. */
-export function assertPeerUrl(url: URL, allowLoopback: boolean): void {
+function assertPeerUrl(url: URL, allowLoopback: boolean): void {
   if (
     url.protocol !== 'https:' &&
     !(url.protocol === 'http:' && allowLoopback && isLoopbackHost(url.hostname))

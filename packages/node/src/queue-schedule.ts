@@ -5,23 +5,23 @@
  * multiplied by `DomainConfig.queueTimeScale` here, once (tests and the demo run the same schedule in
  * fractions of a second); nothing else reads the scale.
  */
-export const RETRY_SCHEDULE_SECONDS = [60, 300, 900, 1800, 3600, 7200] as const
-export const RETRY_STEADY_SECONDS = 4 * 3600
+const RETRY_SCHEDULE_SECONDS = [60, 300, 900, 1800, 3600, 7200] as const
+const RETRY_STEADY_SECONDS = 4 * 3600
 /** A queued item is given up after 5 days (unscaled). */
 export const QUEUE_LIFETIME_SECONDS = 5 * 24 * 3600
 /** The sender is told of a delay once an item has waited this long (unscaled). */
-export const DELAY_NOTICE_AFTER_SECONDS = 4 * 3600
+const DELAY_NOTICE_AFTER_SECONDS = 4 * 3600
 /** How long a claim holds a row before another worker may take it over (crash recovery; unscaled). */
-export const LEASE_SECONDS = 60
+const LEASE_SECONDS = 60
 /**
  * The MTA's safety-net poll when other processes' enqueues wake it (PostgreSQL LISTEN/NOTIFY, SQLite's
  * data_version and the api's wake file; unscaled): it only finds work whose wake-up was lost (a
  * notification sent while the listener reconnected). Rows coming due later (retries, undo-send holds,
  * lapsing leases) are found by the due-time sleep (gateway mta/due.ts), not by this poll.
  */
-export const SAFETY_NET_POLL_SECONDS = 60
+const SAFETY_NET_POLL_SECONDS = 60
 /** How long a peer that could not be discovered stays remembered as down (unscaled, never lengthened). */
-export const DISCOVERY_FAILURE_SECONDS = 30
+const DISCOVERY_FAILURE_SECONDS = 30
 
 /** The schedule of one domain's queues, every duration already scaled (whole seconds). */
 export interface QueueSchedule {

@@ -22,7 +22,7 @@ const keywordSchema = z
 const keywordsSchema = z.array(keywordSchema).max(20)
 
 /** The most messages one "all in this folder" change touches; a bigger folder takes a second click. */
-export const MAX_FOLDER_BULK = 5000
+const MAX_FOLDER_BULK = 5000
 
 /** Messages of the signed-in account (JMAP-like: list, get, set keywords, move, destroy). @see RFC 8621 §4 */
 export const messageRouter = router({

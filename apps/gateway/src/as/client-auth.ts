@@ -6,7 +6,7 @@ import { OAuthError, toOAuthError } from './errors.ts'
 import type { FormParams } from './form.ts'
 
 /** The client_id a request names (form `client_id`, else the client assertion's `sub`), before any check. */
-export function claimedClientId(params: FormParams): string | undefined {
+function claimedClientId(params: FormParams): string | undefined {
   const explicit = params.get('client_id')
   if (explicit !== undefined) return explicit
   const assertion = params.get('client_assertion')

@@ -44,7 +44,7 @@ export interface AsContext {
   dpopIatWindowSeconds: number
 }
 
-export const DEFAULT_LIFETIMES: AsLifetimes = {
+const DEFAULT_LIFETIMES: AsLifetimes = {
   code: 60,
   accessToken: 600,
   refreshToken: 14 * 86400,
@@ -53,7 +53,7 @@ export const DEFAULT_LIFETIMES: AsLifetimes = {
   fetchToken: 900,
 }
 
-export const DEFAULT_LIMITS: AsLimits = {
+const DEFAULT_LIMITS: AsLimits = {
   loginPerAccount: { max: 10, windowSeconds: 15 * 60 },
   loginPerIp: { max: 50, windowSeconds: 15 * 60 },
   tokenPerClient: { max: 1200, windowSeconds: 60 },

@@ -35,7 +35,7 @@ export interface AsLimits {
  * once its window ended), so flooding with new keys cannot free a blocked one. The per-peer budgets of
  * the federation edge (federation/quotas.ts) use the same table through `chargeBudgets`.
  */
-export class StoreRateLimiter extends RateLimiterStoreAbstract {
+class StoreRateLimiter extends RateLimiterStoreAbstract {
   constructor(
     private readonly db: Db,
     opts: { keyPrefix: string; points: number; duration: number; blockInMemory?: boolean },

@@ -22,8 +22,8 @@ import { checkAutoReply, isAutoReply } from './reply-mode.ts'
 import type { TokenResponse } from './token-code.ts'
 
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange'
-export const TOKEN_TYPE_ACCESS = 'urn:ietf:params:oauth:token-type:access_token'
-export const TOKEN_TYPE_JWT = 'urn:ietf:params:oauth:token-type:jwt'
+const TOKEN_TYPE_ACCESS = 'urn:ietf:params:oauth:token-type:access_token'
+const TOKEN_TYPE_JWT = 'urn:ietf:params:oauth:token-type:jwt'
 
 /**
  * The Cross-Domain Authorization Grant (RFC 8693 token exchange, private_key_jwt + DPoP), three modes:

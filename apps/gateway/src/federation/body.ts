@@ -69,13 +69,13 @@ export function bodyFormat(contentType: string | undefined): BodyFormat {
  * fetch's envelope of 16 hops, a delivery's multipart parts) is far shallower; tens of thousands of nested
  * arrays would otherwise overflow the stack of whatever walks the parsed value (a 500).
  */
-export const MAX_JSON_DEPTH = 64
+const MAX_JSON_DEPTH = 64
 
 /**
  * Refuses JSON text nested deeper than `max` with 400, before parsing: one pass over the characters,
  * strings skipped, no recursion.
  */
-export function checkJsonDepth(text: string, max: number): void {
+function checkJsonDepth(text: string, max: number): void {
   let depth = 0
   let inString = false
   for (let i = 0; i < text.length; i++) {

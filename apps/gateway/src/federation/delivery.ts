@@ -32,7 +32,7 @@ import {
 } from './quotas.ts'
 
 /** Bytes allowed beyond the placeholder limit for the `recipients` list and the wrapper object. */
-export const DELIVERY_WRAPPER_ALLOWANCE = 16 * 1024
+const DELIVERY_WRAPPER_ALLOWANCE = 16 * 1024
 const MAX_RECIPIENTS = 100
 
 export interface DeliveryResult {

@@ -131,7 +131,7 @@ export const RETRY_AFTER_SECONDS = 30
  * decided or stored, so the answer is 503 with Retry-After and the sender retries, never bounces.
  * @see docs/protocol.md §6, RFC 9110 §15.6.4
  */
-export function databaseUnavailable(cause: DatabaseUnavailableError): FederationError {
+function databaseUnavailable(cause: DatabaseUnavailableError): FederationError {
   return new FederationError(
     'temporarily_unavailable',
     `this node's database is unavailable right now; nothing was stored: retry in ${DATABASE_RETRY_AFTER_SECONDS} seconds`,

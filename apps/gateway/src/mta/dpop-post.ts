@@ -113,12 +113,12 @@ export interface PeerProblem {
 }
 
 /** A peer may read at most this much of an error body from us, and we of theirs. */
-export const MAX_ERROR_BODY_BYTES = 4096
+const MAX_ERROR_BODY_BYTES = 4096
 
 const CODE_RE = /^[a-z][a-z0-9_]{0,63}$/
 
 /** "HTTP 503 (server error)": the status class in words (RFC 9110 §15). */
-export function describeStatus(status: number): string {
+function describeStatus(status: number): string {
   const kind =
     status >= 500
       ? 'server error'

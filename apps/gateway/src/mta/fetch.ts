@@ -122,7 +122,7 @@ async function fetchInto(ctx: GatewayContext, job: FetchJobRow, signal: AbortSig
 }
 
 /** One minute plus the time the resource takes at 64 KiB/s. */
-export const fetchJobTimeoutMs = (size: number) => 60_000 + Math.ceil(size / 65_536) * 1000
+const fetchJobTimeoutMs = (size: number) => 60_000 + Math.ceil(size / 65_536) * 1000
 
 async function fetchToken(
   ctx: GatewayContext,

@@ -61,7 +61,7 @@ function toLegacy(value: unknown): LegacyAuthView | undefined {
 }
 
 /** A full message (reader) in the webmail's terms. */
-export function toMessageDetail(m: ApiMessage): MessageDetail {
+function toMessageDetail(m: ApiMessage): MessageDetail {
   const resources: ResourceView[] = m.resources.map((r) => ({
     contentId: r.contentId,
     size: r.size,

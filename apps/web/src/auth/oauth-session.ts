@@ -94,7 +94,7 @@ export function decodeJwtPayload(jwt: string): Record<string, unknown> | undefin
 }
 
 /** The AS endpoints at their documented paths under the issuer (docs/architecture.md §4). */
-export function layoutMetadata(issuer: string): oauth.AuthorizationServer {
+function layoutMetadata(issuer: string): oauth.AuthorizationServer {
   return {
     issuer,
     authorization_endpoint: `${issuer}/authorize`,

@@ -42,7 +42,7 @@ export function parseChip(token: string): ChipAddress | undefined {
 }
 
 /** Splits typed or pasted text on `,` `;` and newlines outside quotes and angle brackets. */
-export function splitTokens(text: string): { tokens: string[]; rest: string } {
+function splitTokens(text: string): { tokens: string[]; rest: string } {
   const tokens: string[] = []
   let current = ''
   let quoted = false

@@ -42,7 +42,7 @@ export const START_LINE = '<p><br></p>'
  * The HTML quote of a reply: the attribution line, then the original's sanitised HTML in a
  * `<blockquote type="cite">` (as Apple Mail and Thunderbird write it; readers fold it).
  */
-export function quoteHtml(view: Pick<MessageView, 'from' | 'date'>, html: string, sanitize: EditorSanitizer) {
+function quoteHtml(view: Pick<MessageView, 'from' | 'date'>, html: string, sanitize: EditorSanitizer) {
   return (
     `${START_LINE}<div class="fz-quote-attribution">${escapeHtml(attribution(view))}</div>` +
     '<blockquote type="cite" style="margin:0 0 0 0.8ex;border-left:2px solid #c4c9d1;padding-left:1ex">' +

@@ -2,7 +2,7 @@
 // script-bearing properties. We decode CSS escapes first so `u\72l(` cannot slip past the checks.
 
 /** Decodes CSS escapes (`\75` → `u`, `\(` → `(`) and drops comments. @see CSS Syntax Level 3 §4.3.7 */
-export function normalizeCss(css: string): string {
+function normalizeCss(css: string): string {
   return css
     .replace(/\/\*[\s\S]*?(\*\/|$)/g, '')
     .replace(/\\([0-9a-fA-F]{1,6})\s?/g, (_m, hex: string) => {
@@ -17,12 +17,6 @@ const IMPORT_RULE = /@import\b[^;]*(;|$)/gi
 const DANGEROUS = /expression\s*\(|behavior\s*:|-moz-binding|javascript:|vbscript:/i
 const IMAGE_SET = /(?:-webkit-)?image-set\s*\(/i
 const BARE_STRING_IN_SRC = /\bsrc\s*\(/i
-
-/** True when `value` may be loaded without contacting a remote server. */
-export function isLocalUrl(value: string): boolean {
-  const v = value.trim().toLowerCase()
-  return v.startsWith('data:image/') || v.startsWith('cid:') || v.startsWith('#')
-}
 
 /** True for http(s) URLs, the only remote scheme we ever load (after the user agrees). */
 export function isRemoteHttpUrl(value: string): boolean {

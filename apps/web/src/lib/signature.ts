@@ -2,7 +2,7 @@ import type { DraftState } from '../api/types.ts'
 import { escapeHtml, START_LINE } from './compose-model.ts'
 
 /** The signature block: the RFC 3676 §4.3 separator line ("-- ") then the signature text. */
-export function signatureBlock(signature: string): string {
+function signatureBlock(signature: string): string {
   return `\n\n-- \n${signature.replace(/\r\n?/g, '\n').trim()}`
 }
 

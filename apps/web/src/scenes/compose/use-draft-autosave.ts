@@ -5,7 +5,7 @@ import { clearLocalDraft, saveLocalDraft } from '../../lib/local-draft.ts'
 import type { KeyValueStorage } from '../../lib/offline-queue.ts'
 import { useMail } from '../../state/mail-context.ts'
 
-export const AUTOSAVE_MS = 1500
+const AUTOSAVE_MS = 1500
 
 export type SaveState = 'idle' | 'saving' | 'saved' | 'offline' | 'error'
 

@@ -21,7 +21,7 @@ export function ifStillHere(fn: () => void): (done?: unknown) => void {
  * Where "Move to…" may send a message: never where it is, never into Drafts (a draft is written, not
  * moved there), and into Sent only what this account sent.
  */
-export function moveTargets(
+function moveTargets(
   mailboxes: MailboxInfo[],
   current: MailboxInfo | undefined,
   sentByMe: boolean,

@@ -66,7 +66,7 @@ export function Section(props: {
   )
 }
 
-export const Form = styled.form`
+const Form = styled.form`
   display: flex;
   flex-direction: column;
   gap: 10px;
