@@ -33,6 +33,11 @@ export interface BenchNetworkOptions {
   pushMaxBytes?: number
   /** Maintenance URL of a PostgreSQL cluster: both domains' stores there (default: SQLite files). */
   postgresAdminUrl?: string
+  /**
+   * Run example.com's gateway and api in ONE process on one domain context, the production shape of
+   * `federizer serve` (bench/domain-process.ts); by default each runs in its own process.
+   */
+  oneProcess?: boolean
 }
 
 export interface BenchNetwork {
@@ -40,7 +45,7 @@ export interface BenchNetwork {
   dataRoot: string
   sender: NetworkNode
   receiver: NetworkNode
-  /** example.com's api process. */
+  /** example.com's api process (with `oneProcess`, the process of its whole domain). */
   senderApi: NodeProcess
   receiverApi: NodeProcess | undefined
   /** The pids of every process of the network (gateways, apis, this one). */
@@ -91,21 +96,30 @@ export async function openBenchNetwork(options: BenchNetworkOptions = {}): Promi
         },
       ],
     })
-    for (const node of network.nodes.values()) {
-      await node.process?.kill('SIGTERM')
-      node.process = undefined
-      const gateway = await startNodeProcess('gateway', node.config, node.gatewayPort, {
-        // The gateway's own default poll: the api's enqueue and each delivery wake the MTA (issue 14).
-        ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
-        ...(options.tokenPerClientMax !== undefined ? { tokenPerClientMax: options.tokenPerClientMax } : {}),
-        ...(options.pushMaxBytes !== undefined ? { pushMaxBytes: options.pushMaxBytes } : {}),
-      })
-      processes.push({ name: `gateway ${node.domain}`, proc: gateway })
+    const knobs = {
+      // The gateway's own default poll: the api's enqueue and each delivery wake the MTA (issue 14).
+      ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
+      ...(options.tokenPerClientMax !== undefined ? { tokenPerClientMax: options.tokenPerClientMax } : {}),
+      ...(options.pushMaxBytes !== undefined ? { pushMaxBytes: options.pushMaxBytes } : {}),
     }
     const sender = network.node('example.com')
     const receiver = network.node('example.net')
-    const senderApi = await startNodeProcess('api', sender.config, sender.apiPort)
-    processes.push({ name: 'api example.com', proc: senderApi })
+    let senderApi: NodeProcess | undefined
+    for (const node of network.nodes.values()) {
+      await node.process?.kill('SIGTERM')
+      node.process = undefined
+      if (options.oneProcess && node === sender) {
+        senderApi = await startNodeProcess('domain', node.config, node.apiPort, knobs, node.gatewayPort)
+        processes.push({ name: `domain ${node.domain} (gateway + api)`, proc: senderApi })
+        continue
+      }
+      const gateway = await startNodeProcess('gateway', node.config, node.gatewayPort, knobs)
+      processes.push({ name: `gateway ${node.domain}`, proc: gateway })
+    }
+    if (!senderApi) {
+      senderApi = await startNodeProcess('api', sender.config, sender.apiPort)
+      processes.push({ name: 'api example.com', proc: senderApi })
+    }
     const receiverApi = options.receiverApi
       ? await startNodeProcess('api', receiver.config, receiver.apiPort)
       : undefined

@@ -10,6 +10,7 @@ const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url))
 const RUNNERS = {
   api: fileURLToPath(new URL('./api-process.ts', import.meta.url)),
   gateway: fileURLToPath(new URL('./gateway-process.ts', import.meta.url)),
+  domain: fileURLToPath(new URL('./domain-process.ts', import.meta.url)),
 }
 
 /** Resident memory of a process from /proc/<pid>/status (Linux): now and the peak since the last reset. */
@@ -115,17 +116,23 @@ export interface NodeProcess {
 }
 
 /**
- * Starts a domain's mailbox api (`createApi`, bench/api-process.ts) or gateway (`createGateway`,
- * bench/gateway-process.ts) as its own OS process under tsx, so its memory and CPU are its own.
+ * Starts a domain's mailbox api (`createApi`, bench/api-process.ts), its gateway (`createGateway`,
+ * bench/gateway-process.ts) or both on one domain context (bench/domain-process.ts, as `federizer serve`)
+ * as its own OS process under tsx, so its memory and CPU are its own. `port` is the api's for `api` and
+ * `domain` (the process's `url`), the gateway's for `gateway`; a `domain` listens for its gateway on
+ * `gatewayPort`.
  */
 export async function startNodeProcess(
-  kind: 'api' | 'gateway',
+  kind: 'api' | 'gateway' | 'domain',
   config: DomainConfig,
   port: number,
   extra: Record<string, unknown> = {},
+  gatewayPort?: number,
 ): Promise<NodeProcess> {
   const file = path.join(config.dataDir, `bench-${kind}-config.json`)
-  await writeFile(file, JSON.stringify(toConfigFile(config, { [kind]: { port } })), { mode: 0o600 })
+  const listen =
+    kind === 'domain' ? { api: { port }, gateway: { port: gatewayPort ?? Number.NaN } } : { [kind]: { port } }
+  await writeFile(file, JSON.stringify(toConfigFile(config, listen)), { mode: 0o600 })
   const child = spawn(process.execPath, ['--import', 'tsx', RUNNERS[kind], file, JSON.stringify(extra)], {
     cwd: REPO_ROOT,
     // BENCH_LOG_DIR: keep each process's log (at BENCH_LOG_LEVEL, e.g. debug for per-request timings).

@@ -10,6 +10,8 @@
  *                          of section 11 (default 100,000)
  *   BENCH_TEXT_MESSAGES=N, BENCH_IMAGE_MESSAGES=N  messages per delivery run (default 500 and 100)
  *   BENCH_PUSH_MAX_BYTES=N pushed resources per delivery in section 2 (0: the share-then-fetch way only)
+ *   BENCH_SPLIT_PROCESSES=1 section 2's main runs with example.com's gateway and api in separate processes
+ *                          (default: one process, `federizer serve`'s shape; the other shape runs text only)
  *   BENCH_SKIP_WEB_BUILD=1 measure the existing apps/web/dist instead of building it
  *   BENCH_OUT=file         where to write the Markdown (default bench/results.md; quick: a temp file)
  * Profiling: BENCH_PROF_DIR=/tmp/prof NODE_OPTIONS="--import ./bench/cpu-profile.mjs" npm run bench
@@ -66,6 +68,7 @@ const plan: [string, string, () => Promise<Section>][] = [
         runs,
         concurrency: 16,
         ...(env.BENCH_PUSH_MAX_BYTES !== undefined ? { pushMaxBytes: Number(env.BENCH_PUSH_MAX_BYTES) } : {}),
+        ...(env.BENCH_SPLIT_PROCESSES === '1' ? { splitProcesses: true } : {}),
       }),
   ],
   [
