@@ -194,6 +194,15 @@ function latencyRows(name: string, runs: RunResult[], pick: (r: RunResult) => nu
   })
 }
 
+/** The section's two domains with its knobs, example.com in one process or two. */
+function openDeliveryNetwork(options: DeliveryOptions, oneProcess: boolean) {
+  return openBenchNetwork({
+    ...(options.tokenPerClientMax !== undefined ? { tokenPerClientMax: options.tokenPerClientMax } : {}),
+    ...(options.pushMaxBytes !== undefined ? { pushMaxBytes: options.pushMaxBytes } : {}),
+    oneProcess,
+  })
+}
+
 /**
  * CPU per message of each process and summed over the servers, idle use over the run's wall time
  * subtracted (it is not the messages' work, see measureIdle); the ≤ 4 ms goal on the text runs.
@@ -230,11 +239,7 @@ function cpuRows(kind: string, runs: RunResult[], idle: Record<string, number>, 
 async function otherShapeRows(options: DeliveryOptions, postfix: Map<string, number[]>): Promise<Row[]> {
   const split = !options.splitProcesses
   const kind = `text only, ${split ? 'api and gateway in separate processes' : 'api and gateway in one process'} (informative)`
-  const bench = await openBenchNetwork({
-    ...(options.tokenPerClientMax !== undefined ? { tokenPerClientMax: options.tokenPerClientMax } : {}),
-    ...(options.pushMaxBytes !== undefined ? { pushMaxBytes: options.pushMaxBytes } : {}),
-    oneProcess: !split,
-  })
+  const bench = await openDeliveryNetwork(options, !split)
   try {
     await oneRun(bench, Math.min(options.small, 100), options.concurrency, false, `${kind} warm-up`)
     const { idle } = await measureIdle(bench.pids())
@@ -263,11 +268,7 @@ async function otherShapeRows(options: DeliveryOptions, postfix: Map<string, num
  * every resource fetched), text only and with a 3.5 MB image each.
  */
 export async function benchDelivery(options: DeliveryOptions): Promise<Section> {
-  const bench = await openBenchNetwork({
-    ...(options.tokenPerClientMax !== undefined ? { tokenPerClientMax: options.tokenPerClientMax } : {}),
-    ...(options.pushMaxBytes !== undefined ? { pushMaxBytes: options.pushMaxBytes } : {}),
-    oneProcess: !options.splitProcesses,
-  })
+  const bench = await openDeliveryNetwork(options, !options.splitProcesses)
   const rows: FillableRow[] = []
   let idle: Record<string, number> = {}
   // Postfix in the same run, before and after the Federizer runs (issue 14): 4 KB and 3.5 MB, 10 sessions.

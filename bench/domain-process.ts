@@ -7,29 +7,13 @@
  */
 import { createApi } from '@federizer/api'
 import { createDomainContext } from '@federizer/domain'
-import { createGateway } from '@federizer/gateway'
-import { loadConfigFile } from '@federizer/node'
 import pino from 'pino'
+import { readRunnerArgs, startKnobbedGateway } from './gateway-knobs.ts'
 
-const [file, extraJson = '{}'] = process.argv.slice(2)
-if (!file) throw new Error('usage: domain-process.ts <config file> [options json]')
-const { domain: config, listen } = await loadConfigFile(file)
-const extra = JSON.parse(extraJson) as {
-  pollIntervalMs?: number
-  tokenPerClientMax?: number
-  pushMaxBytes?: number
-}
+const { config, listen, knobs } = await readRunnerArgs('domain-process.ts')
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' })
 const domain = await createDomainContext(config)
-const gateway = await createGateway(domain, {
-  logger: logger.child({ part: 'gateway' }),
-  ...(extra.pollIntervalMs !== undefined ? { pollIntervalMs: extra.pollIntervalMs } : {}),
-  ...(extra.pushMaxBytes !== undefined ? { pushMaxBytes: extra.pushMaxBytes } : {}),
-})
-if (extra.tokenPerClientMax !== undefined) {
-  gateway.ctx.as.limits.tokenPerClient.max = extra.tokenPerClientMax
-  gateway.ctx.as.limits.tokenPerMtaClient.max = extra.tokenPerClientMax
-}
+const gateway = await startKnobbedGateway(domain, knobs, logger.child({ part: 'gateway' }))
 await gateway.listen(listen.gateway.port, '127.0.0.1')
 const api = await createApi(domain, { logger: logger.child({ part: 'api' }) })
 const port = await api.listen(listen.api.port, '127.0.0.1')

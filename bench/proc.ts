@@ -130,8 +130,9 @@ export async function startNodeProcess(
   gatewayPort?: number,
 ): Promise<NodeProcess> {
   const file = path.join(config.dataDir, `bench-${kind}-config.json`)
-  const listen =
-    kind === 'domain' ? { api: { port }, gateway: { port: gatewayPort ?? Number.NaN } } : { [kind]: { port } }
+  if (kind === 'domain' && gatewayPort === undefined)
+    throw new Error('a domain process needs its gateway port')
+  const listen = kind === 'domain' ? { api: { port }, gateway: { port: gatewayPort! } } : { [kind]: { port } }
   await writeFile(file, JSON.stringify(toConfigFile(config, listen)), { mode: 0o600 })
   const child = spawn(process.execPath, ['--import', 'tsx', RUNNERS[kind], file, JSON.stringify(extra)], {
     cwd: REPO_ROOT,
