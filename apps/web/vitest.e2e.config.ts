@@ -6,6 +6,7 @@ export default defineConfig({
     include: ['e2e/**/*.e2e.ts'],
     environment: 'node',
     globalSetup: ['e2e/global-setup.ts'],
+    setupFiles: ['e2e/report-failures.ts'],
     testTimeout: 120_000,
     hookTimeout: 180_000,
     fileParallelism: false,

@@ -11,12 +11,13 @@ import {
 } from '@federizer/gateway'
 import { type DomainConfig, defaultLimits, domainPaths } from '@federizer/node'
 import { createUser, type Db, findUser, openDatabase, setAutoForward } from '@federizer/store'
-import pino, { type Logger } from 'pino'
+import type { Logger } from 'pino'
 import { type DnsRecords, type DnsServer, type SrvRecord, startDnsServer } from './dns-server.ts'
 import { freePort } from './free-port.ts'
 import { type GatewayProcess, startGatewayProcess } from './gateway-process.ts'
 import { postgresStore, testStore } from './postgres.ts'
 import { type RedirectService, startRedirectService } from './redirect-service.ts'
+import { recentLogger } from './recent-log.ts'
 import { accessTokenFromKeyFolder } from './test-material.ts'
 
 export interface NetworkUser {
@@ -139,7 +140,7 @@ async function mailRecords(configs: DomainConfig[]): Promise<DnsRecords> {
  */
 export async function startNetwork(options: StartNetworkOptions): Promise<Network> {
   const dns = await startDnsServer({ port: options.dnsPort })
-  const logger = options.logger ?? pino({ level: 'silent' })
+  const logger = options.logger ?? recentLogger()
   const nodes = new Map<string, NetworkNode>()
   const ttl = options.srvTtl ?? 5
   const srv: SrvRecord[] = []
