@@ -16,8 +16,8 @@ import { type DnsRecords, type DnsServer, type SrvRecord, startDnsServer } from 
 import { freePort } from './free-port.ts'
 import { type GatewayProcess, startGatewayProcess } from './gateway-process.ts'
 import { postgresStore, testStore } from './postgres.ts'
-import { type RedirectService, startRedirectService } from './redirect-service.ts'
 import { recentLogger } from './recent-log.ts'
+import { type RedirectService, startRedirectService } from './redirect-service.ts'
 import { accessTokenFromKeyFolder } from './test-material.ts'
 
 export interface NetworkUser {
