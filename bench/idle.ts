@@ -125,7 +125,7 @@ async function measure(store: StoreConfig | undefined, ms: number): Promise<Row[
  */
 export async function benchIdle(options: IdleOptions): Promise<Section> {
   const rows = await measure(undefined, options.ms)
-  const cluster = await startPostgres()
+  const cluster = await startPostgres({ durable: true })
   try {
     rows.push(...(await measure(await postgresStore(cluster.url('postgres'), 'example.com'), options.ms)))
   } finally {

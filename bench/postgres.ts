@@ -103,7 +103,7 @@ export async function benchPostgresDelivery(options: {
   concurrency: number
 }): Promise<Section> {
   const rows: Row[] = []
-  const cluster = await startPostgres()
+  const cluster = await startPostgres({ durable: true })
   try {
     for (const kind of ['SQLite', 'PostgreSQL'] as const) {
       const bench = await openBenchNetwork(
@@ -153,7 +153,7 @@ export async function benchPostgresDelivery(options: {
 
 /** Issue 13: section 4's mailbox reads with the store on a private PostgreSQL cluster. */
 export async function benchPostgresMailbox(options: { sizes: number[]; samples: number }): Promise<Section> {
-  const cluster = await startPostgres()
+  const cluster = await startPostgres({ durable: true })
   try {
     return await benchMailbox({ ...options, postgresAdminUrl: cluster.url('postgres') })
   } finally {

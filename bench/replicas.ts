@@ -30,7 +30,7 @@ export async function benchReplicas(options: { messages: number; concurrency: nu
       rows: [],
     }
   const rows: Row[] = []
-  const cluster = await startPostgres()
+  const cluster = await startPostgres({ durable: true })
   try {
     for (const gateways of [1, 2]) {
       const dataRoot = await mkdtemp(path.join(tmpdir(), 'fz-bench-replicas-'))

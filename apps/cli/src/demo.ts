@@ -106,7 +106,7 @@ export async function startDemo(options: {
   )
   // The cluster's data lives in a temporary folder and goes with `stop`: users are seeded afresh each run.
   const cluster: PostgresCluster | undefined =
-    options.store === 'postgres' ? await startPostgres() : undefined
+    options.store === 'postgres' ? await startPostgres({ durable: true }) : undefined
   const network = await startNetwork({
     dataRoot,
     ...(cluster ? { postgresAdminUrl: cluster.url('postgres') } : {}),

@@ -52,7 +52,18 @@ function freePort(): Promise<number> {
   })
 }
 
-export async function startPostgres(options: { port?: number } = {}): Promise<PostgresCluster> {
+export interface StartPostgresOptions {
+  port?: number
+  /**
+   * Commit as a production server does: `fsync`, `synchronous_commit` and `full_page_writes` on (the
+   * demo and the benchmarks, so a 2xx there means what it means in production). Without it the cluster
+   * is a test cluster: a commit returns before its WAL is on disk and nothing is fsynced — safe against a
+   * killed application process (the server survives it), not against a power loss, and much faster.
+   */
+  durable?: boolean
+}
+
+export async function startPostgres(options: StartPostgresOptions = {}): Promise<PostgresCluster> {
   const bin = postgresBinDir()
   if (!bin) throw new Error('PostgreSQL is not installed: run `apt-get install postgresql` (npm test does)')
   const dir = await mkdtemp(path.join(tmpdir(), 'fz-pg-'))
@@ -85,15 +96,12 @@ export async function startPostgres(options: { port?: number } = {}): Promise<Po
   await writeFile(
     conf,
     `${await readFile(conf, 'utf8')}
-# Private test cluster (packages/store/src/pg-cluster.ts)
+# Private cluster (packages/store/src/pg-cluster.ts)
 listen_addresses = '127.0.0.1'
 port = ${port}
 unix_socket_directories = '${dir}'
 max_connections = 300
-fsync = off
-synchronous_commit = off
-full_page_writes = off
-shared_buffers = 64MB
+${options.durable ? '' : 'fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n'}shared_buffers = 64MB
 log_min_messages = warning
 `,
   )
