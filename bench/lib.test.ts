@@ -2,6 +2,7 @@ import { stat as fileStat, mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { fileCreateCpuMs } from './file-create.ts'
 import { makeFile, mapLimit, percentile, rawLoopbackCopy, stat, waitFor } from './lib.ts'
 import { measurePeaks, processCpuMs, processMemory } from './proc.ts'
 import { renderMarkdown, statRow } from './report.ts'
@@ -87,7 +88,16 @@ describe('bench helpers', () => {
   })
 
   it('marks a missed target in the table and lists it in the summary', () => {
-    const machine = { date: 'd', cpu: 'c', cores: 2, ramGiB: 24, node: 'v20', commit: 'abc', quick: false }
+    const machine = {
+      date: 'd',
+      cpu: 'c',
+      cores: 2,
+      ramGiB: 24,
+      node: 'v20',
+      commit: 'abc',
+      quick: false,
+      dataFolder: { root: '/tmp', createCpuMs: 0.0712 },
+    }
     const md = renderMarkdown(machine, [
       {
         title: 'S',
@@ -101,6 +111,15 @@ describe('bench helpers', () => {
     expect(md).toContain('| fast | 2.0 x/s | 1.0 – 3.0 | 3 | ≥ 1 | met |')
     expect(md).toContain('| slow \\| piped | 1 |')
     expect(md).toContain('**MISSED**')
+    expect(md).toContain('- Data folders: under /tmp (TMPDIR); creating a file there cost 0.071 ms of CPU')
     expect(md).toContain('Missed targets (1):\n- S: slow | piped')
+  })
+
+  it('times a file creation in the data folder and leaves no folder behind', async () => {
+    const before = (await readdir(tmpdir())).filter((n) => n.startsWith('fz-bench-create-'))
+    const ms = fileCreateCpuMs()
+    expect(ms).toBeGreaterThan(0)
+    expect(ms).toBeLessThan(100)
+    expect((await readdir(tmpdir())).filter((n) => n.startsWith('fz-bench-create-'))).toEqual(before)
   })
 })

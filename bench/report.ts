@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
 import os from 'node:os'
+import { fileCreateCpuMs } from './file-create.ts'
 import { fmt, type Stat } from './lib.ts'
 
 /** One line of the results table. */
@@ -44,6 +45,8 @@ export interface Machine {
   node: string
   commit: string
   quick: boolean
+  /** Where every section keeps its data (`tmpdir()`, from TMPDIR) and what creating a file there cost. */
+  dataFolder: { root: string; createCpuMs: number }
 }
 
 export function machineInfo(quick: boolean): Machine {
@@ -63,6 +66,7 @@ export function machineInfo(quick: boolean): Machine {
     node: process.version,
     commit,
     quick,
+    dataFolder: { root: os.tmpdir(), createCpuMs: fileCreateCpuMs() },
   }
 }
 
@@ -83,6 +87,7 @@ export function renderMarkdown(machine: Machine, sections: Section[]): string {
     `- Date: ${machine.date}`,
     `- Machine: ${machine.cpu}, ${machine.cores} cores, ${fmt(machine.ramGiB, 1)} GiB RAM, Node ${machine.node}`,
     `- Commit: ${machine.commit}`,
+    `- Data folders: under ${machine.dataFolder.root} (TMPDIR); creating a file there cost ${fmt(machine.dataFolder.createCpuMs, 3)} ms of CPU (median of 5 × 200 creations at the start)`,
     `- Mode: ${machine.quick ? 'BENCH_QUICK=1 (smoke sizes, 1 run: not figures to quote)' : 'full'}`,
     '',
     'Each figure is the median of the runs shown, with min – max. Ratios are measured side by side in this run.',
