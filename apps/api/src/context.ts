@@ -6,6 +6,7 @@ import type { DomainConfig } from '@federizer/node'
 import type { Db, DomainKeys, ResourceStore } from '@federizer/store'
 import pino, { type Logger } from 'pino'
 import { loadTicketSecret } from './http/tickets.ts'
+import { VerifiedTokens } from './verified-tokens.ts'
 
 /**
  * Everything a request needs, built once at start-up and passed explicitly (no module singletons): the
@@ -27,6 +28,8 @@ export interface ApiContext {
   webDist: string | undefined
   /** Largest text / HTML part returned inline by message.get (bigger ones are downloaded). */
   maxInlineBytes: number
+  /** The access tokens this api has verified, over the domain's key resolver (auth.ts). */
+  tokens: VerifiedTokens
 }
 
 export interface ApiOptions {
@@ -40,6 +43,8 @@ export interface ApiOptions {
   maxInlineBytes?: number
   /** Seconds between garbage-collection / tombstone-pruning passes (default 3600); false: none. */
   maintenanceIntervalSeconds?: number | false
+  /** false: every tRPC call goes through express too (for measuring the lean route; default true). */
+  leanRoutes?: boolean
 }
 
 const defaultWebDist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist')
@@ -62,5 +67,6 @@ export async function createApiContext(domain: DomainContext, options: ApiOption
     ticketSecret: await loadTicketSecret(domain.paths.keys),
     webDist,
     maxInlineBytes: options.maxInlineBytes ?? 1024 * 1024,
+    tokens: new VerifiedTokens(domain.ownKeys),
   }
 }
