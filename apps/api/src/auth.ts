@@ -1,4 +1,4 @@
-import { type AccessTokenClaims, isProtocolError, verifyAccessToken } from '@federizer/protocol'
+import { type AccessTokenClaims, isProtocolError } from '@federizer/protocol'
 import { findUser, isJwtRevoked } from '@federizer/store'
 import type { ApiContext } from './context.ts'
 
@@ -42,9 +42,9 @@ export async function authenticate(ctx: ApiContext, header: string | undefined):
   const token = bearerToken(header)
   if (!token) throw new AuthError('sign in first: send Authorization: Bearer <access token>')
   try {
-    // The domain's one key resolver: each key imported once, the key file re-read once on an unknown kid.
-    const result = await verifyAccessToken(token, {
-      resolveKey: ctx.domain.ownKeys,
+    // The domain's one key resolver (each key imported once, the key file re-read once on an unknown
+    // kid), behind the tokens this api verified already (verified-tokens.ts).
+    const result = await ctx.tokens.verify(token, {
       now: ctx.now(),
       issuer: ctx.config.gatewayUrl,
       audience: ctx.config.apiUrl,
