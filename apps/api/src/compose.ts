@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { buildDraft, htmlToIndexText, type PlaceholderMessage, type ResourceRef } from '@federizer/protocol'
 import {
   accountReferencedResources,
@@ -7,14 +7,29 @@ import {
   findUser,
   type MessageRow,
   NotFoundError,
+  SMALL_RESOURCE_MAX_BYTES,
+  type SmallResource,
 } from '@federizer/store'
 import type { AuthUser } from './auth.ts'
 import type { ApiContext } from './context.ts'
 import type { DraftInput } from './schemas.ts'
 
-/** Stores a text body as a resource and returns its reference. */
-async function storeBody(ctx: ApiContext, body: string, mediaType: string): Promise<ResourceRef> {
+/**
+ * A text body as a resource: up to SMALL_RESOURCE_MAX_BYTES kept for the draft's own transaction (into
+ * `small`), a larger one written to the store now.
+ */
+async function storeBody(
+  ctx: ApiContext,
+  body: string,
+  mediaType: string,
+  small: SmallResource[],
+): Promise<ResourceRef> {
   const bytes = Buffer.from(body, 'utf8')
+  if (bytes.length <= SMALL_RESOURCE_MAX_BYTES) {
+    const contentId = createHash('sha256').update(bytes).digest('base64url')
+    small.push({ contentId, bytes })
+    return { contentId, size: bytes.length, mediaType }
+  }
   async function* once() {
     yield bytes
   }
@@ -25,8 +40,8 @@ async function storeBody(ctx: ApiContext, body: string, mediaType: string): Prom
 }
 
 /**
- * Builds the draft Placeholder Message from the compose form: text and HTML become resources in the
- * store, attachments must already be readable by the user (uploaded, or fetched for one of their
+ * Builds the draft Placeholder Message from the compose form: text and HTML become resources (`small`,
+ * for saveDraft's transaction, unless one is over 64 KiB), attachments must already be readable by the user (uploaded, or fetched for one of their
  * messages: forward by reference) and present on disk. The Message-ID of a replaced draft is kept.
  */
 export async function composeDraft(
@@ -34,7 +49,7 @@ export async function composeDraft(
   user: AuthUser,
   input: DraftInput,
   existing: MessageRow | undefined,
-): Promise<{ placeholder: PlaceholderMessage; text: string | undefined }> {
+): Promise<{ placeholder: PlaceholderMessage; text: string | undefined; small: SmallResource[] }> {
   const wanted = input.attachments.map((a) => a.contentId)
   const mine = await accountResources(ctx.db, user.account, wanted)
   const named = await accountReferencedResources(ctx.db, user.account, wanted)
@@ -56,10 +71,13 @@ export async function composeDraft(
       throw new ConflictError(`attachment ${a.filename ?? a.contentId} is ${stat.size} bytes, not ${a.size}`)
   }
   const profile = await findUser(ctx.db, user.email).catch(() => undefined)
+  const small: SmallResource[] = []
   const text =
-    input.text !== undefined ? await storeBody(ctx, input.text, 'text/plain; charset=UTF-8') : undefined
+    input.text !== undefined
+      ? await storeBody(ctx, input.text, 'text/plain; charset=UTF-8', small)
+      : undefined
   const html =
-    input.html !== undefined ? await storeBody(ctx, input.html, 'text/html; charset=UTF-8') : undefined
+    input.html !== undefined ? await storeBody(ctx, input.html, 'text/html; charset=UTF-8', small) : undefined
   const messageId = existing?.message_id_header || `<${randomUUID()}@${ctx.config.domain}>`
   const placeholder = buildDraft({
     from: profile?.name ? { name: profile.name, address: user.email } : { address: user.email },
@@ -78,5 +96,6 @@ export async function composeDraft(
   return {
     placeholder,
     text: input.text ?? (input.html !== undefined ? htmlToIndexText(input.html) : undefined),
+    small,
   }
 }

@@ -19,8 +19,8 @@ async function keyPair() {
   const { d: _d, ...pub } = priv
   return {
     kid: randomUUID(),
-    privateKey: await importJWK(priv, 'ES256'),
-    publicKey: await importJWK(pub as JWK, 'ES256'),
+    privateKey: (await importJWK(priv, 'ES256')) as CryptoKey,
+    publicKey: (await importJWK(pub as JWK, 'ES256')) as CryptoKey,
   }
 }
 

@@ -101,7 +101,7 @@ export async function createDomainContext(
       paths,
       db,
       keys,
-      resources: new ResourceStore(paths.resources),
+      resources: new ResourceStore(paths.resources, db),
       now,
       replay: createReplayStore(db, now),
       // Own keys: re-read when the key file changes, each accepted only inside its signing window.

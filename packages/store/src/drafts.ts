@@ -5,6 +5,7 @@ import { derivedColumns, destroyRows, getMessageRow, insertMessage } from './mes
 import type { StoredPlaceholder } from './placeholder-index.ts'
 import { addResourceRefs, removeResourceRefs } from './resource-refs.ts'
 import { indexBody, indexMessageHeaders, makePreview } from './search.ts'
+import { putSmallResources, type SmallResource } from './small-resources.ts'
 import { allocateModseq } from './sync.ts'
 import { inTransaction, nowSeconds } from './tx.ts'
 
@@ -15,21 +16,29 @@ import { inTransaction, nowSeconds } from './tx.ts'
  */
 export async function saveDraft(
   db: Db,
-  input: { account: string; id?: string; placeholder: StoredPlaceholder; text?: string },
+  input: {
+    account: string
+    id?: string
+    placeholder: StoredPlaceholder
+    text?: string
+    /** Bodies the draft names that are kept in the database, written in the same transaction. */
+    small?: SmallResource[]
+  },
 ): Promise<{ id: string }> {
   const account = input.account.toLowerCase()
   const text = input.text ?? ''
-  if (!input.id) {
-    return insertMessage(db, {
-      account,
-      mailboxRole: 'drafts',
-      placeholder: input.placeholder,
-      keywords: ['$draft', '$seen'],
-      text,
-    })
-  }
   const id = input.id
   return inTransaction(db, async (trx) => {
+    await putSmallResources(trx, input.small ?? [], nowSeconds())
+    if (!id) {
+      return insertMessage(trx, {
+        account,
+        mailboxRole: 'drafts',
+        placeholder: input.placeholder,
+        keywords: ['$draft', '$seen'],
+        text,
+      })
+    }
     const row = await getMessageRow(trx, account, id)
     const drafts = await mailboxByRole(trx, account, 'drafts')
     if (row.mailbox_id !== drafts.id || row.sent_at !== null) {

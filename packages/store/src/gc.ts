@@ -3,19 +3,23 @@ import path from 'node:path'
 import type { Db } from './db.ts'
 import type { ResourceStore } from './resources.ts'
 import { isContentId } from './resources.ts'
+import { removeUnreferencedSmallResources } from './small-resources.ts'
 import { UPLOAD_GRACE_SECONDS } from './uploads.ts'
 
 export interface GcReport {
   lapsedRefs: number
   uploadsRemoved: number
   filesRemoved: number
+  /** Small resources the database kept (small-resources.ts) that nothing names any more. */
+  smallRemoved: number
   tempFilesRemoved: number
 }
 
 /**
  * Collects garbage: lapsed upload and outbox references (outbox references last the queue lifetime plus
- * the fetch window), then resource files no reference names and older than the grace period (so a file
- * being written, or fetched just before its message row commits, is never taken), then stale temp files.
+ * the fetch window), then resources no reference names and older than the grace period (so a file
+ * being written, or fetched just before its message row commits, is never taken) — the small ones the
+ * database keeps and the files — then stale temp files.
  */
 export async function collectGarbage(
   db: Db,
@@ -36,6 +40,7 @@ export async function collectGarbage(
     lapsedRefs: Number(lapsed.numDeletedRows),
     uploadsRemoved: Number(uploads.numDeletedRows),
     filesRemoved: 0,
+    smallRemoved: await removeUnreferencedSmallResources(db, options.now - grace),
     tempFilesRemoved: 0,
   }
   let shards: string[]

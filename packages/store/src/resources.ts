@@ -1,8 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto'
+import { createReadStream } from 'node:fs'
 import { access, constants, type FileHandle, mkdir, open, rename, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
-import type { Readable, Writable } from 'node:stream'
+import { Readable, type Writable } from 'node:stream'
+import type { Db } from './db.ts'
 import { StoreError } from './errors.ts'
+import { readSmallResource, removeSmallResource, statSmallResource } from './small-resources.ts'
 
 /** A resource larger than the configured limit; nothing was kept. */
 export class ResourceTooLargeError extends StoreError {
@@ -102,7 +105,14 @@ export class ResourceStore {
   private readonly shards = new Set<string>()
   /** Buffers of finished sends, reused by the next (see sendTo). */
   private readonly spare: Buffer[] = []
-  constructor(readonly dir: string) {}
+  /**
+   * `db`: the domain's database, where small bodies are kept (small-resources.ts); every read here looks
+   * there too, so a caller never asks where a resource lives. Without it the store is files only.
+   */
+  constructor(
+    readonly dir: string,
+    private readonly db?: Db,
+  ) {}
 
   /** True when the store folder exists (it is created on demand) and this process may write into it. */
   async writable(): Promise<boolean> {
@@ -130,8 +140,22 @@ export class ResourceStore {
       const s = await stat(this.path(contentId))
       return { size: s.size, mtimeMs: s.mtimeMs }
     } catch {
-      return undefined
+      return this.db ? statSmallResource(this.db, contentId) : undefined
     }
+  }
+
+  /** The bytes of a resource the database keeps (small-resources.ts), or undefined. */
+  private async kept(contentId: string): Promise<Buffer | undefined> {
+    return this.db && isContentId(contentId) ? readSmallResource(this.db, contentId) : undefined
+  }
+
+  /**
+   * A readable stream of a whole resource, from the database or from its file (which the stream opens
+   * as it is first read, and which fails the stream when it is missing).
+   */
+  async openRead(contentId: string): Promise<Readable> {
+    const kept = await this.kept(contentId)
+    return kept ? Readable.from([kept]) : createReadStream(this.path(contentId))
   }
 
   /**
@@ -294,7 +318,18 @@ export class ResourceStore {
    * @throws when the file is missing, shorter than `range`, or `out` fails or closes (nothing is ended)
    */
   async sendTo(contentId: string, out: Writable, range?: ByteRange): Promise<void> {
-    const handle = await open(this.path(contentId), 'r')
+    let handle: FileHandle
+    try {
+      handle = await open(this.path(contentId), 'r')
+    } catch (e) {
+      const kept = await this.kept(contentId)
+      if (!kept) throw e
+      const end = range ? range.end + 1 : kept.length
+      if (end > kept.length)
+        throw new StoreError('not_found', `the resource ${contentId} ended before byte ${kept.length}`)
+      await flushed(out, kept.subarray(range?.start ?? 0, end))
+      return
+    }
     let slots: Array<{ buffer: Buffer; written?: Promise<void> }> = []
     let clean = false
     try {
@@ -327,14 +362,18 @@ export class ResourceStore {
   }
 
   /**
-   * Reads a small resource whole (inline text / HTML); undefined when absent or over `maxBytes`. One
-   * open, fstat and read into a buffer of the file's size: a `createReadStream` allocates a 1 MiB buffer
+   * Reads a small resource whole (inline text / HTML); undefined when absent or over `maxBytes`. From the
+   * database when it keeps it; else one open, fstat and read into a buffer of the file's size: a
+   * `createReadStream` allocates a 1 MiB buffer
    * (its highWaterMark) per read, and a sending MTA reads two bodies per message to push them, which
    * drove its V8 heap into a full collection every ~100 ms on external-memory pressure
    * (docs/benchmarks.md).
    */
   async readSmall(contentId: string, maxBytes: number): Promise<Buffer | undefined> {
     if (!isContentId(contentId)) return undefined
+    // Small bodies are kept in the database (written since migration 017); older ones are files.
+    const kept = await this.kept(contentId)
+    if (kept) return kept.length <= maxBytes ? kept : undefined
     let handle: FileHandle
     try {
       handle = await open(this.path(contentId), 'r')
@@ -360,5 +399,6 @@ export class ResourceStore {
   /** Deletes a resource file (the garbage collector's job; callers check references first). */
   async remove(contentId: string): Promise<void> {
     await rm(this.path(contentId), { force: true })
+    if (this.db) await removeSmallResource(this.db, contentId)
   }
 }

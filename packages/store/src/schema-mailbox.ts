@@ -92,6 +92,19 @@ export interface ResourceRefsTable {
   readable: Generated<number>
 }
 
+/**
+ * Small resources kept in the database instead of a file of their own (resources.ts): the bytes of a
+ * text or HTML body up to SMALL_RESOURCE_MAX_BYTES, written in the transaction of the row that names it.
+ */
+export interface SmallResourcesTable {
+  /** The SHA-256 of `bytes`, base64url: the Content-ID. */
+  content_id: string
+  bytes: Uint8Array
+  size: number
+  /** Epoch seconds of the last write (the garbage collector's grace period counts from it). */
+  stored_at: number
+}
+
 export interface UploadsTable {
   id: string
   account: string
@@ -201,6 +214,7 @@ export interface MailboxTables {
   messages: MessagesTable
   tombstones: TombstonesTable
   resource_refs: ResourceRefsTable
+  small_resources: SmallResourcesTable
   uploads: UploadsTable
   delivery_status: DeliveryStatusTable
   outbox: OutboxTable

@@ -10,8 +10,8 @@ export const draftRouter = router({
     const { db } = ctx.api
     const account = ctx.user.account
     const existing = input.id ? await getMessageRow(db, account, input.id) : undefined
-    const { placeholder, text } = await composeDraft(ctx.api, ctx.user, input, existing)
-    const { id } = await saveDraft(db, { account, id: input.id, placeholder, text: text ?? '' })
+    const { placeholder, text, small } = await composeDraft(ctx.api, ctx.user, input, existing)
+    const { id } = await saveDraft(db, { account, id: input.id, placeholder, text: text ?? '', small })
     return { id, messageIdHeader: indexPlaceholder(placeholder).messageId }
   }),
   delete: authedProcedure.input(z.object({ id: rowIdSchema })).mutation(async ({ ctx, input }) => {

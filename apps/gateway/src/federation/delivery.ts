@@ -14,7 +14,7 @@ import {
   verifyDpopProof,
   verifyPushed,
 } from '@federizer/protocol'
-import { type Db, dialectOf, findUser } from '@federizer/store'
+import { type Db, dialectOf, findUser, SMALL_RESOURCE_MAX_BYTES } from '@federizer/store'
 import { decodeJwt } from 'jose'
 import type { GatewayContext } from '../context.ts'
 import { readDpopCredentials } from './auth-header.ts'
@@ -208,12 +208,14 @@ export async function handleDelivery(ctx: GatewayContext, req: IncomingMessage):
   }
 
   const messageId = messageIdOf(message)
-  // On disk (hashed again and fsynced by the store) before the transaction that lets a copy read them.
+  // Up to 64 KiB each, kept in the database by the transaction that stores the copies (hashed again
+  // there); a larger one (a node pushing more than that) on disk, hashed and fsynced, before it.
   for (const [contentId, bytes] of pushed)
-    await ctx.federation.resources.write(Readable.from([bytes]), {
-      maxBytes: bytes.length,
-      expectedContentId: contentId,
-    })
+    if (bytes.length > SMALL_RESOURCE_MAX_BYTES)
+      await ctx.federation.resources.write(Readable.from([bytes]), {
+        maxBytes: bytes.length,
+        expectedContentId: contentId,
+      })
   if (!replayKey) throw new Error('the DPoP proof was verified without its replay key')
   const stored = await storeDelivery(ctx.db, {
     replayKey,

@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs'
 import { formatAddress, originalHeaders, type PlaceholderMessage, readMessage } from '@federizer/protocol'
 import nodemailer, { type SendMailOptions } from 'nodemailer'
 import type { GatewayContext } from '../context.ts'
@@ -70,9 +69,10 @@ function delivered(results: SmtpRecipientResult[]): SmtpOutcome {
  * Subject, Date, Message-ID, In-Reply-To, References and Auto-Submitted (never Bcc, RFC 5322 §3.6.3),
  * the bodies and attachments streamed from the resource store.
  */
-function mailOf(ctx: GatewayContext, placeholder: PlaceholderMessage): SendMailOptions {
+async function mailOf(ctx: GatewayContext, placeholder: PlaceholderMessage): Promise<SendMailOptions> {
   const m = readMessage(placeholder)
-  const path = (id: string) => ctx.federation.resources.path(id)
+  // From its file, or from the database for a small body (the store knows which).
+  const read = (id: string) => ctx.federation.resources.openRead(id)
   // A vacation reply says so over SMTP too, so responders on the other side never answer it (RFC 3834 §5).
   const autoSubmitted = originalHeaders(placeholder).find(([n]) => n.toLowerCase() === 'auto-submitted')?.[1]
   return {
@@ -84,14 +84,16 @@ function mailOf(ctx: GatewayContext, placeholder: PlaceholderMessage): SendMailO
     ...(m.date ? { date: m.date } : {}),
     ...(m.inReplyTo ? { inReplyTo: m.inReplyTo } : {}),
     ...(m.references.length ? { references: m.references } : {}),
-    ...(m.text ? { text: createReadStream(path(m.text.contentId)) } : {}),
-    ...(m.html ? { html: createReadStream(path(m.html.contentId)) } : {}),
-    attachments: m.attachments.map((a) => ({
-      path: path(a.contentId),
-      contentType: a.mediaType,
-      ...(a.filename ? { filename: a.filename } : {}),
-      contentDisposition: a.disposition,
-    })),
+    ...(m.text ? { text: await read(m.text.contentId) } : {}),
+    ...(m.html ? { html: await read(m.html.contentId) } : {}),
+    attachments: await Promise.all(
+      m.attachments.map(async (a) => ({
+        content: await read(a.contentId),
+        contentType: a.mediaType,
+        ...(a.filename ? { filename: a.filename } : {}),
+        contentDisposition: a.disposition,
+      })),
+    ),
     headers: { 'X-Mailer': 'Federizer', ...(autoSubmitted ? { 'Auto-Submitted': autoSubmitted } : {}) },
   }
 }
@@ -129,7 +131,7 @@ export async function deliverSmtp(
       })
       try {
         const info = await transport.sendMail({
-          ...mailOf(ctx, o.placeholder),
+          ...(await mailOf(ctx, o.placeholder)),
           envelope: { from: o.sender, to: o.recipients },
         })
         const rejected = new Map(

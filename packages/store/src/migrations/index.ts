@@ -15,6 +15,7 @@ import * as m013 from './013-message-seq.ts'
 import * as m014 from './014-replica-state.ts'
 import * as m015 from './015-drop-federation-replay.ts'
 import * as m016 from './016-account-usage.ts'
+import * as m017 from './017-small-resources.ts'
 
 /** Numbered, frozen migrations. Never edit one that has shipped: add the next number. */
 export const migrations: Record<string, Migration> = {
@@ -34,4 +35,5 @@ export const migrations: Record<string, Migration> = {
   '014-replica-state': m014,
   '015-drop-federation-replay': m015,
   '016-account-usage': m016,
+  '017-small-resources': m017,
 }
