@@ -24,43 +24,19 @@ describe('tRPC calls with and without express', () => {
     return { status: res.status, requestId: res.headers.get('x-request-id'), body: text }
   }
 
+  const signedIn = async (h: Harness) => ({ authorization: `Bearer ${await h.token('ann@example.com')}` })
+  const postJson = (body: string) => async (h: Harness) => ({
+    method: 'POST',
+    headers: { ...(await signedIn(h)), 'content-type': 'application/json' },
+    body,
+  })
   const cases: Array<[string, string, (h: Harness) => Promise<RequestInit>]> = [
-    [
-      'a signed-in query',
-      'account.me',
-      async (h) => ({ headers: { authorization: `Bearer ${await h.token('ann@example.com')}` } }),
-    ],
+    ['a signed-in query', 'account.me', async (h) => ({ headers: await signedIn(h) })],
     ['no token', 'account.me', async () => ({})],
     ['an unknown procedure', 'account.nothing', async () => ({})],
-    [
-      'a mutation by GET',
-      'draft.delete',
-      async (h) => ({ headers: { authorization: `Bearer ${await h.token('ann@example.com')}` } }),
-    ],
-    [
-      'input that fails validation',
-      'draft.delete',
-      async (h) => ({
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${await h.token('ann@example.com')}`,
-          'content-type': 'application/json',
-        },
-        body: JSON.stringify({ id: 42 }),
-      }),
-    ],
-    [
-      'a body that is not JSON',
-      'draft.delete',
-      async (h) => ({
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${await h.token('ann@example.com')}`,
-          'content-type': 'application/json',
-        },
-        body: '{',
-      }),
-    ],
+    ['a mutation by GET', 'draft.delete', async (h) => ({ headers: await signedIn(h) })],
+    ['input that fails validation', 'draft.delete', postJson(JSON.stringify({ id: 42 }))],
+    ['a body that is not JSON', 'draft.delete', postJson('{')],
   ]
 
   it.each(cases)('%s: the same status and body either way', async (_what, path, init) => {
