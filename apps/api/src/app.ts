@@ -62,7 +62,7 @@ export async function createApi(
   }
   app.use(`${basePath}/trpc`, createExpressMiddleware(trpc))
   // Every procedure call skips express (its app, router and request/response prototypes): the same tRPC
-  // handler and request log, reached from the listener (docs/benchmarks.md, "The api's lean tRPC route").
+  // handler and request log, reached from the listener (docs/benchmarks.md, the fourth session's levers).
   const trpcPrefix = `${basePath}/trpc/`
   const leanTrpc = createHTTPHandler({ ...trpc, basePath: trpcPrefix })
   const lean = options.leanRoutes !== false

@@ -315,7 +315,8 @@ export class ResourceStore {
    * process with a ~40 MB heap every ~32 MB of such Buffers forced a scavenge that started a full
    * mark-compact (V8 `--trace-gc`: six to nine a second while a resource streamed, ~30 ms of CPU each).
    * Memory stays flat: at most 2 MiB per send, and at most 16 MiB kept for the next sends.
-   * @throws when the file is missing, shorter than `range`, or `out` fails or closes (nothing is ended)
+   * A small resource the database keeps (small-resources.ts) is written from there in one piece.
+   * @throws when the resource is missing, shorter than `range`, or `out` fails or closes (nothing is ended)
    */
   async sendTo(contentId: string, out: Writable, range?: ByteRange): Promise<void> {
     let handle: FileHandle
