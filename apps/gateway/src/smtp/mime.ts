@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { Readable } from 'node:stream'
 import {
   type Address,
@@ -11,7 +11,7 @@ import {
   type ResourceRef,
   removeHeaders,
 } from '@federizer/protocol'
-import type { ResourceStore } from '@federizer/store'
+import { type ResourceStore, SMALL_RESOURCE_MAX_BYTES, type SmallResource } from '@federizer/store'
 import { MailParser } from 'mailparser'
 import { SmtpRefusal } from './spool.ts'
 
@@ -19,6 +19,8 @@ export interface ParsedLegacy {
   message: PlaceholderMessage
   /** The plain text, for the search index. */
   text: string
+  /** The text and HTML bodies up to 64 KiB, for the transaction that stores the copies (small-resources.ts). */
+  small: SmallResource[]
 }
 
 type AddressObject = { value?: Array<{ address?: string; name?: string; group?: unknown[] }> }
@@ -62,8 +64,9 @@ const msgIds = (value: unknown): string[] =>
     .filter(isMsgId)
 
 /**
- * Turns one MIME message (RFC 5322, RFC 2045–2049) into a Placeholder Message of this domain: text,
- * HTML and every attachment are streamed into the content-addressed store (hashed while written), and
+ * Turns one MIME message (RFC 5322, RFC 2045–2049) into a Placeholder Message of this domain: every
+ * attachment is streamed into the content-addressed store (hashed while written), text and HTML bodies
+ * up to 64 KiB are returned (`small`) for the transaction that stores the copies, larger ones written, and
  * the original From, To, Cc, Subject, Date, Message-ID, In-Reply-To and References are kept so the
  * message joins its thread, with the envelope sender as Return-Path and the headers that tell a
  * responder not to answer (Auto-Submitted, Precedence, List-*). No X-Thread-ID is written: the store threads it by In-Reply-To/References.
@@ -116,8 +119,14 @@ export async function mimeToPlaceholder(
     throw new SmtpRefusal(554, `5.6.0 The message is not valid MIME: ${(e as Error).message}`)
   })
   await Promise.all(pending)
+  const small: SmallResource[] = []
   const bodyRef = async (body: string, mediaType: string): Promise<ResourceRef> => {
     const bytes = Buffer.from(body, 'utf8')
+    if (bytes.length <= SMALL_RESOURCE_MAX_BYTES) {
+      const contentId = createHash('sha256').update(bytes).digest('base64url')
+      small.push({ contentId, bytes })
+      return { contentId, size: bytes.length, mediaType }
+    }
     const { contentId, size } = await store.write(Readable.from([bytes]), {
       maxBytes: Math.max(1, bytes.length),
     })
@@ -150,7 +159,7 @@ export async function mimeToPlaceholder(
     ...responderHeaders(headerLines),
   ]
   const message = parsePlaceholderMessage({ envelope: [{ headers: kept }], parts: draft.parts })
-  return { message, text: text ?? '' }
+  return { message, text: text ?? '', small }
 }
 
 function mediaTypeOf(contentType: string | undefined): string {
