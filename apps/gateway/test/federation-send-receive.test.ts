@@ -58,7 +58,9 @@ describe('Alice → Bob across domains (the seed scenario)', () => {
     const bytes = await readFile(resources.path(attachment.contentId))
     expect(bytes.equals(image)).toBe(true)
     // The bodies came pushed with the delivery: kept in example.net's database, not as files.
-    expect((await resources.readSmall(m.text!.contentId, 1024))?.toString()).toBe('Hi Bob, a photo from Venice.')
+    expect((await resources.readSmall(m.text!.contentId, 1024))?.toString()).toBe(
+      'Hi Bob, a photo from Venice.',
+    )
     expect((await resources.readSmall(m.html!.contentId, 1024))?.toString()).toContain('<b>Venice</b>')
     await expect(readFile(resources.path(m.text!.contentId))).rejects.toMatchObject({ code: 'ENOENT' })
 

@@ -4,6 +4,7 @@ import { setContentState } from './messages.ts'
 import { endAttempt } from './queue.ts'
 import type { FetchJobRow, FetchJobState } from './schema-federation.ts'
 import { indexMessageText } from './search.ts'
+import { putSmallResources } from './small-resources.ts'
 import { CorruptRowError, storedJson } from './stored-values.ts'
 import { inTransaction } from './tx.ts'
 
@@ -128,9 +129,16 @@ async function takeSiblings(db: Db, job: FetchJobRow, end: Partial<FetchJobRow>,
 export async function completeFetchJob(
   db: Db,
   job: FetchJobRow,
-  input: { now: number; text?: FetchedText },
+  input: {
+    now: number
+    text?: FetchedText
+    /** The fetched bytes when they are kept in the database (up to 64 KiB), not already a file. */
+    small?: Uint8Array
+  },
 ): Promise<string[]> {
   return inTransaction(db, async (trx) => {
+    if (input.small)
+      await putSmallResources(trx, [{ contentId: job.content_id, bytes: input.small }], input.now)
     await endAttempt(trx, 'fetch_jobs', job, { state: 'done' }, input.now)
     const copies = [
       job.message_row_id,

@@ -5,40 +5,10 @@ import path from 'node:path'
 import { Readable, type Writable } from 'node:stream'
 import type { Db } from './db.ts'
 import { StoreError } from './errors.ts'
+import { ContentMismatchError, ResourceAbortedError, ResourceTooLargeError } from './resource-errors.ts'
 import { readSmallResource, removeSmallResource, statSmallResource } from './small-resources.ts'
 
-/** A resource larger than the configured limit; nothing was kept. */
-export class ResourceTooLargeError extends StoreError {
-  override readonly name = 'ResourceTooLargeError'
-  constructor(readonly maxBytes: number) {
-    super('too_large', `the resource is larger than the limit of ${maxBytes} bytes`)
-  }
-}
-
-/** The bytes do not hash to the Content-ID they were announced under; nothing was kept. */
-export class ContentMismatchError extends StoreError {
-  override readonly name = 'ContentMismatchError'
-  constructor(
-    readonly expected: string,
-    readonly actual: string,
-  ) {
-    super('content_mismatch', `the bytes hash to ${actual}, not to the expected Content-ID ${expected}`)
-  }
-}
-
-/** The source stream failed or was aborted before its end; nothing was kept. */
-export class ResourceAbortedError extends StoreError {
-  override readonly name = 'ResourceAbortedError'
-  constructor(cause: unknown) {
-    super(
-      'aborted',
-      `the upload stopped before its end: ${cause instanceof Error ? cause.message : String(cause)}`,
-      {
-        cause,
-      },
-    )
-  }
-}
+export { ContentMismatchError, ResourceAbortedError, ResourceTooLargeError } from './resource-errors.ts'
 
 const CONTENT_ID = /^[A-Za-z0-9_-]{43}$/
 

@@ -94,7 +94,8 @@ export interface ResourceRefsTable {
 
 /**
  * Small resources kept in the database instead of a file of their own (resources.ts): the bytes of a
- * text or HTML body up to SMALL_RESOURCE_MAX_BYTES, written in the transaction of the row that names it.
+ * body or a fetched resource up to SMALL_RESOURCE_MAX_BYTES, written in the transaction of the row that
+ * names it.
  */
 export interface SmallResourcesTable {
   /** The SHA-256 of `bytes`, base64url: the Content-ID. */

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto'
 import type { Db } from './db.ts'
-import { ContentMismatchError } from './resources.ts'
+import { ContentMismatchError } from './resource-errors.ts'
 
 /**
- * The largest resource kept in the database rather than as a file: a text or HTML body (the push limit
- * of docs/protocol.md §6, "Pushed resources").
+ * The largest resource kept in the database rather than as a file (the default push limit of
+ * docs/protocol.md §6, "Pushed resources"): bodies written by the api, the delivery and the SMTP bridge,
+ * and resources the MTA fetched.
  */
 export const SMALL_RESOURCE_MAX_BYTES = 64 * 1024
 

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto'
 import { createDpopKey, htmlToIndexText, lastAssertion } from '@federizer/protocol'
 import {
+  ContentMismatchError,
   claimDue,
   completeFetchJob,
   endAttempt,
@@ -8,7 +10,9 @@ import {
   failFetchJob,
   fetchJobEnvelope,
   fetchJobsByIds,
+  ResourceTooLargeError,
   renewLease,
+  SMALL_RESOURCE_MAX_BYTES,
 } from '@federizer/store'
 import type { GatewayContext } from '../context.ts'
 import { discardBody, dpopPost, isTransientStatus, peerStreamOf, readProblem } from './dpop-post.ts'
@@ -67,18 +71,28 @@ export async function runFetchJob(ctx: GatewayContext, job: FetchJobRow, signal:
     () => void renewLease(ctx.db, 'fetch_jobs', job.id, ctx.now() + leaseSeconds).catch(() => {}),
     Math.max(500, (leaseSeconds * 1000) / 2),
   )
+  let small: Buffer | undefined
   try {
-    await fetchInto(ctx, job, signal)
+    small = await fetchInto(ctx, job, signal)
   } catch (e) {
     if (signal.aborted) throw e
     failure = e instanceof FetchFailure ? e : new FetchFailure(errorText(e), false)
   } finally {
     clearInterval(renew)
   }
-  await recordFetchOutcome(ctx, job, failure)
+  await recordFetchOutcome(ctx, job, failure, small)
 }
 
-async function fetchInto(ctx: GatewayContext, job: FetchJobRow, signal: AbortSignal): Promise<void> {
+/**
+ * Fetches the resource of `job`: a small one (up to 64 KiB as declared) into memory, checked against its
+ * Content-ID and returned for the transaction that records the fetch (small-resources.ts); a larger one
+ * streamed into the store, returning nothing.
+ */
+async function fetchInto(
+  ctx: GatewayContext,
+  job: FetchJobRow,
+  signal: AbortSignal,
+): Promise<Buffer | undefined> {
   let peer: Awaited<ReturnType<GatewayContext['discovery']['mailbox']>>
   try {
     peer = await ctx.discovery.mailbox(job.origin_domain)
@@ -111,7 +125,9 @@ async function fetchInto(ctx: GatewayContext, job: FetchJobRow, signal: AbortSig
   }
   const maxBytes = Math.min(job.size, ctx.config.limits.maxResourceBytes)
   try {
+    if (maxBytes <= SMALL_RESOURCE_MAX_BYTES) return await readSmallBody(res.body, maxBytes, job.content_id)
     await ctx.federation.resources.write(res.body, { maxBytes, expectedContentId: job.content_id })
+    return undefined
   } catch (e) {
     if (signal.aborted) throw e
     throw new FetchFailure(`the bytes served by ${job.origin_domain} were not kept: ${errorText(e)}`, false)
@@ -119,6 +135,21 @@ async function fetchInto(ctx: GatewayContext, job: FetchJobRow, signal: AbortSig
     // A write that failed before reading gives the connection back rather than leaving it to its timeout.
     discardBody(res.body)
   }
+}
+
+/** A small fetched body read whole, at most `maxBytes`, whose SHA-256 must be `contentId`. */
+async function readSmallBody(body: AsyncIterable<Uint8Array>, maxBytes: number, contentId: string) {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of body) {
+    size += chunk.byteLength
+    if (size > maxBytes) throw new ResourceTooLargeError(maxBytes)
+    chunks.push(Buffer.from(chunk))
+  }
+  const bytes = Buffer.concat(chunks, size)
+  const actual = createHash('sha256').update(bytes).digest('base64url')
+  if (actual !== contentId) throw new ContentMismatchError(contentId, actual)
+  return bytes
 }
 
 /** One minute plus the time the resource takes at 64 KiB/s. */
@@ -168,12 +199,15 @@ async function recordFetchOutcome(
   ctx: GatewayContext,
   job: FetchJobRow,
   failure?: FetchFailure,
+  small?: Buffer,
 ): Promise<void> {
   const now = ctx.now()
   let served = 1
   if (!failure) {
-    const text = await fetchedText(ctx, job)
-    served = (await completeFetchJob(ctx.db, job, { now, ...(text ? { text } : {}) })).length
+    const text = await fetchedText(ctx, job, small)
+    served = (
+      await completeFetchJob(ctx.db, job, { now, ...(text ? { text } : {}), ...(small ? { small } : {}) })
+    ).length
   } else if (failure.permanent || now >= job.expires_at) {
     const reason = failure.permanent
       ? failure.message
@@ -214,11 +248,15 @@ const MAX_INDEXED_TEXT = 1024 * 1024
  * HTML part with its tags dropped (used by copies that have no text/plain part). Read before the
  * transaction that records the fetch.
  */
-async function fetchedText(ctx: GatewayContext, job: FetchJobRow): Promise<FetchedText | undefined> {
+async function fetchedText(
+  ctx: GatewayContext,
+  job: FetchJobRow,
+  small: Buffer | undefined,
+): Promise<FetchedText | undefined> {
   if (job.priority !== 0 || job.size > MAX_INDEXED_TEXT) return undefined
   const plain = /^text\/plain\b/i.test(job.media_type)
   if (!plain && !/^text\/html\b/i.test(job.media_type)) return undefined
-  const bytes = await ctx.federation.resources.readSmall(job.content_id, MAX_INDEXED_TEXT)
+  const bytes = small ?? (await ctx.federation.resources.readSmall(job.content_id, MAX_INDEXED_TEXT))
   if (!bytes) return undefined
   const text = bytes.toString('utf8')
   return { text: plain ? text : htmlToIndexText(text), plain }

@@ -2,10 +2,11 @@ import type { Kysely } from 'kysely'
 import { dialectOf } from '../dialect.ts'
 
 /**
- * `small_resources`: text and HTML bodies up to 64 KiB kept in the database, written in the transaction
- * of the draft or delivered copy that names them, instead of a file each (a new file, its fsync and its
- * rename cost more CPU than the rest of a small message's write; docs/benchmarks.md). Larger resources,
- * uploads and fetched resources stay files (resources.ts).
+ * `small_resources`: resources up to 64 KiB kept in the database (the bodies of drafts, pushed deliveries
+ * and SMTP mail, and fetched resources), written in the transaction of the row that names them, instead
+ * of a file each (a new file, its fsync and its
+ * rename cost more CPU than the rest of a small message's write; docs/benchmarks.md). Larger resources
+ * and uploads stay files (resources.ts).
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
