@@ -1,13 +1,13 @@
-import { createHash, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import { buildDraft, htmlToIndexText, type PlaceholderMessage, type ResourceRef } from '@federizer/protocol'
 import {
   accountReferencedResources,
   accountResources,
   ConflictError,
   findUser,
+  keepSmall,
   type MessageRow,
   NotFoundError,
-  SMALL_RESOURCE_MAX_BYTES,
   type SmallResource,
 } from '@federizer/store'
 import type { AuthUser } from './auth.ts'
@@ -25,11 +25,8 @@ async function storeBody(
   small: SmallResource[],
 ): Promise<ResourceRef> {
   const bytes = Buffer.from(body, 'utf8')
-  if (bytes.length <= SMALL_RESOURCE_MAX_BYTES) {
-    const contentId = createHash('sha256').update(bytes).digest('base64url')
-    small.push({ contentId, bytes })
-    return { contentId, size: bytes.length, mediaType }
-  }
+  const kept = keepSmall(bytes, small)
+  if (kept) return { ...kept, mediaType }
   async function* once() {
     yield bytes
   }

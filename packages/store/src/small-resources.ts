@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { Db } from './db.ts'
-import { ContentMismatchError } from './resource-errors.ts'
+import { ContentMismatchError, ResourceTooLargeError } from './resource-errors.ts'
 
 /**
  * The largest resource kept in the database rather than as a file (the default push limit of
@@ -15,6 +15,45 @@ export interface SmallResource {
   bytes: Uint8Array
 }
 
+const contentIdOf = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('base64url')
+
+/**
+ * A body the caller holds whole, queued into `small` for the transaction that names it when it is at
+ * most SMALL_RESOURCE_MAX_BYTES: its Content-ID and size. Undefined when it is larger, for the caller to
+ * write as a file (`ResourceStore.write`).
+ */
+export function keepSmall(
+  bytes: Uint8Array,
+  small: SmallResource[],
+): { contentId: string; size: number } | undefined {
+  if (bytes.byteLength > SMALL_RESOURCE_MAX_BYTES) return undefined
+  const contentId = contentIdOf(bytes)
+  small.push({ contentId, bytes })
+  return { contentId, size: bytes.byteLength }
+}
+
+/**
+ * Reads a small resource whole from `source` (a fetched body), with the checks `ResourceStore.write`
+ * makes while it writes: at most `maxBytes`, and bytes that hash to `expectedContentId`.
+ * @throws ResourceTooLargeError, ContentMismatchError
+ */
+export async function readSmallSource(
+  source: AsyncIterable<Uint8Array>,
+  options: { maxBytes: number; expectedContentId: string },
+): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of source) {
+    size += chunk.byteLength
+    if (size > options.maxBytes) throw new ResourceTooLargeError(options.maxBytes)
+    chunks.push(Buffer.from(chunk))
+  }
+  const bytes = Buffer.concat(chunks, size)
+  const actual = contentIdOf(bytes)
+  if (actual !== options.expectedContentId) throw new ContentMismatchError(options.expectedContentId, actual)
+  return bytes
+}
+
 /**
  * Keeps small resources in the caller's transaction, so they are durable with the row that names them
  * and never without it; a resource kept already has its time renewed (the collector's grace period).
@@ -25,7 +64,7 @@ export async function putSmallResources(trx: Db, resources: SmallResource[], now
   for (const r of resources) {
     if (r.bytes.byteLength > SMALL_RESOURCE_MAX_BYTES)
       throw new RangeError(`a small resource is at most ${SMALL_RESOURCE_MAX_BYTES} bytes`)
-    const actual = createHash('sha256').update(r.bytes).digest('base64url')
+    const actual = contentIdOf(r.bytes)
     if (actual !== r.contentId) throw new ContentMismatchError(r.contentId, actual)
     rows.set(r.contentId, {
       content_id: r.contentId,

@@ -14,7 +14,7 @@ import {
   verifyDpopProof,
   verifyPushed,
 } from '@federizer/protocol'
-import { type Db, dialectOf, findUser, SMALL_RESOURCE_MAX_BYTES } from '@federizer/store'
+import { type Db, dialectOf, findUser, SMALL_RESOURCE_MAX_BYTES, type SmallResource } from '@federizer/store'
 import { decodeJwt } from 'jose'
 import type { GatewayContext } from '../context.ts'
 import { readDpopCredentials } from './auth-header.ts'
@@ -210,8 +210,10 @@ export async function handleDelivery(ctx: GatewayContext, req: IncomingMessage):
   const messageId = messageIdOf(message)
   // Up to 64 KiB each, kept in the database by the transaction that stores the copies (hashed again
   // there); a larger one (a node pushing more than that) on disk, hashed and fsynced, before it.
+  const small: SmallResource[] = []
   for (const [contentId, bytes] of pushed)
-    if (bytes.length > SMALL_RESOURCE_MAX_BYTES)
+    if (bytes.length <= SMALL_RESOURCE_MAX_BYTES) small.push({ contentId, bytes })
+    else
       await ctx.federation.resources.write(Readable.from([bytes]), {
         maxBytes: bytes.length,
         expectedContentId: contentId,
@@ -233,6 +235,7 @@ export async function handleDelivery(ctx: GatewayContext, req: IncomingMessage):
     now,
     lifetimeSeconds: ctx.domain.schedule.lifetimeSeconds,
     pushed,
+    small,
     ...(chargeInside ? { charge: (trx: Db) => chargePeer(ctx, senderDomain, size, trx) } : {}),
   }).catch(async (e: unknown) => {
     if (e instanceof FederationError && e.code === 'rate_limited')

@@ -20,7 +20,7 @@ import {
   queueForwardJob,
   queueVacationReply,
   recordInbound,
-  SMALL_RESOURCE_MAX_BYTES,
+  type SmallResource,
   setContentState,
 } from '@federizer/store'
 import { routeForRecipient } from './recipient-rules.ts'
@@ -38,11 +38,10 @@ export interface AcceptedDelivery {
   now: number
   /** The queue lifetime of the domain's schedule (already scaled): fetch and forward jobs expire after it. */
   lifetimeSeconds: number
-  /**
-   * Resources pushed with the delivery, checked against the signed body; those over 64 KiB already in
-   * the store, the others kept in the database by this transaction.
-   */
+  /** Resources pushed with the delivery, checked against the signed body. */
   pushed?: ReadonlyMap<string, Buffer>
+  /** The pushed ones up to 64 KiB, kept in the database by this transaction (the larger are files already). */
+  small?: SmallResource[]
   /**
    * The replay key of the delivery's DPoP proof (RFC 9449 §11.1), recorded by the unique insert that
    * opens the delivery's own transaction: a refused delivery leaves no key, a replayed one stores nothing.
@@ -77,14 +76,8 @@ export async function storeDelivery(db: Db, d: AcceptedDelivery): Promise<Stored
   return inTransaction(db, async (trx) => {
     if (!(await claimReplayKey(trx, { ...d.replayKey, now: d.now })))
       throw new ProtocolError('replayed', 'this DPoP proof (jti) was already used')
-    // The pushed bodies of up to 64 KiB, durable with the copies that read them (a larger one is a file).
-    await putSmallResources(
-      trx,
-      [...(d.pushed ?? [])]
-        .filter(([, bytes]) => bytes.length <= SMALL_RESOURCE_MAX_BYTES)
-        .map(([contentId, bytes]) => ({ contentId, bytes })),
-      d.now,
-    )
+    // The pushed bodies of up to 64 KiB, durable with the copies that read them.
+    await putSmallResources(trx, d.small ?? [], d.now)
     await d.charge?.(trx)
     const out: StoredRecipient[] = []
     const jobs: NewFetchJob[] = []

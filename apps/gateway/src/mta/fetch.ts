@@ -1,7 +1,5 @@
-import { createHash } from 'node:crypto'
 import { createDpopKey, htmlToIndexText, lastAssertion } from '@federizer/protocol'
 import {
-  ContentMismatchError,
   claimDue,
   completeFetchJob,
   endAttempt,
@@ -10,7 +8,7 @@ import {
   failFetchJob,
   fetchJobEnvelope,
   fetchJobsByIds,
-  ResourceTooLargeError,
+  readSmallSource,
   renewLease,
   SMALL_RESOURCE_MAX_BYTES,
 } from '@federizer/store'
@@ -125,8 +123,9 @@ async function fetchInto(
   }
   const maxBytes = Math.min(job.size, ctx.config.limits.maxResourceBytes)
   try {
-    if (maxBytes <= SMALL_RESOURCE_MAX_BYTES) return await readSmallBody(res.body, maxBytes, job.content_id)
-    await ctx.federation.resources.write(res.body, { maxBytes, expectedContentId: job.content_id })
+    const checks = { maxBytes, expectedContentId: job.content_id }
+    if (maxBytes <= SMALL_RESOURCE_MAX_BYTES) return await readSmallSource(res.body, checks)
+    await ctx.federation.resources.write(res.body, checks)
     return undefined
   } catch (e) {
     if (signal.aborted) throw e
@@ -135,21 +134,6 @@ async function fetchInto(
     // A write that failed before reading gives the connection back rather than leaving it to its timeout.
     discardBody(res.body)
   }
-}
-
-/** A small fetched body read whole, at most `maxBytes`, whose SHA-256 must be `contentId`. */
-async function readSmallBody(body: AsyncIterable<Uint8Array>, maxBytes: number, contentId: string) {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of body) {
-    size += chunk.byteLength
-    if (size > maxBytes) throw new ResourceTooLargeError(maxBytes)
-    chunks.push(Buffer.from(chunk))
-  }
-  const bytes = Buffer.concat(chunks, size)
-  const actual = createHash('sha256').update(bytes).digest('base64url')
-  if (actual !== contentId) throw new ContentMismatchError(contentId, actual)
-  return bytes
 }
 
 /** One minute plus the time the resource takes at 64 KiB/s. */

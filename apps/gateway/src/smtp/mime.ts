@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import { Readable } from 'node:stream'
 import {
   type Address,
@@ -11,7 +11,7 @@ import {
   type ResourceRef,
   removeHeaders,
 } from '@federizer/protocol'
-import { type ResourceStore, SMALL_RESOURCE_MAX_BYTES, type SmallResource } from '@federizer/store'
+import { keepSmall, type ResourceStore, type SmallResource } from '@federizer/store'
 import { MailParser } from 'mailparser'
 import { SmtpRefusal } from './spool.ts'
 
@@ -122,11 +122,8 @@ export async function mimeToPlaceholder(
   const small: SmallResource[] = []
   const bodyRef = async (body: string, mediaType: string): Promise<ResourceRef> => {
     const bytes = Buffer.from(body, 'utf8')
-    if (bytes.length <= SMALL_RESOURCE_MAX_BYTES) {
-      const contentId = createHash('sha256').update(bytes).digest('base64url')
-      small.push({ contentId, bytes })
-      return { contentId, size: bytes.length, mediaType }
-    }
+    const kept = keepSmall(bytes, small)
+    if (kept) return { ...kept, mediaType }
     const { contentId, size } = await store.write(Readable.from([bytes]), {
       maxBytes: Math.max(1, bytes.length),
     })
