@@ -3,25 +3,39 @@ import { Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler } from '
 import { mapUnavailable, sqliteUnavailable } from './db-unavailable.ts'
 import type { DatabaseSchema } from './schema.ts'
 import { DEFAULT_LOCK_WAIT_MS, SqliteDriver } from './sqlite-driver.ts'
+import { WalSync } from './wal-sync.ts'
 
 export interface SqliteOptions {
   /** How long a statement waits for another connection's write lock before it fails (default 5 s). */
   lockWaitMs?: number
 }
 
+const walSyncs = new WeakMap<object, WalSync>()
+
+/**
+ * How many fsyncs of its WAL a SQLite store has made (each makes every commit before it durable), or
+ * undefined for a store that commits with SQLite's own fsync (PostgreSQL, a database in memory).
+ */
+export function walSyncsOf(db: object): number | undefined {
+  return walSyncs.get(db)?.syncs
+}
+
 /** The embedded store: one SQLite file in WAL mode. SQLite-only pragmas live here. */
 export async function openSqlite(file: string, options: SqliteOptions = {}): Promise<Kysely<DatabaseSchema>> {
   const sqlite = new Database(file)
-  sqlite.pragma('journal_mode = WAL')
-  // Every commit is on disk before it returns: a delivery's 202, a send's answer and SMTP's 250 are
-  // given after their commit, so a power loss cannot drop acknowledged mail (docs/operations.md,
-  // "Durability"). In WAL mode FULL costs one fsync of the WAL per commit; NORMAL would defer it
-  // to the checkpoint.
-  sqlite.pragma('synchronous = FULL')
+  const journal = sqlite.pragma('journal_mode = WAL', { simple: true })
+  // Every commit is on disk before the caller goes on: a delivery's 202, a send's answer and SMTP's 250
+  // are given after their commit, so a power loss cannot drop acknowledged mail (docs/operations.md,
+  // "Durability"). In WAL mode SQLite commits with NORMAL (frames written, not synced) and the driver
+  // waits for an fsync of the WAL off the event loop, one for all the commits waiting at once
+  // (wal-sync.ts); a database without a WAL file (in memory) keeps FULL.
+  const wal = journal === 'wal' && file !== '' && file !== ':memory:'
+  sqlite.pragma(wal ? 'synchronous = NORMAL' : 'synchronous = FULL')
   sqlite.pragma('foreign_keys = ON')
-  const driver = new SqliteDriver(sqlite, options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS)
+  const walSync = wal ? new WalSync(`${file}-wal`) : undefined
+  const driver = new SqliteDriver(sqlite, options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS, walSync)
   // A lock held by another connection past lockWaitMs is an outage of the moment (503), not a fault.
-  return new Kysely<DatabaseSchema>({
+  const db = new Kysely<DatabaseSchema>({
     dialect: mapUnavailable(
       {
         createAdapter: () => new SqliteAdapter(),
@@ -32,4 +46,6 @@ export async function openSqlite(file: string, options: SqliteOptions = {}): Pro
       sqliteUnavailable,
     ),
   })
+  if (walSync) walSyncs.set(db, walSync)
+  return db
 }

@@ -92,31 +92,9 @@ export async function claimDue(db: Db, table: QueueTable, options: ClaimOptions)
     WHERE id IN (${sql.join(ids)}) AND state IN (${sql.join(options.states)})
       AND (lease_until IS NULL OR lease_until < ${options.now})
     RETURNING id`
-  const leased = await withoutOwnFsync(db, (conn) => lease.execute(conn))
+  const leased = await lease.execute(db)
   const taken = new Set(leased.rows.map((r) => r.id))
   return ids.filter((id) => taken.has(id))
-}
-
-/**
- * Runs one SQLite write (a lease) whose commit need not wait for its own fsync: `synchronous = NORMAL`
- * for that statement only, on the connection held for it (the driver's mutex: no other statement, no
- * other transaction's COMMIT, runs in between), then FULL again. Other processes see the lease at once
- * (it is committed to the WAL); it reaches the disk with the next FULL commit, which fsyncs the WAL up to
- * there, at the latest the attempt's own outcome. A power loss before that loses only the lease, and a
- * lost lease lets the row be claimed again, as a lapsed one does: the delivery it guarded is idempotent.
- * The fsync cost the claimer's event loop ~0.7 ms per claim (better-sqlite3 waits in it; bench/sql-count.mjs).
- * @see https://sqlite.org/pragma.html#pragma_synchronous (WAL mode: NORMAL keeps consistency, not durability)
- */
-async function withoutOwnFsync<T>(db: Db, write: (conn: Db) => Promise<T>): Promise<T> {
-  if (db.isTransaction) return write(db)
-  return db.connection().execute(async (conn) => {
-    await sql`PRAGMA synchronous = NORMAL`.execute(conn)
-    try {
-      return await write(conn)
-    } finally {
-      await sql`PRAGMA synchronous = FULL`.execute(conn)
-    }
-  })
 }
 
 /** Extends a claim while a long job (a large fetch) is still running. */

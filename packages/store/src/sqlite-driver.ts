@@ -6,6 +6,7 @@ import {
   type QueryResult,
   SelectQueryNode,
 } from 'kysely'
+import type { WalSync } from './wal-sync.ts'
 
 /** How long a statement waits for another connection's write lock before the store counts as unavailable. */
 export const DEFAULT_LOCK_WAIT_MS = 5000
@@ -39,6 +40,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
  * - a statement outside a transaction: SQLite rolled it back, nothing happened.
  * A statement inside a transaction holds the lock and cannot meet SQLITE_BUSY; if it did, it would wait in
  * the busy handler as before. Past `lockWaitMs` the SQLITE_BUSY error is thrown (a 503 by db-unavailable.ts).
+ *
+ * Durability: with a `walSync`, the connection commits with `synchronous = NORMAL` and a COMMIT, or a write
+ * outside a transaction, resolves only once the WAL holding it is fsynced (wal-sync.ts), the connection
+ * already handed to the next caller meanwhile: the fsync leaves the event loop, and the commits waiting
+ * at the same time share one.
  * @see https://sqlite.org/lang_transaction.html, https://sqlite.org/rescode.html#busy
  */
 export class SqliteDriver implements Driver {
@@ -49,6 +55,7 @@ export class SqliteDriver implements Driver {
   constructor(
     readonly sqlite: Database.Database,
     lockWaitMs = DEFAULT_LOCK_WAIT_MS,
+    private readonly walSync?: WalSync,
   ) {
     sqlite.pragma('busy_timeout = 0')
     this.#connection = new SqliteConnection(sqlite, lockWaitMs)
@@ -64,11 +71,14 @@ export class SqliteDriver implements Driver {
     return this.#connection
   }
 
+  /** Hands the connection on, then waits for the fsync of what it committed (if anything). */
   async releaseConnection(): Promise<void> {
+    const unsynced = this.#connection.takeUnsynced()
     const unlock = this.#unlock
     this.#locked = undefined
     this.#unlock = undefined
     unlock?.()
+    if (unsynced) await this.walSync?.afterCommit()
   }
 
   async beginTransaction(): Promise<void> {
@@ -81,7 +91,12 @@ export class SqliteDriver implements Driver {
 
   async rollbackTransaction(): Promise<void> {
     // SQLite may have ended the transaction itself (an I/O error, a full disk): nothing is left to undo.
-    if (this.sqlite.inTransaction) await this.#connection.executeQuery(CompiledQuery.raw('rollback'))
+    if (!this.sqlite.inTransaction) return
+    // Nothing of the transaction is left to sync (a lone write before it, on a held connection, still is).
+    const unsynced = this.#connection.takeUnsynced()
+    await this.#connection.executeQuery(CompiledQuery.raw('rollback'))
+    this.#connection.takeUnsynced()
+    if (unsynced) this.#connection.markUnsynced()
   }
 
   async savepoint(_c: DatabaseConnection, name: string): Promise<void> {
@@ -97,17 +112,30 @@ export class SqliteDriver implements Driver {
   }
 
   async destroy(): Promise<void> {
+    await this.walSync?.close()
     this.sqlite.close()
   }
 }
 
 class SqliteConnection implements DatabaseConnection {
   readonly #statements = new Map<string, Database.Statement>()
+  /** A COMMIT or a lone write ran since the last `takeUnsynced`: its WAL frames are not known to be on disk. */
+  #unsynced = false
 
   constructor(
     readonly sqlite: Database.Database,
     readonly lockWaitMs: number,
   ) {}
+
+  takeUnsynced(): boolean {
+    const was = this.#unsynced
+    this.#unsynced = false
+    return was
+  }
+
+  markUnsynced(): void {
+    this.#unsynced = true
+  }
 
   async begin(): Promise<void> {
     await this.#whenFree(() => this.sqlite.exec('begin immediate'))
@@ -145,8 +173,16 @@ class SqliteConnection implements DatabaseConnection {
   #run<R>(query: CompiledQuery): QueryResult<R> {
     const stmt = this.#prepare(query.sql)
     const parameters = query.parameters as unknown[]
-    if (stmt.reader) return { rows: stmt.all(parameters) as R[] }
+    // A write outside a transaction (autocommit, `UPDATE … RETURNING` too) or the COMMIT of one (which
+    // SQLite counts as read-only) has written WAL frames.
+    const writes = !stmt.reader || !stmt.readonly
+    if (stmt.reader) {
+      const rows = stmt.all(parameters) as R[]
+      if (writes && !this.sqlite.inTransaction) this.#unsynced = true
+      return { rows }
+    }
     const { changes, lastInsertRowid } = stmt.run(parameters)
+    if (!this.sqlite.inTransaction) this.#unsynced = true
     return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] }
   }
 

@@ -5,7 +5,6 @@ import { sql } from 'kysely'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type Db, openDatabase } from '../src/db.ts'
 import { claimDue, releaseLease } from '../src/queue.ts'
-import { inTransaction } from '../src/tx.ts'
 import { tempDb, testDialect } from './helpers.ts'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -157,52 +156,6 @@ describe('queue claims', () => {
     expect(await claimDue(db, 'fetch_jobs', opts(10))).toEqual([])
     await releaseLease(db, 'fetch_jobs', 'fj_5')
     expect(await claimDue(db, 'fetch_jobs', opts(10))).toEqual(['fj_5'])
-  })
-})
-
-describe.runIf(testDialect === 'sqlite')('a SQLite lease without its own fsync', () => {
-  it('no transaction running beside the claims ever commits without the full fsync', async () => {
-    await addJobs(200)
-    const mode = async (conn: Db) =>
-      Number((await sql<{ synchronous: number }>`PRAGMA synchronous`.execute(conn)).rows[0]?.synchronous)
-    const seen: number[] = []
-    const claims = Array.from({ length: 40 }, (_, i) =>
-      claimDue(db, 'forward_jobs', {
-        now: 1000 + i,
-        leaseSeconds: 60,
-        limit: 5,
-        states: ['queued'],
-        exclude: new Set(),
-      }),
-    )
-    // Transactions and lone writes interleaved with the claims: each sees (and commits with) FULL, 2.
-    const writes = Array.from({ length: 40 }, async (_, i) => {
-      await inTransaction(db, async (trx) => {
-        seen.push(await mode(trx))
-        await sql`UPDATE forward_jobs SET attempts = attempts + 1 WHERE id = ${`fw_${String(199 - i).padStart(4, '0')}`}`.execute(
-          trx,
-        )
-      })
-      seen.push(await mode(db))
-    })
-    const taken = (await Promise.all([...claims, ...writes])).slice(0, 40).flat() as string[]
-    expect(new Set(taken).size).toBe(taken.length)
-    expect(taken.length).toBeGreaterThan(0)
-    expect(seen).toHaveLength(80)
-    expect(new Set(seen)).toEqual(new Set([2]))
-    // The lease itself is committed at once: another connection sees it.
-    const other = await openDatabase(location)
-    try {
-      const leased = await other
-        .selectFrom('forward_jobs')
-        .select('id')
-        .where('lease_until', 'is not', null)
-        .execute()
-      expect(leased.map((r) => r.id).sort()).toEqual([...taken].sort())
-    } finally {
-      await other.destroy()
-    }
-    expect(await mode(db)).toBe(2)
   })
 })
 
