@@ -78,7 +78,7 @@ interface RunResult {
   count: number
 }
 
-async function oneRun(
+export async function oneRun(
   bench: Awaited<ReturnType<typeof openBenchNetwork>>,
   count: number,
   concurrency: number,

@@ -116,8 +116,11 @@ export async function submitDraft(
     now,
     lifetimeSeconds: ctx.domain.schedule.lifetimeSeconds,
   })
-  // Committed: wake the gateway's MTA (its poll would find the rows too, only later).
-  const unsignalled = await signalQueued(ctx.config)
+  // Committed: wake the gateway's MTA (its poll would find the rows too, only later); in this process
+  // when it runs on the same domain context, else through the file it watches.
+  const inProcess = ctx.domain.outboxWakers
+  for (const wake of inProcess) wake()
+  const unsignalled = inProcess.size > 0 ? undefined : await signalQueued(ctx.config)
   if (unsignalled)
     ctx.logger.warn({ err: unsignalled }, 'could not wake the MTA; it will find the mail on its next poll')
   ctx.logger.info(

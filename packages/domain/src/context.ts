@@ -45,6 +45,12 @@ export interface DomainContext {
   mtaTokens: MtaTokenClient
   /** Backoff, lifetime, delay-notice and lease times, scaled by `config.queueTimeScale` once. */
   schedule: QueueSchedule
+  /**
+   * The MTAs running on this context (a gateway in the same process), woken by the api when it queued
+   * outgoing mail: directly, instead of through the watched file another process needs (queue-wake.ts
+   * of @federizer/node).
+   */
+  outboxWakers: Set<() => void>
   /** Closes the outbound connection pool, and the database when the context opened it. */
   close(): Promise<void>
 }
@@ -116,6 +122,7 @@ export async function createDomainContext(
       discovery,
       mtaTokens,
       schedule,
+      outboxWakers: new Set(),
       async close() {
         if (closed) return
         closed = true

@@ -40,6 +40,30 @@ describe('node:crypto JWS', () => {
     await expectCode(() => verifyCompactSignature(jws, 'ES256', p384), 'invalid_jwt')
   })
 
+  it('imports a key parsed again from JSON once, and never mistakes another key for it', async () => {
+    const jws = signCompact({ alg: 'ES256', kid: es.kid }, { iat: NOW }, es.privateJwk)
+    // A fresh copy of the same key (a stored row, a JWKS fetched again) verifies, each time.
+    for (let i = 0; i < 3; i++)
+      expect(() =>
+        verifyCompactSignature(jws, 'ES256', JSON.parse(JSON.stringify(es.publicJwk))),
+      ).not.toThrow()
+    // Another key of the same kind and curve, and the same key with one coordinate changed, do not.
+    const other = await generateSigningKey('ES256')
+    await expectCode(() => verifyCompactSignature(jws, 'ES256', other.publicJwk), 'invalid_signature')
+    const changed = { ...es.publicJwk, y: other.publicJwk.y }
+    await expectCode(() => verifyCompactSignature(jws, 'ES256', changed), 'invalid_jwt')
+    // The public members of a private key import its public key; a public JWK never signs.
+    const asPublic = { ...es.privateJwk }
+    expect(() => verifyCompactSignature(jws, 'ES256', asPublic)).not.toThrow()
+    await expectCode(
+      () => signCompact({ alg: 'ES256' }, { iat: NOW }, { ...es.publicJwk } as JWK),
+      'invalid_jwt',
+    )
+    // Signing with a copy of the private key gives a signature the original public key verifies.
+    const again = signCompact({ alg: 'ES256' }, { iat: NOW }, JSON.parse(JSON.stringify(es.privateJwk)))
+    expect(() => verifyCompactSignature(again, 'ES256', es.publicJwk)).not.toThrow()
+  })
+
   it('refuses an RSA key shorter than 2048 bits (RFC 7518 §3.3)', async () => {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 1024 })
     await expectCode(() => signCompact({ alg: 'RS256' }, { iat: NOW }, privateKey), 'invalid_jwt')

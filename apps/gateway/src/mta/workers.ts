@@ -92,8 +92,10 @@ export async function startMtaWorkers(ctx: GatewayContext): Promise<MtaWorkers> 
     for (const r of runners) if (!queues || queues.includes(r.table)) r.wake()
   }
   ctx.federation.onWake.add(wake)
-  // The api is another process: it signals the outgoing mail it queued (outbox rows, its only queue)
-  // through a watched file (queue-wake.ts).
+  // The api signals the outgoing mail it queued (outbox rows, its only queue): directly when it runs on
+  // this domain context, through a watched file from another process (queue-wake.ts).
+  const wakeOutbox = () => wake(['outbox'])
+  ctx.domain.outboxWakers.add(wakeOutbox)
   const watcher = await watchQueued(
     ctx.config,
     () => wake(['outbox']),
@@ -102,6 +104,7 @@ export async function startMtaWorkers(ctx: GatewayContext): Promise<MtaWorkers> 
   return {
     async stop(graceMs = 0) {
       watcher.close()
+      ctx.domain.outboxWakers.delete(wakeOutbox)
       ctx.federation.onWake.delete(wake)
       for (const r of runners) r.unsubscribe()
       await wakeups.close()

@@ -31,6 +31,37 @@ type AllowedAlg = 'ES256' | 'EdDSA' | 'RS256'
 const publicKeys = new WeakMap<object, KeyObject>()
 const privateKeys = new WeakMap<object, KeyObject>()
 
+/** JWKs imported, by their key members: the same key parsed again from JSON (a stored row, a JWKS) is imported once. */
+const byMembers = new Map<string, KeyObject>()
+const BY_MEMBERS_MAX = 2000
+const KEY_MEMBERS = ['kty', 'crv', 'x', 'y', 'n', 'e', 'd'] as const
+
+/** The members that make the key (RFC 7517 §4, RFC 7518 §6): the same string for the same key. */
+function membersOf(jwk: JWK, kind: 'public' | 'private'): string {
+  const record = jwk as Record<string, unknown>
+  let out = kind
+  for (const m of KEY_MEMBERS) {
+    // A public import ignores `d`; the key it gives does not depend on it.
+    if (m === 'd' && kind === 'public') continue
+    const v = record[m]
+    out += `|${typeof v === 'string' ? v : ''}`
+  }
+  return out
+}
+
+function importJwk(jwk: JWK, kind: 'public' | 'private'): KeyObject {
+  const members = membersOf(jwk, kind)
+  const hit = byMembers.get(members)
+  if (hit) return hit
+  const out =
+    kind === 'public'
+      ? createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' })
+      : createPrivateKey({ key: jwk as JsonWebKey, format: 'jwk' })
+  if (byMembers.size >= BY_MEMBERS_MAX) byMembers.delete(byMembers.keys().next().value as string)
+  byMembers.set(members, out)
+  return out
+}
+
 function toKeyObject(key: AnyKey, kind: 'public' | 'private'): KeyObject {
   const cache = kind === 'public' ? publicKeys : privateKeys
   const hit = cache.get(key)
@@ -38,11 +69,7 @@ function toKeyObject(key: AnyKey, kind: 'public' | 'private'): KeyObject {
   let out: KeyObject
   try {
     if (key instanceof KeyObject) out = key
-    else if ('kty' in key)
-      out =
-        kind === 'public'
-          ? createPublicKey({ key: key as JsonWebKey, format: 'jwk' })
-          : createPrivateKey({ key: key as JsonWebKey, format: 'jwk' })
+    else if ('kty' in key) out = importJwk(key as JWK, kind)
     else out = KeyObject.from(key as Parameters<typeof KeyObject.from>[0])
     if (kind === 'public' && out.type === 'private') out = createPublicKey(out)
   } catch (cause) {
