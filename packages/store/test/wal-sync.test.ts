@@ -151,11 +151,13 @@ describe.runIf(testDialect === 'sqlite')('the store’s SQLite file', () => {
   })
   afterEach(async () => rm(dir, { recursive: true, force: true }))
 
-  it('commits with NORMAL and its own fsyncs, fewer than its commits when they come together', async () => {
+  it('commits with NORMAL and its own fsyncs (a 64 MiB page cache), fewer than its commits when they come together', async () => {
     const db = await openDatabase(path.join(dir, 'mail.sqlite'))
     try {
       const mode = await sql<{ synchronous: number }>`PRAGMA synchronous`.execute(db)
       expect(mode.rows[0]?.synchronous).toBe(1)
+      const cache = await sql<{ cache_size: number }>`PRAGMA cache_size`.execute(db)
+      expect(cache.rows[0]?.cache_size).toBe(-65536)
       const before = walSyncsOf(db)!
       await Promise.all(
         Array.from({ length: 40 }, (_, i) =>
