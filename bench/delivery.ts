@@ -78,7 +78,7 @@ interface RunResult {
   count: number
 }
 
-export async function oneRun(
+async function oneRun(
   bench: Awaited<ReturnType<typeof openBenchNetwork>>,
   count: number,
   concurrency: number,
