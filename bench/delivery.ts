@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { availableParallelism } from 'node:os'
 import type { Db } from '@federizer/store'
+import { clientFetch } from './client-fetch.ts'
 import { fmt, mapLimit, percentile, stat, waitFor } from './lib.ts'
 import { ALICE, BOB, openBenchNetwork, submitMail, trpcClient, type UploadedResource } from './network.ts'
 import { postfixInstalled, postfixRate } from './postfix-baseline.ts'
@@ -98,7 +99,7 @@ async function oneRun(
         async (i) => {
           const attachments: UploadedResource[] = []
           if (attach) {
-            const res = await fetch(`${bench.senderApi.url}/resources`, {
+            const res = await clientFetch(`${bench.senderApi.url}/resources`, {
               method: 'POST',
               headers: {
                 authorization: `Bearer ${token}`,

@@ -9,6 +9,7 @@ import type { DomainConfig } from '@federizer/node'
 import type { AllowedAlg } from '@federizer/protocol'
 import { loadOrCreateDomainKeys } from '@federizer/store'
 import { createTRPCClient, httpLink } from '@trpc/client'
+import { clientFetch } from './client-fetch.ts'
 import { type NodeProcess, startNodeProcess } from './proc.ts'
 
 export const ALICE = 'alice@example.com'
@@ -144,10 +145,12 @@ export async function openBenchNetwork(options: BenchNetworkOptions = {}): Promi
   }
 }
 
-/** A typed tRPC client over HTTP, as the webmail and the CLI use it. */
+/** A typed tRPC client over HTTP, as the webmail and the CLI use it, on the bench's lean client fetch. */
 export function trpcClient(apiUrl: string, token: string) {
   return createTRPCClient<AppRouter>({
-    links: [httpLink({ url: `${apiUrl}/trpc`, headers: { authorization: `Bearer ${token}` } })],
+    links: [
+      httpLink({ url: `${apiUrl}/trpc`, headers: { authorization: `Bearer ${token}` }, fetch: clientFetch }),
+    ],
   })
 }
 
