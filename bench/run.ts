@@ -20,6 +20,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { closeClientFetch } from './client-fetch.ts'
 import { benchDelivery } from './delivery.ts'
 import { benchFanout } from './fanout.ts'
 import { benchIdle } from './idle.ts'
@@ -149,6 +150,7 @@ try {
     await writeResults(out, renderMarkdown(machine, sections))
   }
 } finally {
+  await closeClientFetch()
   await rm(tempDir, { recursive: true, force: true })
 }
 const markdown = renderMarkdown(machine, sections)
