@@ -25,7 +25,22 @@ export interface DeliveryOptions {
    * `federizer serve` runs a domain); the other shape is measured too, text only, as informative rows.
    */
   splitProcesses?: boolean
+  /**
+   * Uncounted text messages before the first counted run (default WARM_UP_MESSAGES); the first `small`
+   * of them are reported as the cold rate (informative).
+   */
+  warmUp?: number
 }
+
+/**
+ * Text messages sent before the counted runs. The servers are long-running processes, and their cost per
+ * message falls for their first thousand or so messages (most likely V8 optimising the hot code, and the
+ * caches filling; not the collector, 4 mark-compacts in all): after a
+ * 100-message warm-up seven runs of 300 went 72 → 107 → 105 → 108 → 137 → 127 → 155 msg/s, and the domain
+ * process 12.7 → 5.1 ms of CPU per message; after 1,500, three runs gave 147 / 161 / 144 msg/s at
+ * 5.0–5.6 ms. The runs measure the settled servers; the first messages after the start are a row of their own.
+ */
+const WARM_UP_MESSAGES = 1500
 
 const IMAGE_BYTES = 3_500_000
 /** The bench's own process (submitting clients and the inbox watcher): not a server's CPU. */
@@ -233,6 +248,20 @@ function cpuRows(kind: string, runs: RunResult[], idle: Record<string, number>, 
   return rows
 }
 
+/** The first messages after the start (the cold servers), informative: rate and CPU per message. */
+function coldRows(kind: string, cold: RunResult, warmUp: number): Row[] {
+  const cpu = Object.entries(cold.memory)
+    .filter(([p]) => p !== CLIENT)
+    .reduce((sum, [, use]) => sum + use.cpuMs / cold.count, 0)
+  return [
+    {
+      figure: `${kind}: the first ${cold.count} messages after the start (cold servers, informative)`,
+      value: `${fmt(cold.perSecond, 1)} msg/s`,
+      note: `${fmt(cpu, 2)} ms of CPU per message over every server process; the runs below follow ${warmUp} uncounted messages`,
+    },
+  ]
+}
+
 /**
  * The text runs again with example.com in the other process shape (informative): its gateway and api in
  * separate processes, or in one when the main runs split them. Same warm-up, idle subtraction and runs.
@@ -242,7 +271,7 @@ async function otherShapeRows(options: DeliveryOptions, postfix: Map<string, num
   const kind = `text only, ${split ? 'api and gateway in separate processes' : 'api and gateway in one process'} (informative)`
   const bench = await openDeliveryNetwork(options, !split)
   try {
-    await oneRun(bench, Math.min(options.small, 100), options.concurrency, false, `${kind} warm-up`)
+    await oneRun(bench, options.warmUp ?? WARM_UP_MESSAGES, options.concurrency, false, `${kind} warm-up`)
     const { idle } = await measureIdle(bench.pids())
     const runs: RunResult[] = []
     for (let r = 0; r < options.runs; r++)
@@ -291,8 +320,12 @@ export async function benchDelivery(options: DeliveryOptions): Promise<Section> 
     for (const [kind, count, attach] of kinds) {
       if (count === 0) continue
       const runs: RunResult[] = []
-      // Warm-up (JIT, discovery and key caches, SQLite pages), not counted.
-      await oneRun(bench, Math.min(count, 100), options.concurrency, attach, `${kind} warm-up`)
+      // Warm-up (JIT, discovery and key caches, SQLite pages), not counted. The image runs follow the
+      // text runs on the same servers: a short warm-up of their own.
+      const warmUp = attach ? Math.min(count, 100) : (options.warmUp ?? WARM_UP_MESSAGES)
+      const cold = await oneRun(bench, Math.min(count, warmUp), options.concurrency, attach, `${kind} cold`)
+      if (warmUp > count) await oneRun(bench, warmUp - count, options.concurrency, attach, `${kind} warm-up`)
+      if (!attach) rows.push(...coldRows(kind, cold, warmUp))
       if (!attach) {
         // What each process burns with nothing to do (the issue's idle goal), subtracted from the CPU per
         // message below so that a run's figure is the work of its messages, not of its wall time.
@@ -351,7 +384,7 @@ export async function benchDelivery(options: DeliveryOptions): Promise<Section> 
     title: '2. Delivery end to end',
     method:
       `Per run, N messages submitted through example.com's api over tRPC/HTTP (draft.save + send.submit, ` +
-      `undo window 0, ${options.concurrency} in flight; an attachment is uploaded first; after an uncounted warm-up run), delivered by ` +
+      `undo window 0, ${options.concurrency} in flight; an attachment is uploaded first; after an uncounted warm-up of ${options.warmUp ?? WARM_UP_MESSAGES} text messages, the first of them reported as the cold rate, and of up to 100 image messages), delivered by ` +
       'example.com’s MTA to example.net and fetched by example.net’s MTA (woken by the enqueue; safety-net poll 60 s). ' +
       (options.splitProcesses
         ? 'example.com’s gateway and api run in separate processes, example.net’s gateway in its own (the last rows: the text runs again with example.com in one process, informative); '

@@ -66,6 +66,7 @@ const plan: [string, string, () => Promise<Section>][] = [
       benchDelivery({
         small: Number(env.BENCH_TEXT_MESSAGES ?? (quick ? 40 : 500)),
         withImage: Number(env.BENCH_IMAGE_MESSAGES ?? (quick ? 4 : 100)),
+        ...(quick ? { warmUp: 100 } : {}),
         runs,
         concurrency: 16,
         ...(env.BENCH_PUSH_MAX_BYTES !== undefined ? { pushMaxBytes: Number(env.BENCH_PUSH_MAX_BYTES) } : {}),
