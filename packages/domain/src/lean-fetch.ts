@@ -1,27 +1,47 @@
 import { Agent } from 'undici'
 import { headersOf } from './peer-fetch.ts'
 
-/** The largest answer `leanFetch` reads (a token response is a few KiB). */
-const MAX_ANSWER_BYTES = 1024 * 1024
+export interface LeanFetchOptions {
+  /** The largest answer read (default 1 MiB: a token response is a few KiB). */
+  maxAnswerBytes?: number
+  /** Open connections per origin (default 16). */
+  connections?: number
+  /** Until the answer's headers, and the longest silence in its body (default 30 s). */
+  timeoutMs?: number
+}
 
 /**
- * `fetch` for the own AS's token endpoint (small form in, small JSON out) through undici's `request`:
- * the same request on the wire, answered with a buffered `Response`. About half the client CPU of the
- * global fetch, whose WHATWG streams cost more than the exchange's own work (docs/benchmarks.md, §2).
- * Only what `exchangeToken` uses: a string body, `redirect: 'error'` (a 3xx throws), an optional signal.
+ * `fetch` for small requests to a known server — the own AS's token endpoint (small form in, small JSON
+ * out), and the benchmark's client — through undici's `request`: the same request on the wire, answered
+ * with a buffered `Response`. About half the client CPU of the global fetch, whose WHATWG streams cost
+ * more than the exchange's own work (docs/benchmarks.md, §2). Only what those callers use: a string or
+ * bytes body, `redirect: 'error'` (a 3xx throws), an optional signal.
  */
-export function createLeanFetch(): { fetch: typeof fetch; close(): Promise<void> } {
-  const agent = new Agent({ connections: 16, headersTimeout: 30_000, bodyTimeout: 30_000 })
+export function createLeanFetch(options: LeanFetchOptions = {}): {
+  fetch: typeof fetch
+  close(): Promise<void>
+} {
+  const maxAnswerBytes = options.maxAnswerBytes ?? 1024 * 1024
+  const timeout = options.timeoutMs ?? 30_000
+  const agent = new Agent({
+    connections: options.connections ?? 16,
+    headersTimeout: timeout,
+    bodyTimeout: timeout,
+  })
   const lean = async (input: string | URL | Request, init: RequestInit = {}) => {
-    if (input instanceof Request || (init.body !== undefined && typeof init.body !== 'string'))
-      throw new TypeError('leanFetch sends a URL with a string body only')
+    const body = init.body ?? null
+    if (
+      input instanceof Request ||
+      (body !== null && typeof body !== 'string' && !(body instanceof Uint8Array))
+    )
+      throw new TypeError('leanFetch sends a URL with a string or bytes body only')
     const url = new URL(String(input))
     const answer = await agent.request({
       origin: url.origin,
       path: `${url.pathname}${url.search}`,
       method: (init.method ?? 'GET') as 'GET',
       headers: Object.fromEntries(new Headers(init.headers).entries()),
-      body: init.body ?? null,
+      body,
       signal: init.signal ?? null,
     })
     const headers = headersOf(answer.headers)
@@ -34,8 +54,8 @@ export function createLeanFetch(): { fetch: typeof fetch; close(): Promise<void>
     for await (const chunk of answer.body as AsyncIterable<Buffer>) {
       size += chunk.byteLength
       // Thrown inside the loop: leaving it ends the body (the connection is not reused).
-      if (size > MAX_ANSWER_BYTES)
-        throw new TypeError(`${String(input)} answered more than ${MAX_ANSWER_BYTES} bytes`)
+      if (size > maxAnswerBytes)
+        throw new TypeError(`${String(input)} answered more than ${maxAnswerBytes} bytes`)
       chunks.push(chunk)
     }
     const empty = answer.statusCode === 204 || answer.statusCode === 304
