@@ -249,17 +249,15 @@ function cpuRows(kind: string, runs: RunResult[], idle: Record<string, number>, 
 }
 
 /** The first messages after the start (the cold servers), informative: rate and CPU per message. */
-function coldRows(kind: string, cold: RunResult, warmUp: number): Row[] {
+function coldRow(kind: string, cold: RunResult, warmUp: number): Row {
   const cpu = Object.entries(cold.memory)
     .filter(([p]) => p !== CLIENT)
     .reduce((sum, [, use]) => sum + use.cpuMs / cold.count, 0)
-  return [
-    {
-      figure: `${kind}: the first ${cold.count} messages after the start (cold servers, informative)`,
-      value: `${fmt(cold.perSecond, 1)} msg/s`,
-      note: `${fmt(cpu, 2)} ms of CPU per message over every server process; the runs below follow ${warmUp} uncounted messages`,
-    },
-  ]
+  return {
+    figure: `${kind}: the first ${cold.count} messages after the start (cold servers, informative)`,
+    value: `${fmt(cold.perSecond, 1)} msg/s`,
+    note: `${fmt(cpu, 2)} ms of CPU per message over every server process; the runs below follow ${warmUp} uncounted messages`,
+  }
 }
 
 /**
@@ -325,8 +323,8 @@ export async function benchDelivery(options: DeliveryOptions): Promise<Section> 
       const warmUp = attach ? Math.min(count, 100) : (options.warmUp ?? WARM_UP_MESSAGES)
       const cold = await oneRun(bench, Math.min(count, warmUp), options.concurrency, attach, `${kind} cold`)
       if (warmUp > count) await oneRun(bench, warmUp - count, options.concurrency, attach, `${kind} warm-up`)
-      if (!attach) rows.push(...coldRows(kind, cold, warmUp))
       if (!attach) {
+        rows.push(coldRow(kind, cold, warmUp))
         // What each process burns with nothing to do (the issue's idle goal), subtracted from the CPU per
         // message below so that a run's figure is the work of its messages, not of its wall time.
         const use = await measureIdle(bench.pids())

@@ -73,7 +73,8 @@ export class SqliteDriver implements Driver {
 
   /** Hands the connection on, then waits for the fsync of what it committed (if anything). */
   async releaseConnection(): Promise<void> {
-    const unsynced = this.#connection.takeUnsynced()
+    const unsynced = this.#connection.unsynced
+    this.#connection.unsynced = false
     const unlock = this.#unlock
     this.#locked = undefined
     this.#unlock = undefined
@@ -93,10 +94,9 @@ export class SqliteDriver implements Driver {
     // SQLite may have ended the transaction itself (an I/O error, a full disk): nothing is left to undo.
     if (!this.sqlite.inTransaction) return
     // Nothing of the transaction is left to sync (a lone write before it, on a held connection, still is).
-    const unsynced = this.#connection.takeUnsynced()
+    const unsynced = this.#connection.unsynced
     await this.#connection.executeQuery(CompiledQuery.raw('rollback'))
-    this.#connection.takeUnsynced()
-    if (unsynced) this.#connection.markUnsynced()
+    this.#connection.unsynced = unsynced
   }
 
   async savepoint(_c: DatabaseConnection, name: string): Promise<void> {
@@ -119,23 +119,16 @@ export class SqliteDriver implements Driver {
 
 class SqliteConnection implements DatabaseConnection {
   readonly #statements = new Map<string, Database.Statement>()
-  /** A COMMIT or a lone write ran since the last `takeUnsynced`: its WAL frames are not known to be on disk. */
-  #unsynced = false
+  /**
+   * A COMMIT or a lone write ran since the connection was last released: its WAL frames are not known to
+   * be on disk (the driver waits for their fsync on release).
+   */
+  unsynced = false
 
   constructor(
     readonly sqlite: Database.Database,
     readonly lockWaitMs: number,
   ) {}
-
-  takeUnsynced(): boolean {
-    const was = this.#unsynced
-    this.#unsynced = false
-    return was
-  }
-
-  markUnsynced(): void {
-    this.#unsynced = true
-  }
 
   async begin(): Promise<void> {
     await this.#whenFree(() => this.sqlite.exec('begin immediate'))
@@ -175,14 +168,13 @@ class SqliteConnection implements DatabaseConnection {
     const parameters = query.parameters as unknown[]
     // A write outside a transaction (autocommit, `UPDATE … RETURNING` too) or the COMMIT of one (which
     // SQLite counts as read-only) has written WAL frames.
-    const writes = !stmt.reader || !stmt.readonly
     if (stmt.reader) {
       const rows = stmt.all(parameters) as R[]
-      if (writes && !this.sqlite.inTransaction) this.#unsynced = true
+      if (!stmt.readonly && !this.sqlite.inTransaction) this.unsynced = true
       return { rows }
     }
     const { changes, lastInsertRowid } = stmt.run(parameters)
-    if (!this.sqlite.inTransaction) this.#unsynced = true
+    if (!this.sqlite.inTransaction) this.unsynced = true
     return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] }
   }
 

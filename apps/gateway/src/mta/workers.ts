@@ -96,10 +96,8 @@ export async function startMtaWorkers(ctx: GatewayContext): Promise<MtaWorkers> 
   // this domain context, through a watched file from another process (queue-wake.ts).
   const wakeOutbox = () => wake(['outbox'])
   ctx.domain.outboxWakers.add(wakeOutbox)
-  const watcher = await watchQueued(
-    ctx.config,
-    () => wake(['outbox']),
-    (err) => logger.warn({ err }, 'cannot watch for queued mail; the MTA polls every %d ms', pollIntervalMs),
+  const watcher = await watchQueued(ctx.config, wakeOutbox, (err) =>
+    logger.warn({ err }, 'cannot watch for queued mail; the MTA polls every %d ms', pollIntervalMs),
   )
   return {
     async stop(graceMs = 0) {
