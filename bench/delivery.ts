@@ -270,10 +270,11 @@ async function otherShapeRows(options: DeliveryOptions, postfix: Map<string, num
   const bench = await openDeliveryNetwork(options, !split)
   try {
     await oneRun(bench, options.warmUp ?? WARM_UP_MESSAGES, options.concurrency, false, `${kind} warm-up`)
-    const { idle } = await measureIdle(bench.pids())
     const runs: RunResult[] = []
     for (let r = 0; r < options.runs; r++)
       runs.push(await oneRun(bench, options.small, options.concurrency, false, `${kind} run ${r}`))
+    // After the runs, as in section 2's main shape: a quiet pause before them would make them colder.
+    const { idle } = await measureIdle(bench.pids())
     const rate = stat(runs.map((r) => r.perSecond))
     const pf = postfix.get('text only')
     return [
@@ -323,16 +324,20 @@ export async function benchDelivery(options: DeliveryOptions): Promise<Section> 
       const warmUp = attach ? Math.min(count, 100) : (options.warmUp ?? WARM_UP_MESSAGES)
       const cold = await oneRun(bench, Math.min(count, warmUp), options.concurrency, attach, `${kind} cold`)
       if (warmUp > count) await oneRun(bench, warmUp - count, options.concurrency, attach, `${kind} warm-up`)
+      if (!attach) rows.push(coldRow(kind, cold, warmUp))
+      for (let r = 0; r < options.runs; r++)
+        runs.push(await oneRun(bench, count, options.concurrency, attach, `${kind} run ${r}`))
+      // What each process burns with nothing to do (the issue's idle goal), subtracted from the CPU per
+      // message below so that a run's figure is the work of its messages, not of its wall time. Measured
+      // after the text runs, not between the warm-up and them: 40 s of quiet before a run made it colder
+      // (three runs after such a pause: 123 -> 140 -> 155 msg/s; without it 147 / 161 / 144).
       if (!attach) {
-        rows.push(coldRow(kind, cold, warmUp))
-        // What each process burns with nothing to do (the issue's idle goal), subtracted from the CPU per
-        // message below so that a run's figure is the work of its messages, not of its wall time.
         const use = await measureIdle(bench.pids())
         idle = use.idle
         for (const [p, share] of Object.entries(use.idle)) {
           if (p === CLIENT) continue
           rows.push({
-            figure: `CPU in the 30 s after the warm-up run, ${p} (informative)`,
+            figure: `CPU in the 30 s after the text runs, ${p} (informative)`,
             value: `${fmt(use.settling[p]! * 100, 2)} % of a core`,
             note: "the burst's garbage collected, V8's memory reducer",
           })
@@ -345,8 +350,6 @@ export async function benchDelivery(options: DeliveryOptions): Promise<Section> 
           })
         }
       }
-      for (let r = 0; r < options.runs; r++)
-        runs.push(await oneRun(bench, count, options.concurrency, attach, `${kind} run ${r}`))
       const rate = stat(runs.map((r) => r.perSecond))
       rows.push({
         figure: `${kind}: ${count} messages, ${options.concurrency} in flight`,

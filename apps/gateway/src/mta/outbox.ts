@@ -2,9 +2,17 @@ import { claimDue, type OutboxRow, outboxRowsByIds } from '@federizer/store'
 import type { GatewayContext } from '../context.ts'
 import { attemptDelivery } from './outbox-attempt.ts'
 import { recordOutcome } from './outbox-outcome.ts'
-import { PER_DESTINATION } from './runner.ts'
 
 export { errorText } from './error-text.ts'
+
+/**
+ * Deliveries to one peer domain in flight at once (Postfix's `default_destination_concurrency_limit` is
+ * 20). Each is one small POST whose answer waits for the receiver's commit, so with 4 the link to a
+ * busy peer idled while both ends had CPU to spare: two alternating pairs of bench runs, 4 → 16, gave
+ * 107 → 131 and 147 → 176 msg/s (medians of three; docs/benchmarks.md). The outbox runs 64 rows at once
+ * (workers.ts), so four stalled domains are needed to take every slot.
+ */
+export const OUTBOX_PER_DESTINATION = 16
 
 /** Claims due outbox rows (`held` past its undo window, or `queued` and due) and turns them `queued`. */
 export async function claimOutbox(
@@ -20,7 +28,7 @@ export async function claimOutbox(
     exclude,
     states: ['held', 'queued'],
     setState: 'queued',
-    perDestination: { column: 'recipient_domain', max: PER_DESTINATION, running },
+    perDestination: { column: 'recipient_domain', max: OUTBOX_PER_DESTINATION, running },
     leaseSeconds: ctx.domain.schedule.leaseSeconds,
   })
   return outboxRowsByIds(ctx.db, ids)

@@ -1,6 +1,9 @@
 import type { Logger } from 'pino'
 
-/** Jobs of one queue talking to one peer domain at once: a slow domain cannot starve the others. */
+/**
+ * Fetch jobs from one peer domain at once: a slow origin cannot starve the others. The outbox allows
+ * more (OUTBOX_PER_DESTINATION in outbox.ts): a delivery is a small request, not a transfer.
+ */
 export const PER_DESTINATION = 4
 
 export interface QueueRunnerOptions<Row> {

@@ -4,7 +4,7 @@ import type { GatewayContext } from '../context.ts'
 import { queueDueClock } from './due.ts'
 import { claimFetchJobs, runFetchJob } from './fetch.ts'
 import { claimForwardJobs, runForwardJob } from './forward.ts'
-import { claimOutbox, deliverOutboxRow } from './outbox.ts'
+import { claimOutbox, deliverOutboxRow, OUTBOX_PER_DESTINATION } from './outbox.ts'
 import { type QueueRunnerOptions, startQueueRunner } from './runner.ts'
 import { claimVacationJobs, runVacationJob } from './vacation.ts'
 
@@ -59,7 +59,8 @@ export async function startMtaWorkers(ctx: GatewayContext): Promise<MtaWorkers> 
   const runners = [
     runner('outbox', ['held', 'queued'], {
       name: 'outbox',
-      concurrency: 32,
+      // Four domains at OUTBOX_PER_DESTINATION before one more waits (a stalled peer holds its slots).
+      concurrency: 4 * OUTBOX_PER_DESTINATION,
       pollIntervalMs,
       claim: (limit, exclude, running) => claimOutbox(ctx, limit, exclude, running),
       destination: (row) => row.recipient_domain,
