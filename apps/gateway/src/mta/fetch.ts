@@ -15,7 +15,12 @@ import {
 import type { GatewayContext } from '../context.ts'
 import { discardBody, dpopPost, isTransientStatus, peerStreamOf, readProblem } from './dpop-post.ts'
 import { errorText } from './outbox.ts'
-import { PER_DESTINATION } from './runner.ts'
+
+/**
+ * Fetch jobs from one origin domain at once: a slow origin cannot starve the others (each is a transfer
+ * of up to a whole resource; the outbox allows more, OUTBOX_PER_DESTINATION in outbox.ts).
+ */
+export const FETCH_PER_DESTINATION = 4
 
 interface CachedFetchToken {
   token: string
@@ -38,7 +43,7 @@ export async function claimFetchJobs(
     exclude,
     states: ['queued'],
     byPriority: true,
-    perDestination: { column: 'origin_domain', max: PER_DESTINATION, running },
+    perDestination: { column: 'origin_domain', max: FETCH_PER_DESTINATION, running },
     leaseSeconds: ctx.domain.schedule.leaseSeconds,
   })
   return fetchJobsByIds(ctx.db, ids)

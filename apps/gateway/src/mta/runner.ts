@@ -1,11 +1,5 @@
 import type { Logger } from 'pino'
 
-/**
- * Fetch jobs from one peer domain at once: a slow origin cannot starve the others. The outbox allows
- * more (OUTBOX_PER_DESTINATION in outbox.ts): a delivery is a small request, not a transfer.
- */
-export const PER_DESTINATION = 4
-
 export interface QueueRunnerOptions<Row> {
   name: string
   concurrency: number
