@@ -119,14 +119,12 @@ export async function submitDraft(
   // Committed: wake the gateway's MTA (its poll would find the rows too, only later); in this process
   // when it runs on the same domain context, else through the file it watches.
   const inProcess = ctx.domain.outboxWakers
-  for (const wake of inProcess) wake()
+  const domains = deliveries.map((d) => d.domain)
+  for (const wake of inProcess) wake(domains)
   const unsignalled = inProcess.size > 0 ? undefined : await signalQueued(ctx.config)
   if (unsignalled)
     ctx.logger.warn({ err: unsignalled }, 'could not wake the MTA; it will find the mail on its next poll')
-  ctx.logger.info(
-    { account, messageId: ix.messageId, domains: deliveries.map((d) => d.domain), holdUntil },
-    'message queued',
-  )
+  ctx.logger.info({ account, messageId: ix.messageId, domains, holdUntil }, 'message queued')
   return { messageId: draftId, messageIdHeader: ix.messageId, holdUntil }
 }
 

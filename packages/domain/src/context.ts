@@ -48,9 +48,9 @@ export interface DomainContext {
   /**
    * The MTAs running on this context (a gateway in the same process), woken by the api when it queued
    * outgoing mail: directly, instead of through the watched file another process needs (queue-wake.ts
-   * of @federizer/node).
+   * of @federizer/node). Each is told the recipient domains of the queued rows.
    */
-  outboxWakers: Set<() => void>
+  outboxWakers: Set<(domains: readonly string[]) => void>
   /** Closes the outbound connection pool, and the database when the context opened it. */
   close(): Promise<void>
 }

@@ -19,43 +19,78 @@ export interface ClaimOptions {
   byPriority?: boolean
   /**
    * At most `max` rows per destination (`column`) running at once, counting `running` (this process's
-   * jobs in flight): one slow domain cannot take every slot.
+   * jobs in flight): one slow domain cannot take every slot. `max` may differ per destination (the
+   * outbox's concurrency window, apps/gateway/src/mta/window.ts).
    */
   perDestination?: {
     column: 'origin_domain' | 'recipient_domain'
-    max: number
+    max: number | ((destination: string) => number)
     running: ReadonlyMap<string, number>
   }
 }
 
-/** The due rows a claim may take, in order, each with its destination. */
-function candidates(db: Db, table: QueueTable, options: ClaimOptions, lock: boolean) {
-  const { now, limit, states } = options
+/** How many rows of `destination` may run at once. */
+const capOf = (per: NonNullable<ClaimOptions['perDestination']>, destination: string) =>
+  typeof per.max === 'number' ? per.max : per.max(destination)
+
+/**
+ * The due rows a claim may take, in order, each with its destination: at most `limit`, none of a
+ * destination in `full` nor with an id in `skip`.
+ */
+function candidates(
+  db: Db,
+  table: QueueTable,
+  options: ClaimOptions,
+  limit: number,
+  full: readonly string[],
+  skip: readonly string[],
+  lock: boolean,
+) {
+  const { now, states } = options
   const per = options.perDestination
-  const saturated = per ? [...per.running].filter(([, n]) => n >= per.max).map(([d]) => d) : []
   const dest = per ? sql.ref(per.column) : sql`''`
-  const notSaturated =
-    per && saturated.length > 0 ? sql`AND ${sql.ref(per.column)} NOT IN (${sql.join(saturated)})` : sql``
-  const notMine = options.exclude.size > 0 ? sql`AND id NOT IN (${sql.join([...options.exclude])})` : sql``
+  const notFull = per && full.length > 0 ? sql`AND ${sql.ref(per.column)} NOT IN (${sql.join(full)})` : sql``
+  const notMine = skip.length > 0 ? sql`AND id NOT IN (${sql.join(skip)})` : sql``
   const order = options.byPriority ? sql`priority, next_attempt_at` : sql`next_attempt_at`
   return sql<{ id: string; dest: string }>`
     SELECT id, ${dest} AS dest FROM ${sql.table(table)}
     WHERE state IN (${sql.join(states)}) AND next_attempt_at <= ${now}
-      AND (lease_until IS NULL OR lease_until < ${now}) ${notSaturated} ${notMine}
+      AND (lease_until IS NULL OR lease_until < ${now}) ${notFull} ${notMine}
     ORDER BY ${order}
     LIMIT ${limit} ${lock ? sql`FOR UPDATE SKIP LOCKED` : sql``}`.execute(db)
 }
 
-/** Takes candidates in order, at most `per.max` running per destination; returns the ids taken. */
-function pick(rows: { id: string; dest: string }[], options: ClaimOptions): string[] {
+/** Rounds of `candidates` one claim may read (each one fills at least one more destination). */
+const MAX_ROUNDS = 8
+
+/**
+ * Picks the ids to claim, in order, at most `per.max` running per destination. When a page of
+ * candidates was full and rows were passed over because their destination filled up, rows of other
+ * destinations may lie beyond it: the next round reads on without the full destinations. So a claim
+ * that returns fewer than `limit` rows took everything claimable (the runner then sleeps until woken
+ * rather than claiming again at once, apps/gateway/src/mta/runner.ts).
+ */
+async function pickDue(db: Db, table: QueueTable, options: ClaimOptions, lock: boolean): Promise<string[]> {
   const per = options.perDestination
   const counts = new Map(per?.running ?? [])
+  const isFull = (dest: string) => per !== undefined && (counts.get(dest) ?? 0) >= capOf(per, dest)
   const taken: string[] = []
-  for (const { id, dest } of rows) {
-    if (taken.length >= options.limit) break
-    if (per && (counts.get(dest) ?? 0) >= per.max) continue
-    taken.push(id)
-    counts.set(dest, (counts.get(dest) ?? 0) + 1)
+  for (let round = 0; round < MAX_ROUNDS && taken.length < options.limit; round++) {
+    const want = options.limit - taken.length
+    const full = per ? [...counts.keys()].filter(isFull) : []
+    const skip = round === 0 ? [...options.exclude] : [...options.exclude, ...taken]
+    const rows = (await candidates(db, table, options, want, full, skip, lock)).rows
+    let passedOver = false
+    for (const { id, dest } of rows) {
+      if (taken.length >= options.limit) break
+      if (isFull(dest)) {
+        passedOver = true
+        continue
+      }
+      taken.push(id)
+      counts.set(dest, (counts.get(dest) ?? 0) + 1)
+    }
+    if (!passedOver || rows.length < want) break
   }
   return taken
 }
@@ -77,7 +112,7 @@ export async function claimDue(db: Db, table: QueueTable, options: ClaimOptions)
   const t = sql.table(table)
   if (dialectOf(db) === 'postgres')
     return db.transaction().execute(async (trx) => {
-      const ids = pick((await candidates(trx, table, options, true)).rows, options)
+      const ids = await pickDue(trx, table, options, true)
       if (ids.length > 0)
         await sql`UPDATE ${t} SET ${leaseSet(options)} WHERE id IN (${sql.join(ids)})`.execute(trx)
       return ids
@@ -85,7 +120,7 @@ export async function claimDue(db: Db, table: QueueTable, options: ClaimOptions)
   // SQLite: ONE statement leases every picked row (one commit, and the write lock is never held across
   // an await, which two connections of one process would deadlock on); the conditions leave a row another
   // process leased since the candidates were read. An empty claim writes nothing.
-  const ids = pick((await candidates(db, table, options, false)).rows, options)
+  const ids = await pickDue(db, table, options, false)
   if (ids.length === 0) return []
   const lease = sql<{ id: string }>`
     UPDATE ${t} SET ${leaseSet(options)}

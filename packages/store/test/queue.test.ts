@@ -40,6 +40,35 @@ async function addJobs(n: number) {
       .execute()
 }
 
+/** Fetch jobs `fj_<i>` from `origins[i]`, due at second i. */
+async function addFetchJobs(origins: string[], priority: (i: number) => number = () => 1) {
+  await db
+    .insertInto('fetch_jobs')
+    .values(
+      origins.map((origin, i) => ({
+        id: `fj_${i}`,
+        account: 'bob@example.com',
+        message_row_id: `m_${i}`,
+        message_id_header: `<${i}@x>`,
+        origin_domain: origin,
+        content_id: `c${i}`,
+        size: 1,
+        media_type: 'text/plain',
+        priority: priority(i),
+        envelope: '[]',
+        state: 'queued' as const,
+        attempts: 0,
+        next_attempt_at: i,
+        lease_until: null,
+        expires_at: 1e9,
+        last_error: null,
+        created_at: 0,
+        updated_at: 0,
+      })),
+    )
+    .execute()
+}
+
 const unleased = async () =>
   Number(
     (
@@ -118,32 +147,7 @@ describe('queue claims', () => {
 
   it('never claims a leased row, an excluded row, or more than the per-destination cap', async () => {
     const origins = ['slow', 'slow', 'slow', 'slow', 'd4', 'd5', 'd6', 'd7']
-    await db
-      .insertInto('fetch_jobs')
-      .values(
-        origins.map((origin, i) => ({
-          id: `fj_${i}`,
-          account: 'bob@example.com',
-          message_row_id: `m_${i}`,
-          message_id_header: `<${i}@x>`,
-          origin_domain: origin,
-          content_id: `c${i}`,
-          size: 1,
-          media_type: 'text/plain',
-          // Attachments (1) after inline parts (0): fj_7 is inline, so it comes first.
-          priority: i === 7 ? 0 : 1,
-          envelope: '[]',
-          state: 'queued' as const,
-          attempts: 0,
-          next_attempt_at: i,
-          lease_until: null,
-          expires_at: 1e9,
-          last_error: null,
-          created_at: 0,
-          updated_at: 0,
-        })),
-      )
-      .execute()
+    await addFetchJobs(origins, (i) => (i === 7 ? 0 : 1))
     const running = new Map([['d4', 1]])
     const capped = await claimDue(db, 'fetch_jobs', {
       ...opts(10, ['fj_6']),
@@ -156,6 +160,21 @@ describe('queue claims', () => {
     expect(await claimDue(db, 'fetch_jobs', opts(10))).toEqual([])
     await releaseLease(db, 'fetch_jobs', 'fj_5')
     expect(await claimDue(db, 'fetch_jobs', opts(10))).toEqual(['fj_5'])
+  })
+
+  it('reads past a page of full destinations: fewer rows than asked means nothing else is claimable', async () => {
+    // Ten due rows of `busy` come first; two of `quiet` lie beyond a first page of 4.
+    await addFetchJobs([...Array(10).fill('busy'), 'quiet', 'quiet'])
+    const claim = (running: Map<string, number>, max: number | ((d: string) => number) = 2) =>
+      claimDue(db, 'fetch_jobs', {
+        ...opts(4),
+        perDestination: { column: 'origin_domain', max, running },
+      })
+    expect(await claim(new Map())).toEqual(['fj_0', 'fj_1', 'fj_10', 'fj_11'])
+    // `busy` full and `quiet` drained: fewer than asked, and nothing claimable is left behind.
+    expect(await claim(new Map([['busy', 2]]))).toEqual([])
+    // A cap per destination: one more `busy` row (cap 3 for it) and nothing else.
+    expect(await claim(new Map([['busy', 2]]), (d) => (d === 'busy' ? 3 : 1))).toEqual(['fj_2'])
   })
 })
 

@@ -44,7 +44,11 @@ export type Outcome =
   /** `reasons`: per refused recipient, the SMTP bridge's plain-words account of the MX's reply (never a peer's body). */
   | { kind: 'delivered'; results: RecipientResult[]; reasons?: Record<string, string> }
   | { kind: 'permanent'; reason: string; detail?: string }
-  | { kind: 'transient'; reason: string; detail?: string }
+  /**
+   * `unanswered`: the peer could not be found or reached, did not answer in time, or answered 5xx / 429
+   * (busy): its concurrency window shrinks (window.ts).
+   */
+  | { kind: 'transient'; reason: string; detail?: string; unanswered?: boolean }
 
 /** Our words for the receiver's stable refusal codes (docs/protocol.md §3 Delivery). */
 export function knownRefusal(code: string | undefined): string | undefined {
@@ -110,6 +114,7 @@ export async function attemptDelivery(
       kind: 'transient',
       reason: `the mailbox of ${row.recipient_domain} could not be discovered (${codeOf(e)})`,
       detail: errorText(e),
+      unanswered: true,
     }
   }
   if (!assertion) return { kind: 'permanent', reason: 'the queued message carries no hop assertion' }
@@ -132,6 +137,7 @@ export async function attemptDelivery(
       kind: 'transient',
       reason: `${row.recipient_domain} could not be reached: ${classifyFailure(e)}`,
       detail: errorText(e),
+      unanswered: true,
     }
   }
   if (res.status >= 200 && res.status <= 299) {
@@ -163,7 +169,7 @@ export async function attemptDelivery(
       : `${row.recipient_domain} refused the message (${problem.error}): ${knownRefusal(problem.error) ?? problem.description}`
   const detail = problem.detail
   return isTransientStatus(res.status)
-    ? { kind: 'transient', reason, detail }
+    ? { kind: 'transient', reason, detail, unanswered: problem.error !== 'mailbox_full' }
     : { kind: 'permanent', reason, detail }
 }
 

@@ -11,11 +11,17 @@ export interface QueueRunnerOptions<Row> {
    * undefined when none will: an idle runner sleeps until then rather than the whole poll interval.
    */
   nextDueInMs?(): Promise<number | undefined>
-  /** Claims up to `limit` due rows not in `exclude`; `running` counts this runner's jobs per destination. */
+  /**
+   * Claims up to `limit` due rows not in `exclude`; `running` counts this runner's jobs per destination.
+   * Fewer than `limit` rows means nothing else is claimable now (`claimDue` reads past full destinations),
+   * so the runner sleeps until woken instead of claiming again at once.
+   */
   claim(limit: number, exclude: ReadonlySet<string>, running: ReadonlyMap<string, number>): Promise<Row[]>
   id(row: Row): string
   /** The peer domain a row talks to (per-destination concurrency, see `claimDue`). */
   destination?(row: Row): string
+  /** How many rows of `destination` may run at once: a wake for full destinations only is ignored. */
+  capacity?(destination: string): number
   /** Runs one row; must record its own outcome. `signal` aborts when the runner stops. */
   run(row: Row, signal: AbortSignal): Promise<void>
   /** Called for a row whose run was aborted by stop (gives the lease back). */
@@ -23,7 +29,11 @@ export interface QueueRunnerOptions<Row> {
 }
 
 export interface QueueRunner {
-  wake(): void
+  /**
+   * Rows were queued (for `destinations`, when the waker knows them): claim now. A wake whose every
+   * destination is at its capacity is dropped: the finish of one of its jobs wakes the runner anyway.
+   */
+  wake(destinations?: readonly string[]): void
   /**
    * Stops claiming, lets running rows finish for up to `graceMs` (graceful shutdown finishes in-flight
    * work), then aborts the rest, which give their leases back, and waits for them.
@@ -47,6 +57,12 @@ export function startQueueRunner<Row>(options: QueueRunnerOptions<Row>): QueueRu
   const wake = () => {
     pending = true
     wakeUp?.()
+  }
+  const capacity = options.capacity
+  const full = (d: string) => capacity !== undefined && (perDestination.get(d) ?? 0) >= capacity(d)
+  const wakeFor = (destinations?: readonly string[]) => {
+    if (destinations && destinations.length > 0 && destinations.every(full)) return
+    wake()
   }
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -117,12 +133,12 @@ export function startQueueRunner<Row>(options: QueueRunnerOptions<Row>): QueueRu
       }
       if (!running) break
       if (inflight.size >= options.concurrency) await sleep(options.pollIntervalMs)
-      else if (claimed.length === 0) await sleep(await idleSleepMs())
+      else if (claimed.length < free) await sleep(await idleSleepMs())
     }
   }
   const done = loop()
   return {
-    wake,
+    wake: wakeFor,
     async stop(graceMs = 0) {
       running = false
       wake()

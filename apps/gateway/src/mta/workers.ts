@@ -4,7 +4,7 @@ import type { GatewayContext } from '../context.ts'
 import { queueDueClock } from './due.ts'
 import { claimFetchJobs, runFetchJob } from './fetch.ts'
 import { claimForwardJobs, runForwardJob } from './forward.ts'
-import { claimOutbox, deliverOutboxRow, OUTBOX_PER_DESTINATION } from './outbox.ts'
+import { claimOutbox, deliverOutboxRow, OUTBOX_PER_DESTINATION, outboxWindows } from './outbox.ts'
 import { type QueueRunnerOptions, startQueueRunner } from './runner.ts'
 import { claimVacationJobs, runVacationJob } from './vacation.ts'
 
@@ -56,16 +56,20 @@ export async function startMtaWorkers(ctx: GatewayContext): Promise<MtaWorkers> 
     const unsubscribe = wakeups.subscribe(table, r.wake)
     return { ...r, table, unsubscribe }
   }
+  const windows = outboxWindows()
+  const outbox = runner('outbox', ['held', 'queued'], {
+    name: 'outbox',
+    // Four domains at OUTBOX_PER_DESTINATION before one more waits; a stalled domain's window shrinks to
+    // 4 and then 1 (window.ts), so sixteen or more stalled domains are needed to take every slot.
+    concurrency: 4 * OUTBOX_PER_DESTINATION,
+    pollIntervalMs,
+    claim: (limit, exclude, running) => claimOutbox(ctx, windows, limit, exclude, running),
+    destination: (row) => row.recipient_domain,
+    capacity: (domain) => windows.limit(domain),
+    run: (row, signal) => deliverOutboxRow(ctx, windows, row, signal),
+  })
   const runners = [
-    runner('outbox', ['held', 'queued'], {
-      name: 'outbox',
-      // Four domains at OUTBOX_PER_DESTINATION before one more waits (a stalled peer holds its slots).
-      concurrency: 4 * OUTBOX_PER_DESTINATION,
-      pollIntervalMs,
-      claim: (limit, exclude, running) => claimOutbox(ctx, limit, exclude, running),
-      destination: (row) => row.recipient_domain,
-      run: (row, signal) => deliverOutboxRow(ctx, row, signal),
-    }),
+    outbox,
     runner('forward_jobs', ['queued'], {
       name: 'forward',
       concurrency: 8,
@@ -95,10 +99,12 @@ export async function startMtaWorkers(ctx: GatewayContext): Promise<MtaWorkers> 
   ctx.federation.onWake.add(wake)
   // The api signals the outgoing mail it queued (outbox rows, its only queue): directly when it runs on
   // this domain context, through a watched file from another process (queue-wake.ts).
-  const wakeOutbox = () => wake(['outbox'])
+  const wakeOutbox = (domains?: readonly string[]) => outbox.wake(domains)
   ctx.domain.outboxWakers.add(wakeOutbox)
-  const watcher = await watchQueued(ctx.config, wakeOutbox, (err) =>
-    logger.warn({ err }, 'cannot watch for queued mail; the MTA polls every %d ms', pollIntervalMs),
+  const watcher = await watchQueued(
+    ctx.config,
+    () => outbox.wake(),
+    (err) => logger.warn({ err }, 'cannot watch for queued mail; the MTA polls every %d ms', pollIntervalMs),
   )
   return {
     async stop(graceMs = 0) {

@@ -16,6 +16,7 @@ import * as m014 from './014-replica-state.ts'
 import * as m015 from './015-drop-federation-replay.ts'
 import * as m016 from './016-account-usage.ts'
 import * as m017 from './017-small-resources.ts'
+import * as m018 from './018-outbox-claim-index.ts'
 
 /** Numbered, frozen migrations. Never edit one that has shipped: add the next number. */
 export const migrations: Record<string, Migration> = {
@@ -36,4 +37,5 @@ export const migrations: Record<string, Migration> = {
   '015-drop-federation-replay': m015,
   '016-account-usage': m016,
   '017-small-resources': m017,
+  '018-outbox-claim-index': m018,
 }
