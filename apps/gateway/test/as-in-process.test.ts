@@ -1,4 +1,5 @@
-// The in-process token exchange (as/in-process.ts) against POST /token: the same refusals, the same tokens.
+// The in-process token exchange (as/in-process.ts) against POST /token: the same checks of the subject
+// token and the headers, the same refusals, the same tokens; no client assertion and no proof in process.
 import { Writable } from 'node:stream'
 import { sendMail } from '@federizer/devnet'
 import {
@@ -6,9 +7,8 @@ import {
   createClientAssertion,
   createDpopKey,
   createDpopProof,
+  type DpopKey,
   exchangeToken,
-  generateSigningKey,
-  signingKeyFromJwk,
 } from '@federizer/protocol'
 import { decodeJwt } from 'jose'
 import pino from 'pino'
@@ -29,70 +29,68 @@ afterAll(async () => com?.close())
 const now = () => Math.floor(Date.now() / 1000)
 
 interface Case {
-  assertion?: { audience?: string; key?: Parameters<typeof createClientAssertion>[0]['key'] }
-  dpop?: { htu?: string; htm?: string }
-  /** Send the same form and proof twice; the second answer is the one compared. */
-  replay?: boolean
+  /** The address the sealed message is from (default alice, the subject token's user). */
+  from?: string
+  /** The subject token (default a fresh access token of alice). */
+  subjectToken?: string
+  /** The requested token type (default a hop assertion). */
+  requested?: string
 }
 
-/** A send exchange for alice as the MTA, built as `exchangeToken` builds it, with one thing changed. */
-async function sendExchange(c: Case) {
-  const { headers } = sealedMessage('alice@example.com', ['bob@example.net'])
+/** The form of a send exchange for alice as `exchangeToken` builds it (no client authentication yet). */
+async function sendForm(c: Case) {
+  const { headers } = sealedMessage(c.from ?? 'alice@example.com', ['bob@example.net'])
   const token = await issueAccessToken(com.gateway.ctx, {
     account: 'alice@example.com',
     clientId: com.config.webClientId,
     scope: 'mail',
   })
-  const form = new URLSearchParams({
+  return new URLSearchParams({
     grant_type: GRANT,
-    subject_token: token.token,
+    subject_token: c.subjectToken ?? token.token,
     subject_token_type: AT,
-    requested_token_type: JWT,
+    requested_token_type: c.requested ?? JWT,
     headers: JSON.stringify(headers),
-    client_id: com.config.mtaClientId,
-    client_assertion_type: CLIENT_ASSERTION_TYPE,
-    client_assertion: await createClientAssertion({
-      clientId: com.config.mtaClientId,
-      audience: c.assertion?.audience ?? com.url,
-      key: c.assertion?.key ?? com.gateway.ctx.as.keys.mtaClientKey,
-      now: now(),
-    }),
   })
-  const dpop = await createDpopProof({
-    key: await createDpopKey(),
-    htm: c.dpop?.htm ?? 'POST',
-    htu: c.dpop?.htu ?? `${com.url}/token`,
-    now: now(),
-  })
-  return { form, dpop }
 }
 
-async function viaHttp(form: URLSearchParams, dpop: string) {
+/** Over HTTP: the MTA's client assertion and a DPoP proof of `key` added, as `exchangeToken` adds them. */
+async function viaHttp(form: URLSearchParams, key: DpopKey) {
+  const body = new URLSearchParams(form)
+  body.set('client_id', com.config.mtaClientId)
+  body.set('client_assertion_type', CLIENT_ASSERTION_TYPE)
+  body.set(
+    'client_assertion',
+    await createClientAssertion({
+      clientId: com.config.mtaClientId,
+      audience: com.url,
+      key: com.gateway.ctx.as.keys.mtaClientKey,
+      now: now(),
+    }),
+  )
+  const dpop = await createDpopProof({ key, htm: 'POST', htu: `${com.url}/token`, now: now() })
   const response = await fetch(`${com.url}/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', dpop },
-    body: form,
+    body,
   })
   return { status: response.status, body: (await response.json()) as Record<string, unknown> }
 }
 
-async function viaInProcess(form: URLSearchParams, dpop: string) {
-  const answer = await inProcessTokenEndpoint(com.gateway.ctx)({ form, dpop })
+async function viaInProcess(form: URLSearchParams, key: DpopKey) {
+  const answer = await inProcessTokenEndpoint(com.gateway.ctx)({ form, jkt: key.jkt })
   return { status: answer.status, body: answer.body as Record<string, unknown> }
 }
 
 async function answerBoth(c: Case) {
   const answers = []
-  for (const call of [viaHttp, viaInProcess]) {
-    const { form, dpop } = await sendExchange(c)
-    if (c.replay) await call(form, dpop)
-    answers.push(await call(form, dpop))
-  }
+  for (const call of [viaHttp, viaInProcess])
+    answers.push(await call(await sendForm(c), await createDpopKey()))
   return answers
 }
 
 describe('in-process token exchange (as/in-process.ts)', () => {
-  it('answers the same hop assertion as POST /token', async () => {
+  it('answers the same hop assertion as POST /token, bound to the key it was given', async () => {
     const [http, local] = await answerBoth({})
     expect(http?.status).toBe(200)
     expect(local?.status).toBe(200)
@@ -111,46 +109,34 @@ describe('in-process token exchange (as/in-process.ts)', () => {
       azp: com.config.mtaClientId,
     })
     expect(local?.body).toMatchObject({ issued_token_type: JWT, token_type: 'N_A' })
+    const key = await createDpopKey()
+    const bound = await viaInProcess(await sendForm({}), key)
+    expect(decodeJwt(String(bound.body.access_token)).cnf).toEqual({ jkt: key.jkt })
   })
 
-  const refusals: [string, () => Promise<Case>, number, string][] = [
+  const refusals: [string, Case, number, string][] = [
+    ['a subject token that is not a JWT', { subjectToken: 'a.b.c' }, 400, 'invalid_grant'],
     [
-      'a client assertion signed with another key under the MTA key id',
-      async () => {
-        const other = await signingKeyFromJwk((await generateSigningKey()).privateJwk)
-        return { assertion: { key: { ...other, kid: com.gateway.ctx.as.keys.mtaClientKey.kid } } }
-      },
-      401,
-      'invalid_client',
-    ],
-    [
-      'a client assertion for another audience',
-      async () => ({ assertion: { audience: 'https://elsewhere.example' } }),
-      401,
-      'invalid_client',
-    ],
-    [
-      'a client assertion for the token endpoint URL (not the issuer)',
-      async () => ({ assertion: { audience: `${com.url}/token` } }),
-      401,
-      'invalid_client',
-    ],
-    ['a replayed client assertion and proof', async () => ({ replay: true }), 401, 'invalid_client'],
-    [
-      'a DPoP proof for another URL',
-      async () => ({ dpop: { htu: 'https://elsewhere.example/token' } }),
+      "headers from an address that is not the subject token's user",
+      { from: 'carol@example.com' },
       400,
-      'invalid_dpop_proof',
+      'invalid_grant',
     ],
-    ['a DPoP proof for GET', async () => ({ dpop: { htm: 'GET' } }), 400, 'invalid_dpop_proof'],
+    ['a token type this grant does not issue', { requested: 'urn:example:other' }, 400, 'invalid_request'],
   ]
-  for (const [what, make, status, error] of refusals) {
+  for (const [what, c, status, error] of refusals) {
     it(`refuses ${what} exactly as POST /token does`, async () => {
-      const [http, local] = await answerBoth(await make())
+      const [http, local] = await answerBoth(c)
       expect(http).toMatchObject({ status, body: { error } })
       expect(local).toEqual(http)
     })
   }
+
+  it('answers only a token exchange', async () => {
+    const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'x' })
+    const answer = await viaInProcess(form, await createDpopKey())
+    expect(answer).toMatchObject({ status: 400, body: { error: 'invalid_request' } })
+  })
 
   it("the gateway process's MTA token client answers as an exchange over HTTP does", async () => {
     const { headers } = sealedMessage('alice@example.com', ['bob@example.net'])

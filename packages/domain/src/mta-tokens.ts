@@ -1,4 +1,11 @@
-import { type ExchangeTokenInput, type ExchangeTokenResult, exchangeToken } from '@federizer/protocol'
+import {
+  dpopKeyThumbprint,
+  type ExchangeTokenInput,
+  type ExchangeTokenResult,
+  exchangeToken,
+  tokenAnswer,
+  tokenExchangeForm,
+} from '@federizer/protocol'
 import type { DomainKeys } from '@federizer/store'
 
 /** What a caller of the MTA's token exchange chooses; the client, its key and the endpoint are the domain's. */
@@ -8,12 +15,15 @@ export type MtaExchange = Omit<
 >
 
 /**
- * The own AS's token endpoint called in this process: the form and the `DPoP` header as they would be
- * posted, the answer as it would be sent. The gateway provides it (apps/gateway/src/as/in-process.ts).
+ * The own AS's token endpoint called in this process: the exchange's form without client authentication,
+ * and the thumbprint of the ephemeral key instead of a DPoP proof (neither proves anything inside the
+ * process that holds both keys); the answer as it would be sent. The gateway provides it
+ * (apps/gateway/src/as/in-process.ts).
  */
 export type InProcessTokenEndpoint = (request: {
   form: URLSearchParams
-  dpop: string | undefined
+  /** RFC 7638 thumbprint of the ephemeral public key: the issued token's `cnf.jkt`. */
+  jkt: string
 }) => Promise<{ status: number; headers: Record<string, string>; body: object }>
 
 /**
@@ -26,7 +36,7 @@ export interface MtaTokenClient {
   exchange(input: MtaExchange): Promise<ExchangeTokenResult>
   /**
    * Calls `endpoint` instead of POSTing to the token endpoint, while the AS runs in this process: the
-   * same request (client assertion, DPoP proof) and the same checks, without the HTTP round trip.
+   * same form and the same checks of it, without the HTTP round trip, the client assertion and the proof.
    * Returns the function that stops it. A client given its own `fetch` (`DomainOverrides.fetch`) keeps
    * sending through it: whoever replaced the fetch of every request sees the own AS's requests too.
    */
@@ -43,40 +53,40 @@ export function createMtaTokenClient(deps: {
   now: () => number
 }): MtaTokenClient {
   const tokenEndpoint = `${deps.gatewayUrl.replace(/\/$/, '')}/token`
-  let inProcess: typeof fetch | undefined
+  let inProcess: InProcessTokenEndpoint | undefined
   return {
     tokenEndpoint,
     exchange: (input) =>
-      exchangeToken({
-        ...input,
-        tokenEndpoint,
-        // The own AS's issuer is the gateway URL: the client assertion's only accepted aud (RFC 7523 §3).
-        issuer: deps.gatewayUrl,
-        clientId: deps.clientId,
-        clientKey: deps.keys.mtaClientKey,
-        fetch: inProcess ?? deps.fetch,
-        now: deps.now,
-      }),
+      inProcess
+        ? exchangeInProcess(inProcess, input)
+        : exchangeToken({
+            ...input,
+            tokenEndpoint,
+            // The own AS's issuer is the gateway URL: the client assertion's only accepted aud (RFC 7523 §3).
+            issuer: deps.gatewayUrl,
+            clientId: deps.clientId,
+            clientKey: deps.keys.mtaClientKey,
+            fetch: deps.fetch,
+            now: deps.now,
+          }),
     useInProcess(endpoint) {
       if (!deps.inProcess) return () => {}
-      const local = inProcessFetch(tokenEndpoint, endpoint)
-      inProcess = local
+      inProcess = endpoint
       return () => {
-        if (inProcess === local) inProcess = undefined
+        if (inProcess === endpoint) inProcess = undefined
       }
     },
   }
 }
 
-/** `exchangeToken`'s POST to `tokenEndpoint`, answered by `endpoint` as a `Response`. */
-function inProcessFetch(tokenEndpoint: string, endpoint: InProcessTokenEndpoint): typeof fetch {
-  return async (url, init) => {
-    if (String(url) !== tokenEndpoint || init?.method !== 'POST' || typeof init.body !== 'string')
-      throw new TypeError(`the in-process token endpoint answers only a form POSTed to ${tokenEndpoint}`)
-    const answer = await endpoint({
-      form: new URLSearchParams(init.body),
-      dpop: new Headers(init.headers).get('dpop') ?? undefined,
-    })
-    return Response.json(answer.body, { status: answer.status, headers: answer.headers })
-  }
+/** One token exchange answered by the AS of this process (RFC 8693 §2.1 form, §2.2 answer). */
+async function exchangeInProcess(
+  endpoint: InProcessTokenEndpoint,
+  input: MtaExchange,
+): Promise<ExchangeTokenResult> {
+  const form = tokenExchangeForm(input)
+  const answer = await endpoint({ form, jkt: dpopKeyThumbprint(input.dpopKey) })
+  const result = tokenAnswer(answer.status, answer.body, undefined)
+  if (result instanceof Error) throw result
+  return result
 }

@@ -26,7 +26,7 @@ const exchange = async (): Promise<MtaExchange> => ({
 
 /** An AS stand-in that records each request it is handed and refuses it as the AS would answer. */
 function recordingEndpoint() {
-  const seen: { form: URLSearchParams; dpop: string | undefined }[] = []
+  const seen: { form: URLSearchParams; jkt: string }[] = []
   const endpoint: InProcessTokenEndpoint = async (request) => {
     seen.push(request)
     return {
@@ -45,19 +45,23 @@ const errorOf = (p: Promise<unknown>) =>
   )
 
 describe('MtaTokenClient.useInProcess', () => {
-  it('hands the same form (client assertion, DPoP proof) to the in-process AS until stopped', async () => {
+  it("hands the exchange's form and the ephemeral key's thumbprint to the in-process AS until stopped", async () => {
     const domain = await createDomainContext(config)
     try {
       const { seen, endpoint } = recordingEndpoint()
       const stop = domain.mtaTokens.useInProcess(endpoint)
-      expect(await errorOf(domain.mtaTokens.exchange(await exchange()))).toBe('invalid_grant')
+      const key = await createDpopKey()
+      expect(await errorOf(domain.mtaTokens.exchange({ ...(await exchange()), dpopKey: key }))).toBe(
+        'invalid_grant',
+      )
       expect(seen).toHaveLength(1)
       const form = seen[0]!.form
-      expect(form.get('client_id')).toBe('mta.example.com')
-      expect(form.get('client_assertion_type')).toBe('urn:ietf:params:oauth:client-assertion-type:jwt-bearer')
-      expect(form.get('client_assertion')?.split('.')).toHaveLength(3)
       expect(form.get('subject_token')).toBe('a.b.c')
-      expect(seen[0]!.dpop?.split('.')).toHaveLength(3)
+      expect(form.get('grant_type')).toBe('urn:ietf:params:oauth:grant-type:token-exchange')
+      // No client authentication and no proof: nothing to prove inside the process that holds both keys.
+      expect(form.has('client_assertion')).toBe(false)
+      expect(form.has('client_id')).toBe(false)
+      expect(seen[0]!.jkt).toBe(key.jkt)
       stop()
       expect(await errorOf(domain.mtaTokens.exchange(await exchange()))).toBe('network_error')
       expect(seen).toHaveLength(1)

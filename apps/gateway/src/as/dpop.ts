@@ -4,16 +4,33 @@ import type { GatewayContext } from '../context.ts'
 import { OAuthError, toOAuthError } from './errors.ts'
 
 /**
- * Checks the `DPoP` header of a token request: exactly one proof, for POST and the token endpoint's
+ * The key of a token request made in this process by the domain's own MTA or api (in-process.ts): the
+ * thumbprint of the ephemeral public key it generated, given directly instead of proven by a signed
+ * proof; there is no request on a network to bind, replay or relay.
+ */
+export interface InProcessKey {
+  inProcessJkt: string
+}
+
+/** The `DPoP` header(s) of a token request over HTTP, or the key of an in-process one. */
+export type TokenDpop = string | string[] | undefined | InProcessKey
+
+/**
+ * Checks the `DPoP` header of a token request (an in-process request names its key, see InProcessKey): exactly one proof, for POST and the token endpoint's
  * public URL, iat within the window, jti never seen, the server nonce when nonces are on, and (for a
  * bound subject token) the same key. Returns the proof key's thumbprint (the new token's `cnf.jkt`).
  * @see RFC 9449 §4.3, §5, §8, §10
  */
 export async function checkTokenDpop(
   ctx: GatewayContext,
-  raw: string | string[] | undefined,
+  raw: TokenDpop,
   expectedJkt?: string,
 ): Promise<string> {
+  if (typeof raw === 'object' && !Array.isArray(raw)) {
+    if (expectedJkt !== undefined && raw.inProcessJkt !== expectedJkt)
+      throw new OAuthError('invalid_dpop_proof', 'the key is not the one the subject token is bound to')
+    return raw.inProcessJkt
+  }
   if (raw === undefined) {
     throw new OAuthError(
       'invalid_dpop_proof',

@@ -7,18 +7,23 @@ import { answerTokenRequest } from './token-answer.ts'
 const IN_PROCESS_ADDRESS = 'in-process'
 
 /**
- * The token endpoint for the domain's own MTA in this process (`MtaTokenClient.useInProcess`): the same
- * `answerTokenRequest` as POST /token — client authentication (private_key_jwt), DPoP proof, limits and
- * grant policy — given the form and the DPoP header directly instead of over HTTP.
- * @see RFC 8693 §2, RFC 7523 §2.2, RFC 9449 §4.3
+ * The token endpoint for the domain's own MTA and api in this process (`MtaTokenClient.useInProcess`):
+ * the same `answerTokenRequest` as POST /token (limits, the subject token's checks, grant policy, the
+ * token issued), given the form and the ephemeral key's thumbprint directly. Client authentication
+ * (private_key_jwt) and the DPoP proof are what a request over a network needs: they prove that the
+ * sender holds the MTA's key and the ephemeral key, and bind the request to one endpoint and one moment
+ * against relay and replay. A function call in the process that holds both keys has nothing to prove or
+ * replay, and signing and verifying them was the largest part of an exchange (docs/benchmarks.md).
+ * @see RFC 8693 §2, RFC 7523 §2.2, RFC 9449 §4.3, §6 (cnf.jkt)
  */
 export function inProcessTokenEndpoint(ctx: GatewayContext): InProcessTokenEndpoint {
-  return ({ form, dpop }) =>
+  return ({ form, jkt }) =>
     answerTokenRequest(ctx, {
       form: () => readForm(formRecord(form)),
       authorization: undefined,
-      dpop,
+      dpop: { inProcessJkt: jkt },
       address: IN_PROCESS_ADDRESS,
+      inProcess: true,
     })
 }
 

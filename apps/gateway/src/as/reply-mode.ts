@@ -1,7 +1,7 @@
 import { jwtAssertionDigest, parseAddress } from '@federizer/protocol'
 import { findUser, getVacation, vacationActive } from '@federizer/store'
 import type { GatewayContext } from '../context.ts'
-import { checkTokenDpop } from './dpop.ts'
+import { checkTokenDpop, type TokenDpop } from './dpop.ts'
 import { OAuthError } from './errors.ts'
 import { AUTO_REPLY_HEADERS, parseSignedHeaders, type SignedHeaders } from './exchange-headers.ts'
 import { verifyForeignAssertion } from './foreign-assertion.ts'
@@ -33,7 +33,7 @@ export function isAutoReply(raw: string | undefined): boolean {
 export async function checkAutoReply(
   ctx: GatewayContext,
   params: FormParams,
-  dpop: string | string[] | undefined,
+  dpop: TokenDpop,
   subjectToken: string,
 ): Promise<{ sub: string; jkt: string; headers: SignedHeaders }> {
   for (const name of ['audience', 'resource', 'message_id'])

@@ -1,5 +1,6 @@
 import type { GatewayContext } from '../context.ts'
 import { authenticateClient } from './client-auth.ts'
+import type { TokenDpop } from './dpop.ts'
 import { OAuthError, toOAuthError } from './errors.ts'
 import type { FormParams } from './form.ts'
 import { maybePrune } from './housekeeping.ts'
@@ -12,10 +13,15 @@ export interface TokenRequest {
   form(): FormParams
   /** The `Authorization` header (refused: no HTTP client authentication here). */
   authorization: string | undefined
-  /** The `DPoP` header(s). */
-  dpop: string | string[] | undefined
+  /** The `DPoP` header(s); the key itself for an in-process request. */
+  dpop: TokenDpop
   /** The limiter key of the caller's address (client-address.ts). */
   address: string
+  /**
+   * Made in this process by the domain's own MTA or api (in-process.ts): the caller is the MTA client,
+   * whose key this process holds, so there is no client assertion to check; a token exchange only.
+   */
+  inProcess?: boolean
 }
 
 /** The answer to send: status, headers (always `Cache-Control: no-store`) and the JSON body. */
@@ -60,7 +66,9 @@ async function grant(ctx: GatewayContext, request: TokenRequest): Promise<object
   const grantType = params.require('grant_type')
   let client: Awaited<ReturnType<typeof authenticateClient>>
   try {
-    client = await authenticateClient(ctx, params, request.authorization)
+    client = request.inProcess
+      ? ownMta(ctx, grantType)
+      : await authenticateClient(ctx, params, request.authorization)
   } catch (e) {
     // An outage is not a failed authentication: it is not counted against the address.
     if (e instanceof OAuthError && e.code === 'temporarily_unavailable') throw e
@@ -79,6 +87,15 @@ async function grant(ctx: GatewayContext, request: TokenRequest): Promise<object
   if (grantType === 'refresh_token') return refreshTokenGrant(ctx, client, params)
   if (grantType === TOKEN_EXCHANGE_GRANT) return tokenExchangeGrant(ctx, client, params, request.dpop)
   throw new OAuthError('unsupported_grant_type', `grant_type "${grantType.slice(0, 100)}" is not supported`)
+}
+
+/** The client of an in-process request: the domain's MTA, for a token exchange. */
+function ownMta(ctx: GatewayContext, grantType: string) {
+  const client = ctx.as.clients.get(ctx.config.mtaClientId)
+  if (client?.kind !== 'mta') throw new Error('the domain has no MTA client registered')
+  if (grantType !== TOKEN_EXCHANGE_GRANT)
+    throw new OAuthError('invalid_request', 'an in-process token request is a token exchange')
+  return client
 }
 
 function tooMany(wait: number, why: string): OAuthError {

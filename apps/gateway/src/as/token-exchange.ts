@@ -12,7 +12,7 @@ import {
 import { findUser, forwardAllowed, getAutoForward, isJwtRevoked } from '@federizer/store'
 import type { GatewayContext } from '../context.ts'
 import { MAIL_SCOPE, type MtaClient, type RegisteredClient } from './clients.ts'
-import { checkTokenDpop } from './dpop.ts'
+import { checkTokenDpop, type TokenDpop } from './dpop.ts'
 import { OAuthError, toOAuthError } from './errors.ts'
 import { FORWARD_HEADERS, parseSignedHeaders, SEND_HEADERS, type SignedHeaders } from './exchange-headers.ts'
 import { verifyForeignAssertion } from './foreign-assertion.ts'
@@ -35,7 +35,7 @@ export async function tokenExchangeGrant(
   ctx: GatewayContext,
   client: RegisteredClient,
   params: FormParams,
-  dpop: string | string[] | undefined,
+  dpop: TokenDpop,
 ): Promise<TokenResponse> {
   if (client.kind !== 'mta') {
     throw new OAuthError(
@@ -107,7 +107,7 @@ async function sendMode(
   ctx: GatewayContext,
   client: MtaClient,
   params: FormParams,
-  dpop: string | string[] | undefined,
+  dpop: TokenDpop,
   subjectToken: string,
 ) {
   unexpected(params, ['audience', 'resource', 'message_id'], 'send')
@@ -155,7 +155,7 @@ async function forwardMode(
   ctx: GatewayContext,
   client: MtaClient,
   params: FormParams,
-  dpop: string | string[] | undefined,
+  dpop: TokenDpop,
   subjectToken: string,
 ) {
   unexpected(params, ['audience', 'resource', 'message_id'], 'forward')
@@ -221,7 +221,7 @@ async function fetchMode(
   ctx: GatewayContext,
   client: MtaClient,
   params: FormParams,
-  dpop: string | string[] | undefined,
+  dpop: TokenDpop,
   subjectToken: string,
 ): Promise<TokenResponse> {
   unexpected(params, ['headers', 'resource'], 'fetch')

@@ -22,6 +22,11 @@ export interface DpopKey {
   jkt: string
 }
 
+/** The RFC 7638 thumbprint of a DPoP key's public half: the `cnf.jkt` of a token bound to it. */
+export function dpopKeyThumbprint(key: { publicJwk: JWK; jkt?: string }): string {
+  return key.jkt ?? thumbprintSync(key.publicJwk)
+}
+
 /**
  * Remembers proof `jti`s. `seen` returns true when the key was already recorded (a replay);
  * otherwise it records the key until `expiresAt` (epoch seconds) and returns false.

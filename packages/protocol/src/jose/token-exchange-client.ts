@@ -91,7 +91,12 @@ const errorSchema = z.object({
 })
 
 /** Builds the RFC 8693 §2.1 form body (without client authentication). */
-export function tokenExchangeForm(input: ExchangeTokenInput): URLSearchParams {
+export function tokenExchangeForm(
+  input: Pick<
+    ExchangeTokenInput,
+    'subjectToken' | 'subjectTokenType' | 'requestedTokenType' | 'headers' | 'audience' | 'messageId'
+  >,
+): URLSearchParams {
   const form = new URLSearchParams()
   form.set('grant_type', TOKEN_EXCHANGE_GRANT_TYPE)
   form.set('subject_token', input.subjectToken)
@@ -149,34 +154,10 @@ export async function exchangeToken(input: ExchangeTokenInput): Promise<Exchange
       throw new TokenExchangeError('network_error', `cannot reach ${input.tokenEndpoint}`, 0, { cause })
     }
     const serverNonce = response.headers.get('dpop-nonce') ?? undefined
-    const body = await readJson(response)
-    if (response.ok) {
-      const parsed = successSchema.safeParse(body)
-      if (!parsed.success) {
-        throw new TokenExchangeError(
-          'invalid_response',
-          'the token response lacks RFC 8693 §2.2.1 members',
-          response.status,
-        )
-      }
-      return {
-        token: parsed.data.access_token,
-        tokenType: parsed.data.token_type,
-        issuedTokenType: parsed.data.issued_token_type,
-        expiresIn: parsed.data.expires_in,
-        dpopNonce: serverNonce ?? nonce,
-      }
-    }
-    const err = errorSchema.safeParse(body)
-    if (!err.success) {
-      throw new TokenExchangeError(
-        'invalid_response',
-        'the token endpoint failed without an OAuth error body',
-        response.status,
-      )
-    }
+    const answer = tokenAnswer(response.status, await readJson(response), serverNonce ?? nonce)
+    if (!(answer instanceof TokenExchangeError)) return answer
     if (
-      err.data.error === 'use_dpop_nonce' &&
+      answer.error === 'use_dpop_nonce' &&
       attempt === 0 &&
       serverNonce !== undefined &&
       serverNonce !== nonce
@@ -184,8 +165,43 @@ export async function exchangeToken(input: ExchangeTokenInput): Promise<Exchange
       nonce = serverNonce
       continue
     }
-    throw new TokenExchangeError(err.data.error, err.data.error_description, response.status)
+    throw answer
   }
+}
+
+/**
+ * Reads a token endpoint's answer (status and parsed JSON body): the issued token (RFC 8693 §2.2.1), or
+ * the AS's error (RFC 6749 §5.2) as a TokenExchangeError, returned for the caller to throw.
+ */
+export function tokenAnswer(
+  status: number,
+  body: unknown,
+  dpopNonce: string | undefined,
+): ExchangeTokenResult | TokenExchangeError {
+  if (status >= 200 && status <= 299) {
+    const parsed = successSchema.safeParse(body)
+    if (!parsed.success)
+      return new TokenExchangeError(
+        'invalid_response',
+        'the token response lacks RFC 8693 §2.2.1 members',
+        status,
+      )
+    return {
+      token: parsed.data.access_token,
+      tokenType: parsed.data.token_type,
+      issuedTokenType: parsed.data.issued_token_type,
+      expiresIn: parsed.data.expires_in,
+      dpopNonce,
+    }
+  }
+  const err = errorSchema.safeParse(body)
+  if (!err.success)
+    return new TokenExchangeError(
+      'invalid_response',
+      'the token endpoint failed without an OAuth error body',
+      status,
+    )
+  return new TokenExchangeError(err.data.error, err.data.error_description, status)
 }
 
 async function readJson(response: Response): Promise<unknown> {
