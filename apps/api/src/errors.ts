@@ -24,6 +24,20 @@ export class SendRefusedError extends Error {
 
 type Code = TRPCError['code']
 
+/**
+ * A send given the compose form saved it as draft `draftId`, then failed (refused, unreachable AS, no
+ * recipient): the answer names the draft (`data.draftId`), so the webmail keeps editing that draft
+ * instead of saving a second one.
+ */
+export class DraftSavedError extends TRPCError {
+  constructor(
+    failure: TRPCError,
+    readonly draftId: string,
+  ) {
+    super({ code: failure.code, message: failure.message, cause: failure.cause ?? failure })
+  }
+}
+
 /** The one table from domain errors to tRPC codes (and so HTTP statuses). */
 const STORE_CODES: Record<StoreError['code'], Code> = {
   not_found: 'NOT_FOUND',

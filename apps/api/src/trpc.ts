@@ -2,7 +2,7 @@ import { DatabaseUnavailableError } from '@federizer/store'
 import { initTRPC } from '@trpc/server'
 import { type AuthUser, authenticate } from './auth.ts'
 import type { ApiContext } from './context.ts'
-import { toTrpcError } from './errors.ts'
+import { DraftSavedError, toTrpcError } from './errors.ts'
 
 /** Per-request context: the server's one ApiContext plus what the request brought. */
 export interface RequestContext {
@@ -20,6 +20,7 @@ const t = initTRPC.context<RequestContext>().create({
       path: shape.data.path,
       // The one stable code of an outage at every edge (issue 13), beside tRPC's SERVICE_UNAVAILABLE.
       ...(error.cause instanceof DatabaseUnavailableError ? { error: 'temporarily_unavailable' } : {}),
+      ...(error instanceof DraftSavedError ? { draftId: error.draftId } : {}),
     }
     const message = error.code === 'INTERNAL_SERVER_ERROR' ? 'internal error' : shape.message
     return { ...shape, message, data }

@@ -6,6 +6,7 @@ import {
   verifyHopAssertion,
 } from '@federizer/protocol'
 import { createUser } from '@federizer/store'
+import { TRPCClientError } from '@trpc/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { errorCode, errorOf, type Harness, startApi, upload } from './harness.ts'
 
@@ -157,6 +158,54 @@ describe('send', () => {
     expect(claims.eh.ehl).toContain('Subject')
     expect(originalHeaders(delivered)).toContainEqual(['Subject', ''])
     expect(claims.eh.eht).toBe(ehThumbprint(originalHeaders(delivered), claims.eh.ehl))
+  })
+
+  it('saves and sends the compose form in one request; a saved draft is replaced in place', async () => {
+    const a = await h.client(alice)
+    const sent = await a.send.submit.mutate({
+      draft: { to: [{ address: 'bob@example.net' }], subject: 'One request', text: 'saved and sent' },
+    })
+    const [view] = (await a.message.get.query({ ids: [sent.messageId] })).messages
+    const sentBox = (await a.mailbox.list.query()).find((b) => b.role === 'sent')!
+    expect(view).toMatchObject({ mailboxId: sentBox.id, subject: 'One request', text: 'saved and sent' })
+    expect(sent.messageIdHeader).toMatch(/^<.+@example\.com>$/)
+    expect((await outboxRows(sent.messageId)).map((r) => r.state)).toEqual(['held'])
+    // An autosaved draft sent with its latest edits: the same row, the edits in what is sent.
+    const draft = await a.draft.save.mutate({ to: [{ address: 'bob@example.net' }], subject: 'Draft 1' })
+    const again = await a.send.submit.mutate({
+      draft: { id: draft.id, to: [{ address: 'bob@example.net' }], subject: 'Draft 2', text: 'edited' },
+    })
+    expect(again.messageId).toBe(draft.id)
+    expect(again.messageIdHeader).toBe(draft.messageIdHeader)
+    const [edited] = (await a.message.get.query({ ids: [draft.id] })).messages
+    expect(edited).toMatchObject({ mailboxId: sentBox.id, subject: 'Draft 2', text: 'edited' })
+  })
+
+  it('refuses a form that is not a draft, or both a draft id and a form; nothing is saved or queued', async () => {
+    const a = await h.client(alice)
+    const drafts = (await a.mailbox.list.query()).find((b) => b.role === 'drafts')!
+    const before = (await a.message.list.query({ mailboxId: drafts.id })).items.length
+    const outboxBefore = (await h.api.ctx.db.selectFrom('outbox').select('id').execute()).length
+    expect(await errorCode(a.send.submit.mutate({ draft: { to: [{ address: 'not an address' }] } }))).toBe(
+      'BAD_REQUEST',
+    )
+    const saved = await a.draft.save.mutate({ to: [{ address: 'bob@example.net' }], subject: 'x' })
+    expect(
+      await errorCode(
+        a.send.submit.mutate({ draftId: saved.id, draft: { subject: 'y' } } as unknown as {
+          draftId: string
+        }),
+      ),
+    ).toBe('BAD_REQUEST')
+    // No recipient: the form is saved (the draft is kept and named in the error), nothing is queued.
+    const e = await a.send.submit.mutate({ draft: { subject: 'nobody yet' } }).catch((x: unknown) => x)
+    expect(e).toBeInstanceOf(TRPCClientError)
+    const data = (e as TRPCClientError<never>).data as unknown as { code: string; draftId?: string }
+    expect(data.code).toBe('BAD_REQUEST')
+    const list = (await a.message.list.query({ mailboxId: drafts.id })).items
+    expect(list.length).toBe(before + 2)
+    expect(list.find((m) => m.id === data.draftId)?.subject).toBe('nobody yet')
+    expect((await h.api.ctx.db.selectFrom('outbox').select('id').execute()).length).toBe(outboxBefore)
   })
 
   it('undo while held cancels every row and restores the draft; after release it is too late', async () => {

@@ -54,7 +54,12 @@ export interface MailApi {
   changes(input: { since: string; max: number }): Promise<ChangesResult>
   saveDraft(draft: DraftState): Promise<{ draftId: string }>
   deleteDraft(draftId: string): Promise<void>
-  send(draftId: string): Promise<SendResult>
+  /**
+   * Sends the compose form as it is now: saved as `saveDraft` saves it (over its draft, if it has one)
+   * and sent, in one request. `messageId` is the draft's id, now the sent message's. `onSaved` is told
+   * the draft's id once the form is saved, also when the send then fails (the draft is kept).
+   */
+  send(draft: DraftState, onSaved?: (draftId: string) => void): Promise<SendResult>
   undoSend(messageId: string): Promise<void>
   /** Retrying or failed deliveries of a sent message: attempt them now. */
   retrySend(messageId: string): Promise<void>

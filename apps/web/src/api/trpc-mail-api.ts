@@ -1,5 +1,6 @@
 import type { RouterOutputs } from '@federizer/api'
 import type { Address, PlaceholderMessage } from '@federizer/protocol/message'
+import { TRPCClientError } from '@trpc/client'
 import type { MailApi } from './mail-api.ts'
 import type { ApiClient } from './trpc-client.ts'
 import type {
@@ -199,8 +200,18 @@ export function createTrpcMailApi(
     async deleteDraft(draftId) {
       await client.draft.delete.mutate({ id: draftId })
     },
-    async send(draftId) {
-      const result = await client.send.submit.mutate({ draftId })
+    async send(draft, onSaved) {
+      let result: Awaited<ReturnType<typeof client.send.submit.mutate>>
+      try {
+        result = await client.send.submit.mutate({ draft: draftInput(draft) })
+      } catch (e) {
+        // Saved, then not sent: the error names the draft the form now is.
+        const saved =
+          e instanceof TRPCClientError ? (e.data as { draftId?: unknown } | undefined)?.draftId : undefined
+        if (typeof saved === 'string') onSaved?.(saved)
+        throw e
+      }
+      onSaved?.(result.messageId)
       return { messageId: result.messageId, holdUntil: ms(result.holdUntil) }
     },
     async undoSend(messageId) {

@@ -27,10 +27,10 @@ import { useUploads } from './use-uploads.ts'
 
 /** Compose: chips, subject, text or rich text, attachments with progress, autosave, send with undo. */
 export function ComposePanel(props: { initial: DraftState; storage: KeyValueStorage; onClose: () => void }) {
-  const { api, email, store, engine } = useMail()
+  const { email, store, engine } = useMail()
   const titleId = useId()
   const saving = useDraftAutosave(props.initial, props.storage)
-  const { draft, patch, persist } = saving
+  const { draft, patch, send } = saving
   const [rich, setRich] = useState(props.initial.html !== undefined)
   const [sending, setSending] = useState(false)
   const [error, setError] = useState<string | Explained>()
@@ -95,8 +95,7 @@ export function ComposePanel(props: { initial: DraftState; storage: KeyValueStor
     if (!navigator.onLine || !store.get().online) return queueOffline()
     setSending(true)
     try {
-      const draftId = await persist(draft)
-      const result = await api.send(draftId)
+      const result = await send(draft)
       saving.forgetLocal()
       if (draft.sourceMessageId && draft.mode !== 'new') {
         const keyword = draft.mode === 'forward' ? '$forwarded' : '$answered'

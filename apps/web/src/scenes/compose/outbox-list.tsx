@@ -26,8 +26,7 @@ export function OutboxList() {
         for (const item of store.get().outbox) {
           if (item.error) continue
           try {
-            const saved = await api.saveDraft(item.draft)
-            const result = await api.send(saved.draftId)
+            const result = await api.send(item.draft)
             store.set((s) => ({
               outbox: updateOutbox(storage, email, item.key),
               sends: [

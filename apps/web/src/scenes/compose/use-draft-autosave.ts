@@ -69,6 +69,20 @@ export function useDraftAutosave(initial: DraftState, storage: KeyValueStorage) 
     [api],
   )
 
+  /** Sends `d` (saved and sent in one request) once any save still running has settled. */
+  const send = useCallback(
+    (d: DraftState) => {
+      const run = saveChain.current.then(() =>
+        api.send(withDraftId(d, draftIdRef.current), (id) => {
+          draftIdRef.current = id
+        }),
+      )
+      saveChain.current = run.catch(() => undefined)
+      return run
+    },
+    [api],
+  )
+
   useEffect(() => {
     const plan = autosavePlan(draft, dirty.current)
     if (plan.local) saveLocalDraft(storage, email, withDraftId(draft, draftIdRef.current))
@@ -109,6 +123,7 @@ export function useDraftAutosave(initial: DraftState, storage: KeyValueStorage) 
     patch,
     update,
     persist,
+    send,
     saveState,
     close,
     discard,
