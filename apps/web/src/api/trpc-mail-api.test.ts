@@ -1,5 +1,7 @@
+import { TRPCClientError } from '@trpc/client'
 import { describe, expect, it } from 'vitest'
-import { toMessageSummary } from './trpc-mail-api.ts'
+import type { ApiClient } from './trpc-client.ts'
+import { createTrpcMailApi, toMessageSummary } from './trpc-mail-api.ts'
 
 describe('api → webmail summary', () => {
   it('converts epoch seconds to milliseconds, sorts keywords and keeps names', () => {
@@ -29,5 +31,40 @@ describe('api → webmail summary', () => {
       hasAttachment: true,
       contentState: 'arriving',
     })
+  })
+})
+
+describe('send: the compose form saved and sent in one request', () => {
+  const draft = {
+    to: [{ address: 'bob@example.net' }],
+    cc: [],
+    bcc: [],
+    subject: 'Hi',
+    text: 'hello',
+    attachments: [],
+    references: [],
+  } as unknown as Parameters<ReturnType<typeof createTrpcMailApi>['send']>[0]
+  const apiWith = (mutate: (input: unknown) => Promise<unknown>) =>
+    createTrpcMailApi({ send: { submit: { mutate } } } as unknown as ApiClient, {
+      apiUrl: 'http://api.test',
+      accessToken: async () => 't',
+    })
+
+  it('tells the caller the draft id on success and when the send failed after the save', async () => {
+    const saved: string[] = []
+    const ok = apiWith(async () => ({ messageId: 'm_1', messageIdHeader: '<a@x>', holdUntil: 5 }))
+    expect(await ok.send(draft, (id) => saved.push(id))).toEqual({ messageId: 'm_1', holdUntil: 5000 })
+    const refused = apiWith(async () => {
+      throw TRPCClientError.from({
+        error: { message: 'add a recipient', code: -32600, data: { code: 'BAD_REQUEST', draftId: 'm_2' } },
+      })
+    })
+    await expect(refused.send(draft, (id) => saved.push(id))).rejects.toThrow('add a recipient')
+    // A failure before anything was saved (no draftId in the answer) names no draft.
+    const down = apiWith(async () => {
+      throw new TypeError('Failed to fetch')
+    })
+    await expect(down.send(draft, (id) => saved.push(id))).rejects.toThrow('Failed to fetch')
+    expect(saved).toEqual(['m_1', 'm_2'])
   })
 })
