@@ -16,9 +16,10 @@ export interface InProcessKey {
 export type TokenDpop = string | string[] | undefined | InProcessKey
 
 /**
- * Checks the `DPoP` header of a token request (an in-process request names its key, see InProcessKey): exactly one proof, for POST and the token endpoint's
+ * Checks the `DPoP` header of a token request: exactly one proof, for POST and the token endpoint's
  * public URL, iat within the window, jti never seen, the server nonce when nonces are on, and (for a
  * bound subject token) the same key. Returns the proof key's thumbprint (the new token's `cnf.jkt`).
+ * An in-process request names its key instead (InProcessKey), which is returned as it is.
  * @see RFC 9449 §4.3, §5, §8, §10
  */
 export async function checkTokenDpop(

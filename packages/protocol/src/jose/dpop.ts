@@ -23,8 +23,8 @@ export interface DpopKey {
 }
 
 /** The RFC 7638 thumbprint of a DPoP key's public half: the `cnf.jkt` of a token bound to it. */
-export function dpopKeyThumbprint(key: { publicJwk: JWK; jkt?: string }): string {
-  return key.jkt ?? thumbprintSync(key.publicJwk)
+export function dpopKeyThumbprint(key: { publicJwk: JWK }): string {
+  return thumbprintSync(key.publicJwk)
 }
 
 /**

@@ -25,8 +25,12 @@ export function OutboxList() {
       try {
         for (const item of store.get().outbox) {
           if (item.error) continue
+          // The server saves the form before it sends: a refused send leaves that draft, which Edit reopens.
+          let savedId = item.draft.draftId
           try {
-            const result = await api.send(item.draft)
+            const result = await api.send(item.draft, (id) => {
+              savedId = id
+            })
             store.set((s) => ({
               outbox: updateOutbox(storage, email, item.key),
               sends: [
@@ -41,7 +45,8 @@ export function OutboxList() {
           } catch (error) {
             if (isNetworkError(error)) break // still no connection: the next "online" tries again
             const reason = explainError(error, 'Not sent').sentence
-            store.set({ outbox: updateOutbox(storage, email, item.key, { ...item, error: reason }) })
+            const draft = savedId ? { ...item.draft, draftId: savedId } : item.draft
+            store.set({ outbox: updateOutbox(storage, email, item.key, { ...item, draft, error: reason }) })
           }
         }
         void engine.syncNow()
