@@ -17,6 +17,18 @@ beforeEach(async () => {
 })
 afterEach(async () => cleanup())
 
+/** The queue columns of a row queued and due at second `i`, not leased. */
+const queuedAt = (i: number) => ({
+  state: 'queued' as const,
+  attempts: 0,
+  next_attempt_at: i,
+  lease_until: null,
+  expires_at: 1e9,
+  last_error: null,
+  created_at: 0,
+  updated_at: 0,
+})
+
 async function addJobs(n: number) {
   const rows = Array.from({ length: n }, (_, i) => ({
     id: `fw_${String(i).padStart(4, '0')}`,
@@ -24,14 +36,7 @@ async function addJobs(n: number) {
     message_row_id: `m_${i}`,
     forward_to: '[]',
     placeholder: '{}',
-    state: 'queued' as const,
-    attempts: 0,
-    next_attempt_at: i,
-    lease_until: null,
-    expires_at: 1e9,
-    last_error: null,
-    created_at: 0,
-    updated_at: 0,
+    ...queuedAt(i),
   }))
   for (let i = 0; i < rows.length; i += 200)
     await db
@@ -56,14 +61,7 @@ async function addFetchJobs(origins: string[], priority: (i: number) => number =
         media_type: 'text/plain',
         priority: priority(i),
         envelope: '[]',
-        state: 'queued' as const,
-        attempts: 0,
-        next_attempt_at: i,
-        lease_until: null,
-        expires_at: 1e9,
-        last_error: null,
-        created_at: 0,
-        updated_at: 0,
+        ...queuedAt(i),
       })),
     )
     .execute()
