@@ -1,6 +1,7 @@
 import { type Network, sendMail } from '@federizer/devnet'
 import type { NextFunction, Request, Response } from 'express'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { FETCH_PER_DESTINATION } from '../src/mta/limits.ts'
 import { db, messagesIn, openNetwork, threeDomains, waitFor } from './federation-helpers.ts'
 
 /**
@@ -124,6 +125,10 @@ describe('a slow origin cannot starve the others', () => {
         .executeTakeFirst()
       return job?.last_error?.includes('HTTP 500')
     }, 'a failed fetch attempt recorded')
+    // Unanswered attempts (the dropped hangs, the 500) shrink the origin's fetch window below its 4.
+    const windows = network.node('example.net').gateway!.ctx.federation.windows
+    expect(windows.fetch.limit('example.org')).toBeLessThan(FETCH_PER_DESTINATION)
+    expect(windows.fetch.limit('example.com')).toBe(FETCH_PER_DESTINATION)
     expect(hugeFinished).toBe(false)
     expect(hugeBytesWritten).toBeLessThan(32 << 20)
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(64 << 20)

@@ -1,7 +1,7 @@
 import { type Network, sendMail } from '@federizer/devnet'
 import type { NextFunction, Request, Response } from 'express'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { OUTBOX_INITIAL_WINDOW } from '../src/mta/outbox.ts'
+import { OUTBOX_INITIAL_WINDOW } from '../src/mta/limits.ts'
 import { db, messagesIn, openNetwork, threeDomains, waitFor } from './federation-helpers.ts'
 
 /**
@@ -91,5 +91,17 @@ describe('a receiver that never answers', () => {
       'all twelve messages at example.org',
       100_000,
     )
+    const aliceDb = db(network, 'example.com')
+    await waitFor(async () => {
+      const rows = await aliceDb
+        .selectFrom('outbox')
+        .select('state')
+        .where('recipient_domain', '=', 'example.org')
+        .execute()
+      return rows.every((r) => r.state === 'delivered')
+    }, 'every outbox row to example.org recorded as delivered')
+    // The four dropped attempts halved example.org's window to 1 (4 → 2 → 1 → 1 → 1; no other of its
+    // rows could start meanwhile), then each of the twelve deliveries grew it by one.
+    expect(network.node('example.com').gateway!.ctx.federation.windows.outbox.limit('example.org')).toBe(13)
   })
 })

@@ -1,6 +1,8 @@
 import { type FederizerDocument, PUSH_MAX_BYTES, type ReplayStore } from '@federizer/protocol'
 import type { DomainKeys, QueueTable, ResourceStore } from '@federizer/store'
 import type { GatewayBase } from '../base.ts'
+import { FETCH_PER_DESTINATION, OUTBOX_INITIAL_WINDOW, OUTBOX_PER_DESTINATION } from '../mta/limits.ts'
+import { ConcurrencyWindows } from '../mta/window.ts'
 
 /** The federation + MTA part of the gateway context. */
 export interface FederationContext {
@@ -29,6 +31,11 @@ export interface FederationContext {
   wake(queues?: readonly QueueTable[]): void
   /** Subscribed to by the workers; called by `wake`. */
   onWake: Set<(queues?: readonly QueueTable[]) => void>
+  /**
+   * How many deliveries to a peer domain (`outbox`) and fetches from an origin (`fetch`) this process
+   * may have in flight at once, moved by each peer's answers (mta/window.ts).
+   */
+  windows: { outbox: ConcurrencyWindows; fetch: ConcurrencyWindows }
 }
 
 /** Builds the federation context from the gateway's base part (resources, keys, replay: the domain's). */
@@ -62,6 +69,11 @@ export function createFederationContext(base: GatewayBase): FederationContext {
     pushMaxBytes,
     pollIntervalMs: base.options.pollIntervalMs,
     onWake,
+    windows: {
+      outbox: new ConcurrencyWindows(OUTBOX_INITIAL_WINDOW, OUTBOX_PER_DESTINATION),
+      // Never more than 4 from one origin (each a whole resource); fewer while it does not answer.
+      fetch: new ConcurrencyWindows(FETCH_PER_DESTINATION, FETCH_PER_DESTINATION),
+    },
     wake(queues) {
       for (const fn of onWake) fn(queues)
     },

@@ -16,12 +16,6 @@ import type { GatewayContext } from '../context.ts'
 import { discardBody, dpopPost, isTransientStatus, peerStreamOf, readProblem } from './dpop-post.ts'
 import { errorText } from './outbox.ts'
 
-/**
- * Fetch jobs from one origin domain at once: a slow origin cannot starve the others (each is a transfer
- * of up to a whole resource; the outbox allows more, OUTBOX_PER_DESTINATION in outbox.ts).
- */
-export const FETCH_PER_DESTINATION = 4
-
 interface CachedFetchToken {
   token: string
   key: Awaited<ReturnType<typeof createDpopKey>>
@@ -43,16 +37,24 @@ export async function claimFetchJobs(
     exclude,
     states: ['queued'],
     byPriority: true,
-    perDestination: { column: 'origin_domain', max: FETCH_PER_DESTINATION, running },
+    perDestination: { column: 'origin_domain', max: (d) => ctx.federation.windows.fetch.limit(d), running },
     leaseSeconds: ctx.domain.schedule.leaseSeconds,
   })
   return fetchJobsByIds(ctx.db, ids)
 }
 
+/**
+ * How an attempt ended, for the origin's concurrency window (window.ts): `unanswered` (not found, not
+ * reached, timed out, 5xx / 429) shrinks it; `answered` (any other answer) grows it back.
+ */
+type OriginFeedback = 'answered' | 'unanswered' | undefined
+
 class FetchFailure extends Error {
   constructor(
     message: string,
     readonly permanent: boolean,
+    /** Undefined when the origin is not the cause (this domain's own AS refused the token). */
+    readonly origin: OriginFeedback = 'answered',
   ) {
     super(message)
   }
@@ -79,10 +81,15 @@ export async function runFetchJob(ctx: GatewayContext, job: FetchJobRow, signal:
     small = await fetchInto(ctx, job, signal)
   } catch (e) {
     if (signal.aborted) throw e
-    failure = e instanceof FetchFailure ? e : new FetchFailure(errorText(e), false)
+    // Anything not classified below is the connection's: refused, reset, timed out.
+    failure = e instanceof FetchFailure ? e : new FetchFailure(errorText(e), false, 'unanswered')
   } finally {
     clearInterval(renew)
   }
+  const window = ctx.federation.windows.fetch
+  const feedback: OriginFeedback = failure ? failure.origin : 'answered'
+  if (feedback === 'answered') window.answered(job.origin_domain)
+  else if (feedback === 'unanswered') window.failed(job.origin_domain)
   await recordFetchOutcome(ctx, job, failure, small)
 }
 
@@ -103,11 +110,13 @@ async function fetchInto(
     throw new FetchFailure(
       `the mailbox of ${job.origin_domain} could not be discovered: ${errorText(e)}`,
       false,
+      'unanswered',
     )
   }
   const envelope = fetchJobEnvelope(job)
   const cacheKey = `${job.message_row_id} ${peer.resource_url}`
   const { token, key } = await fetchToken(ctx, job, envelope, peer.resource_url, cacheKey)
+  const deadline = AbortSignal.timeout(fetchJobTimeoutMs(job.size))
   const res = await dpopPost({
     fetch: ctx.federation.fetch,
     stream: peerStreamOf(ctx.domain, ctx.federation.fetch),
@@ -118,13 +127,14 @@ async function fetchInto(
     accept: 'application/octet-stream',
     now: ctx.now,
     // A job ends in bounded time (a slow-drip origin too): then it is a failed attempt, retried later.
-    signal: AbortSignal.any([signal, AbortSignal.timeout(fetchJobTimeoutMs(job.size))]),
+    signal: AbortSignal.any([signal, deadline]),
   })
   if (res.status < 200 || res.status > 299) {
     const problem = await readProblem(res)
     if (res.status === 401) tokenCaches.get(ctx)?.delete(cacheKey)
     const reason = `${job.origin_domain} refused the fetch (${problem.error}): ${problem.description}`
-    throw new FetchFailure(reason, !isTransientStatus(res.status) && res.status !== 401)
+    const busy = isTransientStatus(res.status)
+    throw new FetchFailure(reason, !busy && res.status !== 401, busy ? 'unanswered' : 'answered')
   }
   const maxBytes = Math.min(job.size, ctx.config.limits.maxResourceBytes)
   try {
@@ -134,7 +144,12 @@ async function fetchInto(
     return undefined
   } catch (e) {
     if (signal.aborted) throw e
-    throw new FetchFailure(`the bytes served by ${job.origin_domain} were not kept: ${errorText(e)}`, false)
+    // Cut off by the job's deadline: the origin was too slow; otherwise its bytes were wrong.
+    throw new FetchFailure(
+      `the bytes served by ${job.origin_domain} were not kept: ${errorText(e)}`,
+      false,
+      deadline.aborted ? 'unanswered' : 'answered',
+    )
   } finally {
     // A write that failed before reading gives the connection back rather than leaving it to its timeout.
     discardBody(res.body)
@@ -160,7 +175,7 @@ async function fetchToken(
   const cached = cache.get(cacheKey)
   if (cached && cached.expiresAt > now + 30) return cached
   const subjectToken = lastAssertion({ envelope, parts: [] } as never)
-  if (!subjectToken) throw new FetchFailure('the stored message carries no hop assertion', true)
+  if (!subjectToken) throw new FetchFailure('the stored message carries no hop assertion', true, undefined)
   const key = await createDpopKey()
   try {
     const issued = await ctx.domain.mtaTokens.exchange({
@@ -176,7 +191,7 @@ async function fetchToken(
     if (cache.size > 10_000) cache.delete(cache.keys().next().value as string)
     return entry
   } catch (e) {
-    throw new FetchFailure(`this domain's AS refused the fetch token: ${errorText(e)}`, false)
+    throw new FetchFailure(`this domain's AS refused the fetch token: ${errorText(e)}`, false, undefined)
   }
 }
 

@@ -4,7 +4,8 @@ import type { GatewayContext } from '../context.ts'
 import { queueDueClock } from './due.ts'
 import { claimFetchJobs, runFetchJob } from './fetch.ts'
 import { claimForwardJobs, runForwardJob } from './forward.ts'
-import { claimOutbox, deliverOutboxRow, OUTBOX_PER_DESTINATION, outboxWindows } from './outbox.ts'
+import { OUTBOX_PER_DESTINATION } from './limits.ts'
+import { claimOutbox, deliverOutboxRow } from './outbox.ts'
 import { type QueueRunnerOptions, startQueueRunner } from './runner.ts'
 import { claimVacationJobs, runVacationJob } from './vacation.ts'
 
@@ -56,17 +57,17 @@ export async function startMtaWorkers(ctx: GatewayContext): Promise<MtaWorkers> 
     const unsubscribe = wakeups.subscribe(table, r.wake)
     return { ...r, table, unsubscribe }
   }
-  const windows = outboxWindows()
+  const { windows } = ctx.federation
   const outbox = runner('outbox', ['held', 'queued'], {
     name: 'outbox',
     // Four domains at OUTBOX_PER_DESTINATION before one more waits; a stalled domain's window shrinks to
     // 4 and then 1 (window.ts), so sixteen or more stalled domains are needed to take every slot.
     concurrency: 4 * OUTBOX_PER_DESTINATION,
     pollIntervalMs,
-    claim: (limit, exclude, running) => claimOutbox(ctx, windows, limit, exclude, running),
+    claim: (limit, exclude, running) => claimOutbox(ctx, limit, exclude, running),
     destination: (row) => row.recipient_domain,
-    capacity: (domain) => windows.limit(domain),
-    run: (row, signal) => deliverOutboxRow(ctx, windows, row, signal),
+    capacity: (domain) => windows.outbox.limit(domain),
+    run: (row, signal) => deliverOutboxRow(ctx, row, signal),
   })
   const runners = [
     outbox,
@@ -83,6 +84,7 @@ export async function startMtaWorkers(ctx: GatewayContext): Promise<MtaWorkers> 
       pollIntervalMs: localQueuePollMs,
       claim: (limit, exclude, running) => claimFetchJobs(ctx, limit, exclude, running),
       destination: (row) => row.origin_domain,
+      capacity: (origin) => windows.fetch.limit(origin),
       run: (row, signal) => runFetchJob(ctx, row, signal),
     }),
     runner('vacation_jobs', ['queued'], {
