@@ -384,7 +384,7 @@ export async function benchDelivery(options: DeliveryOptions): Promise<Section> 
   return {
     title: '2. Delivery end to end',
     method:
-      `Per run, N messages submitted through example.com's api over tRPC/HTTP (draft.save + send.submit, ` +
+      `Per run, N messages submitted through example.com's api over tRPC/HTTP (one send.submit given the compose form, as the webmail's Send; ` +
       `undo window 0, ${options.concurrency} in flight; an attachment is uploaded first; after an uncounted warm-up of ${options.warmUp ?? WARM_UP_MESSAGES} text messages, the first of them reported as the cold rate, and of up to 100 image messages), delivered by ` +
       'example.com’s MTA to example.net and fetched by example.net’s MTA (woken by the enqueue; safety-net poll 60 s). ' +
       (options.splitProcesses

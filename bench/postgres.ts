@@ -141,7 +141,7 @@ export async function benchPostgresDelivery(options: {
   return {
     title: '10. Delivery on PostgreSQL beside SQLite (issue 13)',
     method:
-      `N text messages alice@example.com → bob@example.net as in section 2 (tRPC draft.save + send.submit, ` +
+      `N text messages alice@example.com → bob@example.net as in section 2 (one tRPC send.submit given the form, ` +
       `undo window 0, ${options.concurrency} in flight, after an uncounted warm-up of up to 50), first with both ` +
       'domains on SQLite files, then both on one private PostgreSQL cluster on this machine; throughput = N ÷ ' +
       '(first submit → last message complete at Bob). CPU per message: user + system time of each process over ' +

@@ -70,8 +70,8 @@ export async function benchSyncVisibility(options: { messages: number }): Promis
     method:
       `${options.messages} messages sent one at a time (at a random point of Bob’s polling cycle) from ` +
       `Alice’s api to Bob; Bob polls sync.state every ${intervalMs} ms (the webmail’s default, read from ` +
-      'apps/web/src/state/sync-engine.ts) and pulls sync.changes when it moved. Time from the click (draft.save + ' +
-      'send.submit, undo window 0) to the created id arriving at Bob.',
+      'apps/web/src/state/sync-engine.ts) and pulls sync.changes when it moved. Time from the click (one ' +
+      'send.submit given the form, undo window 0) to the created id arriving at Bob.',
     rows: [
       {
         figure: `click → in Bob’s sync.changes (poll every ${intervalMs} ms)`,
