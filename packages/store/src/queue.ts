@@ -19,19 +19,15 @@ export interface ClaimOptions {
   byPriority?: boolean
   /**
    * At most `max` rows per destination (`column`) running at once, counting `running` (this process's
-   * jobs in flight): one slow domain cannot take every slot. `max` may differ per destination (the
-   * outbox's concurrency window, apps/gateway/src/mta/window.ts).
+   * jobs in flight): one slow domain cannot take every slot. `max` is asked per destination (the MTA's
+   * concurrency windows, apps/gateway/src/mta/window.ts).
    */
   perDestination?: {
     column: 'origin_domain' | 'recipient_domain'
-    max: number | ((destination: string) => number)
+    max: (destination: string) => number
     running: ReadonlyMap<string, number>
   }
 }
-
-/** How many rows of `destination` may run at once. */
-const capOf = (per: NonNullable<ClaimOptions['perDestination']>, destination: string) =>
-  typeof per.max === 'number' ? per.max : per.max(destination)
 
 /**
  * The due rows a claim may take, in order, each with its destination: at most `limit`, none of a
@@ -73,12 +69,12 @@ const MAX_ROUNDS = 8
 async function pickDue(db: Db, table: QueueTable, options: ClaimOptions, lock: boolean): Promise<string[]> {
   const per = options.perDestination
   const counts = new Map(per?.running ?? [])
-  const isFull = (dest: string) => per !== undefined && (counts.get(dest) ?? 0) >= capOf(per, dest)
+  const isFull = (dest: string) => per !== undefined && (counts.get(dest) ?? 0) >= per.max(dest)
   const taken: string[] = []
   for (let round = 0; round < MAX_ROUNDS && taken.length < options.limit; round++) {
     const want = options.limit - taken.length
     const full = per ? [...counts.keys()].filter(isFull) : []
-    const skip = round === 0 ? [...options.exclude] : [...options.exclude, ...taken]
+    const skip = [...options.exclude, ...taken]
     const rows = (await candidates(db, table, options, want, full, skip, lock)).rows
     let passedOver = false
     for (const { id, dest } of rows) {

@@ -150,7 +150,7 @@ describe('queue claims', () => {
     const capped = await claimDue(db, 'fetch_jobs', {
       ...opts(10, ['fj_6']),
       byPriority: true,
-      perDestination: { column: 'origin_domain', max: 2, running: new Map([['d5', 2], ...running]) },
+      perDestination: { column: 'origin_domain', max: () => 2, running: new Map([['d5', 2], ...running]) },
     })
     // fj_7 (inline) first; slow: 2 of 4; d4 (1 running): 1 more; d5 saturated; fj_6 excluded.
     expect(capped).toEqual(['fj_7', 'fj_0', 'fj_1', 'fj_4'])
@@ -163,7 +163,7 @@ describe('queue claims', () => {
   it('reads past a page of full destinations: fewer rows than asked means nothing else is claimable', async () => {
     // Ten due rows of `busy` come first; two of `quiet` lie beyond a first page of 4.
     await addFetchJobs([...Array(10).fill('busy'), 'quiet', 'quiet'])
-    const claim = (running: Map<string, number>, max: number | ((d: string) => number) = 2) =>
+    const claim = (running: Map<string, number>, max: (d: string) => number = () => 2) =>
       claimDue(db, 'fetch_jobs', {
         ...opts(4),
         perDestination: { column: 'origin_domain', max, running },

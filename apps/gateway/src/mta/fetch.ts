@@ -47,13 +47,13 @@ export async function claimFetchJobs(
  * How an attempt ended, for the origin's concurrency window (window.ts): `unanswered` (not found, not
  * reached, timed out, 5xx / 429) shrinks it; `answered` (any other answer) grows it back.
  */
-type OriginFeedback = 'answered' | 'unanswered' | undefined
+type OriginFeedback = 'answered' | 'unanswered' | 'none'
 
 class FetchFailure extends Error {
   constructor(
     message: string,
     readonly permanent: boolean,
-    /** Undefined when the origin is not the cause (this domain's own AS refused the token). */
+    /** `none` when the origin is not the cause (this domain's own AS refused the token). */
     readonly origin: OriginFeedback = 'answered',
   ) {
     super(message)
@@ -175,7 +175,7 @@ async function fetchToken(
   const cached = cache.get(cacheKey)
   if (cached && cached.expiresAt > now + 30) return cached
   const subjectToken = lastAssertion({ envelope, parts: [] } as never)
-  if (!subjectToken) throw new FetchFailure('the stored message carries no hop assertion', true, undefined)
+  if (!subjectToken) throw new FetchFailure('the stored message carries no hop assertion', true, 'none')
   const key = await createDpopKey()
   try {
     const issued = await ctx.domain.mtaTokens.exchange({
@@ -191,7 +191,7 @@ async function fetchToken(
     if (cache.size > 10_000) cache.delete(cache.keys().next().value as string)
     return entry
   } catch (e) {
-    throw new FetchFailure(`this domain's AS refused the fetch token: ${errorText(e)}`, false, undefined)
+    throw new FetchFailure(`this domain's AS refused the fetch token: ${errorText(e)}`, false, 'none')
   }
 }
 
