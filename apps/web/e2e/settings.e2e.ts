@@ -433,9 +433,18 @@ describe('settings in Chromium', () => {
     await row.waitFor({ timeout: 30_000 })
     await row.getByRole('link').click()
     const img = page.frameLocator('[data-testid="message-html"]').getByRole('img', { name: 'logo' })
-    await expect.poll(() => img.getAttribute('src'), { timeout: 30_000 }).toMatch(/^data:image\/png;base64,/)
+    // The frame's document is replaced when the inline images arrive (its srcdoc changes): each poll
+    // resolves the image afresh instead of one 30 s wait on an element of the first document.
+    const attempt = { timeout: 2_000 }
     await expect
-      .poll(() => img.evaluate((i) => (i as unknown as { naturalWidth: number }).naturalWidth))
+      .poll(() => img.getAttribute('src', attempt).catch(() => null), { timeout: 30_000 })
+      .toMatch(/^data:image\/png;base64,/)
+    await expect
+      .poll(() =>
+        img
+          .evaluate((i) => (i as unknown as { naturalWidth: number }).naturalWidth, undefined, attempt)
+          .catch(() => 0),
+      )
       .toBe(120)
     const stray = page.frameLocator('[data-testid="message-html"]').getByRole('img', { name: 'x' })
     await expect(stray.getAttribute('src')).resolves.toBeNull()
