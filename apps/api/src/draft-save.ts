@@ -7,7 +7,7 @@ import type { draftInputSchema } from './schemas.ts'
 
 /**
  * Saves the compose form as draft `input.id` (replaced in place: the latest save wins, the id stays) or
- * as a new draft; `draft.save`, and `send.submit` when it is given the form rather than a saved draft.
+ * as a new draft (`draft.save`).
  */
 export async function saveDraftInput(
   ctx: ApiContext,

@@ -13,17 +13,23 @@ import {
 } from '@federizer/protocol'
 import {
   commitSend,
+  type DraftForSend,
   draftForSend,
   formatBytes,
+  getMessageRow,
   getUserPrefs,
   indexPlaceholder,
+  inTransaction,
   type SendDelivery,
   StoreError,
+  saveDraft,
   unsendToDraft,
 } from '@federizer/store'
 import type { AuthUser } from './auth.ts'
+import { composeDraft } from './compose.ts'
 import type { ApiContext } from './context.ts'
-import { SendRefusedError } from './errors.ts'
+import { DraftSavedError, SendRefusedError, toTrpcError } from './errors.ts'
+import type { DraftInput } from './schemas.ts'
 
 /** The AS error codes that mean "this user may not send this" rather than "the AS is unwell". */
 const REFUSALS = new Set([
@@ -77,22 +83,26 @@ async function obtainAssertions(
   )
 }
 
+/** A message sealed, checked against the size limit and signed for each recipient domain: ready to commit. */
+interface PreparedSend {
+  sealed: PlaceholderMessage
+  deliveries: SendDelivery[]
+  ix: ReturnType<typeof indexPlaceholder>
+  holdUntil: number
+  now: number
+}
+
 /**
- * Sends draft `draftId`: seals it (Date, Recipients-Digest, Body-Digest), obtains the assertions, then in
- * ONE transaction moves it to Sent (Bcc kept in this copy) and queues one outbox row per recipient
- * domain, held for the undo window (`commitSend`). Own-domain recipients are queued like any other (the
- * MTA delivers them through the same path). A failure before the transaction leaves the draft untouched.
+ * Seals `draft` (Date, Recipients-Digest, Body-Digest), checks the per-message limit before the AS signs
+ * anything, and obtains the assertions. Writes nothing.
  */
-export async function submitDraft(
+async function prepareSend(
   ctx: ApiContext,
   user: AuthUser,
-  draftId: string,
-): Promise<{ messageId: string; messageIdHeader: string; holdUntil: number }> {
-  const { db } = ctx
-  const account = user.account
-  const read = await draftForSend(db, account, draftId)
+  draft: PlaceholderMessage,
+): Promise<PreparedSend> {
   const now = ctx.now()
-  const { message: sealed, eh } = sealForSend(read.draft, { date: new Date(now * 1000) })
+  const { message: sealed, eh } = sealForSend(draft, { date: new Date(now * 1000) })
   const signedHeaders = ehHeaders(originalHeaders(sealed), eh.ehl)
   const ix = indexPlaceholder(sealed)
   const size = JSON.stringify(sealed).length + ix.resources.reduce((n, r) => n + r.size, 0)
@@ -102,30 +112,96 @@ export async function submitDraft(
       'too_large',
       `the message is ${formatBytes(size)} with its attachments; messages up to ${formatBytes(maxMessage)} can be sent`,
     )
-  // The per-message limit is checked before the AS signs anything.
   const deliveries = await obtainAssertions(ctx, user, sealed, signedHeaders)
-  const holdUntil = now + ((await getUserPrefs(db, account)).undoSendSeconds ?? ctx.config.undoSendSeconds)
-  await commitSend(db, {
+  const holdUntil =
+    now + ((await getUserPrefs(ctx.db, user.account)).undoSendSeconds ?? ctx.config.undoSendSeconds)
+  return { sealed, deliveries, ix, holdUntil, now }
+}
+
+/** `commitSend`'s input for draft `read` sent as `prepared`. */
+function sendWrites(ctx: ApiContext, account: string, read: DraftForSend, prepared: PreparedSend) {
+  const { ix } = prepared
+  return {
     account,
     read,
-    sealed,
-    deliveries,
+    sealed: prepared.sealed,
+    deliveries: prepared.deliveries,
     contentIds: ix.resources.map((r) => r.contentId),
     contacts: [...ix.to, ...ix.cc, ...ix.bcc],
-    holdUntil,
-    now,
+    holdUntil: prepared.holdUntil,
+    now: prepared.now,
     lifetimeSeconds: ctx.domain.schedule.lifetimeSeconds,
-  })
-  // Committed: wake the gateway's MTA (its poll would find the rows too, only later); in this process
-  // when it runs on the same domain context, else through the file it watches.
+  }
+}
+
+/**
+ * Committed: wakes the gateway's MTA (its poll would find the rows too, only later); in this process
+ * when it runs on the same domain context, else through the file it watches.
+ */
+async function wakeMta(ctx: ApiContext, account: string, prepared: PreparedSend): Promise<void> {
   const inProcess = ctx.domain.outboxWakers
-  const domains = deliveries.map((d) => d.domain)
+  const domains = prepared.deliveries.map((d) => d.domain)
   for (const wake of inProcess) wake(domains)
   const unsignalled = inProcess.size > 0 ? undefined : await signalQueued(ctx.config)
   if (unsignalled)
     ctx.logger.warn({ err: unsignalled }, 'could not wake the MTA; it will find the mail on its next poll')
-  ctx.logger.info({ account, messageId: ix.messageId, domains, holdUntil }, 'message queued')
-  return { messageId: draftId, messageIdHeader: ix.messageId, holdUntil }
+  ctx.logger.info(
+    { account, messageId: prepared.ix.messageId, domains, holdUntil: prepared.holdUntil },
+    'message queued',
+  )
+}
+
+/**
+ * Sends draft `draftId`: seals it and obtains the assertions (`prepareSend`), then in ONE transaction
+ * moves it to Sent (Bcc kept in this copy) and queues one outbox row per recipient domain, held for the
+ * undo window (`commitSend`). Own-domain recipients are queued like any other (the MTA delivers them
+ * through the same path). A failure before the transaction leaves the draft untouched.
+ */
+export async function submitDraft(
+  ctx: ApiContext,
+  user: AuthUser,
+  draftId: string,
+): Promise<{ messageId: string; messageIdHeader: string; holdUntil: number }> {
+  const account = user.account
+  const read = await draftForSend(ctx.db, account, draftId)
+  const prepared = await prepareSend(ctx, user, read.draft)
+  await commitSend(ctx.db, sendWrites(ctx, account, read, prepared))
+  await wakeMta(ctx, account, prepared)
+  return { messageId: draftId, messageIdHeader: prepared.ix.messageId, holdUntil: prepared.holdUntil }
+}
+
+/**
+ * Sends the compose form as it is now (`send.submit` given `draft`): composed and checked as `draft.save`
+ * would save it, sealed and signed, then saved as a draft and sent in ONE transaction (one commit, one
+ * fsync). A send that fails saves the draft on its own and names it (DraftSavedError): what the person
+ * wrote is kept whatever failed.
+ */
+export async function submitForm(
+  ctx: ApiContext,
+  user: AuthUser,
+  input: DraftInput,
+): Promise<{ messageId: string; messageIdHeader: string; holdUntil: number }> {
+  const account = user.account
+  const existing = input.id ? await getMessageRow(ctx.db, account, input.id) : undefined
+  const { placeholder, text, small } = await composeDraft(ctx, user, input, existing)
+  const draft = { account, id: input.id, placeholder, text: text ?? '', small }
+  let prepared: PreparedSend
+  let id: string
+  try {
+    prepared = await prepareSend(ctx, user, placeholder)
+    id = await inTransaction(ctx.db, async (trx) => {
+      const saved = await saveDraft(trx, draft)
+      const read = await draftForSend(trx, account, saved.id, placeholder)
+      await commitSend(trx, sendWrites(ctx, account, read, prepared))
+      return saved.id
+    })
+  } catch (e) {
+    // Nothing of the send was written: the form is saved alone (a save that fails says why itself).
+    const saved = await saveDraft(ctx.db, draft)
+    throw new DraftSavedError(toTrpcError(e), saved.id)
+  }
+  await wakeMta(ctx, account, prepared)
+  return { messageId: id, messageIdHeader: prepared.ix.messageId, holdUntil: prepared.holdUntil }
 }
 
 /** Cancels a sent message still in its undo window and puts the draft back in Drafts. */

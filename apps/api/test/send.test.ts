@@ -181,6 +181,57 @@ describe('send', () => {
     expect(edited).toMatchObject({ mailboxId: sentBox.id, subject: 'Draft 2', text: 'edited' })
   })
 
+  it('a form sent in one request is undone to the draft it was written as', async () => {
+    const a = await h.client(alice)
+    const sent = await a.send.submit.mutate({
+      draft: { to: [{ address: 'bob@example.net' }], subject: 'Second thoughts', text: 'on reflection' },
+    })
+    expect(await a.send.undo.mutate({ messageId: sent.messageId })).toEqual({ draftId: sent.messageId })
+    const drafts = (await a.mailbox.list.query()).find((b) => b.role === 'drafts')!
+    const [back] = (await a.message.get.query({ ids: [sent.messageId] })).messages
+    expect(back).toMatchObject({
+      mailboxId: drafts.id,
+      subject: 'Second thoughts',
+      text: 'on reflection',
+      sentAt: null,
+    })
+    expect((await outboxRows(sent.messageId)).map((r) => r.state)).toEqual(['cancelled'])
+  })
+
+  it('a form naming a message already sent is refused whole: the sent copy is unchanged, nothing queued', async () => {
+    const a = await h.client(alice)
+    const sent = await a.send.submit.mutate({
+      draft: { to: [{ address: 'bob@example.net' }], subject: 'Gone out', text: 'first' },
+    })
+    const outboxBefore = (await h.api.ctx.db.selectFrom('outbox').select('id').execute()).length
+    const e = await errorOf(
+      a.send.submit.mutate({
+        draft: { id: sent.messageId, to: [{ address: 'bob@example.net' }], subject: 'Again', text: 'second' },
+      }),
+    )
+    expect(e.code).toBe('CONFLICT')
+    expect(e.message).toMatch(/no longer a draft/)
+    const [view] = (await a.message.get.query({ ids: [sent.messageId] })).messages
+    expect(view).toMatchObject({ subject: 'Gone out', text: 'first' })
+    expect((await h.api.ctx.db.selectFrom('outbox').select('id').execute()).length).toBe(outboxBefore)
+  })
+
+  it('a form whose exchange the AS refuses is saved once as a draft and named in the error', async () => {
+    const a = await h.client(alice)
+    const drafts = (await a.mailbox.list.query()).find((b) => b.role === 'drafts')!
+    const before = (await a.message.list.query({ mailboxId: drafts.id })).items.length
+    const references = Array.from({ length: 6 }, (_, i) => `<${'q'.repeat(900)}${i}@example.org>`)
+    const e = await a.send.submit
+      .mutate({ draft: { to: [{ address: 'bob@example.net' }], subject: 'Refused form', references } })
+      .catch((x: unknown) => x)
+    const data = (e as TRPCClientError<never>).data as unknown as { code: string; draftId?: string }
+    expect(data.code).toBe('FORBIDDEN')
+    const list = (await a.message.list.query({ mailboxId: drafts.id })).items
+    expect(list.length).toBe(before + 1)
+    expect(list.find((m) => m.id === data.draftId)?.subject).toBe('Refused form')
+    expect(await outboxRows(data.draftId as string)).toEqual([])
+  })
+
   it('refuses a form that is not a draft, or both a draft id and a form; nothing is saved or queued', async () => {
     const a = await h.client(alice)
     const drafts = (await a.mailbox.list.query()).find((b) => b.role === 'drafts')!

@@ -29,8 +29,15 @@ export interface SendDelivery {
 /**
  * Reads draft `draftId` of `account` for sending, with the account's Sent mailbox, in one statement.
  * NotFoundError for a message that is not the account's; ConflictError for one that is not a draft.
+ * `saved` is the placeholder the caller has just saved as this draft, in the same transaction: used as
+ * it is instead of parsed again from the row.
  */
-export async function draftForSend(db: Db, account: string, draftId: string): Promise<DraftForSend> {
+export async function draftForSend(
+  db: Db,
+  account: string,
+  draftId: string,
+  saved?: PlaceholderMessage,
+): Promise<DraftForSend> {
   const read = () =>
     db
       .selectFrom('messages')
@@ -63,7 +70,7 @@ export async function draftForSend(db: Db, account: string, draftId: string): Pr
   if (sent_mailbox_id === null) throw new ConflictError(`the account ${account} has no Sent mailbox`)
   return {
     row,
-    draft: storedPlaceholder(row.placeholder, `draft ${draftId}`),
+    draft: saved ?? storedPlaceholder(row.placeholder, `draft ${draftId}`),
     sentMailboxId: sent_mailbox_id,
   }
 }

@@ -1,28 +1,21 @@
 import { z } from 'zod'
 import { cancelDelivery, retryDelivery } from '../delivery.ts'
-import { saveDraftInput } from '../draft-save.ts'
-import { DraftSavedError, toTrpcError } from '../errors.ts'
 import { draftInputSchema, rowIdSchema } from '../schemas.ts'
-import { submitDraft, undoSend } from '../send.ts'
+import { submitDraft, submitForm, undoSend } from '../send.ts'
 import { authedProcedure, router } from '../trpc.ts'
 
 /** Send with an undo window held on the server (docs/protocol.md §4, send mode). */
 export const sendRouter = router({
   /**
    * Sends a saved draft (`draftId`), or the compose form as it is now (`draft`): saved as `draft.save`
-   * saves it, then sent, in one request. A send that fails after the save keeps the saved draft and
+   * saves it and sent, in one request and one transaction. A send that fails still saves the draft and
    * names it in the error (`data.draftId`).
    */
   submit: authedProcedure
     .input(z.union([z.strictObject({ draftId: rowIdSchema }), z.strictObject({ draft: draftInputSchema })]))
     .mutation(async ({ ctx, input }) => {
       if ('draftId' in input) return submitDraft(ctx.api, ctx.user, input.draftId)
-      const { id } = await saveDraftInput(ctx.api, ctx.user, input.draft)
-      try {
-        return await submitDraft(ctx.api, ctx.user, id)
-      } catch (e) {
-        throw new DraftSavedError(toTrpcError(e), id)
-      }
+      return submitForm(ctx.api, ctx.user, input.draft)
     }),
   undo: authedProcedure
     .input(z.object({ messageId: rowIdSchema }))
