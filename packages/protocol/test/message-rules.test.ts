@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { ProtocolError } from '../src/errors.ts'
 import {
+  type EnvelopeBlock,
   type Header,
   LIMITS,
   type Part,
@@ -10,6 +11,7 @@ import {
   parseMessageJson,
   parseParams,
 } from '../src/message/index.ts'
+import { withFreshBlocks } from '../src/message/schema.ts'
 import { aliceDraft } from './fixtures/two-hop-chain.ts'
 import { expectThrowsCode } from './protocol-error.ts'
 
@@ -178,5 +180,54 @@ describe('media parameters', () => {
       ),
     ).toEqual({ size: 0 })
     expect(() => parseExternalBody('')).toThrow(ProtocolError)
+  })
+})
+
+describe('withFreshBlocks (an envelope step on a message already valid)', () => {
+  const receipt: Header[] = [
+    ['Message-ID', '<m1@example.com>'],
+    ['Received', 'from example.com by example.net; Mon, 07 Dec 2026 10:00:00 +0000'],
+  ]
+
+  it('gives what parsing the whole result gives', () => {
+    const fresh = [{ headers: receipt }, { 'jwt-assertion': 'a.b.c' }]
+    const out = withFreshBlocks(draft, fresh, draft.envelope)
+    expect(out).toEqual(
+      parseMessageJson(JSON.stringify({ envelope: [...fresh, ...draft.envelope], parts: draft.parts })),
+    )
+  })
+
+  it('checks the fresh blocks against the schema, with the path parsing would name', () => {
+    expectThrowsCode(
+      () => withFreshBlocks(draft, [{ headers: [['X-A', 'a\nb']] }], draft.envelope),
+      'malformed_message',
+      /control character/,
+    )
+    expectThrowsCode(
+      () => withFreshBlocks(draft, [{ 'jwt-assertion': 'not a jws' }], draft.envelope),
+      'malformed_message',
+      /at envelope\.0.*compact JWS/,
+    )
+    expectThrowsCode(
+      () =>
+        withFreshBlocks(draft, [{ headers: receipt, extra: 1 } as unknown as EnvelopeBlock], draft.envelope),
+      'malformed_message',
+    )
+  })
+
+  it('applies the whole-message rules to the result', () => {
+    const many = Array.from({ length: LIMITS.maxEnvelopeBlocks }, () => ({ 'jwt-assertion': 'a.b.c' }))
+    expectThrowsCode(() => withFreshBlocks(draft, many, draft.envelope), 'too_large', /more than 64 blocks/)
+    // Without the original headers block kept, the oldest block is a receipt: no From, not a message.
+    expectThrowsCode(
+      () => withFreshBlocks(draft, [{ headers: receipt }], []),
+      'malformed_message',
+      /at envelope\[0\]: the original headers need one From/,
+    )
+    expectThrowsCode(
+      () => withFreshBlocks(draft, [{ 'jwt-assertion': 'a.b.c' }], []),
+      'malformed_message',
+      /oldest \(last\) block must be the original headers/,
+    )
   })
 })

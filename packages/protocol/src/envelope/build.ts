@@ -15,7 +15,7 @@ import { formatRfc5322Date } from '../message/date.ts'
 import { bracketDigest } from '../message/digest-format.ts'
 import { countHeaders, getStringHeader, removeHeaders } from '../message/headers.ts'
 import { originalHeaders } from '../message/reader.ts'
-import { compactJwsSchema, parsePlaceholderMessage } from '../message/schema.ts'
+import { compactJwsSchema, withFreshBlocks } from '../message/schema.ts'
 import type { Address, EnvelopeBlock, Header, PlaceholderMessage } from '../message/types.ts'
 import { profileEhl } from './ehl.ts'
 
@@ -94,7 +94,7 @@ export function sealForSend(
     [RECIPIENTS_KEY, secretHeaderValue(key)],
     ...h,
   ]
-  const message = parsePlaceholderMessage({ envelope: [{ headers }], parts: draft.parts })
+  const message = withFreshBlocks(draft, [{ headers }], [])
   const ehl = profileEhl(headers, 'origin')
   return { message, eh: { eht: ehThumbprint(headers, ehl), ehl } }
 }
@@ -157,7 +157,7 @@ export function pushReceipt(
       ['Received', `from ${from} by ${by}; ${formatRfc5322Date(options.date)}`],
     ],
   }
-  return parsePlaceholderMessage({ envelope: [block, ...m.envelope], parts: m.parts })
+  return withFreshBlocks(m, [block], m.envelope)
 }
 
 /**
@@ -188,7 +188,7 @@ export function addForwarding(
     ['Forwarded-From', formatAddress(options.forwardedFrom)],
     ...top,
   ]
-  const message = parsePlaceholderMessage({ envelope: [{ headers }, ...m.envelope.slice(1)], parts: m.parts })
+  const message = withFreshBlocks(m, [{ headers }], m.envelope.slice(1))
   const ehl = profileEhl(headers, 'forward')
   return { message, eh: { eht: ehThumbprint(headers, ehl), ehl } }
 }

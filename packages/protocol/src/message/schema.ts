@@ -139,4 +139,35 @@ export function parsePlaceholderMessage(value: unknown): PlaceholderMessage {
   return result.data
 }
 
+/**
+ * Valid Placeholder Message `m` with `fresh` blocks in front of `kept` (blocks of `m`) and `m`'s parts:
+ * the same answer as `parsePlaceholderMessage` of the result, but only the fresh blocks go through the
+ * schema (`m` passed it already); the model's cross-field rules (validate.ts) run on the whole result.
+ * For the envelope steps that add or replace the newest block (seal, receipt, forwarding).
+ */
+export function withFreshBlocks(
+  m: PlaceholderMessage,
+  fresh: readonly EnvelopeBlock[],
+  kept: readonly EnvelopeBlock[],
+): PlaceholderMessage {
+  const envelope = [...fresh, ...kept]
+  if (envelope.length > LIMITS.maxEnvelopeBlocks)
+    throw new ProtocolError(
+      'too_large',
+      `invalid Placeholder Message at envelope: more than ${LIMITS.maxEnvelopeBlocks} blocks`,
+    )
+  fresh.forEach((block, i) => {
+    const result = envelopeBlockSchema.safeParse(block)
+    if (!result.success) {
+      const error = new z.ZodError(
+        result.error.issues.map((x) => ({ ...x, path: ['envelope', i, ...x.path] })),
+      )
+      throw zodToProtocolError(error)
+    }
+  })
+  const message: PlaceholderMessage = { envelope, parts: m.parts }
+  validateMessage(message)
+  return message
+}
+
 export type { EnvelopeBlock, Header, Part, PlaceholderMessage }
