@@ -3,6 +3,7 @@ import { Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler } from '
 import { mapUnavailable, sqliteUnavailable } from './db-unavailable.ts'
 import type { DatabaseSchema } from './schema.ts'
 import { DEFAULT_LOCK_WAIT_MS, SqliteDriver } from './sqlite-driver.ts'
+import { WalCheckpointer } from './wal-checkpoint.ts'
 import { WalSync } from './wal-sync.ts'
 
 export interface SqliteOptions {
@@ -13,7 +14,16 @@ export interface SqliteOptions {
 /** The page cache of each connection, in KiB (`PRAGMA cache_size` takes a negative number as KiB). */
 const PAGE_CACHE_KIB = 64 * 1024
 
+/** SQLite's default `wal_autocheckpoint`, restored when the checkpoint worker fails. */
+const SQLITE_AUTOCHECKPOINT_PAGES = 1000
+
 const walSyncs = new WeakMap<object, WalSync>()
+const checkpointers = new WeakMap<object, WalCheckpointer>()
+
+/** The checkpoint worker of a SQLite store in WAL mode (tests, benchmarks); undefined for any other. */
+export function walCheckpointerOf(db: object): WalCheckpointer | undefined {
+  return checkpointers.get(db)
+}
 
 /**
  * How many fsyncs of its WAL a SQLite store has made (each makes every commit before it durable), or
@@ -41,7 +51,23 @@ export async function openSqlite(file: string, options: SqliteOptions = {}): Pro
   // 1.22-1.30 -> 1.00-1.03 ms (receiving gateway), docs/benchmarks.md.
   sqlite.pragma(`cache_size = -${PAGE_CACHE_KIB}`)
   const walSync = wal ? new WalSync(`${file}-wal`) : undefined
-  const driver = new SqliteDriver(sqlite, options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS, walSync)
+  // Checkpoints on a worker thread, not inside a COMMIT of this connection (wal-checkpoint.ts); should
+  // the worker fail, SQLite's own automatic checkpoints come back.
+  let checkpointer: WalCheckpointer | undefined
+  if (wal) {
+    sqlite.pragma('wal_autocheckpoint = 0')
+    checkpointer = new WalCheckpointer(file, (error) => {
+      process.emitWarning(
+        `${error.message}; SQLite checkpoints ${file} itself again`,
+        'FederizerStoreWarning',
+      )
+      if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT_PAGES}`)
+    })
+  }
+  const driver = new SqliteDriver(sqlite, options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS, {
+    walSync,
+    checkpointer,
+  })
   // A lock held by another connection past lockWaitMs is an outage of the moment (503), not a fault.
   const db = new Kysely<DatabaseSchema>({
     dialect: mapUnavailable(
@@ -55,5 +81,6 @@ export async function openSqlite(file: string, options: SqliteOptions = {}): Pro
     ),
   })
   if (walSync) walSyncs.set(db, walSync)
+  if (checkpointer) checkpointers.set(db, checkpointer)
   return db
 }

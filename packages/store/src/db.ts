@@ -7,7 +7,7 @@ import type { DatabaseSchema } from './schema.ts'
 
 export type Db = Kysely<DatabaseSchema>
 
-export { walSyncsOf } from './db-sqlite.ts'
+export { walCheckpointerOf, walSyncsOf } from './db-sqlite.ts'
 export { type Dialect, dialectOf, isPostgresUrl } from './dialect.ts'
 export { SchemaBehindError } from './migrate.ts'
 

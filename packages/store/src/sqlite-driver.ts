@@ -6,6 +6,7 @@ import {
   type QueryResult,
   SelectQueryNode,
 } from 'kysely'
+import type { WalCheckpointer } from './wal-checkpoint.ts'
 import type { WalSync } from './wal-sync.ts'
 
 /** How long a statement waits for another connection's write lock before the store counts as unavailable. */
@@ -44,7 +45,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
  * Durability: with a `walSync`, the connection commits with `synchronous = NORMAL` and a COMMIT, or a write
  * outside a transaction, resolves only once the WAL holding it is fsynced (wal-sync.ts), the connection
  * already handed to the next caller meanwhile: the fsync leaves the event loop, and the commits waiting
- * at the same time share one.
+ * at the same time share one. With a `checkpointer`, the WAL is copied into the database file on a worker
+ * thread every few commits (wal-checkpoint.ts), never inside one of this connection's COMMITs.
  * @see https://sqlite.org/lang_transaction.html, https://sqlite.org/rescode.html#busy
  */
 export class SqliteDriver implements Driver {
@@ -52,11 +54,16 @@ export class SqliteDriver implements Driver {
   #locked: Promise<void> | undefined
   #unlock: (() => void) | undefined
 
+  readonly walSync: WalSync | undefined
+  readonly checkpointer: WalCheckpointer | undefined
+
   constructor(
     readonly sqlite: Database.Database,
     lockWaitMs = DEFAULT_LOCK_WAIT_MS,
-    private readonly walSync?: WalSync,
+    wal: { walSync?: WalSync | undefined; checkpointer?: WalCheckpointer | undefined } = {},
   ) {
+    this.walSync = wal.walSync
+    this.checkpointer = wal.checkpointer
     sqlite.pragma('busy_timeout = 0')
     this.#connection = new SqliteConnection(sqlite, lockWaitMs)
   }
@@ -79,7 +86,9 @@ export class SqliteDriver implements Driver {
     this.#locked = undefined
     this.#unlock = undefined
     unlock?.()
-    if (unsynced) await this.walSync?.afterCommit()
+    if (!unsynced) return
+    this.checkpointer?.committed()
+    await this.walSync?.afterCommit()
   }
 
   async beginTransaction(): Promise<void> {
@@ -112,6 +121,7 @@ export class SqliteDriver implements Driver {
   }
 
   async destroy(): Promise<void> {
+    await this.checkpointer?.close()
     await this.walSync?.close()
     this.sqlite.close()
   }

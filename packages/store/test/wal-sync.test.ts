@@ -58,7 +58,7 @@ describe.runIf(testDialect === 'sqlite')(
       sqlite.pragma('synchronous = NORMAL')
       sqlite.exec('CREATE TABLE t (k TEXT PRIMARY KEY)')
       held = heldSyncs(`${file}-wal`)
-      const driver = new SqliteDriver(sqlite, 5000, held.walSync)
+      const driver = new SqliteDriver(sqlite, 5000, { walSync: held.walSync })
       db = new Kysely({
         dialect: {
           createAdapter: () => new SqliteAdapter(),
