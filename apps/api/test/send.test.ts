@@ -232,6 +232,42 @@ describe('send', () => {
     expect(await outboxRows(data.draftId as string)).toEqual([])
   })
 
+  it('removes a delivered outbox row after its fetch window; the sent copy keeps its delivery states', async () => {
+    const { runMaintenance } = await import('../src/maintenance.ts')
+    const a = await h.client(alice)
+    const sent = await a.send.submit.mutate({
+      draft: { to: [{ address: 'bob@example.net' }], subject: 'Long ago', text: 'delivered' },
+    })
+    const db = h.api.ctx.db
+    await db
+      .updateTable('outbox')
+      .set({ state: 'delivered' })
+      .where('message_row_id', '=', sent.messageId)
+      .execute()
+    await db
+      .updateTable('delivery_status')
+      .set({ state: 'delivered' })
+      .where('message_row_id', '=', sent.messageId)
+      .execute()
+    const realNow = h.api.ctx.now
+    const rows = () =>
+      db.selectFrom('outbox').select('id').where('message_row_id', '=', sent.messageId).execute()
+    // Inside the queue lifetime and the fetch window the row stays (the origin's fetch ACL reads it).
+    h.api.ctx.now = () => realNow() + 24 * 3600
+    try {
+      await runMaintenance(h.api.ctx)
+      expect(await rows()).toHaveLength(1)
+      h.api.ctx.now = () => realNow() + 30 * 24 * 3600
+      await runMaintenance(h.api.ctx)
+    } finally {
+      h.api.ctx.now = realNow
+    }
+    expect(await rows()).toEqual([])
+    const [view] = (await a.message.get.query({ ids: [sent.messageId] })).messages
+    expect(view?.subject).toBe('Long ago')
+    expect(view?.deliveryStatus.map((s) => s.state)).toEqual(['delivered'])
+  })
+
   it('refuses a form that is not a draft, or both a draft id and a form; nothing is saved or queued', async () => {
     const a = await h.client(alice)
     const drafts = (await a.mailbox.list.query()).find((b) => b.role === 'drafts')!
