@@ -64,3 +64,33 @@ describe('search text of an HTML-only message', () => {
     expect(await find('example.net', 'bob@example.net')).toEqual([received!.id])
   })
 })
+
+describe('search text of a message with a pushed text part and a fetched HTML part', () => {
+  it('stays the text part’s when the larger HTML part arrives by fetch', { timeout: 60_000 }, async () => {
+    const network = net.network
+    await sendMail(network.node('example.com'), {
+      from: 'alice@example.com',
+      to: ['bob@example.net'],
+      subject: 'Two bodies',
+      text: 'The plain words of this message.',
+      // Over the 64 KiB push limit: fetched after the delivery.
+      html: `<p>${'markup words '.repeat(6000)}</p>`,
+    })
+    const received = await waitFor(async () => {
+      const rows = await messagesIn(db(network, 'example.net'), 'bob@example.net', 'inbox')
+      const row = rows.find((r) => r.subject === 'Two bodies')
+      return row?.content_state === 'complete' ? row : undefined
+    }, "Bob's copy with its HTML fetched")
+    const jobs = await db(network, 'example.net')
+      .selectFrom('fetch_jobs')
+      .select(['media_type', 'state'])
+      .where('message_row_id', '=', received.id)
+      .execute()
+    // The text part came with the delivery (no job); only the HTML part was fetched.
+    expect(jobs).toEqual([{ media_type: 'text/html; charset=UTF-8', state: 'done' }])
+    expect(received.preview).toBe('The plain words of this message.')
+    const text = await indexText(db(network, 'example.net'), received.seq)
+    expect(text).toContain(postgres ? foldForIndex('plain words') : 'plain words')
+    expect(text).not.toContain('markup')
+  })
+})

@@ -1,11 +1,12 @@
 import type { Db } from './db.ts'
 import { newId } from './ids.ts'
 import { setContentState } from './messages.ts'
+import { indexPlaceholder } from './placeholder-index.ts'
 import { endAttempt } from './queue.ts'
 import type { FetchJobRow, FetchJobState } from './schema-federation.ts'
 import { indexMessageText } from './search.ts'
 import { putSmallResources } from './small-resources.ts'
-import { CorruptRowError, storedJson } from './stored-values.ts'
+import { CorruptRowError, storedJson, storedPlaceholder } from './stored-values.ts'
 import { inTransaction } from './tx.ts'
 
 export type { FetchJobRow, FetchJobState }
@@ -190,16 +191,21 @@ export async function grantFetchedResources(
     .execute()
 }
 
-/** Copies among `ids` that have a text/plain part (their preview comes from it, not from the HTML). */
+/**
+ * Copies among `ids` whose message has a text/plain part (their preview comes from it, not from the
+ * HTML), read from their placeholders: a pushed part has no fetch job to ask.
+ */
 async function copiesWithPlainText(db: Db, ids: string[]): Promise<Set<string>> {
-  const rows = await db
-    .selectFrom('fetch_jobs')
-    .select('message_row_id')
-    .distinct()
-    .where('message_row_id', 'in', ids)
-    .where('media_type', 'like', 'text/plain%')
-    .execute()
-  return new Set(rows.map((r) => r.message_row_id))
+  const rows = await db.selectFrom('messages').select(['id', 'placeholder']).where('id', 'in', ids).execute()
+  return new Set(
+    rows
+      .filter((r) =>
+        indexPlaceholder(
+          storedPlaceholder(r.placeholder, `the placeholder of message ${r.id}`),
+        ).resources.some((x) => /^text\/plain\b/i.test(x.mediaType)),
+      )
+      .map((r) => r.id),
+  )
 }
 
 /**

@@ -229,9 +229,9 @@ function pushedText(
 }
 
 /**
- * The fetch jobs of one stored copy, one per distinct Content-ID of its message: inline parts first
- * (priority 0), then attachments. The envelope presented to the origin is the stored one. A resource
- * pushed with the delivery is this copy's own fetched copy at once: its job is recorded done and the copy
+ * The fetch jobs of one stored copy, one per distinct Content-ID of its message that was not pushed:
+ * inline parts first (priority 0), then attachments. The envelope presented to the origin is the stored
+ * one. A resource pushed with the delivery is this copy's own fetched copy at once: no job, and the copy
  * may read it (the confinement rule of docs/protocol.md §6); the copy was stored complete and indexed
  * when all were pushed (storeDelivery). A resource another copy of the same delivery fetches is fetched
  * once for both: same message, same envelope, so the same answer from the origin (docs/protocol.md §6).
@@ -241,11 +241,13 @@ async function planFetchJobs(db: Db, j: CopyToFetch): Promise<NewFetchJob[]> {
   const jobs: NewFetchJob[] = []
   const pushed: string[] = []
   for (const r of listResources(j.message)) {
-    if (jobs.some((x) => x.contentId === r.contentId)) continue
-    const bytes = j.pushed?.get(r.contentId)
-    const waits = bytes === undefined && j.fetching?.has(r.contentId) === true
-    if (bytes === undefined) j.fetching?.add(r.contentId)
-    else pushed.push(r.contentId)
+    if (jobs.some((x) => x.contentId === r.contentId) || pushed.includes(r.contentId)) continue
+    if (j.pushed?.has(r.contentId)) {
+      pushed.push(r.contentId)
+      continue
+    }
+    const waits = j.fetching?.has(r.contentId) === true
+    j.fetching?.add(r.contentId)
     jobs.push({
       account: j.account,
       messageRowId: j.messageRowId,
@@ -256,7 +258,7 @@ async function planFetchJobs(db: Db, j: CopyToFetch): Promise<NewFetchJob[]> {
       mediaType: r.mediaType,
       priority: r.disposition === 'inline' ? 0 : 1,
       envelope: j.message.envelope,
-      state: bytes !== undefined ? 'done' : waits ? 'waiting' : 'queued',
+      state: waits ? 'waiting' : 'queued',
       now: j.now,
       expiresAt: j.now + j.lifetime,
     })
