@@ -118,6 +118,19 @@ async function prepareSend(
   return { sealed, deliveries, ix, holdUntil, now }
 }
 
+/** What `send.submit` answers: the sent message's row id, its Message-ID, and the end of its undo window. */
+export interface SendAnswer {
+  messageId: string
+  messageIdHeader: string
+  holdUntil: number
+}
+
+const sendAnswer = (messageId: string, prepared: PreparedSend): SendAnswer => ({
+  messageId,
+  messageIdHeader: prepared.ix.messageId,
+  holdUntil: prepared.holdUntil,
+})
+
 /** `commitSend`'s input for draft `read` sent as `prepared`. */
 function sendWrites(ctx: ApiContext, account: string, read: DraftForSend, prepared: PreparedSend) {
   const { ix } = prepared
@@ -157,17 +170,13 @@ async function wakeMta(ctx: ApiContext, account: string, prepared: PreparedSend)
  * undo window (`commitSend`). Own-domain recipients are queued like any other (the MTA delivers them
  * through the same path). A failure before the transaction leaves the draft untouched.
  */
-export async function submitDraft(
-  ctx: ApiContext,
-  user: AuthUser,
-  draftId: string,
-): Promise<{ messageId: string; messageIdHeader: string; holdUntil: number }> {
+export async function submitDraft(ctx: ApiContext, user: AuthUser, draftId: string): Promise<SendAnswer> {
   const account = user.account
   const read = await draftForSend(ctx.db, account, draftId)
   const prepared = await prepareSend(ctx, user, read.draft)
   await commitSend(ctx.db, sendWrites(ctx, account, read, prepared))
   await wakeMta(ctx, account, prepared)
-  return { messageId: draftId, messageIdHeader: prepared.ix.messageId, holdUntil: prepared.holdUntil }
+  return sendAnswer(draftId, prepared)
 }
 
 /**
@@ -176,11 +185,7 @@ export async function submitDraft(
  * fsync). A send that fails saves the draft on its own and names it (DraftSavedError): what the person
  * wrote is kept whatever failed.
  */
-export async function submitForm(
-  ctx: ApiContext,
-  user: AuthUser,
-  input: DraftInput,
-): Promise<{ messageId: string; messageIdHeader: string; holdUntil: number }> {
+export async function submitForm(ctx: ApiContext, user: AuthUser, input: DraftInput): Promise<SendAnswer> {
   const account = user.account
   const existing = input.id ? await getMessageRow(ctx.db, account, input.id) : undefined
   const { placeholder, text, small } = await composeDraft(ctx, user, input, existing)
@@ -201,7 +206,7 @@ export async function submitForm(
     throw new DraftSavedError(toTrpcError(e), saved.id)
   }
   await wakeMta(ctx, account, prepared)
-  return { messageId: id, messageIdHeader: prepared.ix.messageId, holdUntil: prepared.holdUntil }
+  return sendAnswer(id, prepared)
 }
 
 /** Cancels a sent message still in its undo window and puts the draft back in Drafts. */
