@@ -16,7 +16,6 @@ import {
   type DraftForSend,
   draftForSend,
   formatBytes,
-  getMessageRow,
   getUserPrefs,
   indexPlaceholder,
   inTransaction,
@@ -26,8 +25,8 @@ import {
   unsendToDraft,
 } from '@federizer/store'
 import type { AuthUser } from './auth.ts'
-import { composeDraft } from './compose.ts'
 import type { ApiContext } from './context.ts'
+import { composeForm } from './draft-save.ts'
 import { DraftSavedError, SendRefusedError, toTrpcError } from './errors.ts'
 import type { DraftInput } from './schemas.ts'
 
@@ -186,10 +185,8 @@ export async function submitDraft(ctx: ApiContext, user: AuthUser, draftId: stri
  * wrote is kept whatever failed.
  */
 export async function submitForm(ctx: ApiContext, user: AuthUser, input: DraftInput): Promise<SendAnswer> {
-  const account = user.account
-  const existing = input.id ? await getMessageRow(ctx.db, account, input.id) : undefined
-  const { placeholder, text, small } = await composeDraft(ctx, user, input, existing)
-  const draft = { account, id: input.id, placeholder, text: text ?? '', small }
+  const draft = await composeForm(ctx, user, input)
+  const { account, placeholder } = draft
   let prepared: PreparedSend
   let id: string
   try {

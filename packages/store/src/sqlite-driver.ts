@@ -54,16 +54,11 @@ export class SqliteDriver implements Driver {
   #locked: Promise<void> | undefined
   #unlock: (() => void) | undefined
 
-  readonly walSync: WalSync | undefined
-  readonly checkpointer: WalCheckpointer | undefined
-
   constructor(
     readonly sqlite: Database.Database,
     lockWaitMs = DEFAULT_LOCK_WAIT_MS,
-    wal: { walSync?: WalSync | undefined; checkpointer?: WalCheckpointer | undefined } = {},
+    private readonly wal: { walSync?: WalSync | undefined; checkpointer?: WalCheckpointer | undefined } = {},
   ) {
-    this.walSync = wal.walSync
-    this.checkpointer = wal.checkpointer
     sqlite.pragma('busy_timeout = 0')
     this.#connection = new SqliteConnection(sqlite, lockWaitMs)
   }
@@ -87,8 +82,8 @@ export class SqliteDriver implements Driver {
     this.#unlock = undefined
     unlock?.()
     if (!unsynced) return
-    this.checkpointer?.committed()
-    await this.walSync?.afterCommit()
+    this.wal.checkpointer?.committed()
+    await this.wal.walSync?.afterCommit()
   }
 
   async beginTransaction(): Promise<void> {
@@ -121,8 +116,8 @@ export class SqliteDriver implements Driver {
   }
 
   async destroy(): Promise<void> {
-    await this.checkpointer?.close()
-    await this.walSync?.close()
+    await this.wal.checkpointer?.close()
+    await this.wal.walSync?.close()
     this.sqlite.close()
   }
 }
